@@ -1,0 +1,75 @@
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter;
+
+/// <summary>Whether a subinterpreter has its own GIL (PEP 684) or shares the main interpreter's.</summary>
+public enum InterpreterGil
+{
+    Own,
+    Shared,
+}
+
+/// <summary>
+/// How a subinterpreter is created; maps onto CPython's <c>PyInterpreterConfig</c>. The defaults are the isolated
+/// configuration: own GIL, own object allocator, only multi-phase extension modules, no fork, no exec, no daemon threads.
+/// </summary>
+public sealed record InterpreterOptions
+{
+    /// <summary>CPython needs deep native stacks for deep recursion; 1 MiB overflowed and killed the process.</summary>
+    public const int MinimumThreadStackSize = 8 * 1024 * 1024;
+
+    /// <summary>Name of the owning OS thread, for debuggers and logs.</summary>
+    public string? Name { get; init; }
+
+    public InterpreterGil Gil { get; init; } = InterpreterGil.Own;
+
+    public bool UseMainObmalloc { get; init; }
+
+    public bool AllowFork { get; init; }
+
+    public bool AllowExec { get; init; }
+
+    public bool AllowThreads { get; init; } = true;
+
+    public bool AllowDaemonThreads { get; init; }
+
+    public bool CheckMultiInterpExtensions { get; init; } = true;
+
+    public int ThreadStackSize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Rejects combinations CPython documents as invalid (some of which 3.13.0 accepts anyway) and ones the host
+    /// cannot run safely; the message lists every problem.
+    /// </summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (Gil == InterpreterGil.Own && UseMainObmalloc)
+            problems.Add("an interpreter with its own GIL needs its own object allocator: set UseMainObmalloc = false (CPython 3.13.0 does not reject this itself, and it corrupts memory)");
+        if (!UseMainObmalloc && !CheckMultiInterpExtensions)
+            problems.Add("an interpreter with its own object allocator cannot load single-phase-init extension modules: set CheckMultiInterpExtensions = true");
+        if (AllowDaemonThreads && !AllowThreads)
+            problems.Add("AllowDaemonThreads needs AllowThreads");
+        if (AllowFork && Gil == InterpreterGil.Own)
+            problems.Add("fork from an interpreter with its own GIL would leave the child with GILs held by threads that no longer exist: keep AllowFork = false");
+        if (ThreadStackSize < MinimumThreadStackSize)
+            problems.Add($"ThreadStackSize {ThreadStackSize} is below the minimum of {MinimumThreadStackSize} bytes that deep Python recursion needs");
+        if (problems.Count > 0)
+            throw new ArgumentException("Invalid interpreter options: " + string.Join("; ", problems) + ".");
+    }
+
+    internal PyInterpreterConfig ToNative()
+    {
+        Validate();
+        return new PyInterpreterConfig
+        {
+            UseMainObmalloc = UseMainObmalloc ? 1 : 0,
+            AllowFork = AllowFork ? 1 : 0,
+            AllowExec = AllowExec ? 1 : 0,
+            AllowThreads = AllowThreads ? 1 : 0,
+            AllowDaemonThreads = AllowDaemonThreads ? 1 : 0,
+            CheckMultiInterpExtensions = CheckMultiInterpExtensions ? 1 : 0,
+            Gil = Gil == InterpreterGil.Own ? 2 : 1,
+        };
+    }
+}

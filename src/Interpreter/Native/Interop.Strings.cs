@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace PluginHost.Interpreter.Native;
+
+// str and bytes (unicodeobject.h, bytesobject.h).
+internal static unsafe partial class Interop
+{
+    /// <summary>New reference, NULL on error (e.g. invalid UTF-8).</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyUnicode_FromStringAndSize(byte* utf8, nint size);
+
+    /// <summary>Pointer into the str's cached UTF-8 (owned by the str, valid while it lives); NULL on error.</summary>
+    [LibraryImport(Library)]
+    private static partial byte* PyUnicode_AsUTF8AndSize(nint o, out nint size);
+
+    /// <summary>New reference with a copy of the buffer, NULL on error.</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyBytes_FromStringAndSize(byte* data, nint size);
+
+    /// <summary>0 on success (pointer into the bytes object, valid while it lives), -1 on error.</summary>
+    [LibraryImport(Library)]
+    private static partial int PyBytes_AsStringAndSize(nint o, out byte* buffer, out nint length);
+
+    /// <summary>Pointer into the bytearray, valid while it lives and is not resized. Cannot fail on a bytearray.</summary>
+    [LibraryImport(Library)]
+    private static partial byte* PyByteArray_AsString(nint o);
+
+    [LibraryImport(Library)]
+    private static partial nint PyByteArray_Size(nint o);
+
+    internal static NewRef NewString(string value)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max <= 1024)
+        {
+            byte* buffer = stackalloc byte[max];
+            var n = Encoding.UTF8.GetBytes(value, new Span<byte>(buffer, max));
+            return CheckNew(PyUnicode_FromStringAndSize(buffer, n));
+        }
+        var bytes = Encoding.UTF8.GetBytes(value);
+        fixed (byte* p = bytes)
+            return CheckNew(PyUnicode_FromStringAndSize(p, bytes.Length));
+    }
+
+    internal static string AsString(BorrowedRef o)
+    {
+        var p = PyUnicode_AsUTF8AndSize(o.Pointer, out var size);
+        if (p == null)
+            throw PythonException.FetchCurrent();
+        return Encoding.UTF8.GetString(p, checked((int)size));
+    }
+
+    internal static NewRef NewBytes(ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+            return CheckNew(PyBytes_FromStringAndSize(p, data.Length));
+    }
+
+    /// <summary>A view of a bytes object's buffer; valid while <paramref name="o"/> lives.</summary>
+    internal static ReadOnlySpan<byte> BytesSpan(BorrowedRef o)
+    {
+        CheckInt(PyBytes_AsStringAndSize(o.Pointer, out var buffer, out var length));
+        return new ReadOnlySpan<byte>(buffer, checked((int)length));
+    }
+
+    internal static ReadOnlySpan<byte> ByteArraySpan(BorrowedRef o) =>
+        new(PyByteArray_AsString(o.Pointer), checked((int)PyByteArray_Size(o.Pointer)));
+}

@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Locating;
+
+namespace PluginHost.Interpreter.Native;
+
+/// <summary>
+/// Initialises the main interpreter from an isolated <c>PyConfig</c>: no environment variables (PYTHONPATH etc.),
+/// no user site, no Python signal handlers (SIGINT stays with .NET), and <c>home</c> set explicitly so a relocated
+/// Python finds its stdlib. PyConfig's layout differs per version, so only measured layouts are used.
+/// </summary>
+internal static unsafe class RuntimeConfig
+{
+    private const int BufferSize = 1024;
+
+    /// <summary>offsetof(PyConfig, home), measured with each version's headers (sizeof is 432 on 3.12, 448 on 3.13).</summary>
+    private static readonly Dictionary<(int, int), int> HomeOffset = new()
+    {
+        [(3, 12)] = 288,
+        [(3, 13)] = 296,
+    };
+
+    internal static void Initialize(PythonInstallation installation)
+    {
+        var version = (installation.Version.Major, installation.Version.Minor);
+        if (!HomeOffset.TryGetValue(version, out var homeOffset))
+            throw new NotSupportedException($"CPython {installation.Version} at {installation.LibraryPath} is not supported: PluginHost runs on 3.12 and 3.13. Point PLUGINHOST_PYTHON or Python:Library at one of those.");
+        var config = (nint)NativeMemory.AllocZeroed(BufferSize);
+        try
+        {
+            Interop.PyConfig_InitIsolatedConfig(config);
+            if (installation.Home is { } home)
+                Check(Interop.PyConfig_SetBytesString(config, config + homeOffset, home), "setting PyConfig.home");
+            Check(Interop.Py_InitializeFromConfig(config), "Py_InitializeFromConfig");
+        }
+        finally
+        {
+            Interop.PyConfig_Clear(config);
+            NativeMemory.Free((void*)config);
+        }
+    }
+
+    private static void Check(PyStatus status, string what)
+    {
+        if (status.IsError)
+            throw new InvalidOperationException($"CPython initialisation failed ({what}): {status.Describe()}");
+    }
+}

@@ -1,0 +1,77 @@
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter;
+
+/// <summary>A Python exception raised in an interpreter, carried to .NET with its type name, message and traceback.</summary>
+public sealed class PythonException : Exception
+{
+    public PythonException(string pythonType, string pythonMessage, string traceback)
+        : base(pythonMessage.Length == 0 ? pythonType : $"{pythonType}: {pythonMessage}")
+    {
+        PythonType = pythonType;
+        PythonMessage = pythonMessage;
+        PythonTraceback = traceback;
+    }
+
+    /// <summary>The exception's type, qualified by its module unless it is a builtin (e.g. <c>ValueError</c>, <c>json.decoder.JSONDecodeError</c>).</summary>
+    public string PythonType { get; }
+
+    /// <summary><c>str(exception)</c>.</summary>
+    public string PythonMessage { get; }
+
+    /// <summary>The text <c>traceback.format_exception</c> gives, ending with the type and message line.</summary>
+    public string PythonTraceback { get; }
+
+    public override string ToString() => $"{base.ToString()}{Environment.NewLine}--- Python traceback ---{Environment.NewLine}{PythonTraceback}";
+
+    /// <summary>Takes the pending exception out of the error indicator of the attached interpreter.</summary>
+    internal static PythonException FetchCurrent()
+    {
+        using var exc = new NewRef(Interop.PyErr_GetRaisedException());
+        return exc.IsNull
+            ? new PythonException("SystemError", "a C-API call failed without setting an exception", "")
+            : From(exc.Borrow());
+    }
+
+    /// <summary>Describes <paramref name="exc"/>; formatting failures are swallowed into placeholders so the original error is never masked.</summary>
+    internal static PythonException From(BorrowedRef exc)
+    {
+        var p = exc.Pointer;
+        return new PythonException(
+            Describe(p, o => QualifiedName(Interop.TypeOf(o)), "<unknown type>"),
+            Describe(p, o => Interop.Str(new BorrowedRef(o)), "<unprintable>"),
+            Describe(p, o => FormatTraceback(new BorrowedRef(o)), ""));
+    }
+
+    private static string QualifiedName(nint type)
+    {
+        var name = Interop.TypeName(type);
+        using var module = Interop.GetAttr(new BorrowedRef(type), "__module__");
+        var moduleName = Interop.Str(module.Borrow());
+        return moduleName == "builtins" ? name : $"{moduleName}.{name}";
+    }
+
+    private static string FormatTraceback(BorrowedRef exc)
+    {
+        using var traceback = Interop.Import("traceback");
+        using var format = Interop.GetAttr(traceback.Borrow(), "format_exception");
+        using var args = Interop.NewTuple(1);
+        Interop.IncRef(exc.Pointer);
+        var item = new NewRef(exc.Pointer);
+        Interop.TupleSet(args.Borrow(), 0, ref item);
+        using var lines = Interop.Call(format.Borrow(), args.Borrow());
+        return string.Concat((object?[])PyConvert.FromPython(lines.Borrow())!);
+    }
+
+    private static string Describe(nint exc, Func<nint, string> describe, string fallback)
+    {
+        try
+        {
+            return describe(exc);
+        }
+        catch (PythonException)
+        {
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PluginHost.Interpreter.Locating;
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter;
+
+/// <summary>
+/// The process's CPython runtime: the main interpreter, initialised once on a dedicated thread that is kept for
+/// finalisation, and the subinterpreters created from it. Disposing ends every live interpreter, then finalises.
+/// </summary>
+public sealed class PythonRuntime : IAsyncDisposable
+{
+    // CPython can be initialised once per process; a second Py_Initialize after finalisation is not supported
+    // with extension modules loaded.
+    private static int s_started;
+
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<SubInterpreter, byte> _live = new();
+    private readonly BlockingCollection<Action> _mainWork = [];
+    private readonly Thread _mainThread;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _finalized = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private nint _mainThreadState;
+    private int _disposed;
+
+    private PythonRuntime(PythonInstallation installation, PythonRuntimeOptions options, ILogger logger)
+    {
+        Installation = installation;
+        _logger = logger;
+        _mainThread = new Thread(() => MainThread(options), InterpreterOptions.MinimumThreadStackSize * 2)
+        {
+            IsBackground = true,
+            Name = "python-main",
+        };
+    }
+
+    public PythonInstallation Installation { get; }
+
+    /// <summary><c>sys.version</c> of the loaded library.</summary>
+    public string Version { get; private set; } = "";
+
+    /// <summary>Interpreters created and not yet ended.</summary>
+    public IReadOnlyCollection<SubInterpreter> Interpreters => _live.Keys.ToArray();
+
+    internal nint MainInterpreter { get; private set; }
+
+    /// <summary>Finds libpython, loads it and initialises the main interpreter. Once per process.</summary>
+    public static PythonRuntime Start(PythonRuntimeOptions? options = null, ILogger? logger = null)
+    {
+        options ??= new PythonRuntimeOptions();
+        var installation = options.Installation ?? PythonLocator.ForThisProcess().Locate(options.Library);
+        if (Interlocked.Exchange(ref s_started, 1) != 0)
+            throw new InvalidOperationException("The CPython runtime has already been started in this process; it can be initialised only once.");
+        var runtime = new PythonRuntime(installation, options, logger ?? NullLogger.Instance);
+        runtime._mainThread.Start();
+        runtime._ready.Task.GetAwaiter().GetResult();
+        return runtime;
+    }
+
+    /// <summary>Creates a subinterpreter (isolated by default) with its own thread.</summary>
+    public Task<SubInterpreter> CreateInterpreterAsync(InterpreterOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return SubInterpreter.StartAsync(this, options ?? new InterpreterOptions());
+    }
+
+    /// <summary>Ends every live interpreter on its own thread, then finalises CPython on the main thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _finalized.Task.ConfigureAwait(false);
+            return;
+        }
+        await Task.WhenAll(_live.Keys.Select(i => i.DisposeAsync().AsTask())).ConfigureAwait(false);
+        _mainWork.Add(FinalizeRuntime);
+        _mainWork.CompleteAdding();
+        var code = await _finalized.Task.ConfigureAwait(false);
+        if (code != 0)
+            _logger.LogWarning("Py_FinalizeEx returned {Code}: buffered output could not be flushed", code);
+    }
+
+    internal void Register(SubInterpreter interpreter) => _live[interpreter] = 0;
+
+    internal void Unregister(SubInterpreter interpreter) => _live.TryRemove(interpreter, out _);
+
+    private void MainThread(PythonRuntimeOptions options)
+    {
+        try
+        {
+            Initialize(options);
+        }
+        catch (Exception e)
+        {
+            _ready.TrySetException(e);
+            return;
+        }
+        _ready.TrySetResult();
+        foreach (var work in _mainWork.GetConsumingEnumerable())
+            work();
+    }
+
+    private void Initialize(PythonRuntimeOptions options)
+    {
+        LibPython.Load(Installation.LibraryPath);
+        RuntimeConfig.Initialize(Installation);
+        Version = Interop.Version;
+        MainInterpreter = Interop.PyInterpreterState_Main();
+        foreach (var module in options.PreloadModules)
+            Preload(module);
+        // Release the main GIL: subinterpreter threads take it briefly while creating their interpreters.
+        _mainThreadState = Interop.PyEval_SaveThread();
+        _logger.LogInformation("CPython {Version} from {Library} ({FoundBy})", Version.Split(' ')[0], Installation.LibraryPath, Installation.FoundBy);
+        if (KnownIssues.FinalizeFreesForeignMemory(Version))
+            _logger.LogWarning("CPython {Version} has gh-119213 (keyword-argument caches shared between interpreters; fixed in 3.12.4): upgrade to 3.12.4+ or 3.13. PluginHost will not run Py_FinalizeEx at exit to avoid the crash it causes.", Version.Split(' ')[0]);
+    }
+
+    private void Preload(string module)
+    {
+        try
+        {
+            using var _ = Interop.Import(module);
+        }
+        catch (PythonException e)
+        {
+            _logger.LogDebug("Preloading {Module} skipped: {Error}", module, e.Message);
+        }
+    }
+
+    private void FinalizeRuntime()
+    {
+        Interop.PyEval_RestoreThread(_mainThreadState);
+        if (KnownIssues.FinalizeFreesForeignMemory(Version))
+        {
+            // CPython gh-119213: finalising would free argument-parser tuples that ended subinterpreters allocated.
+            // Flush what Python buffered and leave the memory to the OS instead.
+            FlushStandardStreams();
+            _finalized.TrySetResult(0);
+            return;
+        }
+        _finalized.TrySetResult(Interop.Py_FinalizeEx());
+    }
+
+    private static void FlushStandardStreams()
+    {
+        try
+        {
+            using var _ = Interop.Evaluate("import sys\nfor s in (sys.stdout, sys.stderr):\n    s and s.flush()", "<flush>", Interop.Py_file_input, Interop.MainModuleDict());
+        }
+        catch (PythonException)
+        {
+            // Nothing more to do: the process is going away and the streams are gone.
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Threading.Channels;
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter;
+
+/// <summary>
+/// A CPython subinterpreter owned by one dedicated OS thread. Work is queued to that thread, which attaches the
+/// interpreter (taking its GIL), runs a batch, and detaches. No other thread ever touches its objects.
+/// </summary>
+public sealed class SubInterpreter : IAsyncDisposable
+{
+    /// <summary>How many queued items run under one GIL acquisition; bounds how long a busy queue delays ending.</summary>
+    private const int BatchSize = 256;
+
+    private readonly PythonRuntime _runtime;
+    private readonly InterpreterOptions _options;
+    private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _thread;
+    private readonly InterpreterScope _scope;
+    private nint _threadState;
+
+    private SubInterpreter(PythonRuntime runtime, InterpreterOptions options)
+    {
+        _runtime = runtime;
+        _options = options;
+        _scope = new InterpreterScope(this);
+        _thread = new Thread(ThreadMain, options.ThreadStackSize)
+        {
+            IsBackground = true,
+            Name = options.Name ?? "python-subinterpreter",
+        };
+    }
+
+    /// <summary>CPython's id for this interpreter (as in <c>_interpreters.get_current()</c>).</summary>
+    public long Id { get; private set; } = -1;
+
+    public InterpreterOptions Options => _options;
+
+    /// <summary>Completes when the interpreter has ended (after <see cref="DisposeAsync"/> or runtime shutdown).</summary>
+    public Task Completion => _ended.Task;
+
+    internal static async Task<SubInterpreter> StartAsync(PythonRuntime runtime, InterpreterOptions options)
+    {
+        options.Validate();
+        var interpreter = new SubInterpreter(runtime, options);
+        interpreter._thread.Start();
+        await interpreter._started.Task.ConfigureAwait(false);
+        return interpreter;
+    }
+
+    /// <summary>Queues <paramref name="work"/> to run on the interpreter's thread with the interpreter attached.</summary>
+    public Task<T> InvokeAsync<T>(Func<InterpreterScope, T> work, CancellationToken cancellationToken = default)
+    {
+        var item = new WorkItem<T>(work, cancellationToken);
+        return _work.Writer.TryWrite(item)
+            ? item.Task
+            : Task.FromException<T>(new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} has ended."));
+    }
+
+    /// <summary>Runs statements in the interpreter's <c>__main__</c> namespace.</summary>
+    public Task RunAsync(string source, CancellationToken cancellationToken = default) =>
+        InvokeAsync(scope => { scope.Exec(source); return true; }, cancellationToken);
+
+    /// <summary>Evaluates an expression and copies its value back (see <see cref="InterpreterScope.Evaluate"/>).</summary>
+    public Task<object?> EvaluateAsync(string expression, CancellationToken cancellationToken = default) =>
+        InvokeAsync(scope => scope.Evaluate(expression), cancellationToken);
+
+    /// <summary>Calls <c>module.function(*args)</c> with arguments and result copied across.</summary>
+    public Task<object?> CallAsync(string module, string function, object?[] args, CancellationToken cancellationToken = default) =>
+        InvokeAsync(scope => scope.Call(module, function, args), cancellationToken);
+
+    /// <summary>Ends the interpreter on its own thread after the work already queued; later work is refused.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _work.Writer.TryComplete();
+        return new ValueTask(_ended.Task);
+    }
+
+    internal void EnsureOwnerThread()
+    {
+        if (Thread.CurrentThread != _thread)
+            throw new InvalidOperationException($"Interpreter {Id} can only be used from its own thread; queue work with InvokeAsync.");
+    }
+
+    private void ThreadMain()
+    {
+        try
+        {
+            Create();
+        }
+        catch (Exception e)
+        {
+            _started.TrySetException(e);
+            _ended.TrySetResult();
+            return;
+        }
+        _runtime.Register(this);
+        _started.TrySetResult();
+        try
+        {
+            RunQueue();
+        }
+        finally
+        {
+            End();
+            _runtime.Unregister(this);
+            _ended.TrySetResult();
+        }
+    }
+
+    private void Create()
+    {
+        var config = _options.ToNative();
+        // Py_NewInterpreterFromConfig needs a main-interpreter thread state attached on this thread.
+        var mainState = Interop.PyThreadState_New(_runtime.MainInterpreter);
+        Interop.PyEval_RestoreThread(mainState);
+        var status = Interop.Py_NewInterpreterFromConfig(out var threadState, in config);
+        if (status.IsError)
+        {
+            DeleteThreadState(mainState);
+            throw new InvalidOperationException($"CPython refused to create the interpreter: {status.Describe()}");
+        }
+        _threadState = threadState;
+        Id = Interop.PyInterpreterState_GetID(Interop.PyInterpreterState_Get());
+        Interop.PyEval_SaveThread();
+        // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
+        Interop.PyEval_RestoreThread(mainState);
+        DeleteThreadState(mainState);
+    }
+
+    private void RunQueue()
+    {
+        var reader = _work.Reader;
+        while (WaitForWork(reader))
+        {
+            Interop.PyEval_RestoreThread(_threadState);
+            try
+            {
+                for (var n = 0; n < BatchSize && reader.TryRead(out var item); n++)
+                    item.Execute(_scope);
+            }
+            finally
+            {
+                Interop.PyEval_SaveThread();
+            }
+        }
+    }
+
+    /// <summary>Blocks this dedicated thread (no GIL held) until work arrives; false once the queue is completed and empty.</summary>
+    private static bool WaitForWork(ChannelReader<WorkItem> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+    }
+
+    private void End()
+    {
+        var ended = new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} ended before this work ran.");
+        while (_work.Reader.TryRead(out var item))
+            item.Abandon(ended);
+        Interop.PyEval_RestoreThread(_threadState);
+        Interop.Py_EndInterpreter(_threadState);
+        _threadState = 0;
+    }
+
+    private static void DeleteThreadState(nint attached)
+    {
+        Interop.PyThreadState_Clear(attached);
+        Interop.PyThreadState_DeleteCurrent();
+    }
+}
