@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluginHost.Interpreter.Locating;
+using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter;
@@ -59,11 +60,14 @@ public sealed class PythonRuntime : IAsyncDisposable
         return runtime;
     }
 
-    /// <summary>Creates a subinterpreter (isolated by default) with its own thread.</summary>
-    public Task<SubInterpreter> CreateInterpreterAsync(InterpreterOptions? options = null)
+    /// <summary>
+    /// Creates a subinterpreter (isolated by default) with its own thread. The <c>pluginhost</c> module imported in it
+    /// reaches <paramref name="binding"/>; without one, that module's calls that need the host raise.
+    /// </summary>
+    public Task<SubInterpreter> CreateInterpreterAsync(InterpreterOptions? options = null, IPluginBinding? binding = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return SubInterpreter.StartAsync(this, options ?? new InterpreterOptions());
+        return SubInterpreter.StartAsync(this, options ?? new InterpreterOptions(), binding);
     }
 
     /// <summary>Ends every live interpreter on its own thread, then finalises CPython on the main thread.</summary>
@@ -105,6 +109,7 @@ public sealed class PythonRuntime : IAsyncDisposable
     private void Initialize(PythonRuntimeOptions options)
     {
         LibPython.Load(Installation.LibraryPath);
+        SdkModule.Register();
         RuntimeConfig.Initialize(Installation);
         Version = Interop.Version;
         MainInterpreter = Interop.PyInterpreterState_Main();

@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter;
@@ -20,10 +22,13 @@ public sealed class SubInterpreter : IAsyncDisposable
     private readonly Thread _thread;
     private readonly InterpreterScope _scope;
     private nint _threadState;
+    private GCHandle _binding;
 
-    private SubInterpreter(PythonRuntime runtime, InterpreterOptions options)
+    private SubInterpreter(PythonRuntime runtime, InterpreterOptions options, IPluginBinding? binding)
     {
         _runtime = runtime;
+        if (binding is not null)
+            _binding = GCHandle.Alloc(binding);
         _options = options;
         _scope = new InterpreterScope(this);
         _thread = new Thread(ThreadMain, options.ThreadStackSize)
@@ -41,10 +46,10 @@ public sealed class SubInterpreter : IAsyncDisposable
     /// <summary>Completes when the interpreter has ended (after <see cref="DisposeAsync"/> or runtime shutdown).</summary>
     public Task Completion => _ended.Task;
 
-    internal static async Task<SubInterpreter> StartAsync(PythonRuntime runtime, InterpreterOptions options)
+    internal static async Task<SubInterpreter> StartAsync(PythonRuntime runtime, InterpreterOptions options, IPluginBinding? binding)
     {
         options.Validate();
-        var interpreter = new SubInterpreter(runtime, options);
+        var interpreter = new SubInterpreter(runtime, options, binding);
         interpreter._thread.Start();
         await interpreter._started.Task.ConfigureAwait(false);
         return interpreter;
@@ -92,6 +97,7 @@ public sealed class SubInterpreter : IAsyncDisposable
         }
         catch (Exception e)
         {
+            FreeBinding();
             _started.TrySetException(e);
             _ended.TrySetResult();
             return;
@@ -124,6 +130,8 @@ public sealed class SubInterpreter : IAsyncDisposable
         }
         _threadState = threadState;
         Id = Interop.PyInterpreterState_GetID(Interop.PyInterpreterState_Get());
+        if (_binding.IsAllocated)
+            SdkModule.Bind(GCHandle.ToIntPtr(_binding));
         Interop.PyEval_SaveThread();
         // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
         Interop.PyEval_RestoreThread(mainState);
@@ -163,6 +171,14 @@ public sealed class SubInterpreter : IAsyncDisposable
         Interop.PyEval_RestoreThread(_threadState);
         Interop.Py_EndInterpreter(_threadState);
         _threadState = 0;
+        FreeBinding();
+    }
+
+    // After Py_EndInterpreter nothing in Python can reach the handle any more.
+    private void FreeBinding()
+    {
+        if (_binding.IsAllocated)
+            _binding.Free();
     }
 
     private static void DeleteThreadState(nint attached)

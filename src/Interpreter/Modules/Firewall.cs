@@ -1,0 +1,41 @@
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter.Modules;
+
+/// <summary>
+/// Turns a .NET exception caught in an <c>[UnmanagedCallersOnly]</c> callback into a Python exception and the C
+/// API's error return. No .NET exception may unwind through CPython's frames: that kills the process.
+/// </summary>
+internal static class Firewall
+{
+    internal static nint Null(Exception e)
+    {
+        Raise(e);
+        return 0;
+    }
+
+    internal static int MinusOne(Exception e)
+    {
+        Raise(e);
+        return -1;
+    }
+
+    internal static void Raise(Exception e)
+    {
+        try
+        {
+            var type = e switch
+            {
+                ArgumentException or InvalidCastException => LibPython.TypeErrorType,
+                UnauthorizedAccessException => LibPython.PermissionErrorType,
+                TimeoutException => LibPython.TimeoutErrorType,
+                _ => LibPython.RuntimeErrorType,
+            };
+            Interop.PyErr_SetString(type, e.Message);
+        }
+        catch (Exception fatal)
+        {
+            Environment.FailFast("Could not turn a .NET exception into a Python exception", fatal);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace PluginHost.Interpreter.Modules;
+
+/// <summary>
+/// What the <c>pluginhost</c> module of one interpreter reaches in the host. The host implements it; the module calls
+/// it on that interpreter's own thread with its GIL held, so implementations must be quick and must not block.
+/// </summary>
+public interface IPluginBinding
+{
+    string PluginName { get; }
+
+    int Instance { get; }
+
+    /// <summary>Plain values (string, long, double, bool, null, lists, string-keyed dictionaries) copied into Python.</summary>
+    IReadOnlyDictionary<string, object?> Settings { get; }
+
+    /// <summary>A record from Python: <paramref name="level"/> is Python's numeric level (10 DEBUG … 50 CRITICAL).</summary>
+    void Log(int level, string logger, string message);
+
+    /// <summary>Text written to the plugin's <c>sys.stdout</c> (<paramref name="error"/> false) or <c>sys.stderr</c>.</summary>
+    void Write(bool error, string text);
+}

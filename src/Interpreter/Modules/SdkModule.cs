@@ -1,0 +1,207 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter.Modules;
+
+/// <summary>
+/// The <c>pluginhost</c> module plugins import, defined in C# the way CPython's notes prescribe for subinterpreters:
+/// multi-phase init (PEP 489) with an exec slot, all state in the module's state block (no C or .NET statics),
+/// heap types made per module with <c>PyType_FromModuleAndSpec</c>, symmetric traverse/clear, free releasing the
+/// managed handle, and <c>Py_mod_multiple_interpreters = Py_MOD_PER_INTERPRETER_GIL_SUPPORTED</c>.
+/// One definition is registered before initialisation; each interpreter that imports it gets its own module object,
+/// state and type objects.
+/// </summary>
+internal static unsafe class SdkModule
+{
+    internal const string Name = "pluginhost";
+
+    /// <summary>Key in the per-interpreter dict (PyInterpreterState_GetDict) holding the binding's GCHandle.</summary>
+    internal const string BindingKey = "pluginhost.binding";
+
+    // The immortal PyModuleDef: process-wide by CPython's design (like a C module's static definition), written once
+    // before Py_Initialize and never changed. It holds no interpreter state.
+    private static nint s_definition;
+
+    /// <summary>Builds the definition and adds it to the inittab. Before initialisation only.</summary>
+    internal static void Register()
+    {
+        if (s_definition != 0)
+            return;
+        var methods = NativeMemoryBlock.Array<PyMethodDef>(3);
+        methods[0] = Method("log", (delegate* unmanaged<nint, nint*, nint, nint>)&Log, Interop.METH_FASTCALL, "log(level, message, logger='') -> None\n\nSends a record to the host's log at a Python logging level.");
+        methods[1] = Method("context", (delegate* unmanaged<nint, nint, nint>)&GetContext, Interop.METH_NOARGS, "context() -> Context\n\nThis plugin instance's context.");
+        var slots = NativeMemoryBlock.Array<PyModuleDefSlot>(3);
+        slots[0] = new PyModuleDefSlot { Slot = Interop.Py_mod_exec, Value = (nint)(delegate* unmanaged<nint, int>)&Exec };
+        slots[1] = new PyModuleDefSlot { Slot = Interop.Py_mod_multiple_interpreters, Value = Interop.Py_MOD_PER_INTERPRETER_GIL_SUPPORTED };
+        var definition = NativeMemoryBlock.Array<PyModuleDef>(1);
+        *definition = new PyModuleDef
+        {
+            RefCount = unchecked((nint)uint.MaxValue),   // _Py_IMMORTAL_REFCNT on 64-bit 3.12/3.13
+            Name = NativeMemoryBlock.Utf8(Name),
+            Doc = NativeMemoryBlock.Utf8("The PluginHost SDK: this plugin's identity, settings and logging."),
+            Size = sizeof(ModuleState),
+            Methods = (nint)methods,
+            Slots = (nint)slots,
+            Traverse = (nint)(delegate* unmanaged<nint, nint, nint, int>)&Traverse,
+            Clear = (nint)(delegate* unmanaged<nint, int>)&Clear,
+            Free = (nint)(delegate* unmanaged<nint, void>)&Free,
+        };
+        s_definition = (nint)definition;
+        if (Interop.PyImport_AppendInittab(NativeMemoryBlock.Utf8(Name), (nint)(delegate* unmanaged<nint>)&Init) != 0)
+            throw new InvalidOperationException("PyImport_AppendInittab failed for the pluginhost module.");
+    }
+
+    internal static PyMethodDef Method(string name, void* function, int flags, string doc) => new()
+    {
+        Name = NativeMemoryBlock.Utf8(name),
+        Function = (nint)function,
+        Flags = flags,
+        Doc = NativeMemoryBlock.Utf8(doc),
+    };
+
+    /// <summary>Stores <paramref name="binding"/>'s handle in the attached interpreter's dict, where exec finds it.</summary>
+    internal static void Bind(nint bindingHandle)
+    {
+        var dict = new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get()));
+        using var value = Interop.NewPointer(bindingHandle);
+        Interop.DictSet(dict, BindingKey, value.Borrow());
+    }
+
+    internal static ModuleState* State(nint module)
+    {
+        var state = (ModuleState*)Interop.PyModule_GetState(module);
+        return state != null ? state : throw PythonException.FetchCurrent();
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint Init() => Interop.PyModuleDef_Init(s_definition);
+
+    [UnmanagedCallersOnly]
+    private static int Exec(nint module)
+    {
+        try
+        {
+            var state = State(module);
+            state->ContextType = AddType(module, ContextType.Spec, "Context");
+            state->StreamType = AddType(module, StreamType.Spec, "Stream");
+            var binding = FindBinding();
+            if (binding is not null)
+                state->Binding = GCHandle.ToIntPtr(GCHandle.Alloc(binding));
+            state->Context = ContextType.Create(state->ContextType, binding);
+            AddStream(module, state->StreamType, "stdout", error: false);
+            AddStream(module, state->StreamType, "stderr", error: true);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Firewall.MinusOne(e);
+        }
+    }
+
+    private static nint AddType(nint module, nint spec, string name)
+    {
+        var type = Interop.CheckNew(Interop.PyType_FromModuleAndSpec(module, spec, 0)).Steal();
+        Interop.CheckInt(Interop.PyModule_AddObjectRef(module, name, type));
+        return type;
+    }
+
+    private static void AddStream(nint module, nint type, string name, bool error)
+    {
+        using var stream = StreamType.Create(type, error);
+        Interop.CheckInt(Interop.PyModule_AddObjectRef(module, name, stream.Pointer));
+    }
+
+    private static IPluginBinding? FindBinding()
+    {
+        var dict = new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get()));
+        var handle = Interop.DictGet(dict, BindingKey);
+        return handle.IsNull ? null : (IPluginBinding?)GCHandle.FromIntPtr(Interop.AsPointer(handle)).Target;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Traverse(nint module, nint visit, nint arg)
+    {
+        var state = (ModuleState*)Interop.PyModule_GetState(module);
+        if (state == null)
+            return 0;
+        var visitor = (delegate* unmanaged<nint, nint, int>)visit;
+        foreach (var reference in new[] { state->ContextType, state->StreamType, state->Context })
+        {
+            if (reference != 0 && visitor(reference, arg) is var result and not 0)
+                return result;
+        }
+        return 0;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Clear(nint module)
+    {
+        ClearState(module);
+        return 0;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void Free(nint module)
+    {
+        var state = ClearState(module);
+        if (state != null && state->Binding != 0)
+        {
+            GCHandle.FromIntPtr(state->Binding).Free();
+            state->Binding = 0;
+        }
+    }
+
+    private static ModuleState* ClearState(nint module)
+    {
+        var state = (ModuleState*)Interop.PyModule_GetState(module);
+        if (state == null)
+            return null;
+        ClearSlot(ref state->Context);
+        ClearSlot(ref state->StreamType);
+        ClearSlot(ref state->ContextType);
+        return state;
+    }
+
+    /// <summary>Py_CLEAR: null the slot before the decref, which may run arbitrary code.</summary>
+    internal static void ClearSlot(ref nint slot)
+    {
+        var old = slot;
+        slot = 0;
+        Interop.DecRef(old);
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint Log(nint module, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs is < 2 or > 3)
+                throw new ArgumentException($"log() takes 2 or 3 arguments (level, message, logger=''), {nargs} given");
+            var level = Interop.AsLong(new BorrowedRef(args[0])) ?? throw new ArgumentException("log() level is out of range");
+            var message = Interop.Str(new BorrowedRef(args[1]));
+            var logger = nargs == 3 ? Interop.Str(new BorrowedRef(args[2])) : "";
+            State(module)->RequireBinding().Log((int)level, logger, message);
+            return Interop.NewNone().Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint GetContext(nint module, nint unused)
+    {
+        try
+        {
+            var context = State(module)->Context;
+            Interop.IncRef(context);
+            return context;
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+}

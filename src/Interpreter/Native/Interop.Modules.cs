@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+
+namespace PluginHost.Interpreter.Native;
+
+// Native module and heap type machinery (moduleobject.h, object.h, objimpl.h, pystate.h).
+internal static unsafe partial class Interop
+{
+    /// <summary>Registers the definition's index and returns it as an object (borrowed: the definition is immortal).</summary>
+    [LibraryImport(Library)]
+    internal static partial nint PyModuleDef_Init(nint definition);
+
+    /// <summary>The module's state block (owned by the module), NULL with an exception set when it is not a module.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint PyModule_GetState(nint module);
+
+    /// <summary>The state of the module that defined <paramref name="type"/> (PEP 573); NULL with an exception set when none.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint PyType_GetModuleState(nint type);
+
+    /// <summary>New reference to a heap type bound to <paramref name="module"/>, NULL on error. <paramref name="bases"/> may be NULL.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint PyType_FromModuleAndSpec(nint module, nint spec, nint bases);
+
+    /// <summary>Adds <paramref name="value"/> as attribute; does not steal. 0 on success, -1 on error.</summary>
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int PyModule_AddObjectRef(nint module, string name, nint value);
+
+    /// <summary>The slot's function pointer (e.g. tp_free), NULL when absent. Cannot fail on a heap type.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint PyType_GetSlot(nint type, int slot);
+
+    /// <summary>New reference to a zeroed instance (GC-tracked when the type has Py_TPFLAGS_HAVE_GC), NULL on error.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint PyType_GenericAlloc(nint type, nint items);
+
+    /// <summary>Cannot fail.</summary>
+    [LibraryImport(Library)]
+    internal static partial void PyObject_GC_UnTrack(nint o);
+
+    /// <summary>
+    /// Borrowed per-interpreter dict "for extension modules to store interpreter-specific state"; never NULL after
+    /// initialisation. This is where the host's binding for the interpreter lives, not in a .NET static.
+    /// </summary>
+    [LibraryImport(Library)]
+    internal static partial nint PyInterpreterState_GetDict(nint interp);
+
+    /// <summary>New reference, NULL on error.</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyLong_FromVoidPtr(nint p);
+
+    /// <summary>NULL with an exception set on error.</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyLong_AsVoidPtr(nint o);
+
+    internal static NewRef NewPointer(nint p) => CheckNew(PyLong_FromVoidPtr(p));
+
+    internal static nint AsPointer(BorrowedRef o)
+    {
+        var p = PyLong_AsVoidPtr(o.Pointer);
+        if (p == 0 && PyErr_Occurred() != 0)
+            throw PythonException.FetchCurrent();
+        return p;
+    }
+
+    internal const int Py_mod_exec = 2;
+    internal const int Py_mod_multiple_interpreters = 3;
+    internal const nint Py_MOD_PER_INTERPRETER_GIL_SUPPORTED = 2;
+
+    internal const int Py_tp_clear = 51;
+    internal const int Py_tp_dealloc = 52;
+    internal const int Py_tp_doc = 56;
+    internal const int Py_tp_methods = 64;
+    internal const int Py_tp_repr = 66;
+    internal const int Py_tp_traverse = 71;
+    internal const int Py_tp_members = 72;
+    internal const int Py_tp_free = 74;
+
+    internal const uint Py_TPFLAGS_DISALLOW_INSTANTIATION = 1u << 7;
+    internal const uint Py_TPFLAGS_IMMUTABLETYPE = 1u << 8;
+    internal const uint Py_TPFLAGS_HAVE_GC = 1u << 14;
+    internal const uint Py_TPFLAGS_DEFAULT = 1u << 18;
+
+    internal const int METH_VARARGS = 0x1;
+    internal const int METH_KEYWORDS = 0x2;
+    internal const int METH_NOARGS = 0x4;
+    internal const int METH_O = 0x8;
+    internal const int METH_FASTCALL = 0x80;
+    internal const int METH_METHOD = 0x200;
+
+    internal const int Py_T_OBJECT_EX = 16;
+    internal const int Py_READONLY = 1;
+}
