@@ -71,19 +71,30 @@ public sealed class PythonRuntime : IAsyncDisposable
     }
 
     /// <summary>Ends every live interpreter on its own thread, then finalises CPython on the main thread.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(ShutdownAsync(Timeout.InfiniteTimeSpan));
+
+    /// <summary>
+    /// Ends every live interpreter, waiting at most <paramref name="timeout"/> for them; finalises CPython only when
+    /// all have ended (finalising under a still-running interpreter would crash). Returns whether it finalised.
+    /// </summary>
+    public async Task<bool> ShutdownAsync(TimeSpan timeout)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return await _finalized.Task.ConfigureAwait(false) != -2;
+        var ending = Task.WhenAll(_live.Keys.Select(i => i.DisposeAsync().AsTask()));
+        if (await Task.WhenAny(ending, Task.Delay(timeout)).ConfigureAwait(false) != ending)
         {
-            await _finalized.Task.ConfigureAwait(false);
-            return;
+            foreach (var stuck in _live.Keys)
+                _logger.LogError("Interpreter {Id} did not end within {Timeout}; CPython is left unfinalised", stuck.Id, timeout);
+            _finalized.TrySetResult(-2);
+            return false;
         }
-        await Task.WhenAll(_live.Keys.Select(i => i.DisposeAsync().AsTask())).ConfigureAwait(false);
         _mainWork.Add(FinalizeRuntime);
         _mainWork.CompleteAdding();
         var code = await _finalized.Task.ConfigureAwait(false);
         if (code != 0)
             _logger.LogWarning("Py_FinalizeEx returned {Code}: buffered output could not be flushed", code);
+        return true;
     }
 
     internal void Register(SubInterpreter interpreter) => _live[interpreter] = 0;

@@ -5,12 +5,17 @@ namespace PluginHost.Interpreter.Native;
 
 /// <summary>
 /// Initialises the main interpreter from an isolated <c>PyConfig</c>: no environment variables (PYTHONPATH etc.),
-/// no user site, no Python signal handlers (SIGINT stays with .NET), and <c>home</c> set explicitly so a relocated
-/// Python finds its stdlib. PyConfig's layout differs per version, so only measured layouts are used.
+/// no user site, no Python signal handlers (SIGINT stays with .NET), no <c>site</c> import (the installation's
+/// site-packages are not on any interpreter's path: a plugin sees the stdlib, its folder and its own lib/ only), and
+/// <c>home</c> set explicitly so a relocated Python finds its stdlib. PyConfig's layout differs per version, so only
+/// measured layouts are used.
 /// </summary>
 internal static unsafe class RuntimeConfig
 {
     private const int BufferSize = 1024;
+
+    /// <summary>offsetof(PyConfig, site_import): 176 on both 3.12 and 3.13.</summary>
+    private const int SiteImportOffset = 176;
 
     /// <summary>offsetof(PyConfig, home), measured with each version's headers (sizeof is 432 on 3.12, 448 on 3.13).</summary>
     private static readonly Dictionary<(int, int), int> HomeOffset = new()
@@ -28,6 +33,7 @@ internal static unsafe class RuntimeConfig
         try
         {
             Interop.PyConfig_InitIsolatedConfig(config);
+            *(int*)(config + SiteImportOffset) = 0;
             if (installation.Home is { } home)
                 Check(Interop.PyConfig_SetBytesString(config, config + homeOffset, home), "setting PyConfig.home");
             Check(Interop.Py_InitializeFromConfig(config), "Py_InitializeFromConfig");

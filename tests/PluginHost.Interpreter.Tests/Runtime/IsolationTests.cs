@@ -62,4 +62,15 @@ public sealed class IsolationTests(PythonRuntimeFixture fixture)
         Assert.True(a.Id > 0);
         Assert.NotEqual(a.Id, b.Id);
     }
+
+    [Fact]
+    public async Task SitePackagesAreNotOnThePath()
+    {
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync();
+
+        var path = (object?[])(await interpreter.EvaluateAsync("__import__('sys').path"))!;
+
+        Assert.DoesNotContain(path, p => ((string)p!).Contains("site-packages"));
+        Assert.Contains(path, p => ((string)p!).EndsWith("lib-dynload"));
+    }
 }
