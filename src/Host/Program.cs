@@ -1,1 +1,50 @@
-return 0;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PluginHost.Host.Cli;
+using PluginHost.Host.Configuration;
+using PluginHost.Host.Lifecycle;
+using PluginHost.Host.Plugins;
+using PluginHost.Interpreter.Locating;
+
+var command = CommandLine.Parse(args);
+if (command.Error is not null)
+{
+    Console.Error.WriteLine($"pluginhost: {command.Error}");
+    CommandLine.WriteHelp(Console.Error);
+    return ExitCodes.Usage;
+}
+if (command.Verb == CommandVerb.Help)
+{
+    CommandLine.WriteHelp(Console.Out);
+    return ExitCodes.Success;
+}
+
+var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
+builder.Services.AddSystemd();
+builder.Services.AddSingleton<PythonRuntimeService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PythonRuntimeService>());
+builder.Services.AddSingleton<PluginSupervisor>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PluginSupervisor>());
+using var host = builder.Build();
+
+try
+{
+    host.Services.GetRequiredService<IStartupValidator>().Validate();
+    switch (command.Verb)
+    {
+        case CommandVerb.List:
+            return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json);
+        case CommandVerb.Validate:
+            var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
+            return ValidateCommand.Run(command.Folder!, Console.Out, command.Json, (manifest, folder) => SyntaxCheck.Run(python, manifest, folder));
+        default:
+            await host.RunAsync();
+            return ExitCodes.Success;
+    }
+}
+catch (Exception e) when (e is OptionsValidationException or PythonNotFoundException or NotSupportedException)
+{
+    Console.Error.WriteLine($"pluginhost: {e.Message}");
+    return ExitCodes.Failure;
+}

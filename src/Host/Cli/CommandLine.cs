@@ -1,0 +1,75 @@
+namespace PluginHost.Host.Cli;
+
+/// <summary>
+/// <c>pluginhost [run|list|validate|help] [arguments] [--Section:Key=Value ...]</c>. A tiny parser on purpose: three
+/// verbs and two flags do not need a framework, and configuration overrides pass through untouched.
+/// </summary>
+internal static class CommandLine
+{
+    public static ParsedCommand Parse(IReadOnlyList<string> args)
+    {
+        var verb = CommandVerb.Run;
+        var start = 0;
+        if (args.Count > 0 && !args[0].StartsWith('-'))
+        {
+            CommandVerb? named = args[0] switch
+            {
+                "run" => CommandVerb.Run,
+                "list" => CommandVerb.List,
+                "validate" => CommandVerb.Validate,
+                "help" => CommandVerb.Help,
+                _ => null,
+            };
+            if (named is null)
+                return Invalid($"unknown command '{args[0]}'");
+            verb = named.Value;
+            start = 1;
+        }
+
+        var configuration = new List<string>();
+        string? folder = null;
+        var json = false;
+        var help = verb == CommandVerb.Help;
+        foreach (var arg in args.Skip(start))
+        {
+            if (arg is "--help" or "-h" or "-?")
+                help = true;
+            else if (arg == "--json" && verb is CommandVerb.List or CommandVerb.Validate)
+                json = true;
+            else if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') > 2)
+                configuration.Add(arg);
+            else if (arg.StartsWith('-'))
+                return Invalid($"unknown option '{arg}'; configuration overrides take the form --Section:Key=Value");
+            else if (verb == CommandVerb.Validate && folder is null)
+                folder = arg;
+            else
+                return Invalid($"unexpected argument '{arg}'");
+        }
+
+        if (help)
+            return new ParsedCommand(CommandVerb.Help, configuration);
+        if (verb == CommandVerb.Validate && folder is null)
+            return Invalid("validate needs a plugin folder: pluginhost validate <folder>");
+        return new ParsedCommand(verb, configuration) { Folder = folder, Json = json };
+    }
+
+    public static void WriteHelp(TextWriter output) => output.Write(
+        """
+        Usage: pluginhost [command] [options] [--Section:Key=Value ...]
+
+        Commands:
+          run                 Start the host and run the enabled plugins until stopped (default).
+          list [--json]       List discovered plugins: name, version, instances, state, folder, load error.
+          validate <folder> [--json]
+                              Check one plugin folder (plugin.json and its entry module) without starting
+                              the host. Exit code 0 when valid, 1 when not.
+          help                Show this text.
+
+        Configuration overrides, e.g. --PluginHost:StopTimeout=00:00:05 or
+        --PluginHost:Plugins:echo:Enabled=false, override appsettings.json and PLUGINHOST_ environment
+        variables. See docs/configuration.md.
+
+        """);
+
+    private static ParsedCommand Invalid(string error) => new(CommandVerb.Help, []) { Error = error };
+}

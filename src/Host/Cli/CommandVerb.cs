@@ -1,0 +1,16 @@
+namespace PluginHost.Host.Cli;
+
+internal enum CommandVerb
+{
+    /// <summary>Start the host and run plugins until stopped (the default).</summary>
+    Run,
+
+    /// <summary>Print discovered plugins with version, state and load error.</summary>
+    List,
+
+    /// <summary>Check one plugin folder without starting the host.</summary>
+    Validate,
+
+    /// <summary>Print usage.</summary>
+    Help,
+}

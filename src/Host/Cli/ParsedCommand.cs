@@ -1,0 +1,17 @@
+namespace PluginHost.Host.Cli;
+
+/// <summary>
+/// A parsed command line. <see cref="ConfigurationArgs"/> holds the <c>--Section:Key=Value</c> overrides, to be given
+/// to the configuration (and nothing else: the verb and its own arguments are not configuration).
+/// </summary>
+internal sealed record ParsedCommand(CommandVerb Verb, IReadOnlyList<string> ConfigurationArgs)
+{
+    /// <summary>The plugin folder for <see cref="CommandVerb.Validate"/>.</summary>
+    public string? Folder { get; init; }
+
+    /// <summary><c>--json</c>: machine-readable output for list and validate.</summary>
+    public bool Json { get; init; }
+
+    /// <summary>Why the command line is unusable; print it with the usage and exit with <see cref="ExitCodes.Usage"/>.</summary>
+    public string? Error { get; init; }
+}

@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
+
+namespace PluginHost.Host.Configuration;
+
+/// <summary>The host's settings, bound from the configuration section <c>PluginHost</c>.</summary>
+internal sealed partial class PluginHostOptions : IValidatableObject
+{
+    public const string SectionName = "PluginHost";
+    public const string DefaultPluginDirectory = "plugins";
+
+    /// <summary>
+    /// Folders whose immediate subfolders are plugins; relative paths are resolved against the content root (the
+    /// current directory). Empty here on purpose: the configuration binder appends to a non-empty default list instead
+    /// of replacing it, so ["plugins"] is filled in after binding when nothing was configured.
+    /// </summary>
+    public List<string> PluginDirectories { get; set; } = [];
+
+    /// <summary>Per-plugin configuration by plugin name (<c>PluginHost:Plugins:&lt;name&gt;</c>).</summary>
+    public Dictionary<string, PluginOptions> Plugins { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How long stopping waits for all plugins before the host gives up on them.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long starting waits for all plugins to load.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    // Checks the generator cannot express: list items, dictionary keys and the values under them.
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < PluginDirectories.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(PluginDirectories[i]))
+                yield return Failure($"{SectionName}:{nameof(PluginDirectories)}:{i} is empty; give a folder path.");
+        }
+
+        foreach (var (name, plugin) in Plugins.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var key = $"{SectionName}:{nameof(Plugins)}:{name}";
+            if (!PluginName().IsMatch(name))
+                yield return Failure($"{key}: '{name}' is not a plugin name; names match {PluginName()} as in plugin.json.");
+            if (plugin.Instances is < PluginOptions.MinInstances or > PluginOptions.MaxInstances)
+                yield return Failure($"{key}:{nameof(PluginOptions.Instances)} must be between {PluginOptions.MinInstances} and {PluginOptions.MaxInstances}; it is {plugin.Instances}.");
+            if (plugin.Path is not null && string.IsNullOrWhiteSpace(plugin.Path))
+                yield return Failure($"{key}:{nameof(PluginOptions.Path)} is empty; give the plugin's folder or remove the key.");
+        }
+    }
+
+    private static ValidationResult Failure(string message) => new(message);
+
+    [GeneratedRegex("^[a-z][a-z0-9_.-]{0,63}$")]
+    private static partial Regex PluginName();
+}

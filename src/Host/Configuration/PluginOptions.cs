@@ -1,0 +1,23 @@
+namespace PluginHost.Host.Configuration;
+
+/// <summary>One plugin's configuration: <c>PluginHost:Plugins:&lt;name&gt;</c>.</summary>
+internal sealed class PluginOptions
+{
+    public const int MinInstances = 1;
+    public const int MaxInstances = 64;
+
+    /// <summary>False keeps the plugin discovered (and listed) but not started.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The plugin's folder, for a plugin outside the scanned plugin directories.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Overrides the manifest's <c>instances</c>.</summary>
+    public int? Instances { get; set; }
+
+    /// <summary>
+    /// Overrides of the manifest's default settings, as configuration gives them: string values under keys relative to
+    /// <c>Settings</c> (<c>port</c>, <c>db:host</c>, <c>hosts:0</c>). Typed against the manifest's defaults at discovery.
+    /// </summary>
+    public Dictionary<string, string?> Settings { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}

@@ -1,0 +1,15 @@
+using PluginHost.Interpreter;
+using PluginHost.Interpreter.Locating;
+
+namespace PluginHost.Host.Configuration;
+
+/// <summary>Where CPython comes from, bound from the configuration section <c>Python</c>.</summary>
+internal sealed class PythonOptions
+{
+    public const string SectionName = "Python";
+
+    /// <summary>A libpython path, python executable or installation prefix; null searches (see <see cref="PythonLocator"/>).</summary>
+    public string? Library { get; set; }
+
+    public PythonRuntimeOptions ToRuntimeOptions() => new() { Library = string.IsNullOrWhiteSpace(Library) ? null : Library };
+}

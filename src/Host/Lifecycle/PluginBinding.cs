@@ -1,0 +1,75 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using PluginHost.Host.Plugins;
+using PluginHost.Interpreter.Modules;
+
+namespace PluginHost.Host.Lifecycle;
+
+/// <summary>
+/// What one plugin instance's <c>pluginhost</c> module reaches: its identity and settings, and the host's log.
+/// Python logging records keep their level; print() output becomes one log line per line of text
+/// (stdout at Information, stderr at Error). Called with the instance's interpreter GIL held.
+/// </summary>
+internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, ILogger logger) : IPluginBinding
+{
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    public string PluginName => descriptor.Name;
+
+    public int Instance => instance;
+
+    public IReadOnlyDictionary<string, object?> Settings => descriptor.Settings;
+
+    /// <summary>The lowest Python level the host's logger will keep, so Python filters the rest before crossing over.</summary>
+    public int MinimumPythonLevel =>
+        logger.IsEnabled(LogLevel.Debug) ? 10 : logger.IsEnabled(LogLevel.Information) ? 20 : logger.IsEnabled(LogLevel.Warning) ? 30 : 40;
+
+    public void Log(int level, string pythonLogger, string message) =>
+        logger.PythonRecord(ToLogLevel(level), pythonLogger.Length == 0 ? descriptor.Name : pythonLogger, message);
+
+    public void Write(bool error, string text)
+    {
+        var buffer = error ? _stderr : _stdout;
+        lock (buffer)
+        {
+            buffer.Append(text);
+            EmitCompleteLines(buffer, error ? LogLevel.Error : LogLevel.Information);
+        }
+    }
+
+    /// <summary>Logs what is left without a final newline (at stop).</summary>
+    public void FlushOutput()
+    {
+        foreach (var (buffer, level) in new[] { (_stdout, LogLevel.Information), (_stderr, LogLevel.Error) })
+        {
+            lock (buffer)
+            {
+                if (buffer.Length > 0)
+                    logger.PythonOutput(level, buffer.ToString());
+                buffer.Clear();
+            }
+        }
+    }
+
+    internal static LogLevel ToLogLevel(int pythonLevel) => pythonLevel switch
+    {
+        >= 50 => LogLevel.Critical,
+        >= 40 => LogLevel.Error,
+        >= 30 => LogLevel.Warning,
+        >= 20 => LogLevel.Information,
+        >= 10 => LogLevel.Debug,
+        _ => LogLevel.Trace,
+    };
+
+    private void EmitCompleteLines(StringBuilder buffer, LogLevel level)
+    {
+        var text = buffer.ToString();
+        var end = text.LastIndexOf('\n');
+        if (end < 0)
+            return;
+        foreach (var line in text[..end].Split('\n'))
+            logger.PythonOutput(level, line.TrimEnd('\r'));
+        buffer.Remove(0, end + 1);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using PluginHost.Host.Plugins;
+using PluginHost.Interpreter;
+
+namespace PluginHost.Host.Lifecycle;
+
+/// <summary>
+/// One instance of a plugin in its own fresh interpreter: bootstrap (sys.path, stdout/stderr, logging), import of the
+/// entry module, <c>setup(ctx)</c>; at stop <c>teardown()</c>, then the interpreter ends. Failures change this
+/// instance's state and are logged; they never throw out to the host.
+/// </summary>
+internal sealed class PluginInstance
+{
+    private static readonly string Bootstrap = ReadBootstrap();
+
+    private readonly PluginDescriptor _descriptor;
+    private readonly ILogger _hostLogger;
+    private readonly PluginBinding _binding;
+    private SubInterpreter? _interpreter;
+    private volatile PluginState _state = PluginState.Pending;
+    private string? _error;
+
+    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers)
+    {
+        _descriptor = descriptor;
+        Number = number;
+        _hostLogger = loggers.CreateLogger<PluginInstance>();
+        _binding = new PluginBinding(descriptor, number, loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}"));
+    }
+
+    public string Name => _descriptor.Name;
+
+    public int Number { get; }
+
+    public PluginStatus Status => new(Name, Number, _state, _interpreter?.Id, _error);
+
+    private string Entry => _descriptor.Manifest!.Entry;
+
+    public async Task StartAsync(PythonRuntime runtime, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _state = PluginState.Starting;
+        _hostLogger.PluginStarting(Name, _descriptor.Manifest!.Version, Number, _descriptor.Folder);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            _interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding).WaitAsync(timeout, cancellationToken);
+            await _interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
+            await _interpreter.RunAsync($"_pluginhost_start({Literal(Entry)})").WaitAsync(timeout, cancellationToken);
+            _state = PluginState.Running;
+            _hostLogger.PluginRunning(Name, Number, _interpreter.Id, clock.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Fail(Describe(e, timeout));
+        }
+    }
+
+    /// <summary>Runs teardown() (if it started) within <paramref name="timeout"/>, then ends the interpreter.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_interpreter is null)
+            return;
+        var wasRunning = _state == PluginState.Running;
+        _state = PluginState.Stopping;
+        _hostLogger.PluginStopping(Name, Number);
+        if (wasRunning)
+        {
+            try
+            {
+                await _interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})").WaitAsync(timeout);
+            }
+            catch (Exception e)
+            {
+                _hostLogger.StopHookFailed(Name, Number, Describe(e, timeout));
+            }
+        }
+        try
+        {
+            await _interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            _hostLogger.InterpreterStuck(_interpreter.Id, timeout);
+        }
+        _binding.FlushOutput();
+        if (_state == PluginState.Stopping)
+            _state = PluginState.Stopped;
+    }
+
+    private void Fail(string error)
+    {
+        _error = error;
+        _state = PluginState.Failed;
+        _binding.FlushOutput();
+        _hostLogger.PluginFailed(Name, Number, error);
+    }
+
+    private string BootstrapSource() =>
+        $"{Bootstrap}\n_pluginhost_bootstrap({Literal(Name)}, {Literal(_descriptor.Folder)}, {Literal(Path.Combine(_descriptor.Folder, "lib"))}, {_binding.MinimumPythonLevel})\n";
+
+    private static string Describe(Exception e, TimeSpan timeout) => e switch
+    {
+        PythonException python => $"{python.Message}{Environment.NewLine}{python.PythonTraceback}".TrimEnd(),
+        TimeoutException => $"did not finish within {timeout}",
+        _ => e.Message,
+    };
+
+    // A JSON string literal is also a valid Python string literal.
+    private static string Literal(string value) => JsonSerializer.Serialize(value);
+
+    private static string ReadBootstrap()
+    {
+        using var stream = typeof(PluginInstance).Assembly.GetManifestResourceStream("PluginHost.Host.Lifecycle.bootstrap.py")
+            ?? throw new InvalidOperationException("bootstrap.py is not embedded in the host assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PluginHost.Host.Configuration;
+using PluginHost.Host.Plugins;
+
+namespace PluginHost.Host.Lifecycle;
+
+/// <summary>
+/// Starts every loadable plugin's instances one after another (name order), each in its own interpreter, and stops
+/// them in reverse start order. A plugin that cannot load or start is logged and marked; the others carry on.
+/// </summary>
+internal sealed class PluginSupervisor(
+    PythonRuntimeService python,
+    PluginCatalog catalog,
+    IOptions<PluginHostOptions> options,
+    ILoggerFactory loggers) : IHostedService
+{
+    private readonly ILogger _logger = loggers.CreateLogger<PluginSupervisor>();
+    private readonly List<PluginInstance> _instances = [];
+    private IReadOnlyList<PluginDescriptor> _descriptors = [];
+
+    public IReadOnlyList<PluginDescriptor> Descriptors => _descriptors;
+
+    public IReadOnlyList<PluginStatus> Statuses
+    {
+        get
+        {
+            lock (_instances)
+                return _instances.Select(i => i.Status).ToList();
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _descriptors = catalog.Discover();
+        foreach (var descriptor in _descriptors)
+        {
+            if (!descriptor.Enabled)
+            {
+                _logger.PluginDisabled(descriptor.Name);
+                continue;
+            }
+            if (!descriptor.CanLoad)
+            {
+                _logger.PluginNotLoadable(descriptor.Name, descriptor.LoadError ?? "unknown error");
+                continue;
+            }
+            for (var number = 0; number < descriptor.Instances; number++)
+            {
+                var instance = new PluginInstance(descriptor, number, loggers);
+                lock (_instances)
+                    _instances.Add(instance);
+                await instance.StartAsync(python.Runtime, options.Value.StartTimeout, cancellationToken);
+            }
+        }
+        var statuses = Statuses;
+        _logger.PluginsStarted(statuses.Count(s => s.State == PluginState.Running), statuses.Count);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        List<PluginInstance> reversed;
+        lock (_instances)
+            reversed = Enumerable.Reverse(_instances).ToList();
+        foreach (var instance in reversed)
+            await instance.StopAsync(options.Value.StopTimeout);
+    }
+}

@@ -1,0 +1,37 @@
+# Run in each plugin instance's fresh interpreter before the plugin's own code.
+def _pluginhost_bootstrap(name, folder, lib, level):
+    import sys, logging, pluginhost
+
+    # Only the plugin's folder and its own lib/ (vendored pure-Python dependencies) before the stdlib.
+    sys.path[:0] = [folder, lib]
+    sys.argv = [name]
+    sys.stdout = pluginhost.stdout
+    sys.stderr = pluginhost.stderr
+
+    class HostHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                pluginhost.log(record.levelno, self.format(record), record.name)
+            except Exception:
+                self.handleError(record)
+
+    root = logging.getLogger()
+    root.handlers[:] = [HostHandler()]
+    root.setLevel(level)
+    logging.captureWarnings(True)
+
+
+def _pluginhost_start(entry):
+    import importlib, pluginhost
+    module = importlib.import_module(entry)
+    setup = getattr(module, "setup", None)
+    if setup is not None:
+        setup(pluginhost.context())
+
+
+def _pluginhost_stop(entry):
+    import sys
+    module = sys.modules.get(entry)
+    teardown = getattr(module, "teardown", None)
+    if teardown is not None:
+        teardown()

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Host;
+
+/// <summary>Every log line the host writes, with stable event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Starting plugin {Plugin} {Version} instance {Instance} from {Folder}")]
+    public static partial void PluginStarting(this ILogger logger, string plugin, string version, int instance, string folder);
+
+    [LoggerMessage(1001, LogLevel.Information, "Plugin {Plugin} instance {Instance} is running in interpreter {InterpreterId} ({Elapsed:F1} ms)")]
+    public static partial void PluginRunning(this ILogger logger, string plugin, int instance, long interpreterId, double elapsed);
+
+    [LoggerMessage(1002, LogLevel.Error, "Plugin {Plugin} instance {Instance} failed to start: {Error}")]
+    public static partial void PluginFailed(this ILogger logger, string plugin, int instance, string error);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Plugin {Plugin} was not loaded: {Error}")]
+    public static partial void PluginNotLoadable(this ILogger logger, string plugin, string error);
+
+    [LoggerMessage(1004, LogLevel.Information, "Plugin {Plugin} is disabled by configuration")]
+    public static partial void PluginDisabled(this ILogger logger, string plugin);
+
+    [LoggerMessage(1005, LogLevel.Information, "Stopping plugin {Plugin} instance {Instance}")]
+    public static partial void PluginStopping(this ILogger logger, string plugin, int instance);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: stop hook failed: {Error}")]
+    public static partial void StopHookFailed(this ILogger logger, string plugin, int instance, string error);
+
+    [LoggerMessage(1007, LogLevel.Information, "{Running} of {Total} plugin instances running")]
+    public static partial void PluginsStarted(this ILogger logger, int running, int total);
+
+    [LoggerMessage(1008, LogLevel.Error, "Interpreter {InterpreterId} did not end within {Timeout}; CPython will not be finalised")]
+    public static partial void InterpreterStuck(this ILogger logger, long interpreterId, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1100, Message = "[{PythonLogger}] {Message}")]
+    public static partial void PythonRecord(this ILogger logger, LogLevel level, string pythonLogger, string message);
+
+    [LoggerMessage(EventId = 1101, Message = "{Message}")]
+    public static partial void PythonOutput(this ILogger logger, LogLevel level, string message);
+}
