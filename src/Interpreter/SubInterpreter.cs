@@ -169,9 +169,29 @@ public sealed class SubInterpreter : IAsyncDisposable
         while (_work.Reader.TryRead(out var item))
             item.Abandon(ended);
         Interop.PyEval_RestoreThread(_threadState);
+        ReleaseDummyThread();
         Interop.Py_EndInterpreter(_threadState);
         _threadState = 0;
         FreeBinding();
+    }
+
+    /// <summary>
+    /// CPython 3.13 tracks this (non-threading-module) thread with a thread-local whose __del__ needs the threading
+    /// module; at Py_EndInterpreter it runs after the module is torn down and prints "Exception ignored in
+    /// _DeleteDummyThreadOnDel.__del__". Dropping it while the module is alive runs that cleanup properly.
+    /// </summary>
+    private static void ReleaseDummyThread()
+    {
+        try
+        {
+            using var _ = Interop.Evaluate(
+                "import sys\n_t = sys.modules.get('threading')\nif _t is not None: getattr(_t, '_thread_local_info', _t).__dict__.pop('_track_dummy_thread_ref', None)\ndel _t",
+                "<pluginhost-end>", Interop.Py_file_input, Interop.MainModuleDict());
+        }
+        catch (PythonException)
+        {
+            // Best effort: the interpreter ends either way.
+        }
     }
 
     // After Py_EndInterpreter nothing in Python can reach the handle any more.

@@ -2,7 +2,8 @@ namespace PluginHost.Interpreter.Modules;
 
 /// <summary>
 /// What the <c>pluginhost</c> module of one interpreter reaches in the host. The host implements it; the module calls
-/// it on that interpreter's own thread with its GIL held, so implementations must be quick and must not block.
+/// it with that interpreter's GIL held — from the interpreter's owning thread or from threads the plugin started — so
+/// calls for one interpreter never overlap, and implementations must be quick and must not block.
 /// </summary>
 public interface IPluginBinding
 {
