@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Error, "Interpreter {InterpreterId} did not end within {Timeout}; CPython will not be finalised")]
     public static partial void InterpreterStuck(this ILogger logger, long interpreterId, TimeSpan timeout);
 
+    [LoggerMessage(1009, LogLevel.Warning, "Plugin discovery: {Warning}")]
+    public static partial void DiscoveryWarning(this ILogger logger, string warning);
+
     [LoggerMessage(EventId = 1100, Message = "[{PythonLogger}] {Message}")]
     public static partial void PythonRecord(this ILogger logger, LogLevel level, string pythonLogger, string message);
 

@@ -5,6 +5,7 @@ using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
+using PluginHost.Interpreter;
 using PluginHost.Interpreter.Locating;
 
 var command = CommandLine.Parse(args);
@@ -22,7 +23,9 @@ if (command.Verb == CommandVerb.Help)
 
 var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
 builder.Services.AddSystemd();
+builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions());
 builder.Services.AddSingleton<PythonRuntimeService>();
+builder.Services.AddSingleton<IRuntimeAccess>(sp => sp.GetRequiredService<PythonRuntimeService>());
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PythonRuntimeService>());
 builder.Services.AddSingleton<PluginSupervisor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PluginSupervisor>());
@@ -39,6 +42,9 @@ try
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return ValidateCommand.Run(command.Folder!, Console.Out, command.Json, (manifest, folder) => SyntaxCheck.Run(python, manifest, folder));
         default:
+            // Find CPython before the host starts, so a missing one is one clear message rather than a failed start.
+            var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();
+            runtime.Installation = PythonLocator.ForThisProcess().Locate(runtime.Library);
             await host.RunAsync();
             return ExitCodes.Success;
     }

@@ -14,6 +14,6 @@ public sealed record PythonRuntimeOptions
     /// </summary>
     public IReadOnlyList<string> PreloadModules { get; init; } = ["_datetime", "_decimal", "_ctypes", "pyexpat", "_elementtree"];
 
-    /// <summary>Already located installation; skips the search when set.</summary>
-    public PythonInstallation? Installation { get; init; }
+    /// <summary>Already located installation; skips the search when set (the host locates before it starts).</summary>
+    public PythonInstallation? Installation { get; set; }
 }

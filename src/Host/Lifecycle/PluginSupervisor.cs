@@ -11,7 +11,7 @@ namespace PluginHost.Host.Lifecycle;
 /// them in reverse start order. A plugin that cannot load or start is logged and marked; the others carry on.
 /// </summary>
 internal sealed class PluginSupervisor(
-    PythonRuntimeService python,
+    IRuntimeAccess python,
     PluginCatalog catalog,
     IOptions<PluginHostOptions> options,
     ILoggerFactory loggers) : IHostedService
@@ -33,7 +33,10 @@ internal sealed class PluginSupervisor(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _descriptors = catalog.Discover();
+        var discovery = catalog.Scan();
+        foreach (var warning in discovery.Warnings)
+            _logger.DiscoveryWarning(warning);
+        _descriptors = discovery.Plugins;
         foreach (var descriptor in _descriptors)
         {
             if (!descriptor.Enabled)

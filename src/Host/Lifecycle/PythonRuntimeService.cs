@@ -10,8 +10,8 @@ namespace PluginHost.Host.Lifecycle;
 /// Owns the process's CPython runtime: started in StartingAsync (blocking work belongs there, not on the thread
 /// pool's ExecuteAsync), shut down in StoppedAsync after every plugin has stopped.
 /// </summary>
-internal sealed class PythonRuntimeService(IOptions<PythonOptions> python, IOptions<PluginHostOptions> host, ILoggerFactory loggers)
-    : IHostedLifecycleService
+internal sealed class PythonRuntimeService(PythonRuntimeOptions python, IOptions<PluginHostOptions> host, ILoggerFactory loggers)
+    : IHostedLifecycleService, IRuntimeAccess
 {
     private PythonRuntime? _runtime;
 
@@ -19,7 +19,7 @@ internal sealed class PythonRuntimeService(IOptions<PythonOptions> python, IOpti
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        _runtime = PythonRuntime.Start(python.Value.ToRuntimeOptions(), loggers.CreateLogger<PythonRuntime>());
+        _runtime = PythonRuntime.Start(python, loggers.CreateLogger<PythonRuntime>());
         return Task.CompletedTask;
     }
 

@@ -16,7 +16,7 @@ internal static class LocatorMessages
     public const string ConfigurationFix =
         "PluginHost does not look elsewhere while Python:Library is set. Point it at a CPython 3.12+ shared library "
         + "(e.g. /path/to/libpython3.13.so), a python executable or an installation prefix, or remove it "
-        + "(appsettings.json, or the Python__Library environment variable) to search PATH, pyenv and the system library folders. "
+        + "(appsettings.json, the PLUGINHOST_Python__Library environment variable or --Python:Library on the command line) to search PATH, pyenv and the system library folders. "
         + Install;
 
     public const string EnvironmentFix =

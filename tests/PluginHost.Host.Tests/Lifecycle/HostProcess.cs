@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace PluginHost.Host.Tests.Lifecycle;
+
+/// <summary>The real `pluginhost` program in a child process: a fresh CPython per run, real signals, real exit codes.</summary>
+internal sealed class HostProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private HostProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pluginhost.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
+        return new HostProcess(Process.Start(start)!);
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var host = Start(args, environment);
+        var code = await host.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        return (code, host.Output);
+    }
+
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text))
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+                throw new TimeoutException($"'{text}' did not appear. Output so far:\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>SIGTERM, as systemd and `docker stop` send it.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        _process.WaitForExit();   // flushes the asynchronous output readers
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+}
