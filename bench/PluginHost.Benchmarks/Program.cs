@@ -1,8 +1,45 @@
+using PluginHost.Benchmarks.Infrastructure;
 using PluginHost.Interpreter;
-using PluginHost.Interpreter.Locating;
-var lib = args[0];
-var v = lib.Contains("3.12") ? new Version(3,12) : new Version(3,13);
-await using var rt = PythonRuntime.Start(new PythonRuntimeOptions { Installation = new PythonInstallation(lib, Path.GetDirectoryName(Path.GetDirectoryName(lib)), v, "test"), PreloadModules = args.Length > 2 ? args[2].Split(',') : new PythonRuntimeOptions().PreloadModules });
-var a = await rt.CreateInterpreterAsync();
-if (args.Length > 1 && args[1] != "") await a.RunAsync(args[1]);
-Console.WriteLine("ok");
+
+// dotnet run -c Release --project bench/PluginHost.Benchmarks -- <name> [--json] [options]
+if (args is ["--help" or "-h", ..])
+{
+    Console.Out.Write(Usage());
+    return 0;
+}
+if (args.Length == 0 || BenchmarkCatalog.Select(args[0]) is not { Count: > 0 } selected)
+{
+    if (args.Length > 0)
+        Console.Error.WriteLine($"Unknown benchmark '{args[0]}'.");
+    Console.Error.Write(Usage());
+    return 2;
+}
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args[1..]);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.Write(Usage());
+    return 2;
+}
+
+await using var runtime = PythonRuntime.Start();
+var context = new BenchContext(runtime, options, Console.Error);
+IReporter reporter = options.Json ? new JsonReporter(Console.Out) : new TableReporter(Console.Out, context.PythonVersion);
+context.Log.WriteLine($"CPython {runtime.Version.Split(' ')[0]} from {runtime.Installation.LibraryPath}; {Environment.ProcessorCount} logical CPUs; .NET {Environment.Version}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+foreach (var benchmark in selected)
+{
+    reporter.Begin(benchmark);
+    await foreach (var result in benchmark.RunAsync(context))
+        reporter.Report(result with { Python = context.PythonVersion });
+    reporter.End(benchmark);
+}
+return 0;
+
+static string Usage() =>
+    "usage: PluginHost.Benchmarks <name> [--json] [options]\n\nnames:\n"
+    + string.Concat(BenchmarkCatalog.All.Select(b => $"  {b.Name,-10}  {b.Description}\n"))
+    + $"  {"all",-10}  every benchmark above, in order\n\noptions:\n{BenchOptions.Help}\n";
