@@ -1,9 +1,12 @@
 using PluginHost.Interpreter;
 
-namespace PluginHost.Interpreter.Tests;
+namespace PluginHost.Tests.Shared;
 
-/// <summary>CPython initialises once per process: every test that needs it shares this runtime.</summary>
-public sealed class PythonRuntimeFixture : IAsyncLifetime
+/// <summary>
+/// CPython initialises once per process: every in-process test that needs it shares this runtime. Linked into each
+/// test project; a project may add interfaces in a partial declaration of its own.
+/// </summary>
+public sealed partial class PythonRuntimeFixture : IAsyncLifetime
 {
     public PythonRuntime Runtime { get; private set; } = null!;
 
