@@ -1,8 +1,13 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
+using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Configuration;
 
@@ -28,6 +33,25 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton(provider => new PluginCatalog(
             provider.GetRequiredService<IOptions<PluginHostOptions>>().Value,
             provider.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        return services;
+    }
+
+    /// <summary>
+    /// Binds and validates <see cref="BrokerOptions"/> (section PluginHost:Broker) and registers the
+    /// <see cref="MessageBroker"/> as itself and as <see cref="IMessageBus"/>, over the in-process transport unless
+    /// another <see cref="IMessageTransport"/> was registered first.
+    /// </summary>
+    public static IServiceCollection AddMessageBroker(this IServiceCollection services)
+    {
+        services.AddOptionsWithValidateOnStart<BrokerOptions, BrokerOptionsValidator>()
+            .BindConfiguration(BrokerOptions.SectionName);
+        services.TryAddSingleton<IMessageTransport, InProcessTransport>();
+        services.AddSingleton(provider => new MessageBroker(
+            provider.GetRequiredService<IOptions<BrokerOptions>>().Value,
+            provider.GetRequiredService<ILogger<MessageBroker>>(),
+            provider.GetRequiredService<IMessageTransport>(),
+            provider.GetService<IMeterFactory>()));
+        services.AddSingleton<IMessageBus>(provider => provider.GetRequiredService<MessageBroker>());
         return services;
     }
 }

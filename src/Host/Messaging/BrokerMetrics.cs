@@ -1,0 +1,102 @@
+using System.Diagnostics.Metrics;
+
+namespace PluginHost.Host.Messaging;
+
+/// <summary>
+/// The broker's instruments (meter <c>PluginHost.Broker</c>), tagged with <c>plugin</c> and <c>instance</c>, and the
+/// matching in-memory totals behind <see cref="MessageBroker.Snapshot"/>.
+/// </summary>
+internal sealed class BrokerMetrics : IDisposable
+{
+    public const string MeterName = "PluginHost.Broker";
+
+    private readonly bool _ownsMeter;
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _handled;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _retried;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _unrouted;
+    private readonly Counter<long> _rejected;
+    private long _unroutedTotal;
+    private long _rejectedTotal;
+
+    public BrokerMetrics(IMeterFactory? meterFactory, Func<IEnumerable<Measurement<int>>> depths)
+    {
+        _ownsMeter = meterFactory is null;
+        Meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _received = Counter("received", "Messages put into an inbox (each retry again).");
+        _handled = Counter("handled", "Messages whose handler returned.");
+        _failed = Counter("failed", "Handler runs that raised, retries included.");
+        _retried = Counter("retried", "Messages put back into the inbox after their handler raised.");
+        _deadLettered = Counter("dead_lettered", "Messages sent to the dead-letter topic after their last retry failed.");
+        _dropped = Counter("dropped", "Messages a receiver did not get: inbox full past the wait, endpoint closed, dead letter failed.");
+        _unrouted = Counter("unrouted", "Messages published with no receiver.");
+        _rejected = Counter("rejected", "Messages refused at publish: invalid topic or address, payload over the limit.");
+        Meter.CreateObservableGauge("pluginhost.inbox.depth", depths, "{message}", "Messages waiting in an inbox.");
+    }
+
+    public Meter Meter { get; }
+
+    public long UnroutedTotal => Volatile.Read(ref _unroutedTotal);
+
+    public long RejectedTotal => Volatile.Read(ref _rejectedTotal);
+
+    public void Received(Receiver r)
+    {
+        Interlocked.Increment(ref r.Counters.Received);
+        _received.Add(1, r.PluginTag, r.InstanceTag);
+    }
+
+    public void Handled(Receiver r)
+    {
+        Interlocked.Increment(ref r.Counters.Handled);
+        _handled.Add(1, r.PluginTag, r.InstanceTag);
+    }
+
+    public void Failed(Receiver r)
+    {
+        Interlocked.Increment(ref r.Counters.Failed);
+        _failed.Add(1, r.PluginTag, r.InstanceTag);
+    }
+
+    public void Retried(Receiver r)
+    {
+        Interlocked.Increment(ref r.Counters.Retried);
+        _retried.Add(1, r.PluginTag, r.InstanceTag);
+    }
+
+    public void DeadLettered(Receiver r)
+    {
+        Interlocked.Increment(ref r.Counters.DeadLettered);
+        _deadLettered.Add(1, r.PluginTag, r.InstanceTag);
+    }
+
+    public void Dropped(Receiver r)
+    {
+        Interlocked.Increment(ref r.Counters.Dropped);
+        _dropped.Add(1, r.PluginTag, r.InstanceTag);
+    }
+
+    public void Unrouted(string sender)
+    {
+        Interlocked.Increment(ref _unroutedTotal);
+        _unrouted.Add(1, new KeyValuePair<string, object?>("sender", sender));
+    }
+
+    public void Rejected(string sender)
+    {
+        Interlocked.Increment(ref _rejectedTotal);
+        _rejected.Add(1, new KeyValuePair<string, object?>("sender", sender));
+    }
+
+    public void Dispose()
+    {
+        // A factory-made meter belongs to the factory.
+        if (_ownsMeter) Meter.Dispose();
+    }
+
+    private Counter<long> Counter(string name, string description) =>
+        Meter.CreateCounter<long>($"pluginhost.messages.{name}", "{message}", description);
+}

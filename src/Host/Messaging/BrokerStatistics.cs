@@ -1,0 +1,16 @@
+namespace PluginHost.Host.Messaging;
+
+/// <summary>The broker's totals at one moment, per owner (plugin or .NET subscriber), for tests and <c>pluginhost list</c>.</summary>
+internal sealed record BrokerStatistics(IReadOnlyList<OwnerStatistics> Owners, long Unrouted, long Rejected)
+{
+    /// <summary>The owner's totals, or all zero when it never received anything.</summary>
+    public OwnerStatistics For(string owner) =>
+        Owners.FirstOrDefault(o => o.Owner == owner) ?? new OwnerStatistics(owner, 0, 0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>
+/// One owner's totals over all its instances since the process started. <see cref="InboxDepth"/> is the messages
+/// waiting now in its registered endpoints. Received = Handled + Failed + Dropped-from-inbox + waiting.
+/// </summary>
+internal sealed record OwnerStatistics(
+    string Owner, long Received, long Handled, long Failed, long Retried, long DeadLettered, long Dropped, int InboxDepth);

@@ -1,0 +1,27 @@
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Messaging;
+
+/// <summary>
+/// One message on its way to one endpoint, with its retry count and, for a request, where the reply goes. Each
+/// receiver of a message gets its own delivery; the consumer hands it back to <see cref="MessageBroker.Completed"/>,
+/// <see cref="MessageBroker.Failed"/> or <see cref="MessageBroker.Dropped"/> exactly once per time it was handed over.
+/// </summary>
+internal sealed class Delivery(Message message, TaskCompletionSource<Message>? reply = null)
+{
+    public Message Message { get; } = message;
+
+    /// <summary>Completed with the reply (or failed) for a request; null for a publish.</summary>
+    public TaskCompletionSource<Message>? Reply { get; } = reply;
+
+    public bool IsRequest => Reply is not null;
+
+    /// <summary>How many times a handler has failed on this delivery.</summary>
+    public int Failures { get; set; }
+
+    /// <summary>The endpoint this delivery was handed to.</summary>
+    public IMessageEndpoint? Endpoint => Receiver?.Endpoint;
+
+    /// <summary>Set by the broker before the endpoint sees the delivery; retries go back to the same receiver.</summary>
+    internal Receiver? Receiver { get; set; }
+}

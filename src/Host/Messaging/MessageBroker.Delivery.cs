@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Host.Messaging;
+
+// Putting a delivery into an inbox: without waiting, waiting for room, and refusing with a count and a log line.
+internal sealed partial class MessageBroker
+{
+    /// <summary>Puts the delivery into the first group member with room, starting at the round-robin position.</summary>
+    private bool TryDeliver(ConsumerGroup group, Delivery delivery, Receiver? skip = null)
+    {
+        var members = group.Members;
+        var start = group.NextStart();
+        for (var k = 0; k < members.Length; k++)
+        {
+            var receiver = members[(start + k) % members.Length];
+            if (receiver == skip) continue;
+            delivery.Receiver = receiver;
+            if (receiver.Endpoint.TryDeliver(delivery))
+            {
+                _metrics.Received(receiver);
+                return true;
+            }
+        }
+
+        // All full: the one to wait on (or to name in the refusal).
+        delivery.Receiver = skip ?? members[start];
+        return false;
+    }
+
+    /// <summary>Waits for room at the chosen receiver; null when delivered, else the refusal (counted and logged).</summary>
+    private async ValueTask<string?> DeliverWaitingAsync(ConsumerGroup group, Delivery delivery, CancellationToken wait, CancellationToken caller)
+    {
+        var receiver = delivery.Receiver!;
+        try
+        {
+            await receiver.Endpoint.DeliverAsync(delivery, wait).ConfigureAwait(false);
+            _metrics.Received(receiver);
+            return null;
+        }
+        catch (OperationCanceledException) when (caller.IsCancellationRequested)
+        {
+            Drop(delivery, "the sender stopped waiting for room in its inbox");
+            throw;
+        }
+        catch (OperationCanceledException) when (wait.IsCancellationRequested)
+        {
+            return Refuse(delivery,
+                $"its inbox of {Options.InboxCapacity} messages stayed full for {Options.PublishTimeout} (PluginHost:Broker:PublishTimeout).");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Closed (instance stopping, subscription ended): another member of the group may still take it.
+            if (TryDeliver(group, delivery, skip: receiver)) return null;
+            return Refuse(delivery, $"its inbox is closed (the instance stopped or the subscription ended): {e.Message}");
+        }
+    }
+
+    private string FullNow() =>
+        $"its inbox of {Options.InboxCapacity} messages is full and PluginHost:Broker:FullInboxMode is Fail.";
+
+    /// <summary>Counts and logs a receiver not getting a delivery, and words it for the sender.</summary>
+    private string Refuse(Delivery delivery, string reason)
+    {
+        Drop(delivery, reason);
+        return $"'{delivery.Receiver!.Name}' did not get message {delivery.Message.Id} on '{delivery.Message.Topic}': {reason}";
+    }
+
+    private void Drop(Delivery delivery, string reason)
+    {
+        var receiver = delivery.Receiver!;
+        _metrics.Dropped(receiver);
+        _logger.MessageDropped(delivery.Message.Id, delivery.Message.Topic, receiver.Name, reason);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Messaging;
+
+internal sealed partial class MessageBroker
+{
+    /// <summary>
+    /// A consumer's handler returned. For a request, <paramref name="reply"/> completes the requester's task (null
+    /// replies with an empty payload), stamped: CorrelationId = the request's id; Id, Timestamp and Sender (the
+    /// receiver's owner) when empty or copied from the request; Topic the request's when empty. A reply over
+    /// <see cref="Configuration.BrokerOptions.MaxPayloadBytes"/> fails the request instead.
+    /// </summary>
+    public void Completed(Delivery delivery, Message? reply)
+    {
+        var receiver = ReceiverOf(delivery);
+        _metrics.Handled(receiver);
+        if (delivery.Reply is not { } requester) return;
+
+        var request = delivery.Message;
+        var answer = StampReply(request, reply, receiver);
+        var done = answer.Payload.Length > Options.MaxPayloadBytes
+            ? requester.TrySetException(new MessageDeliveryException(
+                $"The reply of '{receiver.Name}' to request {request.Id} on '{request.Topic}' has {answer.Payload.Length} bytes, over the limit of {Options.MaxPayloadBytes} (PluginHost:Broker:MaxPayloadBytes)."))
+            : requester.TrySetResult(answer);
+        if (!done) _logger.LateReply(request.Id, receiver.Name);
+    }
+
+    /// <summary>
+    /// A consumer's handler raised. The delivery goes back to the same receiver until it has failed more than
+    /// <see cref="Configuration.BrokerOptions.MaxRetries"/> times (a retry queues behind what is already in the inbox;
+    /// when the inbox is full it waits in the background, so this never blocks). Then a request fails with
+    /// <paramref name="error"/>, and a published message goes to the dead-letter topic. Call it from the consumer's
+    /// thread, once per failed run.
+    /// </summary>
+    public void Failed(Delivery delivery, string error)
+    {
+        var receiver = ReceiverOf(delivery);
+        delivery.Failures++;
+        _metrics.Failed(receiver);
+
+        var abandoned = delivery.Reply?.Task.IsCompleted ?? false;
+        if (delivery.Failures > Options.MaxRetries || abandoned)
+        {
+            GiveUp(delivery, error);
+            return;
+        }
+
+        _metrics.Retried(receiver);
+        _logger.Retrying(delivery.Message.Id, delivery.Message.Topic, receiver.Name, delivery.Failures, error);
+        if (receiver.Endpoint.TryDeliver(delivery))
+            _metrics.Received(receiver);
+        else
+            _ = RetryWhenRoomAsync(delivery, error);
+    }
+
+    /// <summary>
+    /// A consumer gives up a delivery without handling it, e.g. its inbox closed with messages still in it. Counted as
+    /// dropped and logged; a requester gets a <see cref="MessageDeliveryException"/> at once.
+    /// </summary>
+    public void Dropped(Delivery delivery, string reason)
+    {
+        var receiver = ReceiverOf(delivery);
+        Drop(delivery, reason);
+        delivery.Reply?.TrySetException(new MessageDeliveryException(
+            $"'{receiver.Name}' did not handle request {delivery.Message.Id} on '{delivery.Message.Topic}': {reason}"));
+    }
+
+    private static Receiver ReceiverOf(Delivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return delivery.Receiver ?? throw new ArgumentException("This delivery was not handed out by the broker.", nameof(delivery));
+    }
+
+    private async Task RetryWhenRoomAsync(Delivery delivery, string error)
+    {
+        var receiver = delivery.Receiver!;
+        try
+        {
+            using var wait = new CancellationTokenSource(Options.PublishTimeout);
+            await receiver.Endpoint.DeliverAsync(delivery, wait.Token).ConfigureAwait(false);
+            _metrics.Received(receiver);
+        }
+        catch (Exception e)
+        {
+            var why = e is OperationCanceledException ? $"its inbox stayed full for {Options.PublishTimeout}" : e.Message;
+            GiveUp(delivery, $"{error} (the retry was not queued: {why})");
+        }
+    }
+
+    private void GiveUp(Delivery delivery, string error)
+    {
+        var receiver = delivery.Receiver!;
+        var message = delivery.Message;
+        if (delivery.Reply is { } requester)
+        {
+            _logger.RequestFailed(message.Id, message.Topic, receiver.Name, delivery.Failures, error);
+            requester.TrySetException(new MessageDeliveryException(
+                $"'{receiver.Name}' failed to handle request {message.Id} on '{message.Topic}' ({delivery.Failures} time(s)): {error}"));
+            return;
+        }
+
+        // A dead letter whose handler fails is not dead-lettered again: that could loop.
+        if (message.Topic == Options.DeadLetterTopic)
+        {
+            _metrics.Dropped(receiver);
+            _logger.DeadLetterFailed(message.Id, receiver.Name, delivery.Failures, error);
+            return;
+        }
+
+        _metrics.DeadLettered(receiver);
+        _logger.DeadLettered(message.Id, message.Topic, receiver.Name, delivery.Failures, Options.DeadLetterTopic, error);
+        var result = TryPublishCore(DeadLetter(delivery, receiver, error), forward: true);
+        if (result.Status == PublishStatus.NoReceivers)
+            _logger.DeadLetterUnrouted(message.Id, message.Topic, Options.DeadLetterTopic);
+        else if (result.Status == PublishStatus.Pending)
+            _ = FinishDeadLetterAsync(result.Pending!);
+        // Refused: each refusal was counted as dropped and logged by TryPublishCore.
+    }
+
+    private async Task FinishDeadLetterAsync(PendingPublish pending)
+    {
+        try
+        {
+            await PublishPendingAsync(pending).ConfigureAwait(false);
+        }
+        catch (MessageDeliveryException)
+        {
+            // Each receiver that did not get it was counted as dropped and logged.
+        }
+    }
+
+    private Message DeadLetter(Delivery delivery, Receiver receiver, string error)
+    {
+        var original = delivery.Message;
+        var headers = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        headers.AddRange(original.Headers);
+        headers[DeadLetterHeaders.Error] = error;
+        headers[DeadLetterHeaders.OriginalTopic] = original.Topic;
+        headers[DeadLetterHeaders.OriginalId] = original.Id;
+        headers[DeadLetterHeaders.OriginalSender] = original.Sender;
+        headers[DeadLetterHeaders.FailedBy] = receiver.Name;
+        headers[DeadLetterHeaders.Failures] = delivery.Failures.ToString(CultureInfo.InvariantCulture);
+        return new Message
+        {
+            Topic = Options.DeadLetterTopic,
+            Payload = original.Payload,
+            ContentType = original.ContentType,
+            CorrelationId = original.CorrelationId,
+            Sender = DeadLetterHeaders.Sender,
+            Headers = headers.ToImmutable(),
+        };
+    }
+
+    private static Message StampReply(Message request, Message? reply, Receiver receiver)
+    {
+        reply ??= new Message { Topic = request.Topic };
+        return reply with
+        {
+            Topic = string.IsNullOrEmpty(reply.Topic) ? request.Topic : reply.Topic,
+            CorrelationId = request.Id,
+            Id = string.IsNullOrEmpty(reply.Id) || reply.Id == request.Id ? MessageIds.Next() : reply.Id,
+            Timestamp = reply.Timestamp == default || reply.Timestamp == request.Timestamp ? DateTimeOffset.UtcNow : reply.Timestamp,
+            Sender = string.IsNullOrEmpty(reply.Sender) || reply.Sender == request.Sender ? receiver.Owner : reply.Sender,
+        };
+    }
+}

@@ -1,0 +1,57 @@
+namespace PluginHost.Host.Messaging;
+
+/// <summary>
+/// The broker's record of one registered endpoint: its identity read once, its counters and its metric tags (boxed
+/// once here so counting a message allocates nothing).
+/// </summary>
+internal sealed class Receiver
+{
+    public Receiver(IMessageEndpoint endpoint, ReceiverCounters counters)
+    {
+        Endpoint = endpoint;
+        Owner = endpoint.Owner;
+        Instance = endpoint.Instance;
+        Name = $"{Owner}/{Instance}";
+        Counters = counters;
+        PluginTag = new("plugin", Owner);
+        InstanceTag = new("instance", Instance);
+    }
+
+    public IMessageEndpoint Endpoint { get; }
+
+    public string Owner { get; }
+
+    public int Instance { get; }
+
+    /// <summary><c>owner/instance</c>, as in addresses, logs and dead-letter headers.</summary>
+    public string Name { get; }
+
+    public ReceiverCounters Counters { get; }
+
+    public KeyValuePair<string, object?> PluginTag { get; }
+
+    public KeyValuePair<string, object?> InstanceTag { get; }
+
+    /// <summary>Registrations (address, subscriptions) holding this receiver; changed under the broker's lock.</summary>
+    public int References { get; set; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// Running totals of one <c>owner/instance</c>. Kept by the broker for the life of the process (a restarted instance
+/// continues its predecessor's totals), so their number is bounded by the plugin instances ever run.
+/// </summary>
+internal sealed class ReceiverCounters(string owner, int instance)
+{
+    public long Received;
+    public long Handled;
+    public long Failed;
+    public long Retried;
+    public long DeadLettered;
+    public long Dropped;
+
+    public string Owner { get; } = owner;
+
+    public int Instance { get; } = instance;
+}
