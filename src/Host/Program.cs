@@ -23,6 +23,7 @@ if (command.Verb == CommandVerb.Help)
 
 var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
 builder.Services.AddSystemd();
+builder.Services.AddMessageBroker();
 builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions());
 builder.Services.AddSingleton<PythonRuntimeService>();
 builder.Services.AddSingleton<IRuntimeAccess>(sp => sp.GetRequiredService<PythonRuntimeService>());

@@ -28,7 +28,7 @@ public sealed class SubInterpreter : IAsyncDisposable
     {
         _runtime = runtime;
         if (binding is not null)
-            _binding = GCHandle.Alloc(binding);
+            _binding = GCHandle.Alloc(new InterpreterBinding(this, binding));
         _options = options;
         _scope = new InterpreterScope(this);
         _thread = new Thread(ThreadMain, options.ThreadStackSize)
@@ -63,6 +63,13 @@ public sealed class SubInterpreter : IAsyncDisposable
             ? item.Task
             : Task.FromException<T>(new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} has ended."));
     }
+
+    /// <summary>
+    /// Queues fire-and-forget work (message delivery, completions) without a task per item; false once the interpreter
+    /// has ended. Exceptions it throws are passed to <paramref name="onError"/>, never to the interpreter's thread.
+    /// </summary>
+    internal bool Post(Action<InterpreterScope> work, Action<Exception>? onError = null) =>
+        _work.Writer.TryWrite(new PostedWork(work, onError));
 
     /// <summary>Runs statements in the interpreter's <c>__main__</c> namespace.</summary>
     public Task RunAsync(string source, CancellationToken cancellationToken = default) =>

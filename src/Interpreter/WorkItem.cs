@@ -35,3 +35,21 @@ internal sealed class WorkItem<T>(Func<InterpreterScope, T> work, CancellationTo
 
     internal override void Abandon(Exception reason) => _completion.TrySetException(reason);
 }
+
+/// <summary>Work without a result or completion task: the broker's deliveries and callbacks.</summary>
+internal sealed class PostedWork(Action<InterpreterScope> work, Action<Exception>? onError) : WorkItem
+{
+    internal override void Execute(InterpreterScope scope)
+    {
+        try
+        {
+            work(scope);
+        }
+        catch (Exception e)
+        {
+            onError?.Invoke(e);
+        }
+    }
+
+    internal override void Abandon(Exception reason) => onError?.Invoke(reason);
+}

@@ -1,16 +1,18 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Interpreter.Modules;
+using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Lifecycle;
 
 /// <summary>
-/// What one plugin instance's <c>pluginhost</c> module reaches: its identity and settings, and the host's log.
-/// Python logging records keep their level; print() output becomes one log line per line of text
+/// What one plugin instance's <c>pluginhost</c> module reaches: its identity and settings, the host's log, and the
+/// broker. Python logging records keep their level; print() output becomes one log line per line of text
 /// (stdout at Information, stderr at Error). Called with the instance's interpreter GIL held.
 /// </summary>
-internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, ILogger logger) : IPluginBinding
+internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, ILogger logger, MessageBroker broker) : IPluginBinding
 {
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
@@ -37,6 +39,30 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
             EmitCompleteLines(buffer, error ? LogLevel.Error : LogLevel.Information);
         }
     }
+
+    /// <summary>The instance's inbox, attached once its interpreter exists (subscriptions need it).</summary>
+    public PluginInbox? Inbox { get; set; }
+
+    public Task? Publish(Message message)
+    {
+        var result = broker.TryPublish(message with { Sender = descriptor.Name });
+        return result.Status switch
+        {
+            PublishStatus.Delivered or PublishStatus.NoReceivers => null,
+            PublishStatus.Pending => broker.PublishPendingAsync(result.Pending!, CancellationToken.None).AsTask(),
+            PublishStatus.Invalid => throw new ArgumentException(result.Error),
+            _ => throw new MessageDeliveryException(result.Error ?? "the message was refused"),
+        };
+    }
+
+    public Task<Message> Request(Message message, TimeSpan? timeout) =>
+        broker.RequestAsync(message with { Sender = descriptor.Name }, timeout ?? broker.Options.RequestTimeout);
+
+    public void Subscribe(string pattern, int handlerId) => RequireInbox().Subscribe(pattern, handlerId);
+
+    public bool Unsubscribe(int handlerId) => RequireInbox().Unsubscribe(handlerId);
+
+    private PluginInbox RequireInbox() => Inbox ?? throw new InvalidOperationException("this instance has no inbox yet");
 
     /// <summary>Logs what is left without a final newline (at stop).</summary>
     public void FlushOutput()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Interpreter;
 
@@ -18,16 +19,20 @@ internal sealed class PluginInstance
     private readonly PluginDescriptor _descriptor;
     private readonly ILogger _hostLogger;
     private readonly PluginBinding _binding;
+    private readonly MessageBroker _broker;
+    private PluginInbox? _inbox;
+    private IDisposable? _address;
     private SubInterpreter? _interpreter;
     private volatile PluginState _state = PluginState.Pending;
     private string? _error;
 
-    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers)
+    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker)
     {
         _descriptor = descriptor;
         Number = number;
+        _broker = broker;
         _hostLogger = loggers.CreateLogger<PluginInstance>();
-        _binding = new PluginBinding(descriptor, number, loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}"));
+        _binding = new PluginBinding(descriptor, number, loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}"), broker);
     }
 
     public string Name => _descriptor.Name;
@@ -46,8 +51,12 @@ internal sealed class PluginInstance
         try
         {
             _interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding).WaitAsync(timeout, cancellationToken);
+            _inbox = new PluginInbox(Name, Number, _broker.Options.InboxCapacity, _interpreter, _broker, _hostLogger);
+            _binding.Inbox = _inbox;
             await _interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
-            await _interpreter.RunAsync($"_pluginhost_start({Literal(Entry)})").WaitAsync(timeout, cancellationToken);
+            var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
+            await _interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions})").WaitAsync(timeout, cancellationToken);
+            _address = _broker.AddEndpoint(_inbox);
             _state = PluginState.Running;
             _hostLogger.PluginRunning(Name, Number, _interpreter.Id, clock.Elapsed.TotalMilliseconds);
         }
@@ -65,6 +74,9 @@ internal sealed class PluginInstance
         var wasRunning = _state == PluginState.Running;
         _state = PluginState.Stopping;
         _hostLogger.PluginStopping(Name, Number);
+        // No new messages; those already queued are drained before teardown (the drain is queued ahead of it).
+        _address?.Dispose();
+        _inbox?.Close();
         if (wasRunning)
         {
             try
@@ -84,6 +96,8 @@ internal sealed class PluginInstance
         {
             _hostLogger.InterpreterStuck(_interpreter.Id, timeout);
         }
+        if (_inbox?.FailRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
+            _hostLogger.UndeliveredAtStop(Name, Number, left);
         _binding.FlushOutput();
         if (_state == PluginState.Stopping)
             _state = PluginState.Stopped;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 
 namespace PluginHost.Host.Lifecycle;
@@ -14,6 +15,7 @@ internal sealed class PluginSupervisor(
     IRuntimeAccess python,
     PluginCatalog catalog,
     IOptions<PluginHostOptions> options,
+    MessageBroker broker,
     ILoggerFactory loggers) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger<PluginSupervisor>();
@@ -51,7 +53,7 @@ internal sealed class PluginSupervisor(
             }
             for (var number = 0; number < descriptor.Instances; number++)
             {
-                var instance = new PluginInstance(descriptor, number, loggers);
+                var instance = new PluginInstance(descriptor, number, loggers, broker);
                 lock (_instances)
                     _instances.Add(instance);
                 await instance.StartAsync(python.Runtime, options.Value.StartTimeout, cancellationToken);

@@ -21,9 +21,16 @@ def _pluginhost_bootstrap(name, folder, lib, level):
     logging.captureWarnings(True)
 
 
-def _pluginhost_start(entry):
+def _pluginhost_start(entry, subscriptions):
     import importlib, pluginhost
     module = importlib.import_module(entry)
+    on_message = getattr(module, "on_message", None)
+    if subscriptions and on_message is None:
+        raise AttributeError(f"plugin.json subscribes to {subscriptions} but {entry} has no on_message(message) function")
+    if on_message is not None:
+        pluginhost._set_direct_handler(on_message)
+    for pattern in subscriptions:
+        pluginhost.subscribe(pattern, on_message)
     setup = getattr(module, "setup", None)
     if setup is not None:
         setup(pluginhost.context())

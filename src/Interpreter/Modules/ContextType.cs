@@ -85,7 +85,7 @@ internal static unsafe class ContextType
         try
         {
             if (nargs != 2 || kwnames != 0)
-                throw new ArgumentException("Context.log() takes exactly 2 positional arguments (level, message)");
+                throw new InvalidCastException("Context.log() takes exactly 2 positional arguments (level, message)");
             var state = (ModuleState*)Interop.PyType_GetModuleState(definingClass);
             if (state == null)
                 throw PythonException.FetchCurrent();

@@ -20,18 +20,22 @@ internal static class Firewall
         return -1;
     }
 
+    /// <summary>The Python exception type (borrowed, immortal) a .NET exception becomes.</summary>
+    internal static nint PythonTypeOf(Exception e) => e switch
+    {
+        InvalidCastException => LibPython.TypeErrorType,
+        ArgumentException => LibPython.ValueErrorType,
+        UnauthorizedAccessException => LibPython.PermissionErrorType,
+        TimeoutException => LibPython.TimeoutErrorType,
+        KeyNotFoundException => LibPython.KeyErrorType,
+        _ => LibPython.RuntimeErrorType,
+    };
+
     internal static void Raise(Exception e)
     {
         try
         {
-            var type = e switch
-            {
-                ArgumentException or InvalidCastException => LibPython.TypeErrorType,
-                UnauthorizedAccessException => LibPython.PermissionErrorType,
-                TimeoutException => LibPython.TimeoutErrorType,
-                _ => LibPython.RuntimeErrorType,
-            };
-            Interop.PyErr_SetString(type, e.Message);
+            Interop.PyErr_SetString(PythonTypeOf(e), e.Message);
         }
         catch (Exception fatal)
         {

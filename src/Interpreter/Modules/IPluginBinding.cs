@@ -1,3 +1,5 @@
+using PluginHost.Sdk.Messaging;
+
 namespace PluginHost.Interpreter.Modules;
 
 /// <summary>
@@ -19,4 +21,19 @@ public interface IPluginBinding
 
     /// <summary>Text written to the plugin's <c>sys.stdout</c> (<paramref name="error"/> false) or <c>sys.stderr</c>.</summary>
     void Write(bool error, string text);
+
+    /// <summary>
+    /// Publishes without waiting. Returns null when every receiver took the message, or a task the module waits on with
+    /// the GIL released (receivers' inboxes were full). Throws for an invalid or refused message.
+    /// </summary>
+    Task? Publish(Message message);
+
+    /// <summary>Sends a request to one receiver; the module waits for the reply with the GIL released.</summary>
+    Task<Message> Request(Message message, TimeSpan? timeout);
+
+    /// <summary>This instance now handles topics matching <paramref name="pattern"/> with handler <paramref name="handlerId"/>.</summary>
+    void Subscribe(string pattern, int handlerId);
+
+    /// <summary>Stops the subscription made with <paramref name="handlerId"/>; false when there was none.</summary>
+    bool Unsubscribe(int handlerId);
 }

@@ -9,14 +9,26 @@ namespace PluginHost.Interpreter.Modules;
 [StructLayout(LayoutKind.Sequential)]
 internal struct ModuleState
 {
-    /// <summary>GCHandle to this interpreter's <see cref="IPluginBinding"/>, or 0 when the interpreter has none.</summary>
+    /// <summary>GCHandle to this interpreter's <see cref="InterpreterBinding"/>, or 0 when the interpreter has none.</summary>
     internal nint Binding;
     internal nint ContextType;
     internal nint StreamType;
+    internal nint MessageType;
     internal nint Context;
 
-    internal readonly IPluginBinding? Target => Binding == 0 ? null : (IPluginBinding?)GCHandle.FromIntPtr(Binding).Target;
+    /// <summary>dict: handler id (int) → callable, for subscriptions; id 0 is the plugin's direct handler.</summary>
+    internal nint Handlers;
 
-    internal readonly IPluginBinding RequireBinding() =>
+    /// <summary>json.dumps / json.loads of this interpreter, imported on first use.</summary>
+    internal nint JsonDumps;
+    internal nint JsonLoads;
+
+    internal long NextId;
+
+    internal readonly InterpreterBinding? Target => Binding == 0 ? null : (InterpreterBinding?)GCHandle.FromIntPtr(Binding).Target;
+
+    internal readonly InterpreterBinding RequireTarget() =>
         Target ?? throw new InvalidOperationException("pluginhost is not bound to a plugin in this interpreter (it only works inside a plugin run by PluginHost).");
+
+    internal readonly IPluginBinding RequireBinding() => RequireTarget().Plugin;
 }

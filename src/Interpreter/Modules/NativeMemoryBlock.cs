@@ -54,6 +54,16 @@ internal struct PyTypeSpec
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal struct PyGetSetDef
+{
+    internal nint Name;
+    internal nint Get;
+    internal nint Set;
+    internal nint Doc;
+    internal nint Closure;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal struct PyMemberDef
 {
     internal nint Name;

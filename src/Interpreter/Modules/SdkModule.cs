@@ -12,12 +12,18 @@ namespace PluginHost.Interpreter.Modules;
 /// One definition is registered before initialisation; each interpreter that imports it gets its own module object,
 /// state and type objects.
 /// </summary>
-internal static unsafe class SdkModule
+internal static unsafe partial class SdkModule
 {
     internal const string Name = "pluginhost";
 
     /// <summary>Key in the per-interpreter dict (PyInterpreterState_GetDict) holding the binding's GCHandle.</summary>
     internal const string BindingKey = "pluginhost.binding";
+
+    /// <summary>Handler id of the plugin's handler for messages addressed to it rather than to a subscribed topic.</summary>
+    internal const int DirectHandlerId = 0;
+
+    // Python-level helpers (decorators, asyncio glue) run in the module's namespace by exec; immutable text.
+    private static readonly string Prelude = ReadPrelude();
 
     // The immortal PyModuleDef: process-wide by CPython's design (like a C module's static definition), written once
     // before Py_Initialize and never changed. It holds no interpreter state.
@@ -28,7 +34,8 @@ internal static unsafe class SdkModule
     {
         if (s_definition != 0)
             return;
-        var methods = NativeMemoryBlock.Array<PyMethodDef>(3);
+        var methods = NativeMemoryBlock.Array<PyMethodDef>(3 + MessagingMethodCount);
+        AddMessagingMethods(methods + 2);
         methods[0] = Method("log", (delegate* unmanaged<nint, nint*, nint, nint>)&Log, Interop.METH_FASTCALL, "log(level, message, logger='') -> None\n\nSends a record to the host's log at a Python logging level.");
         methods[1] = Method("context", (delegate* unmanaged<nint, nint, nint>)&GetContext, Interop.METH_NOARGS, "context() -> Context\n\nThis plugin instance's context.");
         var slots = NativeMemoryBlock.Array<PyModuleDefSlot>(3);
@@ -60,7 +67,7 @@ internal static unsafe class SdkModule
         Doc = NativeMemoryBlock.Utf8(doc),
     };
 
-    /// <summary>Stores <paramref name="binding"/>'s handle in the attached interpreter's dict, where exec finds it.</summary>
+    /// <summary>Stores the binding's handle in the attached interpreter's dict, where exec finds it.</summary>
     internal static void Bind(nint bindingHandle)
     {
         var dict = new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get()));
@@ -85,12 +92,20 @@ internal static unsafe class SdkModule
             var state = State(module);
             state->ContextType = AddType(module, ContextType.Spec, "Context");
             state->StreamType = AddType(module, StreamType.Spec, "Stream");
+            state->MessageType = AddType(module, MessageType.Spec, "Message");
+            state->Handlers = Interop.NewDict().Steal();
             var binding = FindBinding();
             if (binding is not null)
                 state->Binding = GCHandle.ToIntPtr(GCHandle.Alloc(binding));
-            state->Context = ContextType.Create(state->ContextType, binding);
+            state->Context = ContextType.Create(state->ContextType, binding?.Plugin);
             AddStream(module, state->StreamType, "stdout", error: false);
             AddStream(module, state->StreamType, "stderr", error: true);
+            var namespace_ = Interop.ModuleDict(new BorrowedRef(module));
+            using (Interop.Evaluate(Prelude, "<pluginhost>", Interop.Py_file_input, namespace_))
+            {
+            }
+            state->JsonDumps = Interop.GetAttr(new BorrowedRef(module), "_encode_json").Steal();
+            state->JsonLoads = Interop.GetAttr(new BorrowedRef(module), "_decode_json").Steal();
             return 0;
         }
         catch (Exception e)
@@ -112,11 +127,19 @@ internal static unsafe class SdkModule
         Interop.CheckInt(Interop.PyModule_AddObjectRef(module, name, stream.Pointer));
     }
 
-    private static IPluginBinding? FindBinding()
+    private static InterpreterBinding? FindBinding()
     {
         var dict = new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get()));
         var handle = Interop.DictGet(dict, BindingKey);
-        return handle.IsNull ? null : (IPluginBinding?)GCHandle.FromIntPtr(Interop.AsPointer(handle)).Target;
+        return handle.IsNull ? null : (InterpreterBinding?)GCHandle.FromIntPtr(Interop.AsPointer(handle)).Target;
+    }
+
+    private static string ReadPrelude()
+    {
+        using var stream = typeof(SdkModule).Assembly.GetManifestResourceStream("PluginHost.Interpreter.Modules.prelude.py")
+            ?? throw new InvalidOperationException("prelude.py is not embedded in the interpreter assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     [UnmanagedCallersOnly]
@@ -126,7 +149,7 @@ internal static unsafe class SdkModule
         if (state == null)
             return 0;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
-        foreach (var reference in new[] { state->ContextType, state->StreamType, state->Context })
+        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads })
         {
             if (reference != 0 && visitor(reference, arg) is var result and not 0)
                 return result;
@@ -158,6 +181,10 @@ internal static unsafe class SdkModule
         if (state == null)
             return null;
         ClearSlot(ref state->Context);
+        ClearSlot(ref state->Handlers);
+        ClearSlot(ref state->JsonDumps);
+        ClearSlot(ref state->JsonLoads);
+        ClearSlot(ref state->MessageType);
         ClearSlot(ref state->StreamType);
         ClearSlot(ref state->ContextType);
         return state;
@@ -177,7 +204,7 @@ internal static unsafe class SdkModule
         try
         {
             if (nargs is < 2 or > 3)
-                throw new ArgumentException($"log() takes 2 or 3 arguments (level, message, logger=''), {nargs} given");
+                throw new InvalidCastException($"log() takes 2 or 3 arguments (level, message, logger=''), {nargs} given");
             var level = Interop.AsLong(new BorrowedRef(args[0])) ?? throw new ArgumentException("log() level is out of range");
             var message = Interop.Str(new BorrowedRef(args[1]));
             var logger = nargs == 3 ? Interop.Str(new BorrowedRef(args[2])) : "";

@@ -60,10 +60,10 @@ internal static unsafe class StreamType
         try
         {
             if (nargs != 1 || kwnames != 0)
-                throw new ArgumentException("write() takes exactly one argument");
+                throw new InvalidCastException("write() takes exactly one argument");
             var text = new BorrowedRef(args[0]);
             if (!Interop.HasTypeFlag(text.Pointer, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
-                throw new ArgumentException($"write() argument must be str, not {Interop.TypeName(Interop.TypeOf(text.Pointer))}");
+                throw new InvalidCastException($"write() argument must be str, not {Interop.TypeName(Interop.TypeOf(text.Pointer))}");
             var state = (ModuleState*)Interop.PyType_GetModuleState(definingClass);
             if (state == null)
                 throw PythonException.FetchCurrent();

@@ -59,6 +59,30 @@ internal static unsafe partial class Interop
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint PyDict_GetItemString(nint dict, string key);
 
+    /// <summary>Borrowed reference, NULL when missing (never raises for a hashable key such as int).</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyDict_GetItem(nint dict, nint key);
+
+    /// <summary>0 on success, -1 on error (KeyError when missing).</summary>
+    [LibraryImport(Library)]
+    private static partial int PyDict_DelItem(nint dict, nint key);
+
+    /// <summary>Borrowed value or null pointer when absent.</summary>
+    internal static BorrowedRef DictGet(BorrowedRef dict, BorrowedRef key) => new(PyDict_GetItem(dict.Pointer, key.Pointer));
+
+    /// <summary>Removes <paramref name="key"/>; false when it was not there.</summary>
+    internal static bool DictRemove(BorrowedRef dict, BorrowedRef key)
+    {
+        if (PyDict_DelItem(dict.Pointer, key.Pointer) == 0)
+            return true;
+        if (PyErr_ExceptionMatches(LibPython.KeyErrorType) == 1)
+        {
+            PyErr_Clear();
+            return false;
+        }
+        throw PythonException.FetchCurrent();
+    }
+
     internal static NewRef NewTuple(int size) => CheckNew(PyTuple_New(size));
 
     /// <summary>Puts <paramref name="item"/> into a fresh tuple, taking ownership of it.</summary>

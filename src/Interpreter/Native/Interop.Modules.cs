@@ -62,10 +62,16 @@ internal static unsafe partial class Interop
         return p;
     }
 
+    /// <summary>Fills a read-only buffer view of <paramref name="buffer"/> exported by <paramref name="exporter"/> (new reference in view.obj); 0 or -1.</summary>
+    [LibraryImport(Library)]
+    internal static partial int PyBuffer_FillInfo(PyBuffer* view, nint exporter, nint buffer, nint length, int readOnly, int flags);
+
     internal const int Py_mod_exec = 2;
     internal const int Py_mod_multiple_interpreters = 3;
     internal const nint Py_MOD_PER_INTERPRETER_GIL_SUPPORTED = 2;
 
+    internal const int Py_bf_getbuffer = 1;
+    internal const int Py_bf_releasebuffer = 2;
     internal const int Py_tp_clear = 51;
     internal const int Py_tp_dealloc = 52;
     internal const int Py_tp_doc = 56;
@@ -73,6 +79,7 @@ internal static unsafe partial class Interop
     internal const int Py_tp_repr = 66;
     internal const int Py_tp_traverse = 71;
     internal const int Py_tp_members = 72;
+    internal const int Py_tp_getset = 73;
     internal const int Py_tp_free = 74;
 
     internal const uint Py_TPFLAGS_DISALLOW_INSTANTIATION = 1u << 7;

@@ -51,6 +51,22 @@ internal static unsafe partial class Interop
         return Encoding.UTF8.GetString(p, checked((int)size));
     }
 
+    /// <summary>A str decoded from UTF-8 bytes (no intermediate .NET string).</summary>
+    internal static NewRef NewStringFromUtf8(ReadOnlySpan<byte> utf8)
+    {
+        fixed (byte* p = utf8)
+            return CheckNew(PyUnicode_FromStringAndSize(p, utf8.Length));
+    }
+
+    /// <summary>A view of the str's UTF-8 form, cached by the str; valid while <paramref name="o"/> lives.</summary>
+    internal static ReadOnlySpan<byte> Utf8Span(BorrowedRef o)
+    {
+        var p = PyUnicode_AsUTF8AndSize(o.Pointer, out var size);
+        if (p == null)
+            throw PythonException.FetchCurrent();
+        return new ReadOnlySpan<byte>(p, checked((int)size));
+    }
+
     internal static NewRef NewBytes(ReadOnlySpan<byte> data)
     {
         fixed (byte* p = data)

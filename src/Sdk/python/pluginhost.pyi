@@ -4,7 +4,13 @@ The module is native (built into the host); these stubs let editors complete and
 Point your editor or type checker at this folder (e.g. ``mypy_path``/``extraPaths``), or copy the file
 next to your plugin.
 """
-from typing import Any, Final, final
+from collections.abc import Callable
+from typing import Any, Final, TypeAlias, TypeVar, final
+
+Payload: TypeAlias = bytes | bytearray | memoryview | str | dict[str, Any] | list[Any] | int | float | bool | None
+"""What can be sent: bytes-like values pass through, str travels as text, the rest as JSON."""
+
+_Handler = TypeVar("_Handler", bound=Callable[["Message"], Any])
 
 @final
 class Context:
@@ -42,3 +48,57 @@ def log(level: int, message: str, logger: str = "", /) -> None:
 
 def context() -> Context:
     """This plugin instance's context."""
+
+@final
+class Message:
+    """A received message (or reply). ``memoryview(message)`` views the payload's bytes without copying."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def payload(self) -> Any:
+        """Decoded by content type: bytes, str, or the JSON value (dict, list, ...)."""
+    @property
+    def content_type(self) -> str:
+        """``application/octet-stream``, ``text/plain; charset=utf-8`` or ``application/json``."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def correlation_id(self) -> str | None:
+        """For a reply: the id of the request it answers."""
+    @property
+    def sender(self) -> str:
+        """The sending plugin's name."""
+    @property
+    def to(self) -> str | None:
+        """Set when the message was addressed to one plugin (``name`` or ``name/instance``)."""
+    @property
+    def timestamp(self) -> float:
+        """Seconds since the epoch, when it was published."""
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+def publish(topic: str, payload: Payload, headers: dict[str, str] | None = None, *, to: str | None = None) -> None:
+    """Sends a copy of ``payload`` to every plugin subscribed to ``topic`` (one instance each), or to plugin ``to``.
+
+    Returns once every receiver's inbox took it; waits (without blocking other threads) while an inbox is full, and
+    raises after the host's configured time. Raises TypeError for a payload that is not bytes, str or JSON."""
+
+def request(topic: str, payload: Payload, *, to: str | None = None, timeout: float | None = None,
+            headers: dict[str, str] | None = None) -> Message:
+    """Sends a request to one receiver and returns its reply (the handler's return value). TimeoutError after
+    ``timeout`` seconds (default: the host's PluginHost:Broker:RequestTimeout)."""
+
+async def request_async(topic: str, payload: Payload, *, to: str | None = None, timeout: float | None = None,
+                        headers: dict[str, str] | None = None) -> Message:
+    """``request`` for asyncio code: the event loop keeps running while the reply is on its way."""
+
+def subscribe(pattern: str, handler: Callable[[Message], Any]) -> int:
+    """Calls ``handler(message)`` on this plugin's interpreter for topics matching ``pattern`` (``*`` one token,
+    ``>`` the rest); with several instances, each message goes to one of them. Returns the subscription id."""
+
+def unsubscribe(subscription: int) -> bool:
+    """Ends a subscription; False if there was none."""
+
+def on(pattern: str) -> Callable[[_Handler], _Handler]:
+    """Decorator form of :func:`subscribe`."""

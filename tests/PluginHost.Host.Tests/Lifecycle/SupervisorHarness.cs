@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
+using Microsoft.Extensions.Logging;
 using PluginHost.Host.Lifecycle;
+using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Tests.Manifest;
 
@@ -19,6 +21,11 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     public CapturedLogs Logs { get; } = new();
 
     public PluginHostOptions Options { get; } = new() { StartTimeout = TimeSpan.FromSeconds(30), StopTimeout = TimeSpan.FromSeconds(10) };
+
+    public BrokerOptions BrokerOptions { get; } = new();
+
+    /// <summary>The broker the plugins talk through, made on start (so tests can set <see cref="BrokerOptions"/> first).</summary>
+    public MessageBroker Broker { get; private set; } = null!;
 
     public string Root => _folders.Root;
 
@@ -40,7 +47,8 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     public async Task<PluginSupervisor> StartAsync()
     {
         Options.PluginDirectories = [Root];
-        _supervisor = new PluginSupervisor(Runtime, new PluginCatalog(Options, Root), Microsoft.Extensions.Options.Options.Create(Options), Logs);
+        Broker = new MessageBroker(BrokerOptions, Logs.CreateLogger<MessageBroker>(), new InProcessTransport());
+        _supervisor = new PluginSupervisor(Runtime, new PluginCatalog(Options, Root), Microsoft.Extensions.Options.Options.Create(Options), Broker, Logs);
         await _supervisor.StartAsync(CancellationToken.None);
         return _supervisor;
     }

@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using PluginHost.Host.Messaging;
+using PluginHost.Interpreter;
+using PluginHost.Interpreter.Modules;
+
+namespace PluginHost.Host.Lifecycle;
+
+/// <summary>
+/// One plugin instance's bounded inbox. Writers (any thread) only enqueue and, on the empty → non-empty edge, post one
+/// drain to the instance's interpreter; the drain runs a batch of handlers under one GIL acquisition and reports
+/// each outcome to the broker.
+/// </summary>
+internal sealed class PluginInbox : IMessageEndpoint
+{
+    private const int BatchSize = 1024;
+
+    private readonly Channel<Delivery> _queue;
+    private readonly SubInterpreter _interpreter;
+    private readonly MessageBroker _broker;
+    private readonly ILogger _logger;
+    private readonly Action<InterpreterScope> _drain;
+    private readonly Action<Exception> _drainFailed;
+    private ImmutableDictionary<int, (TopicPattern Pattern, IDisposable Subscription)> _subscriptions =
+        ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty;
+    private int _drainScheduled;
+
+    public PluginInbox(string owner, int instance, int capacity, SubInterpreter interpreter, MessageBroker broker, ILogger logger)
+    {
+        Owner = owner;
+        Instance = instance;
+        _interpreter = interpreter;
+        _broker = broker;
+        _logger = logger;
+        _queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _drain = Drain;
+        _drainFailed = e => _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
+    }
+
+    public string Owner { get; }
+
+    public int Instance { get; }
+
+    public int Depth => _queue.Reader.Count;
+
+    public bool TryDeliver(Delivery delivery)
+    {
+        if (!_queue.Writer.TryWrite(delivery))
+            return false;
+        ScheduleDrain();
+        return true;
+    }
+
+    public async ValueTask DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
+        await _queue.Writer.WriteAsync(delivery, cancellationToken);
+        ScheduleDrain();
+    }
+
+    /// <summary>Registers handler <paramref name="handlerId"/> of this instance for <paramref name="pattern"/> with the broker.</summary>
+    public void Subscribe(string pattern, int handlerId)
+    {
+        var parsed = TopicPattern.Parse(pattern);
+        var subscription = _broker.Subscribe(pattern, this);
+        ImmutableInterlocked.Update(ref _subscriptions, s => s.SetItem(handlerId, (parsed, subscription)));
+    }
+
+    public bool Unsubscribe(int handlerId)
+    {
+        if (!ImmutableInterlocked.TryRemove(ref _subscriptions, handlerId, out var removed))
+            return false;
+        removed.Subscription.Dispose();
+        return true;
+    }
+
+    /// <summary>No new deliveries; what is queued is still drained.</summary>
+    public void Close()
+    {
+        foreach (var id in _subscriptions.Keys)
+            Unsubscribe(id);
+        _queue.Writer.TryComplete();
+    }
+
+    /// <summary>After the interpreter has ended: whatever is left goes back to the broker as failed, never silently lost.</summary>
+    public int FailRemaining(string reason)
+    {
+        var count = 0;
+        while (_queue.Reader.TryRead(out var delivery))
+        {
+            _broker.Failed(delivery, reason);
+            count++;
+        }
+        return count;
+    }
+
+    private void ScheduleDrain()
+    {
+        if (Interlocked.Exchange(ref _drainScheduled, 1) == 0 && !_interpreter.Post(_drain, _drainFailed))
+            Volatile.Write(ref _drainScheduled, 0);
+    }
+
+    private void Drain(InterpreterScope scope)
+    {
+        Volatile.Write(ref _drainScheduled, 0);
+        using var dispatcher = SdkDispatcher.For(scope);
+        Span<int> handlerIds = stackalloc int[16];
+        for (var n = 0; n < BatchSize && _queue.Reader.TryRead(out var delivery); n++)
+        {
+            var message = delivery.Message;
+            var matched = MatchingHandlers(message, handlerIds);
+            try
+            {
+                _broker.Completed(delivery, dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest));
+            }
+            catch (PythonException e)
+            {
+                _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
+                _broker.Failed(delivery, e.Message);
+            }
+            catch (Exception e) when (e is InvalidOperationException or InvalidCastException or ArgumentException)
+            {
+                _broker.Failed(delivery, e.Message);
+            }
+        }
+        if (_queue.Reader.Count > 0)
+            ScheduleDrain();
+    }
+
+    /// <summary>Messages addressed to the plugin go to its direct handler; topic messages to every matching subscription.</summary>
+    private int MatchingHandlers(Sdk.Messaging.Message message, Span<int> ids)
+    {
+        if (message.To is not null)
+        {
+            ids[0] = SdkModule.DirectHandlerId;
+            return 1;
+        }
+        var count = 0;
+        foreach (var (id, subscription) in _subscriptions)
+        {
+            if (count < ids.Length && subscription.Pattern.Matches(message.Topic))
+                ids[count++] = id;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Interpreter.Modules;
+
+/// <summary>
+/// What a module instance's state handle points at: the host's binding, the interpreter that owns it, and the
+/// replies that asyncio code in that interpreter is waiting for.
+/// </summary>
+internal sealed class InterpreterBinding(SubInterpreter interpreter, IPluginBinding plugin)
+{
+    private readonly ConcurrentDictionary<long, Task<Message>> _pending = new();
+    private long _nextRequest;
+
+    public SubInterpreter Interpreter => interpreter;
+
+    public IPluginBinding Plugin => plugin;
+
+    public long BeginRequest(Task<Message> reply)
+    {
+        var id = Interlocked.Increment(ref _nextRequest);
+        _pending[id] = reply;
+        return id;
+    }
+
+    public Task<Message> EndRequest(long id) =>
+        _pending.TryRemove(id, out var reply) ? reply : throw new KeyNotFoundException($"no pending request {id}");
+}

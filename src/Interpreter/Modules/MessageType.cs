@@ -1,0 +1,215 @@
+using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Native;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Interpreter.Modules;
+
+/// <summary>
+/// <c>pluginhost.Message</c>: a received message. It holds the .NET message (a copy already made by the broker) and
+/// makes Python objects only for the attributes read; <c>memoryview(message)</c> exposes the payload without copying
+/// (buffer protocol, read-only; the memory is pinned while a view exists). A GC heap type: it caches the decoded
+/// payload and owns a reference to its type.
+/// </summary>
+internal static unsafe class MessageType
+{
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MessageObject
+    {
+        internal nint RefCount;
+        internal nint Type;
+        internal nint Handle;       // GCHandle to the Message
+        internal nint Payload;      // decoded payload, made on first read
+    }
+
+    private enum Field
+    {
+        Topic,
+        Payload,
+        ContentType,
+        Id,
+        CorrelationId,
+        Sender,
+        To,
+        Timestamp,
+        Headers,
+    }
+
+    private static nint s_spec;
+
+    internal static nint Spec => s_spec != 0 ? s_spec : s_spec = BuildSpec();
+
+    private static nint BuildSpec()
+    {
+        var fields = Enum.GetValues<Field>();
+        var getset = NativeMemoryBlock.Array<PyGetSetDef>(fields.Length + 1);
+        for (var i = 0; i < fields.Length; i++)
+        {
+            getset[i] = new PyGetSetDef
+            {
+                Name = NativeMemoryBlock.Utf8(PythonName(fields[i])),
+                Get = (nint)(delegate* unmanaged<nint, nint, nint>)&Get,
+                Closure = (nint)fields[i],
+            };
+        }
+        var slots = NativeMemoryBlock.Array<PyTypeSlot>(9);
+        slots[0] = new PyTypeSlot { Slot = Interop.Py_tp_dealloc, Function = (nint)(delegate* unmanaged<nint, void>)&Dealloc };
+        slots[1] = new PyTypeSlot { Slot = Interop.Py_tp_traverse, Function = (nint)(delegate* unmanaged<nint, nint, nint, int>)&Traverse };
+        slots[2] = new PyTypeSlot { Slot = Interop.Py_tp_clear, Function = (nint)(delegate* unmanaged<nint, int>)&Clear };
+        slots[3] = new PyTypeSlot { Slot = Interop.Py_tp_getset, Function = (nint)getset };
+        slots[4] = new PyTypeSlot { Slot = Interop.Py_tp_repr, Function = (nint)(delegate* unmanaged<nint, nint>)&Repr };
+        slots[5] = new PyTypeSlot { Slot = Interop.Py_bf_getbuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, int, int>)&GetBuffer };
+        slots[6] = new PyTypeSlot { Slot = Interop.Py_bf_releasebuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, void>)&ReleaseBuffer };
+        slots[7] = new PyTypeSlot { Slot = Interop.Py_tp_doc, Function = NativeMemoryBlock.Utf8("A message received from another plugin or the host.") };
+        var spec = NativeMemoryBlock.Array<PyTypeSpec>(1);
+        *spec = new PyTypeSpec
+        {
+            Name = NativeMemoryBlock.Utf8("pluginhost.Message"),
+            BasicSize = sizeof(MessageObject),
+            Flags = Interop.Py_TPFLAGS_DEFAULT | Interop.Py_TPFLAGS_HAVE_GC | Interop.Py_TPFLAGS_IMMUTABLETYPE | Interop.Py_TPFLAGS_DISALLOW_INSTANTIATION,
+            Slots = (nint)slots,
+        };
+        return (nint)spec;
+    }
+
+    private static string PythonName(Field field) => field switch
+    {
+        Field.ContentType => "content_type",
+        Field.CorrelationId => "correlation_id",
+        _ => field.ToString().ToLowerInvariant(),
+    };
+
+    internal static NewRef Create(ModuleState* state, Message message)
+    {
+        var self = Interop.CheckNew(Interop.PyType_GenericAlloc(state->MessageType, 0));
+        ((MessageObject*)self.Pointer)->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(message));
+        return self;
+    }
+
+    private static Message MessageOf(nint self) => (Message)GCHandle.FromIntPtr(((MessageObject*)self)->Handle).Target!;
+
+    [UnmanagedCallersOnly]
+    private static nint Get(nint self, nint closure)
+    {
+        try
+        {
+            var message = MessageOf(self);
+            return (Field)closure switch
+            {
+                Field.Topic => Interop.NewString(message.Topic).Steal(),
+                Field.Payload => CachedPayload(self, message),
+                Field.ContentType => Interop.NewString(message.ContentType).Steal(),
+                Field.Id => Interop.NewString(message.Id).Steal(),
+                Field.CorrelationId => Optional(message.CorrelationId),
+                Field.Sender => Interop.NewString(message.Sender).Steal(),
+                Field.To => Optional(message.To),
+                Field.Timestamp => Interop.NewFloat(message.Timestamp.ToUnixTimeMilliseconds() / 1000.0).Steal(),
+                _ => PyConvert.ToPython(message.Headers.ToDictionary(h => h.Key, h => (object?)h.Value)).Steal(),
+            };
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    private static nint Optional(string? value) => (value is null ? Interop.NewNone() : Interop.NewString(value)).Steal();
+
+    private static nint CachedPayload(nint self, Message message)
+    {
+        var o = (MessageObject*)self;
+        if (o->Payload == 0)
+        {
+            var state = (ModuleState*)Interop.PyType_GetModuleState(o->Type);
+            if (state == null)
+                throw PythonException.FetchCurrent();
+            o->Payload = PayloadCodec.Decode(state, message).Steal();
+        }
+        Interop.IncRef(o->Payload);
+        return o->Payload;
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint Repr(nint self)
+    {
+        try
+        {
+            var m = MessageOf(self);
+            return Interop.NewString($"<pluginhost.Message topic={m.Topic} from={m.Sender} {m.ContentType} {m.Payload.Length} bytes>").Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int GetBuffer(nint self, PyBuffer* view, int flags)
+    {
+        try
+        {
+            if ((flags & Interop.PyBUF_WRITABLE) != 0)
+                throw new InvalidOperationException("a message's payload is read-only");
+            var payload = MessageOf(self).Payload;
+            var pin = payload.Pin();
+            var handle = GCHandle.Alloc(new PinnedPayload(pin));
+            if (Interop.PyBuffer_FillInfo(view, self, (nint)pin.Pointer, payload.Length, 1, flags) != 0)
+            {
+                handle.Free();
+                pin.Dispose();
+                return -1;
+            }
+            view->Internal = GCHandle.ToIntPtr(handle);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Firewall.MinusOne(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void ReleaseBuffer(nint self, PyBuffer* view)
+    {
+        if (view->Internal == 0)
+            return;
+        var handle = GCHandle.FromIntPtr(view->Internal);
+        ((PinnedPayload)handle.Target!).Pin.Dispose();
+        handle.Free();
+        view->Internal = 0;
+    }
+
+    private sealed record PinnedPayload(System.Buffers.MemoryHandle Pin);
+
+    [UnmanagedCallersOnly]
+    private static int Traverse(nint self, nint visit, nint arg)
+    {
+        var o = (MessageObject*)self;
+        var visitor = (delegate* unmanaged<nint, nint, int>)visit;
+        if (visitor(o->Type, arg) is var result and not 0)
+            return result;
+        return o->Payload != 0 ? visitor(o->Payload, arg) : 0;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Clear(nint self)
+    {
+        SdkModule.ClearSlot(ref ((MessageObject*)self)->Payload);
+        return 0;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void Dealloc(nint self)
+    {
+        var o = (MessageObject*)self;
+        var type = o->Type;
+        Interop.PyObject_GC_UnTrack(self);
+        SdkModule.ClearSlot(ref o->Payload);
+        if (o->Handle != 0)
+        {
+            GCHandle.FromIntPtr(o->Handle).Free();
+            o->Handle = 0;
+        }
+        ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
+        Interop.DecRef(type);
+    }
+}

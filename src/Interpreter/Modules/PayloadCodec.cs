@@ -1,0 +1,47 @@
+using PluginHost.Interpreter.Native;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Interpreter.Modules;
+
+/// <summary>
+/// Payloads between Python and a <see cref="Message"/>: bytes-like values pass through with one copy, str travels as
+/// UTF-8 text, other JSON-compatible values are encoded once by the sender's <c>json</c> and decoded by the receiver's.
+/// </summary>
+internal static unsafe class PayloadCodec
+{
+    internal static (byte[] Payload, string ContentType) Encode(ModuleState* state, BorrowedRef value)
+    {
+        var p = value.Pointer;
+        if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
+            return (Interop.Utf8Span(value).ToArray(), ContentTypes.Text);
+        if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
+            return (Interop.BytesSpan(value).ToArray(), ContentTypes.Bytes);
+        if (Interop.SupportsBuffer(value))
+            return (Interop.CopyBuffer(value), ContentTypes.Bytes);
+        try
+        {
+            using var json = Interop.CallOne(new BorrowedRef(state->JsonDumps), value);
+            return (Interop.Utf8Span(json.Borrow()).ToArray(), ContentTypes.Json);
+        }
+        catch (PythonException e) when (e.PythonType is "TypeError" or "ValueError" or "RecursionError")
+        {
+            throw new InvalidCastException(
+                $"payload of type '{Interop.TypeName(Interop.TypeOf(p))}' cannot be sent: use bytes, str, or a JSON value (dict, list, str, int, float, bool, None) ({e.PythonMessage})");
+        }
+    }
+
+    internal static NewRef Decode(ModuleState* state, Message message)
+    {
+        var payload = message.Payload.Span;
+        switch (message.ContentType)
+        {
+            case ContentTypes.Text:
+                return Interop.NewStringFromUtf8(payload);
+            case ContentTypes.Json:
+                using (var bytes = Interop.NewBytes(payload))
+                    return Interop.CallOne(new BorrowedRef(state->JsonLoads), bytes.Borrow());
+            default:
+                return Interop.NewBytes(payload);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Native;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Interpreter.Modules;
+
+// publish / request / subscribe: the module's messaging functions. Blocking waits (full inboxes, replies) happen with
+// the interpreter's GIL released, so the plugin's other threads keep running and other interpreters never wait on it.
+internal static unsafe partial class SdkModule
+{
+    private static readonly string[] PublishArgs = ["topic", "payload", "headers", "to"];
+    private static readonly string[] RequestArgs = ["topic", "payload", "to", "timeout", "headers"];
+    private static readonly string[] BeginRequestArgs = ["topic", "payload", "timeout", "headers", "to"];
+
+    private static void AddMessagingMethods(PyMethodDef* methods)
+    {
+        const int keywords = Interop.METH_FASTCALL | Interop.METH_KEYWORDS;
+        methods[0] = Method("publish", (delegate* unmanaged<nint, nint*, nint, nint, nint>)&Publish, keywords,
+            "publish(topic, payload, headers=None, *, to=None) -> None\n\nSends a copy of payload (bytes, str or a JSON value) to the topic's subscribers.");
+        methods[1] = Method("request", (delegate* unmanaged<nint, nint*, nint, nint, nint>)&Request, keywords,
+            "request(topic, payload, *, to=None, timeout=None, headers=None) -> Message\n\nSends a request to one receiver and waits for its reply.");
+        methods[2] = Method("subscribe", (delegate* unmanaged<nint, nint*, nint, nint>)&Subscribe, Interop.METH_FASTCALL,
+            "subscribe(pattern, handler) -> int\n\nCalls handler(message) for topics matching pattern ('*' one token, '>' the rest); returns the subscription id.");
+        methods[3] = Method("unsubscribe", (delegate* unmanaged<nint, nint, nint>)&Unsubscribe, Interop.METH_O,
+            "unsubscribe(subscription) -> bool\n\nEnds a subscription made with subscribe().");
+        methods[4] = Method("_set_direct_handler", (delegate* unmanaged<nint, nint, nint>)&SetDirectHandler, Interop.METH_O,
+            "Handler for messages addressed to this plugin (to=...); set by the host from the entry module's on_message.");
+        methods[5] = Method("_begin_request", (delegate* unmanaged<nint, nint*, nint, nint, nint>)&BeginRequest, keywords,
+            "Starts a request and returns its id for _wait_reply; used by request_async.");
+        methods[6] = Method("_wait_reply", (delegate* unmanaged<nint, nint, nint>)&WaitReply, Interop.METH_O,
+            "Waits, without the GIL, for the reply of a request begun with _begin_request.");
+    }
+
+    private const int MessagingMethodCount = 7;
+
+    [UnmanagedCallersOnly]
+    private static nint Publish(nint module, nint* args, nint nargs, nint kwnames)
+    {
+        try
+        {
+            Span<nint> a = stackalloc nint[PublishArgs.Length];
+            FastCallArgs.Parse("publish", args, nargs, kwnames, PublishArgs, 2, a);
+            var state = State(module);
+            var message = BuildMessage(state, "publish", a[0], a[1], a[2], a[3]);
+            if (state->RequireBinding().Publish(message) is { } pending)
+                WaitWithoutGil(pending);
+            return Interop.NewNone().Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint Request(nint module, nint* args, nint nargs, nint kwnames)
+    {
+        try
+        {
+            Span<nint> a = stackalloc nint[RequestArgs.Length];
+            FastCallArgs.Parse("request", args, nargs, kwnames, RequestArgs, 2, a);
+            var state = State(module);
+            var message = BuildMessage(state, "request", a[0], a[1], a[4], a[2]);
+            var reply = WaitWithoutGil(state->RequireBinding().Request(message, FastCallArgs.Seconds("request", "timeout", a[3])));
+            return MessageType.Create(state, reply).Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint Subscribe(nint module, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs != 2)
+                throw new InvalidCastException($"subscribe() takes 2 arguments (pattern, handler), {nargs} given");
+            var pattern = FastCallArgs.String("subscribe", "pattern", args[0]);
+            var handler = new BorrowedRef(args[1]);
+            if (!Interop.IsCallable(handler))
+                throw new InvalidCastException("subscribe() handler must be callable");
+            var state = State(module);
+            var binding = state->RequireBinding();
+            var id = checked((int)++state->NextId);
+            using var key = Interop.NewLong(id);
+            Interop.DictSet(new BorrowedRef(state->Handlers), key.Borrow(), handler);
+            try
+            {
+                binding.Subscribe(pattern, id);
+            }
+            catch
+            {
+                Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
+                throw;
+            }
+            return Interop.NewLong(id).Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint Unsubscribe(nint module, nint subscription)
+    {
+        try
+        {
+            var id = PyConvert.FromPython(new BorrowedRef(subscription)) as long?
+                ?? throw new InvalidCastException("unsubscribe() takes the id subscribe() returned");
+            var state = State(module);
+            var removed = state->RequireBinding().Unsubscribe((int)id);
+            using var key = Interop.NewLong(id);
+            Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
+            return Interop.NewBool(removed).Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint SetDirectHandler(nint module, nint handler)
+    {
+        try
+        {
+            var state = State(module);
+            using var key = Interop.NewLong(DirectHandlerId);
+            if (handler == LibPython.NoneObject)
+                Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
+            else
+                Interop.DictSet(new BorrowedRef(state->Handlers), key.Borrow(), new BorrowedRef(handler));
+            return Interop.NewNone().Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint BeginRequest(nint module, nint* args, nint nargs, nint kwnames)
+    {
+        try
+        {
+            Span<nint> a = stackalloc nint[BeginRequestArgs.Length];
+            FastCallArgs.Parse("_begin_request", args, nargs, kwnames, BeginRequestArgs, 2, a);
+            var state = State(module);
+            var target = state->RequireTarget();
+            var message = BuildMessage(state, "request_async", a[0], a[1], a[3], a[4]);
+            var id = target.BeginRequest(target.Plugin.Request(message, FastCallArgs.Seconds("request_async", "timeout", a[2])));
+            return Interop.NewLong(id).Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    /// <summary>
+    /// Blocks the calling Python thread (an asyncio executor thread) with the GIL released until the reply of
+    /// <c>_begin_request</c> arrives. Waiting in native code needs no Python to complete it, so it works whichever
+    /// thread runs the event loop — including the interpreter's own.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    private static nint WaitReply(nint module, nint pending)
+    {
+        try
+        {
+            var id = PyConvert.FromPython(new BorrowedRef(pending)) as long?
+                ?? throw new InvalidCastException("_wait_reply() takes the id _begin_request() returned");
+            var state = State(module);
+            var reply = WaitWithoutGil(state->RequireTarget().EndRequest(id));
+            return MessageType.Create(state, reply).Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    private static Message BuildMessage(ModuleState* state, string function, nint topic, nint payload, nint headers, nint to)
+    {
+        var binding = state->RequireBinding();
+        var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload));
+        var message = new Message
+        {
+            Topic = FastCallArgs.String(function, "topic", topic),
+            Payload = bytes,
+            ContentType = contentType,
+            Sender = binding.PluginName,
+            To = FastCallArgs.OptionalString(function, "to", to),
+        };
+        return FastCallArgs.Headers(function, headers) is { } h ? message with { Headers = h } : message;
+    }
+
+    private static void WaitWithoutGil(Task task)
+    {
+        var saved = Interop.PyEval_SaveThread();
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            Interop.PyEval_RestoreThread(saved);
+        }
+    }
+
+    private static T WaitWithoutGil<T>(Task<T> task)
+    {
+        WaitWithoutGil((Task)task);
+        return task.Result;
+    }
+}

@@ -1,0 +1,29 @@
+# Python-level helpers of the native pluginhost module, run in its namespace when each interpreter imports it.
+
+def on(pattern):
+    """Decorator: handle messages whose topic matches ``pattern`` with the decorated function."""
+    def register(handler):
+        subscribe(pattern, handler)
+        return handler
+    return register
+
+
+async def request_async(topic, payload, *, to=None, timeout=None, headers=None):
+    """Like ``request``, awaited from asyncio code: the event loop keeps running while the reply is on its way.
+
+    The wait happens in the loop's default executor, in native code without the GIL, so it needs nothing from the
+    thread running the loop.
+    """
+    import asyncio
+    pending = _begin_request(topic, payload, timeout, headers, to)
+    return await asyncio.get_running_loop().run_in_executor(None, _wait_reply, pending)
+
+
+def _encode_json(value):
+    import json
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _decode_json(data):
+    import json
+    return json.loads(data)

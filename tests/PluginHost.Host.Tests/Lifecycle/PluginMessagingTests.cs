@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Text;
+using PluginHost.Host.Lifecycle;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Tests.Lifecycle;
+
+/// <summary>Messages between real plugins in real interpreters, through the real broker.</summary>
+[Collection(PythonCollection.Name)]
+public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
+{
+    private static Message Json(string topic, string json, string? to = null) =>
+        new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
+
+    private static string Text(Message m) => Encoding.UTF8.GetString(m.Payload.Span);
+
+    [Fact]
+    public async Task PluginsPublishAndSubscribeAcrossInterpreters()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("producer", """
+            import pluginhost
+            def on_message(message):
+                for i in range(message.payload["count"]):
+                    pluginhost.publish("orders.created", {"n": i, "who": pluginhost.context().name})
+            """);
+        harness.Plugin("consumer", """
+            import pluginhost
+            seen = []
+            @pluginhost.on("orders.*")
+            def handle(message):
+                seen.append(message.payload["n"])
+                if len(seen) == 100:
+                    pluginhost.publish("test.done", {"seen": seen, "sender": message.sender, "type": message.content_type})
+            """);
+        var done = new TaskCompletionSource<Message>();
+        await harness.StartAsync();
+        using var _ = harness.Broker.Subscribe("test.done", (m, _) => { done.TrySetResult(m); return ValueTask.FromResult<Message?>(null); });
+
+        await harness.Broker.PublishAsync(Json("go", """{"count": 100}""", to: "producer"));
+
+        var result = await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal($$"""{"seen":[{{string.Join(",", Enumerable.Range(0, 100))}}],"sender":"producer","type":"application/json"}""", Text(result));
+        Assert.Equal("consumer", result.Sender);
+    }
+
+    [Fact]
+    public async Task ManifestSubscriptionsRouteToOnMessage()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("listener", """
+            import pluginhost
+            def on_message(message):
+                pluginhost.publish("test.echo", message.payload.upper())
+            """, "\"subscriptions\": [\"greetings.>\"]");
+        var echoes = new ConcurrentQueue<string>();
+        await harness.StartAsync();
+        using var _ = harness.Broker.Subscribe("test.echo", (m, _) => { echoes.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+
+        await harness.Broker.PublishAsync(new Message { Topic = "greetings.en.formal", Payload = "good day"u8.ToArray(), ContentType = ContentTypes.Text });
+
+        await Until(() => echoes.Contains("GOOD DAY"));
+    }
+
+    [Fact]
+    public async Task RequestReplyBetweenPlugins()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("calculator", "def on_message(message):\n    return {'sum': sum(message.payload)}\n");
+        harness.Plugin("client", """
+            import pluginhost
+            def on_message(message):
+                reply = pluginhost.request("math.add", [1, 2, 3, 4], to="calculator", timeout=5)
+                return {"got": reply.payload, "from": reply.sender, "correlates": reply.correlation_id is not None}
+            """);
+        await harness.StartAsync();
+
+        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+
+        Assert.Equal("""{"got":{"sum":10},"from":"calculator","correlates":true}""", Text(reply));
+    }
+
+    [Fact]
+    public async Task RequestToAMissingPluginFailsClearlyInPython()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("client", """
+            import pluginhost
+            def on_message(message):
+                try:
+                    pluginhost.request("x", 1, to="nobody", timeout=1)
+                except Exception as e:
+                    return f"{type(e).__name__}: {e}"
+            """);
+        await harness.StartAsync();
+
+        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+
+        Assert.Contains("nobody", Text(reply));
+    }
+
+    [Fact]
+    public async Task RequestPastItsTimeoutIsATimeoutErrorInPython()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("sleepy", "import time\ndef on_message(message):\n    time.sleep(1.5)\n    return 'late'\n");
+        harness.Plugin("client", """
+            import pluginhost
+            def on_message(message):
+                try:
+                    pluginhost.request("x", 1, to="sleepy", timeout=0.2)
+                except TimeoutError as e:
+                    return "timeout"
+            """);
+        await harness.StartAsync();
+
+        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+
+        Assert.Equal("timeout", Text(reply));
+        Assert.Equal(ContentTypes.Text, reply.ContentType);
+    }
+
+    [Fact]
+    public async Task FailingHandlerIsDeadLetteredAndThePluginKeepsServing()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.BrokerOptions.MaxRetries = 1;
+        harness.Plugin("picky", """
+            import pluginhost
+            @pluginhost.on("items")
+            def handle(message):
+                if message.payload == "bad":
+                    raise ValueError("cannot handle bad items")
+                pluginhost.publish("test.ok", message.payload)
+            """);
+        var letters = new ConcurrentQueue<Message>();
+        var ok = new ConcurrentQueue<string>();
+        await harness.StartAsync();
+        using var a = harness.Broker.Subscribe(harness.BrokerOptions.DeadLetterTopic, (m, _) => { letters.Enqueue(m); return ValueTask.FromResult<Message?>(null); });
+        using var b = harness.Broker.Subscribe("test.ok", (m, _) => { ok.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+
+        foreach (var item in new[] { "bad", "good" })
+            await harness.Broker.PublishAsync(new Message { Topic = "items", Payload = Encoding.UTF8.GetBytes(item), ContentType = ContentTypes.Text });
+
+        await Until(() => ok.Contains("good") && !letters.IsEmpty);
+        var letter = letters.Single();
+        Assert.Equal("bad", Text(letter));
+        Assert.Contains("cannot handle bad items", letter.Headers["error"]);
+        Assert.Equal("items", letter.Headers["original-topic"]);
+        Assert.Contains(harness.Logs.Records, r => r.Message.Contains("ValueError: cannot handle bad items") && r.Message.Contains("in handle"));
+    }
+
+    [Fact]
+    public async Task InstancesShareTheWorkAsCompetingConsumers()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("workers", """
+            import pluginhost
+            @pluginhost.on("jobs")
+            def work(message):
+                pluginhost.publish("test.done", {"job": message.payload, "by": pluginhost.context().instance})
+            """, "\"instances\": 2");
+        var done = new ConcurrentQueue<string>();
+        await harness.StartAsync();
+        using var _ = harness.Broker.Subscribe("test.done", (m, _) => { done.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+
+        for (var i = 0; i < 200; i++)
+            await harness.Broker.PublishAsync(Json("jobs", i.ToString()));
+
+        await Until(() => done.Count == 200);
+        Assert.Equal(200, done.Select(d => d.Split(',')[0]).Distinct().Count());
+        Assert.Contains(done, d => d.EndsWith("\"by\":0}"));
+        Assert.Contains(done, d => d.EndsWith("\"by\":1}"));
+    }
+
+    [Fact]
+    public async Task MessagesQueuedAtStopAreReportedNotLost()
+    {
+        var harness = new SupervisorHarness(fixture);
+        harness.BrokerOptions.MaxRetries = 0;
+        harness.Plugin("slow", """
+            import time, pluginhost
+            @pluginhost.on("work")
+            def handle(message):
+                time.sleep(0.05)
+            """);
+        var letters = new ConcurrentQueue<Message>();
+        await harness.StartAsync();
+        using var _ = harness.Broker.Subscribe(harness.BrokerOptions.DeadLetterTopic, (m, _) => { letters.Enqueue(m); return ValueTask.FromResult<Message?>(null); });
+        for (var i = 0; i < 50; i++)
+            await harness.Broker.PublishAsync(Json("work", i.ToString()));
+
+        harness.Options.StopTimeout = TimeSpan.FromSeconds(20);
+        await harness.DisposeAsync();
+
+        var stats = harness.Broker.Snapshot();
+        Assert.Equal(PluginState.Stopped, harness.Status("slow").State);
+        Assert.Equal(50, (int)stats.For("slow").Handled + letters.Count);
+    }
+
+    private static Task Until(Func<bool> condition) => Messaging.Brokers.Until(condition, 20);
+}

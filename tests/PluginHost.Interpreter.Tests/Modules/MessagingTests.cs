@@ -1,0 +1,195 @@
+using System.Text;
+using PluginHost.Interpreter.Modules;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Interpreter.Tests.Modules;
+
+[Collection(PythonCollection.Name)]
+public sealed class MessagingTests(PythonRuntimeFixture fixture)
+{
+    [Fact]
+    public async Task PayloadsAreEncodedByKind()
+    {
+        var binding = new RecordingBinding("sender", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        await interpreter.RunAsync("""
+            import pluginhost
+            pluginhost.publish("t.bytes", b"\x00\x01raw")
+            pluginhost.publish("t.text", "héllo")
+            pluginhost.publish("t.json", {"n": 1, "xs": [1.5, None, True], "s": "é"})
+            pluginhost.publish("t.buffer", memoryview(bytearray(b"abc"))[1:])
+            pluginhost.publish("t.headers", 7, {"trace": "abc"}, to="other/1")
+            """);
+
+        var sent = binding.Published.ToDictionary(m => m.Topic);
+        Assert.Equal(ContentTypes.Bytes, sent["t.bytes"].ContentType);
+        Assert.Equal(new byte[] { 0, 1, (byte)'r', (byte)'a', (byte)'w' }, sent["t.bytes"].Payload.ToArray());
+        Assert.Equal((ContentTypes.Text, "héllo"), (sent["t.text"].ContentType, Encoding.UTF8.GetString(sent["t.text"].Payload.Span)));
+        Assert.Equal((ContentTypes.Json, """{"n":1,"xs":[1.5,null,true],"s":"é"}"""), (sent["t.json"].ContentType, Encoding.UTF8.GetString(sent["t.json"].Payload.Span)));
+        Assert.Equal("bc", Encoding.UTF8.GetString(sent["t.buffer"].Payload.Span));
+        Assert.Equal("abc", sent["t.headers"].Headers["trace"]);
+        Assert.Equal("other/1", sent["t.headers"].To);
+        Assert.All(sent.Values, m => Assert.Equal("sender", m.Sender));
+    }
+
+    [Fact]
+    public async Task UnsupportedPayloadIsATypeErrorAtTheSender()
+    {
+        var binding = new RecordingBinding("sender", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        var error = await Assert.ThrowsAsync<PythonException>(() => interpreter.RunAsync("import pluginhost; pluginhost.publish('t', object())"));
+
+        Assert.Equal("TypeError", error.PythonType);
+        Assert.Contains("'object'", error.PythonMessage);
+        Assert.Empty(binding.Published);
+    }
+
+    [Fact]
+    public async Task HandlersReceiveMessagesDecodedByContentType()
+    {
+        var binding = new RecordingBinding("receiver", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("""
+            import pluginhost
+            seen = []
+            @pluginhost.on("orders.*")
+            def handle(message):
+                seen.append((message.topic, message.payload, message.content_type, message.sender, message.headers, bytes(memoryview(message))))
+            """);
+        var json = new Message { Topic = "orders.created", Payload = Encoding.UTF8.GetBytes("""{"id":7}"""), ContentType = ContentTypes.Json, Sender = "shop", Headers = new Dictionary<string, string> { ["k"] = "v" } };
+        var text = new Message { Topic = "orders.note", Payload = Encoding.UTF8.GetBytes("fragile ✓"), ContentType = ContentTypes.Text, Sender = "shop" };
+        var id = binding.Subscriptions["orders.*"];
+
+        await interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            dispatcher.Deliver(json, [id], isRequest: false);
+            dispatcher.Deliver(text, [id], isRequest: false);
+            return 0;
+        });
+
+        var seen = (object?[])(await interpreter.EvaluateAsync("seen"))!;
+        Assert.Equal(new object?[] { "orders.created", new Dictionary<string, object?> { ["id"] = 7L }, ContentTypes.Json, "shop", new Dictionary<string, object?> { ["k"] = "v" }, json.Payload.ToArray() }, seen[0]);
+        Assert.Equal("fragile ✓", ((object?[])seen[1]!)[1]);
+    }
+
+    [Fact]
+    public async Task HandlerReturnValueIsTheReplyToARequest()
+    {
+        var binding = new RecordingBinding("calc", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("import pluginhost\npluginhost._set_direct_handler(lambda m: {'sum': sum(m.payload)})");
+        var request = new Message { Topic = "add", Id = "r1", Payload = "[1,2,3]"u8.ToArray(), ContentType = ContentTypes.Json, To = "calc" };
+
+        var reply = await interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            return dispatcher.Deliver(request, [SdkModule.DirectHandlerId], isRequest: true);
+        });
+
+        Assert.Equal("""{"sum":6}""", Encoding.UTF8.GetString(reply!.Payload.Span));
+        Assert.Equal("r1", reply.CorrelationId);
+    }
+
+    [Fact]
+    public async Task HandlerExceptionReachesTheHostWithItsTraceback()
+    {
+        var binding = new RecordingBinding("fragile", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("import pluginhost\ndef boom(m):\n    raise KeyError(m.topic)\npluginhost.subscribe('x', boom)");
+        var id = binding.Subscriptions["x"];
+
+        var error = await Assert.ThrowsAsync<PythonException>(() => interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            return dispatcher.Deliver(new Message { Topic = "x" }, [id], isRequest: false);
+        }));
+
+        Assert.Equal("KeyError", error.PythonType);
+        Assert.Contains("in boom", error.PythonTraceback);
+    }
+
+    [Fact]
+    public async Task RequestWaitsWithoutHoldingTheGil()
+    {
+        var binding = new RecordingBinding("asker", 0);
+        var reply = new TaskCompletionSource<Message>();
+        binding.Replies = (m, _) => reply.Task;
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("""
+            import threading, time, pluginhost
+            ticks = 0
+            stop = threading.Event()
+            def tick():
+                global ticks
+                while not stop.is_set():
+                    ticks += 1
+                    time.sleep(0.001)
+            ticker = threading.Thread(target=tick)
+            ticker.start()
+            """);
+
+        var asked = interpreter.EvaluateAsync("(lambda before: (pluginhost.request('q', 'ping').payload, ticks - before))(ticks)");
+        await Task.Delay(300);
+        reply.SetResult(new Message { Topic = "q", Payload = "pong"u8.ToArray(), ContentType = ContentTypes.Text });
+        var result = (object?[])(await asked)!;
+        await interpreter.RunAsync("stop.set(); ticker.join()");
+
+        Assert.Equal("pong", result[0]);
+        Assert.True((long)result[1]! > 10, $"the plugin's own thread advanced only {result[1]} ticks while the request waited");
+    }
+
+    [Fact]
+    public async Task RequestTimeoutIsATimeoutErrorInPython()
+    {
+        var binding = new RecordingBinding("asker", 0) { Replies = (_, t) => Task.FromException<Message>(new TimeoutException($"no reply within {t}")) };
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        var error = await Assert.ThrowsAsync<PythonException>(() => interpreter.RunAsync("import pluginhost; pluginhost.request('q', 1, timeout=0.25)"));
+
+        Assert.Equal("TimeoutError", error.PythonType);
+        Assert.Contains("00:00:00.25", error.PythonMessage);
+    }
+
+    [Fact]
+    public async Task RequestAsyncWorksFromAnEventLoopOnTheInterpretersOwnThread()
+    {
+        var binding = new RecordingBinding("asker", 0) { Replies = async (m, _) => { await Task.Delay(100); return m with { Payload = "late"u8.ToArray(), ContentType = ContentTypes.Text }; } };
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        var result = await interpreter.EvaluateAsync("""
+            __import__("asyncio").run((lambda pluginhost: pluginhost.request_async("q", "x"))(__import__("pluginhost"))).payload
+            """);
+
+        Assert.Equal("late", result);
+    }
+
+    [Fact]
+    public async Task FullReceiversMakeThePublisherWaitWithoutTheGil()
+    {
+        var binding = new RecordingBinding("sender", 0);
+        var room = new TaskCompletionSource();
+        binding.OnPublish = _ => room.Task;
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        var publishing = interpreter.RunAsync("import pluginhost; pluginhost.publish('t', b'x')");
+        await Task.Delay(200);
+        Assert.False(publishing.IsCompleted);
+        room.SetResult();
+        await publishing;
+    }
+
+    [Fact]
+    public async Task UnsubscribeRemovesTheHandler()
+    {
+        var binding = new RecordingBinding("s", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        var removed = await interpreter.EvaluateAsync("(lambda p: p.unsubscribe(p.subscribe('a.>', print)))(__import__('pluginhost'))");
+
+        Assert.Equal(true, removed);
+        Assert.Empty(binding.Subscriptions);
+    }
+}
