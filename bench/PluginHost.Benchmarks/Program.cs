@@ -41,5 +41,5 @@ return 0;
 
 static string Usage() =>
     "usage: PluginHost.Benchmarks <name> [--json] [options]\n\nnames:\n"
-    + string.Concat(BenchmarkCatalog.All.Select(b => $"  {b.Name,-10}  {b.Description}\n"))
-    + $"  {"all",-10}  every benchmark above, in order\n\noptions:\n{BenchOptions.Help}\n";
+    + string.Concat(BenchmarkCatalog.All.Select(b => $"  {b.Name,-17}  {b.Description}\n"))
+    + $"  {"all",-17}  every benchmark above, in order\n\noptions:\n{BenchOptions.Help}\n";

@@ -30,7 +30,7 @@ public sealed class LifecycleBenchmark : IBenchmark
         { Stat = "mean", Note = "per interpreter, after all were disposed" };
 
         cancellationToken.ThrowIfCancellationRequested();
-        for (var i = 0; i < o.Warmup; i++)
+        for (var i = 0; i < (o.Warmup ?? 5); i++)
             await (await runtime.CreateInterpreterAsync()).DisposeAsync();
         var (creates, disposes, growth) = await CycleAsync(runtime, o.Cycles);
         yield return Timing("create_median", creates, "median").AtMost(10);

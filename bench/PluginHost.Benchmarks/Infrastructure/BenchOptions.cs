@@ -21,7 +21,8 @@ public sealed record BenchOptions
     /// <summary>Timed create/dispose cycles in <c>lifecycle</c>.</summary>
     public int Cycles { get; init; } = 50;
 
-    public int Warmup { get; init; } = 5;
+    /// <summary>Untimed rounds first: lifecycle create/dispose cycles (5), request-reply round trips (2,000).</summary>
+    public int? Warmup { get; init; }
 
     /// <summary>Interpreters kept alive at once to measure resident memory.</summary>
     public int Live { get; init; } = 20;
@@ -29,16 +30,41 @@ public sealed record BenchOptions
     /// <summary>Fresh interpreters in which the stdlib imports are timed.</summary>
     public int ImportSamples { get; init; } = 20;
 
+    /// <summary>Messages (or round trips) per case; each benchmark has its own default.</summary>
+    public int? Count { get; init; }
+
+    /// <summary>Bytes per small message (64).</summary>
+    public int Size { get; init; } = 64;
+
+    /// <summary>broker-throughput: number of large messages (10,000).</summary>
+    public int LargeCount { get; init; } = 10_000;
+
+    /// <summary>broker-throughput: bytes per large message (1 MiB).</summary>
+    public int LargeSize { get; init; } = 1 << 20;
+
+    /// <summary>Broker benchmarks: <c>BrokerOptions.InboxCapacity</c> (null: the host's default).</summary>
+    public int? InboxCapacity { get; init; }
+
+    /// <summary>Skip the Python baselines (their rows then carry no baseline or ratio).</summary>
+    public bool NoBaselines { get; init; }
+
     public const string Help = """
           --json              one JSON object per result line (System.Text.Json)
           --repeats N         parallel: timed repetitions per case, median reported (5)
-          --max-n N           parallel: largest number of interpreters at once (processor count)
+          --max-n N           parallel, fan-out: largest number of interpreters / subscribers at once (processor count)
           --iterations N      parallel: loop length of one work unit (calibrated to --unit-seconds)
           --unit-seconds S    parallel: calibration target for one unit (0.4)
           --cycles N          lifecycle: timed create/dispose cycles (50)
-          --warmup N          lifecycle: untimed cycles first (5)
+          --warmup N          lifecycle: untimed cycles first (5); request-reply: untimed round trips first (2000)
           --live N            lifecycle: idle interpreters kept alive for the memory figure (20)
           --import-samples N  lifecycle: fresh interpreters timing the stdlib imports (20)
+          --count N           broker-throughput: small messages (1000000); request-reply: timed round trips (20000);
+                              fan-out: messages published (200000)
+          --size N            broker-throughput, request-reply, fan-out: bytes per small message (64)
+          --large-count N     broker-throughput: large messages (10000)
+          --large-size N      broker-throughput: bytes per large message (1048576)
+          --inbox-capacity N  broker-throughput, request-reply, fan-out: messages per plugin inbox (the host's default, 1024)
+          --no-baselines      broker-throughput, request-reply, fan-out: skip the Python baselines
         """;
 
     /// <summary>Parses the options after the benchmark name; throws <see cref="FormatException"/> on anything unknown.</summary>
@@ -56,9 +82,15 @@ public sealed record BenchOptions
                 "--iterations" => o with { Iterations = Positive(Next()) },
                 "--unit-seconds" => o with { UnitSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--cycles" => o with { Cycles = Positive(Next()) },
-                "--warmup" => o with { Warmup = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--warmup" => o with { Warmup = int.Parse(Next(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 "--live" => o with { Live = Positive(Next()) },
                 "--import-samples" => o with { ImportSamples = Positive(Next()) },
+                "--count" => o with { Count = Positive(Next()) },
+                "--size" => o with { Size = Positive(Next()) },
+                "--large-count" => o with { LargeCount = Positive(Next()) },
+                "--large-size" => o with { LargeSize = Positive(Next()) },
+                "--inbox-capacity" => o with { InboxCapacity = Positive(Next()) },
+                "--no-baselines" => o with { NoBaselines = true },
                 _ => throw new FormatException($"Unknown option '{args[i]}'."),
             };
         }

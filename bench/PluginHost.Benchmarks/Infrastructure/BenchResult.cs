@@ -37,6 +37,10 @@ public sealed record BenchResult(
     public BenchResult AtMost(double limit) =>
         this with { Target = $"value <= {limit:0.###} {Unit}", Met = Value <= limit };
 
+    /// <summary>Attaches a "value &gt;= limit" target.</summary>
+    public BenchResult AtLeast(double limit) =>
+        this with { Target = $"value >= {limit:0.###} {Unit}", Met = Value >= limit };
+
     /// <summary>Attaches a "ratio &gt;= limit" target.</summary>
     public BenchResult RatioAtLeast(double limit) =>
         this with { Target = $"ratio >= {limit:0.00}", Met = Ratio >= limit };

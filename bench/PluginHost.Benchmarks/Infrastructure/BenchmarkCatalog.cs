@@ -10,6 +10,9 @@ public static class BenchmarkCatalog
     [
         new LifecycleBenchmark(),
         new ParallelBenchmark(),
+        new BrokerThroughputBenchmark(),
+        new RequestReplyBenchmark(),
+        new FanOutBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>

@@ -107,6 +107,8 @@ internal sealed class PluginInstance
     {
         _error = error;
         _state = PluginState.Failed;
+        _address?.Dispose();
+        _inbox?.Close();
         _binding.FlushOutput();
         _hostLogger.PluginFailed(Name, Number, error);
     }
