@@ -48,7 +48,9 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         var result = broker.TryPublish(message with { Sender = descriptor.Name });
         return result.Status switch
         {
-            PublishStatus.Delivered or PublishStatus.NoReceivers => null,
+            PublishStatus.Delivered => null,
+            // Nobody subscribed to a topic is normal pub/sub (counted as unrouted); nobody at an address is an error.
+            PublishStatus.NoReceivers when message.To is null => null,
             PublishStatus.Pending => broker.PublishPendingAsync(result.Pending!, CancellationToken.None).AsTask(),
             PublishStatus.Invalid => throw new ArgumentException(result.Error),
             _ => throw new MessageDeliveryException(result.Error ?? "the message was refused"),

@@ -74,21 +74,21 @@ internal sealed class PluginInbox : IMessageEndpoint
         return true;
     }
 
-    /// <summary>No new deliveries; what is queued is still drained.</summary>
+    /// <summary>No new deliveries; what is queued is still drained, to the handlers it was routed for.</summary>
     public void Close()
     {
-        foreach (var id in _subscriptions.Keys)
-            Unsubscribe(id);
+        foreach (var (_, subscription) in _subscriptions.Values)
+            subscription.Dispose();
         _queue.Writer.TryComplete();
     }
 
-    /// <summary>After the interpreter has ended: whatever is left goes back to the broker as failed, never silently lost.</summary>
-    public int FailRemaining(string reason)
+    /// <summary>After the interpreter has ended: whatever is left is reported to the broker as dropped (counted, logged), never silently lost.</summary>
+    public int DropRemaining(string reason)
     {
         var count = 0;
         while (_queue.Reader.TryRead(out var delivery))
         {
-            _broker.Failed(delivery, reason);
+            _broker.Dropped(delivery, reason);
             count++;
         }
         return count;
@@ -118,8 +118,9 @@ internal sealed class PluginInbox : IMessageEndpoint
                 _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
                 _broker.Failed(delivery, e.Message);
             }
-            catch (Exception e) when (e is InvalidOperationException or InvalidCastException or ArgumentException)
+            catch (Exception e)
             {
+                // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
                 _broker.Failed(delivery, e.Message);
             }
         }

@@ -96,7 +96,7 @@ internal sealed class PluginInstance
         {
             _hostLogger.InterpreterStuck(_interpreter.Id, timeout);
         }
-        if (_inbox?.FailRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
+        if (_inbox?.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
             _hostLogger.UndeliveredAtStop(Name, Number, left);
         _binding.FlushOutput();
         if (_state == PluginState.Stopping)

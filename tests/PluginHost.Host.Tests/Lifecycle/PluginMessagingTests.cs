@@ -100,6 +100,28 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task PublishToAMissingPluginRaisesButToAnEmptyTopicDoesNot()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("client", """
+            import pluginhost
+            def on_message(message):
+                pluginhost.publish("nobody.listens", 1)
+                try:
+                    pluginhost.publish("x", 1, to="nobody")
+                except Exception as e:
+                    return f"{type(e).__name__}: {e}"
+            """);
+        await harness.StartAsync();
+
+        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("RuntimeError: ", Text(reply));
+        Assert.Contains("nobody", Text(reply));
+        Assert.True(harness.Broker.Snapshot().Unrouted >= 1);
+    }
+
+    [Fact]
     public async Task RequestPastItsTimeoutIsATimeoutErrorInPython()
     {
         await using var harness = new SupervisorHarness(fixture);
@@ -195,7 +217,8 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
 
         var stats = harness.Broker.Snapshot();
         Assert.Equal(PluginState.Stopped, harness.Status("slow").State);
-        Assert.Equal(50, (int)stats.For("slow").Handled + letters.Count);
+        Assert.Equal(50, stats.For("slow").Handled + stats.For("slow").Dropped);
+        Assert.Empty(letters);
     }
 
     private static Task Until(Func<bool> condition) => Messaging.Brokers.Until(condition, 20);
