@@ -1,5 +1,11 @@
-"""Sales report: reads an orders CSV at start and logs a summary a sales team would recognise."""
+"""Sales report: summarises orders CSVs the way a sales team reads them.
+
+At start it reports on its bundled data. It also receives ``files.data`` messages (manifest subscription): any CSV
+dropped into folder-watch's inbox arrives here as bytes, is summarised, logged and published as ``reports.sales``.
+Other plugins can ask for the bundled summary: ``pluginhost.request("summary", None, to="sales-report")``.
+"""
 import csv
+import io
 import logging
 import os
 import statistics
@@ -34,18 +40,41 @@ def load(path):
         return list(csv.DictReader(f))
 
 
-def setup(ctx: pluginhost.Context) -> None:
-    here = os.path.dirname(__file__)
-    path = os.path.join(here, ctx.settings["data"])
-    summary = summarise(load(path), int(ctx.settings["top"]))
+_bundled = {}
+
+
+def report(summary, source, ctx):
     currency = ctx.settings["currency"]
     log.info("%d orders from %s; median order %.2f %s, mean %.2f %s",
-             summary["orders"], os.path.basename(path), summary["median_order"], currency, summary["mean_order"], currency)
+             summary["orders"], source, summary["median_order"], currency, summary["mean_order"], currency)
     rows = [(region, f"{value:,.2f} {currency}") for region, value in summary["revenue_by_region"].items()]
     for line in table(["region", "revenue"], rows):
         log.info(line)
     for line in table(["product", "units"], summary["top_products"]):
         log.info(line)
+
+
+def setup(ctx: pluginhost.Context) -> None:
+    path = os.path.join(os.path.dirname(__file__), ctx.settings["data"])
+    _bundled.update(summarise(load(path), int(ctx.settings["top"])))
+    report(_bundled, os.path.basename(path), ctx)
+
+
+def on_message(message: pluginhost.Message):
+    ctx = pluginhost.context()
+    if message.topic == "files.data":
+        if message.headers.get("extension") != "csv":
+            return None
+        rows = list(csv.DictReader(io.StringIO(message.payload.decode("utf-8"))))
+        try:
+            summary = summarise(rows, int(ctx.settings["top"]))
+        except (KeyError, ValueError) as e:
+            log.warning("%s is not an orders CSV (%s: %s)", message.headers.get("name"), type(e).__name__, e)
+            return None
+        report(summary, message.headers.get("name", "a published file"), ctx)
+        pluginhost.publish("reports.sales", {"source": message.headers.get("name"), **summary})
+        return None
+    return _bundled
 
 
 def teardown() -> None:
