@@ -45,6 +45,70 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task AMillionMessagesArriveExactlyOnceAndInOrder()
+    {
+        const int count = 1_000_000;
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("producer", """
+            import pluginhost
+            def on_message(message):
+                publish = pluginhost.publish
+                for i in range(message.payload):
+                    publish("seq", i.to_bytes(8, "little"))
+            """);
+        harness.Plugin("consumer", """
+            import pluginhost
+            received = 0
+            out_of_order = 0
+            @pluginhost.on("seq")
+            def handle(message):
+                global received, out_of_order
+                if int.from_bytes(message.payload, "little") != received:
+                    out_of_order += 1
+                received += 1
+            @pluginhost.on("count")
+            def report(message):
+                pluginhost.publish("test.count", {"received": received, "out_of_order": out_of_order})
+            """);
+        var counts = new ConcurrentQueue<string>();
+        await harness.StartAsync();
+        using var _ = harness.Broker.Subscribe("test.count", (m, _) => { counts.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+
+        await harness.Broker.PublishAsync(Json("go", count.ToString(), to: "producer"));
+        await Until(() => harness.Broker.Snapshot().For("consumer").Handled >= count);
+        await harness.Broker.PublishAsync(Json("count", "null"));
+
+        await Until(() => !counts.IsEmpty);
+        Assert.Equal($$"""{"received":{{count}},"out_of_order":0}""", counts.Single());
+        var stats = harness.Broker.Snapshot().For("consumer");
+        Assert.Equal(count + 1, stats.Received);
+        Assert.Equal(0, stats.Failed + stats.Dropped);
+    }
+
+    [Fact]
+    public async Task OversizePayloadIsRefusedAtTheSender()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.BrokerOptions.MaxPayloadBytes = 1024;
+        harness.Plugin("listener", "def on_message(message):\n    pass\n", "\"subscriptions\": [\"big\"]");
+        harness.Plugin("client", """
+            import pluginhost
+            def on_message(message):
+                pluginhost.publish("big", b"x" * 1024)
+                try:
+                    pluginhost.publish("big", b"x" * 1025)
+                except Exception as e:
+                    return f"{type(e).__name__}: {e}"
+            """);
+        await harness.StartAsync();
+
+        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+
+        Assert.Contains("1025", Text(reply));
+        Assert.Contains("1024", Text(reply));
+    }
+
+    [Fact]
     public async Task ManifestSubscriptionsRouteToOnMessage()
     {
         await using var harness = new SupervisorHarness(fixture);
