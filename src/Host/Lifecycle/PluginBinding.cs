@@ -45,7 +45,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     public Task? Publish(Message message)
     {
-        var result = broker.TryPublish(message with { Sender = descriptor.Name });
+        var result = broker.TryPublish(Signed(message));
         return result.Status switch
         {
             PublishStatus.Delivered => null,
@@ -58,7 +58,10 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     }
 
     public Task<Message> Request(Message message, TimeSpan? timeout) =>
-        broker.RequestAsync(message with { Sender = descriptor.Name }, timeout ?? broker.Options.RequestTimeout);
+        broker.RequestAsync(Signed(message), timeout ?? broker.Options.RequestTimeout);
+
+    // The module already signs with this plugin's name; a copy only if something else got in (never on the hot path).
+    private Message Signed(Message message) => message.Sender == descriptor.Name ? message : message with { Sender = descriptor.Name };
 
     public void Subscribe(string pattern, int handlerId) => RequireInbox().Subscribe(pattern, handlerId);
 
