@@ -9,7 +9,7 @@ namespace PluginHost.Interpreter;
 /// A CPython subinterpreter owned by one dedicated OS thread. Work is queued to that thread, which attaches the
 /// interpreter (taking its GIL), runs a batch, and detaches. No other thread ever touches its objects.
 /// </summary>
-public sealed class SubInterpreter : IAsyncDisposable
+public sealed partial class SubInterpreter : IAsyncDisposable
 {
     /// <summary>How many queued items run under one GIL acquisition; bounds how long a busy queue delays ending.</summary>
     private const int BatchSize = 256;
@@ -136,7 +136,9 @@ public sealed class SubInterpreter : IAsyncDisposable
             throw new InvalidOperationException($"CPython refused to create the interpreter: {status.Describe()}");
         }
         _threadState = threadState;
-        Id = Interop.PyInterpreterState_GetID(Interop.PyInterpreterState_Get());
+        _interpreterState = Interop.PyInterpreterState_Get();
+        _ownerIdent = Interop.PyThread_get_thread_ident();
+        Id = Interop.PyInterpreterState_GetID(_interpreterState);
         if (_binding.IsAllocated)
             SdkModule.Bind(GCHandle.ToIntPtr(_binding));
         Interop.PyEval_SaveThread();
@@ -154,7 +156,10 @@ public sealed class SubInterpreter : IAsyncDisposable
             try
             {
                 for (var n = 0; n < BatchSize && reader.TryRead(out var item); n++)
+                {
                     item.Execute(_scope);
+                    ClearStaleInterrupt();
+                }
             }
             finally
             {
@@ -175,6 +180,9 @@ public sealed class SubInterpreter : IAsyncDisposable
         var ended = new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} ended before this work ran.");
         while (_work.Reader.TryRead(out var item))
             item.Abandon(ended);
+        // Py_EndInterpreter requires this to be the interpreter's last thread state: no interrupt may be in flight.
+        lock (_interruptGate)
+            _ending = true;
         Interop.PyEval_RestoreThread(_threadState);
         ReleaseDummyThread();
         Interop.Py_EndInterpreter(_threadState);

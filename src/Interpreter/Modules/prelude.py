@@ -1,3 +1,10 @@
+class HandlerTimeout(TimeoutError):
+    """Raised inside a handler (or hook) that ran past the host's timeout for it."""
+
+    def __init__(self, *args):
+        super().__init__(*(args or ("interrupted by the host: ran past its timeout",)))
+
+
 # Python-level helpers of the native pluginhost module, run in its namespace when each interpreter imports it.
 
 def on(pattern):

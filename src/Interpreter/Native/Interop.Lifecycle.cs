@@ -79,5 +79,17 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     internal static partial void Py_EndInterpreter(nint tstate);
 
+    /// <summary>The calling OS thread's identifier as CPython records it in its thread states. Cannot fail.</summary>
+    [LibraryImport(Library)]
+    internal static partial nuint PyThread_get_thread_ident();
+
+    /// <summary>
+    /// Schedules <paramref name="exceptionType"/> (borrowed; NULL clears a pending one) to be raised in the thread state
+    /// of the current interpreter whose thread is <paramref name="threadId"/>; returns how many were modified. Needs
+    /// that interpreter's GIL.
+    /// </summary>
+    [LibraryImport(Library)]
+    internal static partial int PyThreadState_SetAsyncExc(nuint threadId, nint exceptionType);
+
     internal static string Version => Marshal.PtrToStringUTF8(Py_GetVersion()) ?? "";
 }

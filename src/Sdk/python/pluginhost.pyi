@@ -12,6 +12,9 @@ Payload: TypeAlias = bytes | bytearray | memoryview | str | dict[str, Any] | lis
 
 _Handler = TypeVar("_Handler", bound=Callable[["Message"], Any])
 
+class HandlerTimeout(TimeoutError):
+    """Raised inside a handler or hook that ran past the host's timeout for it (see docs/reliability.md)."""
+
 @final
 class Context:
     """The context of one plugin instance, passed to ``setup(ctx)`` and returned by :func:`context`."""

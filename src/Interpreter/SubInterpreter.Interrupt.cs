@@ -1,0 +1,91 @@
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter;
+
+// Interrupting runaway Python code in this interpreter only (the host's handler timeouts).
+public sealed partial class SubInterpreter
+{
+    private readonly Lock _interruptGate = new();
+    private nint _interpreterState;
+    private nuint _ownerIdent;
+    private bool _ending;
+    private volatile bool _interruptIssued;
+
+    /// <summary>
+    /// Raises <c>pluginhost.HandlerTimeout</c> (a <c>TimeoutError</c>) in the Python code this interpreter's thread is
+    /// running, if <paramref name="stillRelevant"/> holds when checked under the interpreter's own GIL (so it is judged
+    /// against the work really running, not what ran when the timer fired). Delivered at the next bytecode boundary:
+    /// pure-Python loops stop within the switch interval; code blocked in C (a long sleep, a native call) is stopped
+    /// when it returns to Python. Other interpreters are never touched.
+    /// </summary>
+    /// <remarks>
+    /// Runs on a short-lived thread with a temporary thread state of this interpreter — the same mechanism as a Python
+    /// thread of the plugin — because <c>PyThreadState_SetAsyncExc</c> must be called inside the target interpreter.
+    /// </remarks>
+    internal Task<bool> InterruptAsync(Func<bool> stillRelevant)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() => done.TrySetResult(Interrupt(stillRelevant)), InterpreterOptions.MinimumThreadStackSize)
+        {
+            IsBackground = true,
+            Name = $"interrupt:{Id}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private bool Interrupt(Func<bool> stillRelevant)
+    {
+        lock (_interruptGate)
+        {
+            if (_ending || _interpreterState == 0)
+                return false;
+            var state = Interop.PyThreadState_New(_interpreterState);
+            Interop.PyEval_RestoreThread(state);
+            try
+            {
+                if (!stillRelevant())
+                    return false;
+                _interruptIssued = true;
+                return Interop.PyThreadState_SetAsyncExc(_ownerIdent, TimeoutType()) == 1;
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+            finally
+            {
+                Interop.PyThreadState_Clear(state);
+                Interop.PyThreadState_DeleteCurrent();
+            }
+        }
+    }
+
+    /// <summary>pluginhost.HandlerTimeout when this interpreter has the module, else TimeoutError (borrowed or immortal).</summary>
+    private static nint TimeoutType()
+    {
+        try
+        {
+            using var module = Interop.Import(Modules.SdkModule.Name);
+            using var type = Interop.GetAttr(module.Borrow(), "HandlerTimeout");
+            return type.Pointer;   // the module keeps it alive while we hold the GIL
+        }
+        catch (PythonException)
+        {
+            return LibPython.TimeoutErrorType;
+        }
+    }
+
+    /// <summary>
+    /// An interrupt that arrived after its work finished in C must not hit the next work item. Called on the owner
+    /// thread with its GIL held, which already excludes an interrupter (it needs the GIL); taking the gate here as well
+    /// would deadlock against an interrupter holding the gate while it waits for the GIL.
+    /// </summary>
+    private void ClearStaleInterrupt()
+    {
+        if (!_interruptIssued)
+            return;
+        _interruptIssued = false;
+        Interop.PyThreadState_SetAsyncExc(_ownerIdent, 0);
+    }
+}
