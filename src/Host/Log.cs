@@ -41,6 +41,9 @@ internal static partial class Log
     [LoggerMessage(1201, LogLevel.Warning, "Plugin {Plugin} instance {Instance} stopped with {Count} messages not handled; they were counted as dropped")]
     public static partial void UndeliveredAtStop(this ILogger logger, string plugin, int instance, int count);
 
+    [LoggerMessage(1202, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' ran past {Timeout}; interrupting it")]
+    public static partial void HandlerTimedOut(this ILogger logger, string plugin, int instance, string topic, TimeSpan timeout);
+
     [LoggerMessage(EventId = 1100, Message = "[{PythonLogger}] {Message}")]
     public static partial void PythonRecord(this ILogger logger, LogLevel level, string pythonLogger, string message);
 

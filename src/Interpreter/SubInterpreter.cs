@@ -184,6 +184,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         lock (_interruptGate)
             _ending = true;
         Interop.PyEval_RestoreThread(_threadState);
+        ClearStaleInterrupt();
         ReleaseDummyThread();
         Interop.Py_EndInterpreter(_threadState);
         _threadState = 0;

@@ -27,6 +27,10 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long one message handler may run before the host interrupts it with HandlerTimeout.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     // Checks the generator cannot express: list items, dictionary keys and the values under them.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Messaging;
@@ -25,6 +26,10 @@ internal sealed class PluginInbox : IMessageEndpoint
     private ImmutableDictionary<int, (TopicPattern Pattern, IDisposable Subscription)> _subscriptions =
         ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty;
     private int _drainScheduled;
+    private long _handlerSequence;
+    private long _handlerStarted;       // Stopwatch timestamp of the running handler, 0 when none runs
+    private long _interruptedSequence;
+    private string _handlerTopic = "";
 
     public PluginInbox(string owner, int instance, int capacity, SubInterpreter interpreter, MessageBroker broker, ILogger logger)
     {
@@ -94,6 +99,21 @@ internal sealed class PluginInbox : IMessageEndpoint
         return count;
     }
 
+    /// <summary>
+    /// Called by the instance's watchdog: a handler running longer than <paramref name="limit"/> is interrupted in
+    /// this interpreter only (HandlerTimeout raised inside it), once per handler call.
+    /// </summary>
+    public void CheckHandlerTimeout(TimeSpan limit)
+    {
+        var started = Volatile.Read(ref _handlerStarted);
+        var sequence = Volatile.Read(ref _handlerSequence);
+        if (started == 0 || Stopwatch.GetElapsedTime(started) < limit || Volatile.Read(ref _interruptedSequence) == sequence)
+            return;
+        Volatile.Write(ref _interruptedSequence, sequence);
+        _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
+        _ = _interpreter.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence && Volatile.Read(ref _handlerStarted) != 0);
+    }
+
     private void ScheduleDrain()
     {
         if (Interlocked.Exchange(ref _drainScheduled, 1) == 0 && !_interpreter.Post(_drain, _drainFailed))
@@ -109,17 +129,24 @@ internal sealed class PluginInbox : IMessageEndpoint
         {
             var message = delivery.Message;
             var matched = MatchingHandlers(message, handlerIds);
+            Interlocked.Increment(ref _handlerSequence);
+            _handlerTopic = message.Topic;
+            Volatile.Write(ref _handlerStarted, Stopwatch.GetTimestamp());
             try
             {
-                _broker.Completed(delivery, dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest));
+                var reply = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
+                Volatile.Write(ref _handlerStarted, 0);
+                _broker.Completed(delivery, reply);
             }
             catch (PythonException e)
             {
+                Volatile.Write(ref _handlerStarted, 0);
                 _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
                 _broker.Failed(delivery, e.Message);
             }
             catch (Exception e)
             {
+                Volatile.Write(ref _handlerStarted, 0);
                 // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
                 _broker.Failed(delivery, e.Message);
             }

@@ -22,6 +22,7 @@ internal sealed class PluginInstance
     private readonly MessageBroker _broker;
     private PluginInbox? _inbox;
     private IDisposable? _address;
+    private Timer? _watchdog;
     private SubInterpreter? _interpreter;
     private volatile PluginState _state = PluginState.Pending;
     private string? _error;
@@ -43,7 +44,8 @@ internal sealed class PluginInstance
 
     private string Entry => _descriptor.Manifest!.Entry;
 
-    public async Task StartAsync(PythonRuntime runtime, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Starts the instance; a handler running past <paramref name="handlerTimeout"/> will be interrupted.</summary>
+    public async Task StartAsync(PythonRuntime runtime, TimeSpan timeout, TimeSpan handlerTimeout, CancellationToken cancellationToken)
     {
         _state = PluginState.Starting;
         _hostLogger.PluginStarting(Name, _descriptor.Manifest!.Version, Number, _descriptor.Folder);
@@ -57,12 +59,17 @@ internal sealed class PluginInstance
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
             await _interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions})").WaitAsync(timeout, cancellationToken);
             _address = _broker.AddEndpoint(_inbox);
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(handlerTimeout.TotalMilliseconds / 4, 10, 1000));
+            var inbox = _inbox;
+            _watchdog = new Timer(_ => inbox.CheckHandlerTimeout(handlerTimeout), null, period, period);
             _state = PluginState.Running;
             _hostLogger.PluginRunning(Name, Number, _interpreter.Id, clock.Elapsed.TotalMilliseconds);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Fail(Describe(e, timeout));
+            if (e is TimeoutException && _interpreter is { } stuck)
+                await stuck.InterruptAsync(() => _state == PluginState.Failed);
         }
     }
 
@@ -74,6 +81,7 @@ internal sealed class PluginInstance
         var wasRunning = _state == PluginState.Running;
         _state = PluginState.Stopping;
         _hostLogger.PluginStopping(Name, Number);
+        _watchdog?.Dispose();
         // No new messages; those already queued are drained before teardown (the drain is queued ahead of it).
         _address?.Dispose();
         _inbox?.Close();

@@ -56,7 +56,7 @@ internal sealed class PluginSupervisor(
                 var instance = new PluginInstance(descriptor, number, loggers, broker);
                 lock (_instances)
                     _instances.Add(instance);
-                await instance.StartAsync(python.Runtime, options.Value.StartTimeout, cancellationToken);
+                await instance.StartAsync(python.Runtime, options.Value.StartTimeout, options.Value.HandlerTimeout, cancellationToken);
             }
         }
         var statuses = Statuses;
