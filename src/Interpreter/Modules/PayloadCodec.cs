@@ -13,21 +13,29 @@ internal static unsafe class PayloadCodec
     {
         var p = value.Pointer;
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
-            return (Interop.Utf8Span(value).ToArray(), ContentTypes.Text);
+            return (Copy(Interop.Utf8Span(value)), ContentTypes.Text);
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
-            return (Interop.BytesSpan(value).ToArray(), ContentTypes.Bytes);
+            return (Copy(Interop.BytesSpan(value)), ContentTypes.Bytes);
         if (Interop.SupportsBuffer(value))
             return (Interop.CopyBuffer(value), ContentTypes.Bytes);
         try
         {
             using var json = Interop.CallOne(new BorrowedRef(state->JsonDumps), value);
-            return (Interop.Utf8Span(json.Borrow()).ToArray(), ContentTypes.Json);
+            return (Copy(Interop.Utf8Span(json.Borrow())), ContentTypes.Json);
         }
         catch (PythonException e) when (e.PythonType is "TypeError" or "ValueError" or "RecursionError")
         {
             throw new InvalidCastException(
                 $"payload of type '{Interop.TypeName(Interop.TypeOf(p))}' cannot be sent: use bytes, str, or a JSON value (dict, list, str, int, float, bool, None) ({e.PythonMessage})");
         }
+    }
+
+    /// <summary>The one copy a payload makes on its way out; the array is not zeroed first (it is overwritten whole).</summary>
+    private static byte[] Copy(ReadOnlySpan<byte> source)
+    {
+        var copy = GC.AllocateUninitializedArray<byte>(source.Length);
+        source.CopyTo(copy);
+        return copy;
     }
 
     internal static NewRef Decode(ModuleState* state, Message message)
