@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using PluginHost.Benchmarks.Benchmarks.Broker;
+using PluginHost.Benchmarks.Infrastructure;
+
+namespace PluginHost.Benchmarks.Benchmarks;
+
+/// <summary>
+/// One plugin publishes small (64 B) and then large (1 MiB) bytes messages to one subscriber plugin through the
+/// broker; messages/s and bytes/s from the first publish to the subscriber having handled the last message. In the
+/// same run, the same counts and sizes through CPython's <c>_interpqueues</c> (main interpreter → a subinterpreter)
+/// and through <c>multiprocessing.Queue</c> (two processes).
+/// </summary>
+public sealed class BrokerThroughputBenchmark : IBenchmark
+{
+    /// <summary>Timed runs of ours after the warm-up; the median is reported. Each baseline runs once.</summary>
+    private const int TimedRuns = 3;
+
+    public string Name => "broker-throughput";
+
+    public string Description => "plugin -> plugin publish throughput, 64 B and 1 MiB, vs _interpqueues and multiprocessing.Queue";
+
+    public async IAsyncEnumerable<BenchResult> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var o = context.Options;
+        var smallCount = o.Count ?? 1_000_000;
+        await using var run = await PublishRun.StartAsync(context, subscribers: 1);
+
+        foreach (var (count, size, large) in new[] { (smallCount, o.Size, false), (o.LargeCount, o.LargeSize, true) })
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var label = large ? "large" : "small";
+            await run.WarmUpAsync(context, $"{Name} {label}", Math.Max(1, Math.Min(count, large ? 1_000 : 200_000)), size);
+            var times = new List<double>();
+            for (var r = 0; r < TimedRuns; r++)
+                times.Add(await run.RunAsync(context, $"{Name} {label} {r + 1}/{TimedRuns}", count, size));
+            var seconds = Stats.Median(times);
+            var msgs = count / seconds;
+            var bytes = (double)count * size / seconds;
+
+            JsonElement? queues = null, mp = null;
+            if (!o.NoBaselines)
+            {
+                queues = await PythonBaseline.RunAsync(context, "interpqueues_throughput.py", ["--count", count, "--size", size], cancellationToken);
+                mp = await PythonBaseline.RunAsync(context, "mp_queue_throughput.py", ["--count", count, "--size", size], cancellationToken);
+            }
+
+            var note = $"{count} x {size} B, 1 publisher plugin -> 1 subscriber plugin";
+            BenchResult Row(string name, double value, string unit, JsonElement? baseline, string field, double scale, string against)
+            {
+                var row = new BenchResult(Name, name, 1, value, unit) { Stat = "median", Samples = times.Count, Note = $"{note}; baseline: {against}" };
+                if (baseline is not { } b)
+                    return row with { Note = note };
+                var baselineValue = b.GetProperty(field).GetDouble() / scale;
+                return row with { Baseline = baselineValue, Ratio = value / baselineValue };
+            }
+
+            if (!large)
+            {
+                var vsQueues = Row("small_msgs", msgs, "msg/s", queues, "msgs_per_s", 1, "_interpqueues main -> subinterpreter");
+                yield return queues is null ? vsQueues : vsQueues.RatioAtLeast(2);
+                if (mp is not null)
+                    yield return Row("small_msgs_vs_mp_queue", msgs, "msg/s", mp, "msgs_per_s", 1, "multiprocessing.Queue, spawn").RatioAtLeast(10);
+                yield return Row("small_bytes", bytes / 1e6, "MB/s", queues, "bytes_per_s", 1e6, "_interpqueues main -> subinterpreter");
+            }
+            else
+            {
+                yield return Row("large_bytes", bytes / 1e9, "GB/s", queues, "bytes_per_s", 1e9, "_interpqueues main -> subinterpreter").AtLeast(5);
+                if (mp is not null)
+                    yield return Row("large_bytes_vs_mp_queue", bytes / 1e9, "GB/s", mp, "bytes_per_s", 1e9, "multiprocessing.Queue, spawn");
+                yield return Row("large_msgs", msgs, "msg/s", queues, "msgs_per_s", 1, "_interpqueues main -> subinterpreter");
+            }
+        }
+    }
+}
