@@ -44,6 +44,12 @@ internal static partial class Log
     [LoggerMessage(1202, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' ran past {Timeout}; interrupting it")]
     public static partial void HandlerTimedOut(this ILogger logger, string plugin, int instance, string topic, TimeSpan timeout);
 
+    [LoggerMessage(EventId = 1400, Message = "Health of {Entry}: {Status} ({Description})")]
+    public static partial void HealthChangedCore(this ILogger logger, LogLevel level, string entry, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status, string description);
+
+    public static void HealthChanged(this ILogger logger, string entry, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status, string description) =>
+        logger.HealthChangedCore(status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy ? LogLevel.Information : LogLevel.Warning, entry, status, description);
+
     [LoggerMessage(EventId = 1100, Message = "[{PythonLogger}] {Message}")]
     public static partial void PythonRecord(this ILogger logger, LogLevel level, string pythonLogger, string message);
 

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PluginHost.Host.Lifecycle;
+
+namespace PluginHost.Host.Health;
+
+/// <summary>
+/// One plugin's health: Healthy when every instance runs, Degraded when some do, Unhealthy when none do. The data
+/// carries each instance's state and error for whoever reads the report.
+/// </summary>
+internal sealed class PluginHealthCheck(string plugin, PluginSupervisor supervisor) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var instances = supervisor.Statuses.Where(s => s.Plugin == plugin).ToList();
+        var data = instances.ToDictionary(s => $"instance {s.Instance}", s => (object)(s.Error is null ? s.State.ToString() : $"{s.State}: {s.Error}"));
+        var running = instances.Count(s => s.State == PluginState.Running);
+        var result = instances.Count == 0 ? HealthCheckResult.Unhealthy($"{plugin} has no instances", data: data)
+            : running == instances.Count ? HealthCheckResult.Healthy($"{running} of {instances.Count} instances running", data)
+            : running > 0 ? HealthCheckResult.Degraded($"{running} of {instances.Count} instances running", data: data)
+            : HealthCheckResult.Unhealthy($"no instance of {plugin} is running", data: data);
+        return Task.FromResult(result);
+    }
+}
