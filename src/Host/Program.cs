@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.Health;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
 using PluginHost.Interpreter;
@@ -24,6 +25,7 @@ if (command.Verb == CommandVerb.Help)
 var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
 builder.Services.AddSystemd();
 builder.Services.AddMessageBroker();
+builder.Services.AddPluginHealthChecks(TimeSpan.FromSeconds(30));
 builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions());
 builder.Services.AddSingleton<PythonRuntimeService>();
 builder.Services.AddSingleton<IRuntimeAccess>(sp => sp.GetRequiredService<PythonRuntimeService>());
@@ -42,6 +44,9 @@ try
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return ValidateCommand.Run(command.Folder!, Console.Out, command.Json, (manifest, folder) => SyntaxCheck.Run(python, manifest, folder));
+        case CommandVerb.Check:
+            var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
+            return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value);
         default:
             // Find CPython before the host starts, so a missing one is one clear message rather than a failed start.
             var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PluginHost.Interpreter.Locating;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
+using PluginHost.Interpreter.Policy;
 
 namespace PluginHost.Interpreter;
 
@@ -47,6 +48,9 @@ public sealed class PythonRuntime : IAsyncDisposable
 
     internal nint MainInterpreter { get; private set; }
 
+    /// <summary>Each governed interpreter's policy by id, read by the process-wide audit hook (see Policy/AuditHook.cs).</summary>
+    internal PolicyRegistry Policies { get; } = new();
+
     /// <summary>Finds libpython, loads it and initialises the main interpreter. Once per process.</summary>
     public static PythonRuntime Start(PythonRuntimeOptions? options = null, ILogger? logger = null)
     {
@@ -62,12 +66,13 @@ public sealed class PythonRuntime : IAsyncDisposable
 
     /// <summary>
     /// Creates a subinterpreter (isolated by default) with its own thread. The <c>pluginhost</c> module imported in it
-    /// reaches <paramref name="binding"/>; without one, that module's calls that need the host raise.
+    /// reaches <paramref name="binding"/>; without one, that module's calls that need the host raise. With a
+    /// <paramref name="policy"/>, the interpreter is governed by it from before its first line of code to its end.
     /// </summary>
-    public Task<SubInterpreter> CreateInterpreterAsync(InterpreterOptions? options = null, IPluginBinding? binding = null)
+    public Task<SubInterpreter> CreateInterpreterAsync(InterpreterOptions? options = null, IPluginBinding? binding = null, InterpreterPolicy? policy = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return SubInterpreter.StartAsync(this, options ?? new InterpreterOptions(), binding);
+        return SubInterpreter.StartAsync(this, options ?? new InterpreterOptions(), binding, policy);
     }
 
     /// <summary>Ends every live interpreter on its own thread, then finalises CPython on the main thread.</summary>
@@ -121,9 +126,13 @@ public sealed class PythonRuntime : IAsyncDisposable
     {
         LibPython.Load(Installation.LibraryPath);
         SdkModule.Register();
+        // Policy: the native audit hook must be in place before initialisation, so no Python code can remove it.
+        AuditHook.Install(Policies);
         RuntimeConfig.Initialize(Installation);
         Version = Interop.Version;
         MainInterpreter = Interop.PyInterpreterState_Main();
+        var (stdlib, native) = InstallationPaths.Read();
+        Policies.SetInstallation(stdlib, native);
         foreach (var module in options.PreloadModules)
             Preload(module);
         // Release the main GIL: subinterpreter threads take it briefly while creating their interpreters.

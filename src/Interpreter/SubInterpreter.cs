@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using System.Runtime.InteropServices;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
+using PluginHost.Interpreter.Policy;
 
 namespace PluginHost.Interpreter;
 
@@ -46,10 +47,10 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     /// <summary>Completes when the interpreter has ended (after <see cref="DisposeAsync"/> or runtime shutdown).</summary>
     public Task Completion => _ended.Task;
 
-    internal static async Task<SubInterpreter> StartAsync(PythonRuntime runtime, InterpreterOptions options, IPluginBinding? binding)
+    internal static async Task<SubInterpreter> StartAsync(PythonRuntime runtime, InterpreterOptions options, IPluginBinding? binding, InterpreterPolicy? policy = null)
     {
         options.Validate();
-        var interpreter = new SubInterpreter(runtime, options, binding);
+        var interpreter = new SubInterpreter(runtime, options, binding) { _policy = policy };
         interpreter._thread.Start();
         await interpreter._started.Task.ConfigureAwait(false);
         return interpreter;
@@ -141,6 +142,15 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         Id = Interop.PyInterpreterState_GetID(_interpreterState);
         if (_binding.IsAllocated)
             SdkModule.Bind(GCHandle.ToIntPtr(_binding));
+        try
+        {
+            ApplyPolicy();
+        }
+        catch
+        {
+            AbandonCreated(mainState);
+            throw;
+        }
         Interop.PyEval_SaveThread();
         // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
         Interop.PyEval_RestoreThread(mainState);
@@ -188,6 +198,8 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         ReleaseDummyThread();
         Interop.Py_EndInterpreter(_threadState);
         _threadState = 0;
+        // Policy: kept to the very end (atexit handlers and finalizers are the plugin's code too); ids are never reused.
+        _runtime.Policies.Unregister(Id);
         FreeBinding();
     }
 

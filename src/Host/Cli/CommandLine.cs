@@ -17,6 +17,7 @@ internal static class CommandLine
                 "run" => CommandVerb.Run,
                 "list" => CommandVerb.List,
                 "validate" => CommandVerb.Validate,
+                "check" => CommandVerb.Check,
                 "help" => CommandVerb.Help,
                 _ => null,
             };
@@ -34,13 +35,13 @@ internal static class CommandLine
         {
             if (arg is "--help" or "-h" or "-?")
                 help = true;
-            else if (arg == "--json" && verb is CommandVerb.List or CommandVerb.Validate)
+            else if (arg == "--json" && verb is CommandVerb.List or CommandVerb.Validate or CommandVerb.Check)
                 json = true;
             else if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') > 2)
                 configuration.Add(arg);
             else if (arg.StartsWith('-'))
                 return Invalid($"unknown option '{arg}'; configuration overrides take the form --Section:Key=Value");
-            else if (verb == CommandVerb.Validate && folder is null)
+            else if (verb is CommandVerb.Validate or CommandVerb.Check && folder is null)
                 folder = arg;
             else
                 return Invalid($"unexpected argument '{arg}'");
@@ -50,6 +51,8 @@ internal static class CommandLine
             return new ParsedCommand(CommandVerb.Help, configuration);
         if (verb == CommandVerb.Validate && folder is null)
             return Invalid("validate needs a plugin folder: pluginhost validate <folder>");
+        if (verb == CommandVerb.Check && folder is null)
+            return Invalid("check needs a plugin folder: pluginhost check <folder>");
         return new ParsedCommand(verb, configuration) { Folder = folder, Json = json };
     }
 
@@ -63,6 +66,11 @@ internal static class CommandLine
           validate <folder> [--json]
                               Check one plugin folder (plugin.json and its entry module) without starting
                               the host. Exit code 0 when valid, 1 when not.
+          check <folder> [--json]
+                              Import one plugin in an isolated interpreter under its capabilities,
+                              without starting the host: which modules can run isolated and which
+                              cannot (and why), which capabilities it used or was denied. Exit code
+                              0 when it can run isolated, 1 when not. See docs/isolation.md.
           help                Show this text.
 
         Configuration overrides, e.g. --PluginHost:StopTimeout=00:00:05 or

@@ -11,6 +11,9 @@ internal enum CommandVerb
     /// <summary>Check one plugin folder without starting the host.</summary>
     Validate,
 
+    /// <summary>Import one plugin in an isolated interpreter under its policy and report what can run isolated.</summary>
+    Check,
+
     /// <summary>Print usage.</summary>
     Help,
 }

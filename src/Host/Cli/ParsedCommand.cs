@@ -6,7 +6,7 @@ namespace PluginHost.Host.Cli;
 /// </summary>
 internal sealed record ParsedCommand(CommandVerb Verb, IReadOnlyList<string> ConfigurationArgs)
 {
-    /// <summary>The plugin folder for <see cref="CommandVerb.Validate"/>.</summary>
+    /// <summary>The plugin folder for <see cref="CommandVerb.Validate"/> and <see cref="CommandVerb.Check"/>.</summary>
     public string? Folder { get; init; }
 
     /// <summary><c>--json</c>: machine-readable output for list and validate.</summary>

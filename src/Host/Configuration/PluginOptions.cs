@@ -20,4 +20,10 @@ internal sealed class PluginOptions
     /// <c>Settings</c> (<c>port</c>, <c>db:host</c>, <c>hosts:0</c>). Typed against the manifest's defaults at discovery.
     /// </summary>
     public Dictionary<string, string?> Settings { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Replaces the manifest's <c>capabilities</c> for this host (null keeps them; <c>[""]</c> grants nothing). Checked
+    /// when the plugin starts; see docs/capabilities.md.
+    /// </summary>
+    public List<string>? Capabilities { get; set; }
 }

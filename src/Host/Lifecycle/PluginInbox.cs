@@ -26,6 +26,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     private ImmutableDictionary<int, (TopicPattern Pattern, IDisposable Subscription)> _subscriptions =
         ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty;
     private int _drainScheduled;
+    private volatile bool _exitRequested;
     private long _handlerSequence;
     private long _handlerStarted;       // Stopwatch timestamp of the running handler, 0 when none runs
     private long _interruptedSequence;
@@ -120,9 +121,14 @@ internal sealed class PluginInbox : IMessageEndpoint
             Volatile.Write(ref _drainScheduled, 0);
     }
 
+    /// <summary>Called (on the interpreter's thread) when a handler raised SystemExit: the instance is to stop; no more handlers run.</summary>
+    public Action<PythonException>? ExitRequested { get; set; }
+
     private void Drain(InterpreterScope scope)
     {
         Volatile.Write(ref _drainScheduled, 0);
+        if (_exitRequested)
+            return;   // sys.exit() was called: what is left is dropped (counted) when the instance stops
         using var dispatcher = SdkDispatcher.For(scope);
         Span<int> handlerIds = stackalloc int[16];
         for (var n = 0; n < BatchSize && _queue.Reader.TryRead(out var delivery); n++)
@@ -137,6 +143,15 @@ internal sealed class PluginInbox : IMessageEndpoint
                 var reply = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
                 Volatile.Write(ref _handlerStarted, 0);
                 _broker.Completed(delivery, reply);
+            }
+            catch (PythonException e) when (e.PythonType == "SystemExit")
+            {
+                // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
+                Volatile.Write(ref _handlerStarted, 0);
+                _exitRequested = true;
+                _broker.Failed(delivery, e.Message);
+                ExitRequested?.Invoke(e);
+                return;
             }
             catch (PythonException e)
             {

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using PluginHost.Host.Configuration;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
+using PluginHost.Host.Policy;
 using PluginHost.Interpreter;
+using PluginHost.Interpreter.Policy;
 
 namespace PluginHost.Host.Lifecycle;
 
@@ -26,15 +29,27 @@ internal sealed class PluginInstance
     private SubInterpreter? _interpreter;
     private volatile PluginState _state = PluginState.Pending;
     private string? _error;
+    // Policy: the configured override of the manifest's capabilities (null: the manifest's), and the denial monitor.
+    private readonly IReadOnlyList<string>? _configuredCapabilities;
+    private readonly PolicyMonitor _monitor;
+    private readonly TimeSpan _stopTimeout;
+    private readonly Lock _stopGate = new();
+    private Task? _stopping;
 
-    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker)
+    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null)
     {
         _descriptor = descriptor;
         Number = number;
         _broker = broker;
         _hostLogger = loggers.CreateLogger<PluginInstance>();
         _binding = new PluginBinding(descriptor, number, loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}"), broker);
+        _configuredCapabilities = host?.Plugins.GetValueOrDefault(descriptor.Name)?.Capabilities;
+        _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);
+        _monitor = new PolicyMonitor(descriptor.Name, number, _hostLogger);
     }
+
+    /// <summary>Calls this instance's policy denied, by facility (logged and counted as metric <c>pluginhost.policy.denials</c>).</summary>
+    public IReadOnlyDictionary<string, long> Denials => _monitor.Denials;
 
     public string Name => _descriptor.Name;
 
@@ -52,8 +67,9 @@ internal sealed class PluginInstance
         var clock = Stopwatch.StartNew();
         try
         {
-            _interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding).WaitAsync(timeout, cancellationToken);
-            _inbox = new PluginInbox(Name, Number, _broker.Options.InboxCapacity, _interpreter, _broker, _hostLogger);
+            var policy = CreatePolicy();
+            _interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding, policy).WaitAsync(timeout, cancellationToken);
+            _inbox = new PluginInbox(Name, Number, _broker.Options.InboxCapacity, _interpreter, _broker, _hostLogger) { ExitRequested = OnExitRequested };
             _binding.Inbox = _inbox;
             await _interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
@@ -65,6 +81,21 @@ internal sealed class PluginInstance
             _state = PluginState.Running;
             _hostLogger.PluginRunning(Name, Number, _interpreter.Id, clock.Elapsed.TotalMilliseconds);
         }
+        catch (PythonException e) when (e.PythonType == "SystemExit")
+        {
+            // sys.exit() while starting: this plugin does not run; sys.exit(0) is a clean stop, any other code a failure.
+            _hostLogger.PluginExitRequested(Name, Number, ExitCode(e));
+            if (IsCleanExit(e))
+            {
+                _state = PluginState.Stopped;
+                _inbox?.Close();
+                _binding.FlushOutput();
+            }
+            else
+            {
+                Fail(Describe(e, timeout));
+            }
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Fail(Describe(e, timeout));
@@ -73,8 +104,14 @@ internal sealed class PluginInstance
         }
     }
 
-    /// <summary>Runs teardown() (if it started) within <paramref name="timeout"/>, then ends the interpreter.</summary>
-    public async Task StopAsync(TimeSpan timeout)
+    /// <summary>Runs teardown() (if it started) within <paramref name="timeout"/>, then ends the interpreter. Once.</summary>
+    public Task StopAsync(TimeSpan timeout)
+    {
+        lock (_stopGate)
+            return _stopping ??= StopOnceAsync(timeout);
+    }
+
+    private async Task StopOnceAsync(TimeSpan timeout)
     {
         if (_interpreter is null)
             return;
@@ -107,9 +144,41 @@ internal sealed class PluginInstance
         if (_inbox?.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
             _hostLogger.UndeliveredAtStop(Name, Number, left);
         _binding.FlushOutput();
+        _monitor.LogSummary();
         if (_state == PluginState.Stopping)
             _state = PluginState.Stopped;
     }
+
+    /// <summary>The policy from the manifest's capabilities or their configured override; throws when they do not parse.</summary>
+    private InterpreterPolicy CreatePolicy()
+    {
+        var errors = new List<string>();
+        var capabilities = PluginPolicies.Resolve(_descriptor, _configuredCapabilities, errors);
+        if (errors.Count > 0)
+            throw new InvalidOperationException(string.Join("; ", errors));
+        if (capabilities.Names.Any())
+            _hostLogger.PolicyGranted(Name, Number, string.Join(", ", capabilities.Names));
+        return PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);
+    }
+
+    /// <summary>A handler called sys.exit(): this instance stops (off the interpreter's thread); others carry on.</summary>
+    private void OnExitRequested(PythonException exit)
+    {
+        _hostLogger.PluginExitRequested(Name, Number, ExitCode(exit));
+        _ = Task.Run(async () =>
+        {
+            await StopAsync(_stopTimeout);
+            if (!IsCleanExit(exit))
+            {
+                _error = Describe(exit, _stopTimeout);
+                _state = PluginState.Failed;
+            }
+        });
+    }
+
+    private static string ExitCode(PythonException exit) => exit.PythonMessage.Length == 0 ? "None" : exit.PythonMessage;
+
+    private static bool IsCleanExit(PythonException exit) => exit.PythonMessage is "" or "0" or "None";
 
     private void Fail(string error)
     {

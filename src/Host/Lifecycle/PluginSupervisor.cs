@@ -53,7 +53,7 @@ internal sealed class PluginSupervisor(
             }
             for (var number = 0; number < descriptor.Instances; number++)
             {
-                var instance = new PluginInstance(descriptor, number, loggers, broker);
+                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value);
                 lock (_instances)
                     _instances.Add(instance);
                 await instance.StartAsync(python.Runtime, options.Value.StartTimeout, options.Value.HandlerTimeout, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Json.Pointer;
 using Json.Schema;
 
 namespace PluginHost.Host.Plugins;
@@ -48,7 +49,8 @@ internal static class ManifestSchema
     // The library's wording is kept except where it hides what the reader needs: which pattern, which names are allowed.
     private static string Describe(EvaluationResults node, string keyword, string message, JsonElement manifest)
     {
-        var schemaNode = node.EvaluationPath.Evaluate(Document.RootElement);
+        // JsonSchema.Net reports an array item's subschema one segment too deep (".../items/items"): try its parent.
+        var schemaNode = node.EvaluationPath.Evaluate(Document.RootElement) ?? Parent(node.EvaluationPath)?.Evaluate(Document.RootElement);
         if (keyword == "pattern" && schemaNode?.TryGetProperty("pattern", out var pattern) == true
             && node.InstanceLocation.Evaluate(manifest) is { ValueKind: JsonValueKind.String } value)
         {
@@ -59,6 +61,13 @@ internal static class ManifestSchema
         if (node.EvaluationPath.ToString().EndsWith("/additionalProperties", StringComparison.Ordinal))
             return $"unknown property; allowed: {string.Join(", ", AllowedProperties())}";
         return message;
+    }
+
+    private static JsonPointer? Parent(JsonPointer path)
+    {
+        var text = path.ToString();
+        var cut = text.LastIndexOf('/');
+        return cut > 0 ? JsonPointer.Parse(text[..cut]) : null;
     }
 
     private static IEnumerable<string> AllowedProperties() =>

@@ -22,7 +22,7 @@ public sealed class ManifestReaderTests : IDisposable
               "instances": 3,
               "settings": { "greeting": "hi", "port": 8080, "verbose": false, "hosts": ["a"] },
               "subscriptions": ["echo.*"],
-              "capabilities": ["net.connect"]
+              "capabilities": ["network"]
             }
             """, "main.py");
 
@@ -38,7 +38,7 @@ public sealed class ManifestReaderTests : IDisposable
         Assert.Equal(8080, manifest.Settings["port"].GetInt32());
         Assert.Equal(JsonValueKind.False, manifest.Settings["verbose"].ValueKind);
         Assert.Equal(["echo.*"], manifest.Subscriptions);
-        Assert.Equal(["net.connect"], manifest.Capabilities);
+        Assert.Equal(["network"], manifest.Capabilities);
     }
 
     [Fact]

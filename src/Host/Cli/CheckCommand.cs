@@ -1,0 +1,102 @@
+using System.Text.Json;
+using PluginHost.Host.Configuration;
+using PluginHost.Host.Plugins;
+using PluginHost.Host.Policy;
+using PluginHost.Interpreter;
+
+namespace PluginHost.Host.Cli;
+
+/// <summary>
+/// <c>pluginhost check &lt;folder&gt; [--json]</c>: without starting the host, imports the plugin in an isolated
+/// interpreter under its policy and reports which modules can run isolated, which cannot and why, and which
+/// capabilities it used or was denied. Exit code 0 when it can run isolated, 1 when not (or the folder is invalid).
+/// </summary>
+internal static class CheckCommand
+{
+    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static int Run(string folder, TextWriter output, bool json, PythonRuntimeOptions python, PluginHostOptions host)
+    {
+        var read = ManifestReader.Read(folder);
+        IsolationReport report;
+        if (!read.IsValid)
+        {
+            report = new IsolationReport { Folder = read.Folder, Errors = read.Errors };
+        }
+        else
+        {
+            var runtime = PythonRuntime.Start(python);
+            try
+            {
+                var configured = host.Plugins.GetValueOrDefault(read.Manifest!.Name)?.Capabilities;
+                report = IsolationCheck.RunAsync(runtime, read.Folder, configured).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+        Write(report, output, json);
+        return ExitCode(report);
+    }
+
+    public static int ExitCode(IsolationReport report) =>
+        report.Errors.Count == 0 && report.Compatible ? ExitCodes.Success : ExitCodes.Failure;
+
+    public static void Write(IsolationReport report, TextWriter output, bool json)
+    {
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(report, JsonOutput));
+            return;
+        }
+        if (report.Errors.Count > 0)
+        {
+            output.WriteLine($"invalid: {report.Folder}");
+            foreach (var error in report.Errors)
+                output.WriteLine($"  - {error}");
+            return;
+        }
+        output.WriteLine($"plugin {report.Name} {report.Version} (entry {report.Entry}) in {report.Folder}");
+        var incompatible = report.Modules.Where(m => m.Status == "incompatible").Select(m => m.Name).ToList();
+        output.WriteLine(report.Compatible
+            ? "result: can run in an isolated subinterpreter"
+            : incompatible.Count > 0
+                ? $"result: cannot run in an isolated subinterpreter: {string.Join(", ", incompatible)} cannot be loaded there"
+                : "result: cannot run in an isolated subinterpreter: importing it failed");
+        if (report.ImportError is { } importError)
+            output.WriteLine($"import of {report.Entry} failed: {importError}");
+
+        output.WriteLine("modules:");
+        var rows = report.Modules.Select(m => new[] { m.Status, m.Name, m.Kind, m.Location, m.Origin ?? "" }).ToList();
+        var widths = Enumerable.Range(0, 4).Select(c => rows.Select(r => r[c].Length).DefaultIfEmpty(0).Max()).ToArray();
+        foreach (var (module, row) in report.Modules.Zip(rows))
+        {
+            output.WriteLine("  " + string.Join("  ", row.Select((cell, c) => c < widths.Length ? cell.PadRight(widths[c]) : cell)).TrimEnd());
+            if (module.Reason is { } reason)
+                output.WriteLine($"      {reason}");
+        }
+        output.WriteLine($"  (and {report.StandardLibraryModules} pure-Python standard library modules, all compatible)");
+
+        output.WriteLine("capabilities:");
+        output.WriteLine($"  granted: {(report.Granted.Count == 0 ? "none" : string.Join(", ", report.Granted))}");
+        WriteUses("used", report.Used, output);
+        WriteUses("denied", report.Denied, output);
+    }
+
+    private static void WriteUses(string label, IReadOnlyList<CapabilityUse> uses, TextWriter output)
+    {
+        if (uses.Count == 0)
+        {
+            output.WriteLine($"  {label}: none");
+            return;
+        }
+        output.WriteLine($"  {label}:");
+        foreach (var use in uses)
+        {
+            var capability = use.Capability.Length == 0 ? "(no capability allows it)" : use.Capability;
+            var example = use.Example.Length == 0 ? "" : $", e.g. {use.Example}";
+            output.WriteLine($"    {capability}: {use.Facility} ×{use.Count}{example}");
+        }
+    }
+}
