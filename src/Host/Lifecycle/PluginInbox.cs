@@ -25,6 +25,10 @@ internal sealed class PluginInbox : IMessageEndpoint
     private readonly Action<Exception> _drainFailed;
     private ImmutableDictionary<int, (TopicPattern Pattern, IDisposable Subscription)> _subscriptions =
         ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty;
+
+    // What the drain matches against, rebuilt on every (rare) subscription change: iterating an array per message
+    // costs nothing, enumerating the immutable dictionary was 8% of a busy subscriber's thread.
+    private (int Id, TopicPattern Pattern)[] _matchers = [];
     private int _drainScheduled;
     private volatile bool _exitRequested;
     private long _handlerSequence;
@@ -70,12 +74,14 @@ internal sealed class PluginInbox : IMessageEndpoint
         var parsed = TopicPattern.Parse(pattern);
         var subscription = _broker.Subscribe(pattern, this);
         ImmutableInterlocked.Update(ref _subscriptions, s => s.SetItem(handlerId, (parsed, subscription)));
+        RebuildMatchers();
     }
 
     public bool Unsubscribe(int handlerId)
     {
         if (!ImmutableInterlocked.TryRemove(ref _subscriptions, handlerId, out var removed))
             return false;
+        RebuildMatchers();
         removed.Subscription.Dispose();
         return true;
     }
@@ -114,6 +120,9 @@ internal sealed class PluginInbox : IMessageEndpoint
         _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
         _ = _interpreter.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence && Volatile.Read(ref _handlerStarted) != 0);
     }
+
+    private void RebuildMatchers() =>
+        Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
 
     private void ScheduleDrain()
     {
@@ -179,9 +188,9 @@ internal sealed class PluginInbox : IMessageEndpoint
             return 1;
         }
         var count = 0;
-        foreach (var (id, subscription) in _subscriptions)
+        foreach (var (id, pattern) in Volatile.Read(ref _matchers))
         {
-            if (count < ids.Length && subscription.Pattern.Matches(message.Topic))
+            if (count < ids.Length && pattern.Matches(message.Topic))
                 ids[count++] = id;
         }
         return count;
