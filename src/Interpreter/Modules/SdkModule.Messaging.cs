@@ -10,7 +10,6 @@ internal static unsafe partial class SdkModule
 {
     private static readonly string[] PublishArgs = ["topic", "payload", "headers", "to"];
     private static readonly string[] RequestArgs = ["topic", "payload", "to", "timeout", "headers"];
-    private static readonly string[] BeginRequestArgs = ["topic", "payload", "timeout", "headers", "to"];
 
     private static void AddMessagingMethods(PyMethodDef* methods)
     {
@@ -57,11 +56,8 @@ internal static unsafe partial class SdkModule
     {
         try
         {
-            Span<nint> a = stackalloc nint[RequestArgs.Length];
-            FastCallArgs.Parse("request", args, nargs, kwnames, RequestArgs, 2, a);
             var state = State(module);
-            var message = BuildMessage(state, "request", a[0], a[1], a[4], a[2]);
-            var reply = WaitWithoutGil(state->RequireBinding().Request(message, FastCallArgs.Seconds("request", "timeout", a[3])));
+            var reply = WaitWithoutGil(SendRequest(state, "request", args, nargs, kwnames));
             return MessageType.Create(state, reply).Steal();
         }
         catch (Exception e)
@@ -146,12 +142,8 @@ internal static unsafe partial class SdkModule
     {
         try
         {
-            Span<nint> a = stackalloc nint[BeginRequestArgs.Length];
-            FastCallArgs.Parse("_begin_request", args, nargs, kwnames, BeginRequestArgs, 2, a);
             var state = State(module);
-            var target = state->RequireTarget();
-            var message = BuildMessage(state, "request_async", a[0], a[1], a[3], a[4]);
-            var id = target.BeginRequest(target.Plugin.Request(message, FastCallArgs.Seconds("request_async", "timeout", a[2])));
+            var id = state->RequireTarget().BeginRequest(SendRequest(state, "request_async", args, nargs, kwnames));
             return Interop.NewLong(id).Steal();
         }
         catch (Exception e)
@@ -180,6 +172,15 @@ internal static unsafe partial class SdkModule
         {
             return Firewall.Null(e);
         }
+    }
+
+    /// <summary>Parses request(topic, payload, *, to, timeout, headers) and hands the request to the host.</summary>
+    private static Task<Message> SendRequest(ModuleState* state, string function, nint* args, nint nargs, nint kwnames)
+    {
+        Span<nint> a = stackalloc nint[RequestArgs.Length];
+        FastCallArgs.Parse(function, args, nargs, kwnames, RequestArgs, 2, a);
+        var message = BuildMessage(state, function, a[0], a[1], a[4], a[2]);
+        return state->RequireBinding().Request(message, FastCallArgs.Seconds(function, "timeout", a[3]));
     }
 
     private static Message BuildMessage(ModuleState* state, string function, nint topic, nint payload, nint headers, nint to)

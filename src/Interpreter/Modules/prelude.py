@@ -22,7 +22,7 @@ async def request_async(topic, payload, *, to=None, timeout=None, headers=None):
     thread running the loop.
     """
     import asyncio
-    pending = _begin_request(topic, payload, timeout, headers, to)
+    pending = _begin_request(topic, payload, to=to, timeout=timeout, headers=headers)
     return await asyncio.get_running_loop().run_in_executor(None, _wait_reply, pending)
 
 
