@@ -43,40 +43,23 @@ internal sealed class BrokerMetrics : IDisposable
 
     public long RejectedTotal => Volatile.Read(ref _rejectedTotal);
 
-    public void Received(Receiver r)
-    {
-        Interlocked.Increment(ref r.Counters.Received);
-        _received.Add(1, r.PluginTag, r.InstanceTag);
-    }
+    public void Received(Receiver r) => Count(ref r.Counters.Received, _received, r);
 
-    public void Handled(Receiver r)
-    {
-        Interlocked.Increment(ref r.Counters.Handled);
-        _handled.Add(1, r.PluginTag, r.InstanceTag);
-    }
+    public void Handled(Receiver r) => Count(ref r.Counters.Handled, _handled, r);
 
-    public void Failed(Receiver r)
-    {
-        Interlocked.Increment(ref r.Counters.Failed);
-        _failed.Add(1, r.PluginTag, r.InstanceTag);
-    }
+    public void Failed(Receiver r) => Count(ref r.Counters.Failed, _failed, r);
 
-    public void Retried(Receiver r)
-    {
-        Interlocked.Increment(ref r.Counters.Retried);
-        _retried.Add(1, r.PluginTag, r.InstanceTag);
-    }
+    public void Retried(Receiver r) => Count(ref r.Counters.Retried, _retried, r);
 
-    public void DeadLettered(Receiver r)
-    {
-        Interlocked.Increment(ref r.Counters.DeadLettered);
-        _deadLettered.Add(1, r.PluginTag, r.InstanceTag);
-    }
+    public void DeadLettered(Receiver r) => Count(ref r.Counters.DeadLettered, _deadLettered, r);
 
-    public void Dropped(Receiver r)
+    public void Dropped(Receiver r) => Count(ref r.Counters.Dropped, _dropped, r);
+
+    // The in-memory total (for snapshots and `pluginhost list`) and the exported counter move together.
+    private static void Count(ref long total, Counter<long> counter, Receiver r)
     {
-        Interlocked.Increment(ref r.Counters.Dropped);
-        _dropped.Add(1, r.PluginTag, r.InstanceTag);
+        Interlocked.Increment(ref total);
+        counter.Add(1, r.PluginTag, r.InstanceTag);
     }
 
     public void Unrouted(string sender)

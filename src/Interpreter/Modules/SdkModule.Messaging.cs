@@ -80,15 +80,14 @@ internal static unsafe partial class SdkModule
             var state = State(module);
             var binding = state->RequireBinding();
             var id = checked((int)++state->NextId);
-            using var key = Interop.NewLong(id);
-            Interop.DictSet(new BorrowedRef(state->Handlers), key.Borrow(), handler);
+            SetHandler(state, id, handler);
             try
             {
                 binding.Subscribe(pattern, id);
             }
             catch
             {
-                Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
+                RemoveHandler(state, id);
                 throw;
             }
             return Interop.NewLong(id).Steal();
@@ -104,12 +103,10 @@ internal static unsafe partial class SdkModule
     {
         try
         {
-            var id = PyConvert.FromPython(new BorrowedRef(subscription)) as long?
-                ?? throw new InvalidCastException("unsubscribe() takes the id subscribe() returned");
+            var id = IdArgument(subscription, "unsubscribe() takes the id subscribe() returned");
             var state = State(module);
             var removed = state->RequireBinding().Unsubscribe((int)id);
-            using var key = Interop.NewLong(id);
-            Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
+            RemoveHandler(state, id);
             return Interop.NewBool(removed).Steal();
         }
         catch (Exception e)
@@ -124,11 +121,10 @@ internal static unsafe partial class SdkModule
         try
         {
             var state = State(module);
-            using var key = Interop.NewLong(DirectHandlerId);
             if (handler == LibPython.NoneObject)
-                Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
+                RemoveHandler(state, DirectHandlerId);
             else
-                Interop.DictSet(new BorrowedRef(state->Handlers), key.Borrow(), new BorrowedRef(handler));
+                SetHandler(state, DirectHandlerId, new BorrowedRef(handler));
             return Interop.NewNone().Steal();
         }
         catch (Exception e)
@@ -162,8 +158,7 @@ internal static unsafe partial class SdkModule
     {
         try
         {
-            var id = PyConvert.FromPython(new BorrowedRef(pending)) as long?
-                ?? throw new InvalidCastException("_wait_reply() takes the id _begin_request() returned");
+            var id = IdArgument(pending, "_wait_reply() takes the id _begin_request() returned");
             var state = State(module);
             var reply = WaitWithoutGil(state->RequireTarget().EndRequest(id));
             return MessageType.Create(state, reply).Steal();
@@ -173,6 +168,21 @@ internal static unsafe partial class SdkModule
             return Firewall.Null(e);
         }
     }
+
+    private static void SetHandler(ModuleState* state, long id, BorrowedRef handler)
+    {
+        using var key = Interop.NewLong(id);
+        Interop.DictSet(new BorrowedRef(state->Handlers), key.Borrow(), handler);
+    }
+
+    private static void RemoveHandler(ModuleState* state, long id)
+    {
+        using var key = Interop.NewLong(id);
+        Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
+    }
+
+    private static long IdArgument(nint value, string error) =>
+        PyConvert.FromPython(new BorrowedRef(value)) as long? ?? throw new InvalidCastException(error);
 
     /// <summary>Parses request(topic, payload, *, to, timeout, headers) and hands the request to the host.</summary>
     private static Task<Message> SendRequest(ModuleState* state, string function, nint* args, nint nargs, nint kwnames)
