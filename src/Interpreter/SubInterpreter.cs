@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using System.Runtime.InteropServices;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
@@ -17,7 +16,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
 
     private readonly PythonRuntime _runtime;
     private readonly InterpreterOptions _options;
-    private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WorkQueue _work = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -60,7 +59,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     public Task<T> InvokeAsync<T>(Func<InterpreterScope, T> work, CancellationToken cancellationToken = default)
     {
         var item = new WorkItem<T>(work, cancellationToken);
-        return _work.Writer.TryWrite(item)
+        return _work.TryAdd(item)
             ? item.Task
             : Task.FromException<T>(new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} has ended."));
     }
@@ -70,7 +69,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     /// has ended. Exceptions it throws are passed to <paramref name="onError"/>, never to the interpreter's thread.
     /// </summary>
     internal bool Post(Action<InterpreterScope> work, Action<Exception>? onError = null) =>
-        _work.Writer.TryWrite(new PostedWork(work, onError));
+        _work.TryAdd(new PostedWork(work, onError));
 
     /// <summary>Runs statements in the interpreter's <c>__main__</c> namespace.</summary>
     public Task RunAsync(string source, CancellationToken cancellationToken = default) =>
@@ -87,7 +86,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     /// <summary>Ends the interpreter on its own thread after the work already queued; later work is refused.</summary>
     public ValueTask DisposeAsync()
     {
-        _work.Writer.TryComplete();
+        _work.Complete();
         return new ValueTask(_ended.Task);
     }
 
@@ -159,13 +158,12 @@ public sealed partial class SubInterpreter : IAsyncDisposable
 
     private void RunQueue()
     {
-        var reader = _work.Reader;
-        while (WaitForWork(reader))
+        while (_work.WaitForWork())
         {
             Interop.PyEval_RestoreThread(_threadState);
             try
             {
-                for (var n = 0; n < BatchSize && reader.TryRead(out var item); n++)
+                for (var n = 0; n < BatchSize && _work.TryTake(out var item); n++)
                 {
                     item.Execute(_scope);
                     ClearStaleInterrupt();
@@ -178,17 +176,10 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         }
     }
 
-    /// <summary>Blocks this dedicated thread (no GIL held) until work arrives; false once the queue is completed and empty.</summary>
-    private static bool WaitForWork(ChannelReader<WorkItem> reader)
-    {
-        var wait = reader.WaitToReadAsync();
-        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
-    }
-
     private void End()
     {
         var ended = new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} ended before this work ran.");
-        while (_work.Reader.TryRead(out var item))
+        while (_work.TryTake(out var item))
             item.Abandon(ended);
         // Py_EndInterpreter requires this to be the interpreter's last thread state: no interrupt may be in flight.
         lock (_interruptGate)
