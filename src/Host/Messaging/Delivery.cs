@@ -7,12 +7,12 @@ namespace PluginHost.Host.Messaging;
 /// receiver of a message gets its own delivery; the consumer hands it back to <see cref="MessageBroker.Completed"/>,
 /// <see cref="MessageBroker.Failed"/> or <see cref="MessageBroker.Dropped"/> exactly once per time it was handed over.
 /// </summary>
-internal sealed class Delivery(Message message, TaskCompletionSource<Message>? reply = null)
+internal sealed class Delivery(Message message, PendingReply? reply = null)
 {
     public Message Message { get; } = message;
 
     /// <summary>Completed with the reply (or failed) for a request; null for a publish.</summary>
-    public TaskCompletionSource<Message>? Reply { get; } = reply;
+    public PendingReply? Reply { get; } = reply;
 
     public bool IsRequest => Reply is not null;
 

@@ -41,7 +41,7 @@ internal sealed partial class MessageBroker
         delivery.Failures++;
         _metrics.Failed(receiver);
 
-        var abandoned = delivery.Reply?.Task.IsCompleted ?? false;
+        var abandoned = delivery.Reply?.IsCompleted ?? false;
         if (delivery.Failures > Options.MaxRetries || abandoned)
         {
             GiveUp(delivery, error);

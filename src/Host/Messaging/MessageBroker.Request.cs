@@ -27,50 +27,59 @@ internal sealed partial class MessageBroker
     Task<Message> ITransportInbound.RequestLocalAsync(Message request, TimeSpan timeout, CancellationToken cancellationToken) =>
         RequestCoreAsync(request, timeout, forward: false, cancellationToken);
 
-    private async Task<Message> RequestCoreAsync(Message request, TimeSpan timeout, bool forward, CancellationToken cancellationToken)
+    private Task<Message> RequestCoreAsync(Message request, TimeSpan timeout, bool forward, CancellationToken cancellationToken)
     {
         if (!Prepare(ref request, out var groups, out var failure))
         {
-            throw failure.Status == PublishStatus.Invalid
+            return Task.FromException<Message>(failure.Status == PublishStatus.Invalid
                 ? new ArgumentException(failure.Error, nameof(request))
-                : new MessageDeliveryException(failure.Error!);
+                : new MessageDeliveryException(failure.Error!));
         }
 
         if (groups.Length == 0)
         {
             if (forward && _transport.HasRemoteReceivers(request))
-                return await _transport.RequestAsync(request, timeout, cancellationToken).ConfigureAwait(false);
+                return _transport.RequestAsync(request, timeout, cancellationToken);
             Unrouted(request);
-            throw new MessageDeliveryException(NoReceiverText(request));
+            return Task.FromException<Message>(new MessageDeliveryException(NoReceiverText(request)));
         }
 
-        var reply = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var delivery = new Delivery(request, reply);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        Delivery? delivery = null;
+        var sent = request;
+        var reply = new PendingReply(timeout, () => TimeoutText(sent, delivery!, timeout), cancellationToken);
+        delivery = new Delivery(request, reply);
+        // The usual case returns the reply's own task: no async state machine between the replier and the waiter.
+        if (TryDeliver(groups[0], delivery))
+            return reply.Task;
+        if (Options.FullInboxMode == FullInboxMode.Fail)
+        {
+            reply.TrySetException(new MessageDeliveryException(Refuse(delivery, FullNow())));
+            return reply.Task;
+        }
+        return DeliverWhenRoomAsync(groups[0], delivery, reply, timeout, cancellationToken);
+    }
+
+    /// <summary>The inbox was full: waits for room (within the publish timeout and the request's), then for the reply.</summary>
+    private async Task<Message> DeliverWhenRoomAsync(ConsumerGroup group, Delivery delivery, PendingReply reply, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(timeout == Timeout.InfiniteTimeSpan || Options.PublishTimeout < timeout ? Options.PublishTimeout : timeout);
         try
         {
-            if (!TryDeliver(groups[0], delivery))
-            {
-                if (Options.FullInboxMode == FullInboxMode.Fail) throw new MessageDeliveryException(Refuse(delivery, FullNow()));
-
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-                wait.CancelAfter(Options.PublishTimeout);
-                if (await DeliverWaitingAsync(groups[0], delivery, wait.Token, deadline.Token).ConfigureAwait(false) is { } refused)
-                    throw new MessageDeliveryException(refused);
-            }
-
-            return await reply.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            if (await DeliverWaitingAsync(group, delivery, wait.Token, cancellationToken).ConfigureAwait(false) is { } refused)
+                reply.TrySetException(new MessageDeliveryException(refused));   // ignored when the request already timed out
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var target = request.To is null ? $"'{delivery.Receiver!.Name}'" : $"'{request.To}' ({delivery.Receiver!.Name})";
-            throw new TimeoutException($"Request {request.Id} on '{request.Topic}' to {target} got no reply within {timeout}.");
+            // The reply was cancelled by the same token (PendingReply); the delivery was counted as dropped.
         }
-        finally
-        {
-            // A reply after this point is late: Completed sees the task done and logs it.
-            reply.TrySetCanceled(CancellationToken.None);
-        }
+        return await reply.Task.ConfigureAwait(false);
+    }
+
+    private static string TimeoutText(Message request, Delivery delivery, TimeSpan timeout)
+    {
+        var receiver = delivery.Receiver!.Name;
+        var target = request.To is null ? $"'{receiver}'" : $"'{request.To}' ({receiver})";
+        return $"Request {request.Id} on '{request.Topic}' to {target} got no reply within {timeout}.";
     }
 }
