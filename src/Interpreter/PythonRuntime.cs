@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PluginHost.Interpreter.Locating;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Interpreter.Policy;
 
 namespace PluginHost.Interpreter;
@@ -50,6 +51,9 @@ public sealed class PythonRuntime : IAsyncDisposable
 
     /// <summary>Each governed interpreter's policy by id, read by the process-wide audit hook (see Policy/AuditHook.cs).</summary>
     internal PolicyRegistry Policies { get; } = new();
+
+    /// <summary>Buffers for large message payloads, shared by every interpreter of this runtime.</summary>
+    internal PayloadPool Payloads { get; } = new();
 
     /// <summary>Finds libpython, loads it and initialises the main interpreter. Once per process.</summary>
     public static PythonRuntime Start(PythonRuntimeOptions? options = null, ILogger? logger = null)

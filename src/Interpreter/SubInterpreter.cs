@@ -43,6 +43,8 @@ public sealed partial class SubInterpreter : IAsyncDisposable
 
     public InterpreterOptions Options => _options;
 
+    internal PythonRuntime Runtime => _runtime;
+
     /// <summary>Completes when the interpreter has ended (after <see cref="DisposeAsync"/> or runtime shutdown).</summary>
     public Task Completion => _ended.Task;
 

@@ -54,6 +54,9 @@ internal sealed class PluginInbox : IMessageEndpoint
 
     public int Depth => _queue.Reader.Count;
 
+    // Handlers see payloads through Message objects that hold their own reference (see PooledPayload).
+    public bool ReleasesPayloads => true;
+
     public bool TryDeliver(Delivery delivery)
     {
         if (!_queue.Writer.TryWrite(delivery))

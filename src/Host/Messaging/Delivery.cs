@@ -1,3 +1,4 @@
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Messaging;
@@ -7,12 +8,21 @@ namespace PluginHost.Host.Messaging;
 /// receiver of a message gets its own delivery; the consumer hands it back to <see cref="MessageBroker.Completed"/>,
 /// <see cref="MessageBroker.Failed"/> or <see cref="MessageBroker.Dropped"/> exactly once per time it was handed over.
 /// </summary>
-internal sealed class Delivery(Message message, PendingReply? reply = null)
+internal sealed class Delivery
 {
-    public Message Message { get; } = message;
+    private int _finished;
+
+    public Delivery(Message message, PendingReply? reply = null)
+    {
+        Message = message;
+        Reply = reply;
+        PooledPayload.Retain(message);   // until this delivery's outcome (Finish)
+    }
+
+    public Message Message { get; }
 
     /// <summary>Completed with the reply (or failed) for a request; null for a publish.</summary>
-    public PendingReply? Reply { get; } = reply;
+    public PendingReply? Reply { get; }
 
     public bool IsRequest => Reply is not null;
 
@@ -24,4 +34,11 @@ internal sealed class Delivery(Message message, PendingReply? reply = null)
 
     /// <summary>Set by the broker before the endpoint sees the delivery; retries go back to the same receiver.</summary>
     internal Receiver? Receiver { get; set; }
+
+    /// <summary>The delivery has its final outcome (handled, given up, dropped): its hold on a pooled payload ends. Once.</summary>
+    internal void Finish()
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 0)
+            PooledPayload.Release(Message);
+    }
 }

@@ -23,4 +23,11 @@ internal interface IMessageEndpoint
 
     /// <summary>Waits for room; the caller's token carries the wait limit. Throws when the endpoint has closed.</summary>
     ValueTask DeliverAsync(Delivery delivery, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when the endpoint reads a delivery's payload only until it reports the outcome (or holds it through a
+    /// reference of its own, as a Python Message object does), so a pooled payload can go back to its pool. False
+    /// (the default) for code whose hold the host cannot see: the payload is then left to the GC.
+    /// </summary>
+    bool ReleasesPayloads => false;
 }

@@ -1,3 +1,4 @@
+using PluginHost.Interpreter.Payloads;
 using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Host.Messaging;
@@ -15,6 +16,7 @@ internal sealed partial class MessageBroker
             var receiver = members[(start + k) % members.Length];
             if (receiver == skip) continue;
             delivery.Receiver = receiver;
+            EscapeUnlessReleased(delivery);
             if (receiver.Endpoint.TryDeliver(delivery))
             {
                 _metrics.Received(receiver);
@@ -33,6 +35,7 @@ internal sealed partial class MessageBroker
         var receiver = delivery.Receiver!;
         try
         {
+            EscapeUnlessReleased(delivery);
             await receiver.Endpoint.DeliverAsync(delivery, wait).ConfigureAwait(false);
             _metrics.Received(receiver);
             return null;
@@ -65,9 +68,16 @@ internal sealed partial class MessageBroker
         return $"'{delivery.Receiver!.Name}' did not get message {delivery.Message.Id} on '{delivery.Message.Topic}': {reason}";
     }
 
+    private static void EscapeUnlessReleased(Delivery delivery)
+    {
+        if (!delivery.Receiver!.Endpoint.ReleasesPayloads)
+            PooledPayload.Escape(delivery.Message);
+    }
+
     private void Drop(Delivery delivery, string reason)
     {
         var receiver = delivery.Receiver!;
+        delivery.Finish();
         _metrics.Dropped(receiver);
         _logger.MessageDropped(delivery.Message.Id, delivery.Message.Topic, receiver.Name, reason);
     }

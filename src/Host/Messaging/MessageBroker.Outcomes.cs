@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Messaging;
@@ -16,6 +17,7 @@ internal sealed partial class MessageBroker
     public void Completed(Delivery delivery, Message? reply)
     {
         var receiver = ReceiverOf(delivery);
+        delivery.Finish();
         _metrics.Handled(receiver);
         if (delivery.Reply is not { } requester) return;
 
@@ -94,6 +96,9 @@ internal sealed partial class MessageBroker
     {
         var receiver = delivery.Receiver!;
         var message = delivery.Message;
+        // A dead letter carries the same payload to receivers of any kind: it leaves the pool's accounting.
+        PooledPayload.Escape(message);
+        delivery.Finish();
         if (delivery.Reply is { } requester)
         {
             _logger.RequestFailed(message.Id, message.Topic, receiver.Name, delivery.Failures, error);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Configuration;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Messaging;
@@ -101,6 +102,7 @@ internal sealed partial class MessageBroker
         if (!Prepare(ref message, out var groups, out var failure)) return failure;
 
         var remote = forward && _transport.HasRemoteReceivers(message);
+        if (remote) PooledPayload.Escape(message);   // a transport's hold on the payload is not tracked
         if (groups.Length == 0 && !remote) return NoReceivers(message);
 
         var delivered = 0;

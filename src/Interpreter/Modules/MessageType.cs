@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using PluginHost.Interpreter.Native;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Interpreter.Modules;
@@ -82,6 +83,7 @@ internal static unsafe class MessageType
     {
         var self = Interop.CheckNew(Interop.PyType_GenericAlloc(state->MessageType, 0));
         ((MessageObject*)self.Pointer)->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(message));
+        PooledPayload.Retain(message);   // released in Dealloc: a pooled payload outlives the delivery while Python holds it
         return self;
     }
 
@@ -206,7 +208,9 @@ internal static unsafe class MessageType
         SdkModule.ClearSlot(ref o->Payload);
         if (o->Handle != 0)
         {
-            GCHandle.FromIntPtr(o->Handle).Free();
+            var handle = GCHandle.FromIntPtr(o->Handle);
+            PooledPayload.Release((Message)handle.Target!);
+            handle.Free();
             o->Handle = 0;
         }
         ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);

@@ -1,4 +1,5 @@
 using PluginHost.Interpreter.Native;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Interpreter.Modules;
@@ -9,19 +10,26 @@ namespace PluginHost.Interpreter.Modules;
 /// </summary>
 internal static unsafe class PayloadCodec
 {
-    internal static (byte[] Payload, string ContentType) Encode(ModuleState* state, BorrowedRef value)
+    /// <summary>
+    /// Copies <paramref name="value"/> out of Python. With a <paramref name="pool"/>, a large payload lands in a
+    /// <see cref="PooledPayload"/> holding one reference for the caller, who releases it once the message is sent.
+    /// </summary>
+    internal static (ReadOnlyMemory<byte> Payload, string ContentType) Encode(ModuleState* state, BorrowedRef value, PayloadPool? pool = null)
     {
         var p = value.Pointer;
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
-            return (Copy(Interop.Utf8Span(value)), ContentTypes.Text);
+            return (Copy(Interop.Utf8Span(value), pool), ContentTypes.Text);
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
-            return (Copy(Interop.BytesSpan(value)), ContentTypes.Bytes);
+            return (Copy(Interop.BytesSpan(value), pool), ContentTypes.Bytes);
         if (Interop.SupportsBuffer(value))
-            return (Interop.CopyBuffer(value), ContentTypes.Bytes);
+        {
+            using var view = Interop.GetBuffer(value);
+            return (Copy(view.Span, pool), ContentTypes.Bytes);
+        }
         try
         {
             using var json = Interop.CallOne(new BorrowedRef(state->JsonDumps), value);
-            return (Copy(Interop.Utf8Span(json.Borrow())), ContentTypes.Json);
+            return (Copy(Interop.Utf8Span(json.Borrow()), pool), ContentTypes.Json);
         }
         catch (PythonException e) when (e.PythonType is "TypeError" or "ValueError" or "RecursionError")
         {
@@ -30,9 +38,15 @@ internal static unsafe class PayloadCodec
         }
     }
 
-    /// <summary>The one copy a payload makes on its way out; the array is not zeroed first (it is overwritten whole).</summary>
-    private static byte[] Copy(ReadOnlySpan<byte> source)
+    /// <summary>The one copy a payload makes on its way out; the buffer is not zeroed first (it is overwritten whole).</summary>
+    private static ReadOnlyMemory<byte> Copy(ReadOnlySpan<byte> source, PayloadPool? pool)
     {
+        if (pool is not null && source.Length >= PayloadPool.MinimumSize)
+        {
+            var pooled = pool.Rent(source.Length);
+            source.CopyTo(pooled.Buffer);
+            return pooled.Memory;
+        }
         var copy = GC.AllocateUninitializedArray<byte>(source.Length);
         source.CopyTo(copy);
         return copy;

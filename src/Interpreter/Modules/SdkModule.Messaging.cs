@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using PluginHost.Interpreter.Native;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Interpreter.Modules;
@@ -40,9 +41,18 @@ internal static unsafe partial class SdkModule
             Span<nint> a = stackalloc nint[PublishArgs.Length];
             FastCallArgs.Parse("publish", args, nargs, kwnames, PublishArgs, 2, a);
             var state = State(module);
-            var message = BuildMessage(state, "publish", a[0], a[1], a[2], a[3]);
-            if (state->RequireBinding().Publish(message) is { } pending)
-                WaitWithoutGil(pending);
+            var target = state->RequireTarget();
+            var message = BuildMessage(state, "publish", a[0], a[1], a[2], a[3], target.Interpreter.Runtime.Payloads);
+            try
+            {
+                if (target.Plugin.Publish(message) is { } pending)
+                    WaitWithoutGil(pending);
+            }
+            finally
+            {
+                // The sender's reference: each delivery and each receiving Message object holds its own.
+                PooledPayload.Release(message);
+            }
             return Interop.NewNone().Steal();
         }
         catch (Exception e)
@@ -193,19 +203,24 @@ internal static unsafe partial class SdkModule
         return state->RequireBinding().Request(message, FastCallArgs.Seconds(function, "timeout", a[3]));
     }
 
-    private static Message BuildMessage(ModuleState* state, string function, nint topic, nint payload, nint headers, nint to)
+    /// <summary>With a <paramref name="pool"/> (publish only), a large payload is pooled: the caller releases it.</summary>
+    private static Message BuildMessage(ModuleState* state, string function, nint topic, nint payload, nint headers, nint to, PayloadPool? pool = null)
     {
         var binding = state->RequireBinding();
-        var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload));
+        // Arguments first: the payload is copied (possibly into a pooled buffer) only once nothing else can fail.
+        var topicText = FastCallArgs.String(function, "topic", topic);
+        var address = FastCallArgs.OptionalString(function, "to", to);
+        var headerValues = FastCallArgs.Headers(function, headers);
+        var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload), pool);
         var message = new Message
         {
-            Topic = FastCallArgs.String(function, "topic", topic),
+            Topic = topicText,
             Payload = bytes,
             ContentType = contentType,
             Sender = binding.PluginName,
-            To = FastCallArgs.OptionalString(function, "to", to),
+            To = address,
         };
-        return FastCallArgs.Headers(function, headers) is { } h ? message with { Headers = h } : message;
+        return headerValues is null ? message : message with { Headers = headerValues };
     }
 
     private static void WaitWithoutGil(Task task)

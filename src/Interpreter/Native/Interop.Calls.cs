@@ -19,7 +19,7 @@ internal static unsafe partial class Interop
 
     /// <summary>Releases the view and its reference. Cannot fail.</summary>
     [LibraryImport(Library)]
-    private static partial void PyBuffer_Release(PyBuffer* view);
+    internal static partial void PyBuffer_Release(PyBuffer* view);
 
     /// <summary>callable(arg) through vectorcall: a new reference.</summary>
     internal static NewRef CallOne(BorrowedRef callable, BorrowedRef arg)
@@ -37,19 +37,15 @@ internal static unsafe partial class Interop
 
     internal static bool SupportsBuffer(BorrowedRef o) => PyObject_CheckBuffer(o.Pointer) == 1;
 
-    /// <summary>A copy of any contiguous buffer (bytearray, memoryview, array, ...).</summary>
-    internal static byte[] CopyBuffer(BorrowedRef o)
+    /// <summary>
+    /// A view of any contiguous buffer (bytearray, memoryview, array, ...): PyObject_GetBuffer (0 or -1 with an
+    /// exception set), released by disposing the view (PyBuffer_Release drops the reference it holds).
+    /// </summary>
+    internal static BufferView GetBuffer(BorrowedRef o)
     {
         PyBuffer view;
         CheckInt(PyObject_GetBuffer(o.Pointer, &view, PyBUF_SIMPLE));
-        try
-        {
-            return new ReadOnlySpan<byte>((void*)view.Buf, checked((int)view.Len)).ToArray();
-        }
-        finally
-        {
-            PyBuffer_Release(&view);
-        }
+        return new BufferView(view);
     }
 
     internal const int PyBUF_SIMPLE = 0;
@@ -71,4 +67,18 @@ internal struct PyBuffer
     internal nint Strides;
     internal nint SubOffsets;
     internal nint Internal;
+}
+
+/// <summary>A buffer held with PyObject_GetBuffer; dispose (with the GIL held) to release it.</summary>
+internal unsafe ref struct BufferView(PyBuffer view)
+{
+    private PyBuffer _view = view;
+
+    public readonly ReadOnlySpan<byte> Span => new((void*)_view.Buf, checked((int)_view.Len));
+
+    public void Dispose()
+    {
+        fixed (PyBuffer* p = &_view)
+            Interop.PyBuffer_Release(p);
+    }
 }

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Text;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Tests.Lifecycle;
+
+/// <summary>Large payloads travel in pooled buffers; a buffer is reused only once nobody can read it any more.</summary>
+[Collection(PythonCollection.Name)]
+public sealed class LargePayloadTests(PythonRuntimeFixture fixture)
+{
+    private const int Size = 200_000;
+    private const int Count = 300;
+
+    [Fact]
+    public async Task PayloadsKeptByPythonStayIntactWhileOtherBuffersAreReused()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("producer", $$"""
+            import pluginhost
+            def on_message(message):
+                for i in range({{Count}}):
+                    pluginhost.publish("big.data", bytes([i % 251]) * {{Size}})
+            """);
+        // Keeps every 10th Message object and a memoryview of every 10th + 5th, reads them all at the end.
+        harness.Plugin("keeper", $$"""
+            import pluginhost
+            kept, views, seen = [], [], 0
+            @pluginhost.on("big.data")
+            def handle(message):
+                global seen
+                if seen % 10 == 0:
+                    kept.append((seen, message))
+                elif seen % 10 == 5:
+                    views.append((seen, memoryview(message)))
+                seen += 1
+                if seen == {{Count}}:
+                    bad = [i for i, m in kept if m.payload != bytes([i % 251]) * {{Size}}]
+                    bad += [i for i, v in views if v != bytes([i % 251]) * {{Size}}]
+                    pluginhost.publish("test.checked", {"seen": seen, "kept": len(kept) + len(views), "bad": bad})
+            """);
+        await harness.StartAsync();
+        var checkedResult = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = harness.Broker.Subscribe("test.checked", (m, _) =>
+        {
+            checkedResult.TrySetResult(Encoding.UTF8.GetString(m.Payload.Span));
+            return ValueTask.FromResult<Message?>(null);
+        });
+        var reusedBefore = fixture.Runtime.Payloads.Reused;
+
+        await harness.Broker.PublishAsync(new Message { Topic = "go", To = "producer" });
+
+        Assert.Equal($$"""{"seen":{{Count}},"kept":60,"bad":[]}""", await checkedResult.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        var reused = fixture.Runtime.Payloads.Reused - reusedBefore;
+        Assert.True(reused > Count / 2, $"only {reused} of {Count} buffers were reused");
+    }
+
+    [Fact]
+    public async Task PayloadsKeptByADotNetSubscriberLeaveThePoolAndStayIntact()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("producer", $$"""
+            import pluginhost
+            def on_message(message):
+                for i in range({{Count}}):
+                    pluginhost.publish("big.data", bytes([i % 251]) * {{Size}})
+            """);
+        harness.Plugin("checker", $$"""
+            import pluginhost
+            seen, bad = 0, []
+            @pluginhost.on("big.data")
+            def handle(message):
+                global seen
+                if message.payload != bytes([seen % 251]) * {{Size}}:
+                    bad.append(seen)
+                seen += 1
+                if seen == {{Count}}:
+                    pluginhost.publish("test.checked", {"seen": seen, "bad": bad})
+            """);
+        await harness.StartAsync();
+        var result = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var kept = new ConcurrentQueue<Message>();
+        using var a = harness.Broker.Subscribe("test.checked", (m, _) =>
+        {
+            result.TrySetResult(Encoding.UTF8.GetString(m.Payload.Span));
+            return ValueTask.FromResult<Message?>(null);
+        });
+        using var b = harness.Broker.Subscribe("big.data", (m, _) =>
+        {
+            kept.Enqueue(m);
+            return ValueTask.FromResult<Message?>(null);
+        });
+
+        await harness.Broker.PublishAsync(new Message { Topic = "go", To = "producer" });
+
+        Assert.Equal($$"""{"seen":{{Count}},"bad":[]}""", await result.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        // The plugin's hold ended long ago; the .NET subscriber's did not, so those buffers must never have been reused.
+        Assert.Equal(Count, kept.Count);
+        Assert.All(kept.Select((m, i) => (m, i)), x => Assert.True(x.m.Payload.Span.IndexOfAnyExcept((byte)(x.i % 251)) < 0, $"message {x.i} changed"));
+    }
+}
