@@ -14,8 +14,8 @@ internal static class BenchPlugins
     public const string Echo = "bench-echo";
 
     /// <summary>
-    /// Asked (a request to its <c>on_message</c>) with <c>{count, size, subscribers}</c>: arms every subscriber with
-    /// the count, then publishes <c>count</c> bytes payloads of <c>size</c> bytes on <see cref="DataTopic"/> in a
+    /// Asked (a request to its <c>on_message</c>) with <c>{count, size, subscribers, view}</c>: arms every subscriber
+    /// with the count and how to read payloads, then publishes <c>count</c> bytes payloads of <c>size</c> bytes on <see cref="DataTopic"/> in a
     /// loop and replies with the time just before the first publish.
     /// </summary>
     public static BenchPlugin PublisherPlugin() => new(Publisher, """
@@ -27,7 +27,7 @@ internal static class BenchPlugins
             command = message.payload
             count, size = command["count"], command["size"]
             for name in command["subscribers"]:
-                pluginhost.request("bench.expect", count, to=name, timeout=60)
+                pluginhost.request("bench.expect", [count, command["view"]], to=name, timeout=60)
             payload = b"x" * size
             publish = pluginhost.publish
             topic = "bench.data"
@@ -40,7 +40,8 @@ internal static class BenchPlugins
 
     /// <summary>
     /// Subscribes to <see cref="DataTopic"/>; its handler counts messages and payload bytes (reading
-    /// <c>message.payload</c>) and, at the count it was armed with (a request to its <c>on_message</c>), publishes
+    /// <c>message.payload</c>, a <c>bytes</c> copy, or when armed with view = true <c>memoryview(message)</c>, the
+    /// zero-copy receive) and, at the count it was armed with (a request to its <c>on_message</c>), publishes
     /// <c>{name, end_ns, received, bytes}</c> on <see cref="DoneTopic"/>.
     /// </summary>
     public static BenchPlugin SubscriberPlugin(string name) => new(name, $$"""
@@ -51,11 +52,12 @@ internal static class BenchPlugins
         expected = -1
         received = 0
         nbytes = 0
+        view = False
 
 
         def on_message(message):
-            global expected, received, nbytes
-            expected, received, nbytes = message.payload, 0, 0
+            global expected, received, nbytes, view
+            (expected, view), received, nbytes = message.payload, 0, 0
             return True
 
 
@@ -63,7 +65,11 @@ internal static class BenchPlugins
         def on_data(message):
             global received, nbytes
             received += 1
-            nbytes += len(message.payload)
+            if view:
+                with memoryview(message) as payload:
+                    nbytes += len(payload)
+            else:
+                nbytes += len(message.payload)
             if received == expected:
                 pluginhost.publish("bench.done", {"name": NAME, "end_ns": time.perf_counter_ns(), "received": received, "bytes": nbytes})
         """);

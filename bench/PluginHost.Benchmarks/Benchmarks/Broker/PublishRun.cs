@@ -33,13 +33,13 @@ internal sealed class PublishRun : IAsyncDisposable
     /// slower than later ones (.NET tiered compilation and PGO are still compiling the broker's code, on the same two
     /// cores), and the rate can sit on a plateau for a few rounds before tier 1 arrives: hence the minimum time.
     /// </summary>
-    public async Task WarmUpAsync(BenchContext context, string label, int count, int size, int minRounds = 3, double minSeconds = 3, int maxRounds = 30)
+    public async Task WarmUpAsync(BenchContext context, string label, int count, int size, bool view = false, int minRounds = 3, double minSeconds = 3, int maxRounds = 30)
     {
         var rates = new List<double>();
         var total = 0.0;
         for (var round = 1; round <= maxRounds; round++)
         {
-            var seconds = await RunAsync(context, $"{label} warm-up {round}", count, size).ConfigureAwait(false);
+            var seconds = await RunAsync(context, $"{label} warm-up {round}", count, size, view).ConfigureAwait(false);
             total += seconds;
             rates.Add(count / seconds);
             if (rates.Count >= minRounds && total >= minSeconds && Math.Abs(rates[^1] - rates[^2]) < 0.1 * Math.Max(rates[^1], rates[^2]))
@@ -51,13 +51,13 @@ internal sealed class PublishRun : IAsyncDisposable
     /// <summary>
     /// Seconds from just before the publisher's first publish to the moment the last subscriber handled its last
     /// message (both read in Python with <c>time.perf_counter_ns()</c>). Checks every subscriber got every message
-    /// and every byte.
+    /// and every byte. With <paramref name="view"/>, subscribers read payloads through <c>memoryview(message)</c>.
     /// </summary>
-    public async Task<double> RunAsync(BenchContext context, string label, int count, int size)
+    public async Task<double> RunAsync(BenchContext context, string label, int count, int size, bool view = false)
     {
         using var done = _rig.Collect(BenchPlugins.DoneTopic, _subscribers.Length);
         var wall = Stopwatch.StartNew();
-        var reply = await _rig.RequestAsync(BenchPlugins.Publisher, "bench.go", new { count, size, subscribers = _subscribers }).ConfigureAwait(false);
+        var reply = await _rig.RequestAsync(BenchPlugins.Publisher, "bench.go", new { count, size, subscribers = _subscribers, view }).ConfigureAwait(false);
         var publishedAfter = wall.Elapsed.TotalSeconds;
         var reports = await done.WaitAsync(BrokerRig.LongTimeout).ConfigureAwait(false);
         var wallSeconds = wall.Elapsed.TotalSeconds;
