@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Messaging;
 using PluginHost.Interpreter;
@@ -17,7 +16,7 @@ internal sealed class PluginInbox : IMessageEndpoint
 {
     private const int BatchSize = 1024;
 
-    private readonly Channel<Delivery> _queue;
+    private readonly InboxQueue<Delivery> _queue;
     private readonly SubInterpreter _interpreter;
     private readonly MessageBroker _broker;
     private readonly ILogger _logger;
@@ -31,8 +30,12 @@ internal sealed class PluginInbox : IMessageEndpoint
     private (int Id, TopicPattern Pattern)[] _matchers = [];
     private int _drainScheduled;
     private volatile bool _exitRequested;
+    // Odd while a handler runs; written only by the interpreter's thread. No clock is read per message: the
+    // watchdog times a handler from the first tick that sees its sequence number.
     private long _handlerSequence;
-    private long _handlerStarted;       // Stopwatch timestamp of the running handler, 0 when none runs
+    private readonly Lock _watch = new();
+    private long _watchedSequence;
+    private long _watchedSince;
     private long _interruptedSequence;
     private string _handlerTopic = "";
 
@@ -43,7 +46,7 @@ internal sealed class PluginInbox : IMessageEndpoint
         _interpreter = interpreter;
         _broker = broker;
         _logger = logger;
-        _queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _queue = new InboxQueue<Delivery>(capacity);
         _drain = Drain;
         _drainFailed = e => _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
     }
@@ -52,14 +55,14 @@ internal sealed class PluginInbox : IMessageEndpoint
 
     public int Instance { get; }
 
-    public int Depth => _queue.Reader.Count;
+    public int Depth => _queue.Count;
 
     // Handlers see payloads through Message objects that hold their own reference (see PooledPayload).
     public bool ReleasesPayloads => true;
 
     public bool TryDeliver(Delivery delivery)
     {
-        if (!_queue.Writer.TryWrite(delivery))
+        if (!_queue.TryWrite(delivery))
             return false;
         ScheduleDrain();
         return true;
@@ -67,7 +70,7 @@ internal sealed class PluginInbox : IMessageEndpoint
 
     public async ValueTask DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
     {
-        await _queue.Writer.WriteAsync(delivery, cancellationToken);
+        await _queue.WriteAsync(delivery, cancellationToken);
         ScheduleDrain();
     }
 
@@ -94,14 +97,14 @@ internal sealed class PluginInbox : IMessageEndpoint
     {
         foreach (var (_, subscription) in _subscriptions.Values)
             subscription.Dispose();
-        _queue.Writer.TryComplete();
+        _queue.Close();
     }
 
     /// <summary>After the interpreter has ended: whatever is left is reported to the broker as dropped (counted, logged), never silently lost.</summary>
     public int DropRemaining(string reason)
     {
         var count = 0;
-        while (_queue.Reader.TryRead(out var delivery))
+        while (_queue.TryRead(out var delivery))
         {
             _broker.Dropped(delivery, reason);
             count++;
@@ -110,18 +113,40 @@ internal sealed class PluginInbox : IMessageEndpoint
     }
 
     /// <summary>
-    /// Called by the instance's watchdog: a handler running longer than <paramref name="limit"/> is interrupted in
-    /// this interpreter only (HandlerTimeout raised inside it), once per handler call.
+    /// Called by the instance's watchdog every period: a handler seen running for <paramref name="limit"/> is
+    /// interrupted in this interpreter only (HandlerTimeout raised inside it), once per handler call. It is first seen
+    /// up to one period after it started, so it is interrupted between the limit and the limit plus one period.
     /// </summary>
     public void CheckHandlerTimeout(TimeSpan limit)
     {
-        var started = Volatile.Read(ref _handlerStarted);
         var sequence = Volatile.Read(ref _handlerSequence);
-        if (started == 0 || Stopwatch.GetElapsedTime(started) < limit || Volatile.Read(ref _interruptedSequence) == sequence)
-            return;
-        Volatile.Write(ref _interruptedSequence, sequence);
+        lock (_watch)
+        {
+            if ((sequence & 1) == 0)
+                return;
+            if (sequence != _watchedSequence)
+            {
+                (_watchedSequence, _watchedSince) = (sequence, Stopwatch.GetTimestamp());
+                return;
+            }
+            if (Stopwatch.GetElapsedTime(_watchedSince) < limit || _interruptedSequence == sequence)
+                return;
+            _interruptedSequence = sequence;
+        }
         _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
-        _ = _interpreter.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence && Volatile.Read(ref _handlerStarted) != 0);
+        _ = _interpreter.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence);
+    }
+
+    private void HandlerStarted(string topic)
+    {
+        _handlerTopic = topic;
+        Volatile.Write(ref _handlerSequence, _handlerSequence + 1);
+    }
+
+    private void HandlerEnded()
+    {
+        if ((_handlerSequence & 1) == 1)
+            Volatile.Write(ref _handlerSequence, _handlerSequence + 1);
     }
 
     private void RebuildMatchers() =>
@@ -143,23 +168,21 @@ internal sealed class PluginInbox : IMessageEndpoint
             return;   // sys.exit() was called: what is left is dropped (counted) when the instance stops
         using var dispatcher = SdkDispatcher.For(scope);
         Span<int> handlerIds = stackalloc int[16];
-        for (var n = 0; n < BatchSize && _queue.Reader.TryRead(out var delivery); n++)
+        for (var n = 0; n < BatchSize && _queue.TryRead(out var delivery); n++)
         {
             var message = delivery.Message;
             var matched = MatchingHandlers(message, handlerIds);
-            Interlocked.Increment(ref _handlerSequence);
-            _handlerTopic = message.Topic;
-            Volatile.Write(ref _handlerStarted, Stopwatch.GetTimestamp());
+            HandlerStarted(message.Topic);
             try
             {
                 var reply = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded();
                 _broker.Completed(delivery, reply);
             }
             catch (PythonException e) when (e.PythonType == "SystemExit")
             {
                 // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded();
                 _exitRequested = true;
                 _broker.Failed(delivery, e.Message);
                 ExitRequested?.Invoke(e);
@@ -167,18 +190,18 @@ internal sealed class PluginInbox : IMessageEndpoint
             }
             catch (PythonException e)
             {
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded();
                 _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
                 _broker.Failed(delivery, e.Message);
             }
             catch (Exception e)
             {
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded();
                 // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
                 _broker.Failed(delivery, e.Message);
             }
         }
-        if (_queue.Reader.Count > 0)
+        if (_queue.Count > 0)
             ScheduleDrain();
     }
 
