@@ -9,9 +9,11 @@ namespace PluginHost.Interpreter;
 /// </summary>
 internal sealed class WorkQueue
 {
-    // Spins before sleeping: work that arrives within a few microseconds (the next message, a reply) is picked up
-    // without a futex wake-up.
-    private const int SpinCount = 64;
+    // Before sleeping the owner spins (pause instructions only: a yield would hand a loaded core to another process
+    // for a whole time slice), so work that arrives within microseconds — the next message, a request's reply — is
+    // picked up without a kernel wake-up. Then the event's own short spin, then sleep.
+    private const int SpinCount = 16;
+    private readonly SpinBudget _spin = new(TimeSpan.FromMicroseconds(50));
 
     private readonly ConcurrentQueue<WorkItem> _items = new();
     // Never disposed: it holds no kernel object unless its WaitHandle is read, and a late writer may still Set it.
@@ -48,6 +50,13 @@ internal sealed class WorkQueue
     /// thread calls it.
     /// </summary>
     public bool WaitForWork()
+    {
+        if (_spin.Until(static q => !q._items.IsEmpty || q._closed, this))
+            return !_items.IsEmpty || !_closed || WaitForWorkSlow();
+        return WaitForWorkSlow();
+    }
+
+    private bool WaitForWorkSlow()
     {
         while (true)
         {

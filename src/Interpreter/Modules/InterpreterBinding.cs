@@ -16,6 +16,9 @@ internal sealed class InterpreterBinding(SubInterpreter interpreter, IPluginBind
 
     public IPluginBinding Plugin => plugin;
 
+    /// <summary>How long this interpreter's blocking <c>request</c> spins for its reply before sleeping.</summary>
+    public SpinBudget ReplySpin { get; } = new(TimeSpan.FromMicroseconds(50));
+
     public long BeginRequest(Task<Message> reply)
     {
         var id = Interlocked.Increment(ref _nextRequest);
