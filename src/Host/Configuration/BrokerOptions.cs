@@ -44,6 +44,12 @@ internal sealed class BrokerOptions : IValidatableObject
     /// <summary>Where messages go after their last retry failed.</summary>
     public string DeadLetterTopic { get; set; } = "pluginhost.deadletter";
 
+    /// <summary>
+    /// Optional file (JSON lines, appended) receiving every message given up without being handled: dropped for a
+    /// receiver (refused, left in an inbox at stop) or a dead letter nobody subscribes to. Relative to the content root.
+    /// </summary>
+    public string? UndeliveredFile { get; set; }
+
     // Checks the generator cannot express.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -46,12 +46,20 @@ internal static class ServiceCollectionExtensions
         services.AddOptionsWithValidateOnStart<BrokerOptions, BrokerOptionsValidator>()
             .BindConfiguration(BrokerOptions.SectionName);
         services.TryAddSingleton<IMessageTransport, InProcessTransport>();
-        services.AddSingleton(provider => new MessageBroker(
-            provider.GetRequiredService<IOptions<BrokerOptions>>().Value,
-            provider.GetRequiredService<ILogger<MessageBroker>>(),
-            provider.GetRequiredService<IMessageTransport>(),
-            provider.GetService<IMeterFactory>()));
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<BrokerOptions>>().Value;
+            if (options.UndeliveredFile is { Length: > 0 } file && provider.GetService<IHostEnvironment>() is { } environment)
+                options.UndeliveredFile = Path.Combine(environment.ContentRootPath, file);   // a rooted path stays as it is
+            return new MessageBroker(
+                options,
+                provider.GetRequiredService<ILogger<MessageBroker>>(),
+                provider.GetRequiredService<IMessageTransport>(),
+                provider.GetService<IMeterFactory>());
+        });
         services.AddSingleton<IMessageBus>(provider => provider.GetRequiredService<MessageBroker>());
+        // Registered before the plugins' services, so it stops after them and reports the final totals.
+        services.AddHostedService<MessageTotalsReport>();
         return services;
     }
 }

@@ -77,6 +77,7 @@ internal sealed partial class MessageBroker
     private void Drop(Delivery delivery, string reason)
     {
         var receiver = delivery.Receiver!;
+        _undelivered?.Write(delivery.Message, receiver.Name, reason);   // before Finish: the payload may be pooled
         delivery.Finish();
         _metrics.Dropped(receiver);
         _logger.MessageDropped(delivery.Message.Id, delivery.Message.Topic, receiver.Name, reason);

@@ -110,6 +110,7 @@ internal sealed partial class MessageBroker
         // A dead letter whose handler fails is not dead-lettered again: that could loop.
         if (message.Topic == Options.DeadLetterTopic)
         {
+            _undelivered?.Write(message, receiver.Name, $"dead letter failed {delivery.Failures} time(s): {error}");
             _metrics.Dropped(receiver);
             _logger.DeadLetterFailed(message.Id, receiver.Name, delivery.Failures, error);
             return;
@@ -117,9 +118,13 @@ internal sealed partial class MessageBroker
 
         _metrics.DeadLettered(receiver);
         _logger.DeadLettered(message.Id, message.Topic, receiver.Name, delivery.Failures, Options.DeadLetterTopic, error);
-        var result = TryPublishCore(DeadLetter(delivery, receiver, error), forward: true);
+        var deadLetter = DeadLetter(delivery, receiver, error);
+        var result = TryPublishCore(deadLetter, forward: true);
         if (result.Status == PublishStatus.NoReceivers)
+        {
             _logger.DeadLetterUnrouted(message.Id, message.Topic, Options.DeadLetterTopic);
+            _undelivered?.Write(deadLetter, receiver.Name, $"dead letter with no subscriber on '{Options.DeadLetterTopic}': {error}");
+        }
         else if (result.Status == PublishStatus.Pending)
             _ = FinishDeadLetterAsync(result.Pending!);
         // Refused: each refusal was counted as dropped and logged by TryPublishCore.

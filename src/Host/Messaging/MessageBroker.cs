@@ -22,6 +22,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
     private readonly Dictionary<IMessageEndpoint, Receiver> _receivers = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<(string Owner, int Instance), ReceiverCounters> _counters = new();
     private volatile RoutingTable _table = RoutingTable.Empty;
+    private readonly UndeliveredFile? _undelivered;
     private long _nextSubscriptionId;
     private int _nextDotNetSubscriber;
 
@@ -40,6 +41,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
         _logger = logger;
         _transport = transport;
         _metrics = new BrokerMetrics(meterFactory, InboxDepths);
+        _undelivered = string.IsNullOrWhiteSpace(options.UndeliveredFile) ? null : new UndeliveredFile(options.UndeliveredFile);
         transport.Attach(this);
     }
 
@@ -142,7 +144,11 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
         return new BrokerStatistics(owners, _metrics.UnroutedTotal, _metrics.RejectedTotal);
     }
 
-    public void Dispose() => _metrics.Dispose();
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _undelivered?.Dispose();
+    }
 
     private static void CheckIdentity(IMessageEndpoint endpoint)
     {

@@ -160,6 +160,12 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
         Assert.Contains(harness.Logs.Records, r => r.EventId == 1504 && r.Message.Contains("called sys.exit(0)"));
     }
 
+    private static int Rounds(SupervisorHarness harness)
+    {
+        using var stats = JsonDocument.Parse(Text(harness.Broker.RequestAsync(Request("misbehaving"), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()));
+        return stats.RootElement.GetProperty("rounds").GetInt32();
+    }
+
     [Fact]
     public async Task AMisbehavingPluginDoesNotDisturbAnotherPluginsMessages()
     {
@@ -176,7 +182,10 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
         Assert.Equal(PluginState.Running, harness.Status("misbehaving").State);
 
-        // While misbehaving tries everything on its own thread, counter answers every request, in order.
+        // Once misbehaving has gone through every attempt at least once (a round takes a while: it waits on sockets)...
+        await Messaging.Brokers.Until(() => Rounds(harness) > 0, 60);
+
+        // ...and while it keeps trying everything on its own thread, counter answers every request, in order.
         var replies = new List<string>();
         for (var i = 0; i < 200; i++)
             replies.Add(Text(await harness.Broker.RequestAsync(Request("counter", i.ToString()), TimeSpan.FromSeconds(10))));
