@@ -63,6 +63,9 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     // The module already signs with this plugin's name; a copy only if something else got in (never on the hot path).
     private Message Signed(Message message) => message.Sender == descriptor.Name ? message : message with { Sender = descriptor.Name };
 
+    public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) =>
+        Task.FromException<HostPayload>(new KeyNotFoundException($"no host function '{function}'"));
+
     public void Subscribe(string pattern, int handlerId) => RequireInbox().Subscribe(pattern, handlerId);
 
     public bool Unsubscribe(int handlerId) => RequireInbox().Unsubscribe(handlerId);
