@@ -25,6 +25,7 @@ if (command.Verb == CommandVerb.Help)
 var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
 builder.Services.AddSystemd();
 builder.Services.AddMessageBroker();
+builder.Services.AddHostFunctions();
 builder.Services.AddPluginHealthChecks(TimeSpan.FromSeconds(30));
 builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions());
 builder.Services.AddSingleton<PythonRuntimeService>();
