@@ -22,6 +22,9 @@ if (command.Verb == CommandVerb.Help)
     return ExitCodes.Success;
 }
 
+if (command.Verb == CommandVerb.New)
+    return NewCommand.Run(command.Name!, command.Folder ?? command.Name!, command.DotNet, Console.Out, Path.Combine(AppContext.BaseDirectory, "PluginHost.Sdk.dll"));
+
 var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
 builder.Services.AddSystemd();
 builder.Services.AddMessageBroker();
