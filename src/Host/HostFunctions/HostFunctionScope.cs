@@ -26,22 +26,53 @@ internal sealed class HostFunctionScope(
         return function;
     }
 
-    public async Task<HostPayload> CallAsync(string name, HostPayload argument, TimeSpan timeout)
+    public Task<HostPayload> CallAsync(string name, HostPayload argument, TimeSpan timeout)
     {
         var function = Resolve(name);
-        using var cancellation = new CancellationTokenSource(timeout);
+        // The timeout's timer is armed only for a call that did not finish at once: most functions are synchronous.
+        var cancellation = new CancellationTokenSource();
+        ValueTask<HostPayload> pending;
         try
         {
-            return await function.InvokeAsync(new HostCall(plugin, instance, name), argument, cancellation.Token).AsTask().WaitAsync(timeout);
+            pending = function.InvokeAsync(new HostCall(plugin, instance, name), argument, cancellation.Token);
         }
-        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellation.IsCancellationRequested))
+        catch (Exception e)
         {
-            throw new TimeoutException($"host function '{name}' did not finish within {timeout}");
+            cancellation.Dispose();
+            return Task.FromException<HostPayload>(Failure(name, e, cancellation, timeout));
         }
-        catch (Exception e) when (e is not HostFunctionArgumentException)
+        if (pending.IsCompletedSuccessfully)
         {
-            failed?.Invoke(name, e);
-            throw new HostFunctionException(e.Message, e);
+            cancellation.Dispose();
+            return Task.FromResult(pending.Result);
         }
+        cancellation.CancelAfter(timeout);
+        return WaitAsync(name, pending, cancellation, timeout);
+    }
+
+    private async Task<HostPayload> WaitAsync(string name, ValueTask<HostPayload> pending, CancellationTokenSource cancellation, TimeSpan timeout)
+    {
+        using (cancellation)
+        {
+            try
+            {
+                return await pending.AsTask().WaitAsync(timeout);
+            }
+            catch (Exception e)
+            {
+                throw Failure(name, e, cancellation, timeout);
+            }
+        }
+    }
+
+    /// <summary>What the SDK module is to raise for <paramref name="e"/>: TimeoutError, TypeError (a payload it cannot take), or HostFunctionError.</summary>
+    private Exception Failure(string name, Exception e, CancellationTokenSource cancellation, TimeSpan timeout)
+    {
+        if (e is TimeoutException || (e is OperationCanceledException && cancellation.IsCancellationRequested))
+            return new TimeoutException($"host function '{name}' did not finish within {timeout}");
+        if (e is HostFunctionArgumentException)
+            return e;
+        failed?.Invoke(name, e);
+        return new HostFunctionException(e.Message, e);
     }
 }

@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Sdk.HostFunctions;
@@ -16,6 +18,18 @@ public sealed class HostFunctionTableTests
         Assert.True(HostFunctionTable.Build([target], owner: null).TryGet(name, out var function));
         var result = await function.InvokeAsync(new HostCall("p", 0, name), argument, default);
         return (result.ContentType, Encoding.UTF8.GetString(result.Bytes.Span));
+    }
+
+    [Fact]
+    public void TheHostsOwnFunctionsAreFoundInItsAssemblyAndRegistered()
+    {
+        var services = new ServiceCollection().AddLogging().AddHostFunctions();
+        using var provider = services.BuildServiceProvider();
+
+        var registry = provider.GetRequiredService<HostFunctionRegistry>();
+
+        Assert.Contains("host.info", registry.Host.Names);
+        Assert.Contains(provider.GetServices<IHostFunctions>(), f => f is HostInfoFunctions);
     }
 
     [Fact]
