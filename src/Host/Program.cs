@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Health;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
 using PluginHost.Interpreter;
@@ -47,7 +48,9 @@ try
             return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json);
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
-            return ValidateCommand.Run(command.Folder!, Console.Out, command.Json, (manifest, folder) => SyntaxCheck.Run(python, manifest, folder));
+            var functions = host.Services.GetRequiredService<HostFunctionRegistry>();
+            return ValidateCommand.Run(command.Folder!, Console.Out, command.Json,
+                (manifest, folder) => SyntaxCheck.Run(python, manifest, folder) ?? DotNetCheck.Run(functions, manifest, folder));
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value);

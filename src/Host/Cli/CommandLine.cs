@@ -73,8 +73,8 @@ internal static class CommandLine
           run                 Start the host and run the enabled plugins until stopped (default).
           list [--json]       List discovered plugins: name, version, instances, state, folder, load error.
           validate <folder> [--json]
-                              Check one plugin folder (plugin.json and its entry module) without starting
-                              the host. Exit code 0 when valid, 1 when not.
+                              Check one plugin folder (plugin.json, its Python's syntax, its dotnet/
+                              assemblies) without starting the host. Exit code 0 when valid, 1 when not.
           check <folder> [--json]
                               Import one plugin in an isolated interpreter under its capabilities,
                               without starting the host: which modules can run isolated and which
