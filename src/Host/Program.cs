@@ -53,7 +53,8 @@ try
                 (manifest, folder) => SyntaxCheck.Run(python, manifest, folder) ?? DotNetCheck.Run(functions, manifest, folder));
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
-            return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value);
+            return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value,
+                host.Services.GetRequiredService<HostFunctionRegistry>());
         default:
             // Find CPython before the host starts, so a missing one is one clear message rather than a failed start.
             var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();
