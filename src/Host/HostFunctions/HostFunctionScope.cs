@@ -1,4 +1,5 @@
 using PluginHost.Interpreter.Modules;
+using PluginHost.Interpreter.Policy;
 using PluginHost.Sdk.HostFunctions;
 
 namespace PluginHost.Host.HostFunctions;
@@ -6,10 +7,11 @@ namespace PluginHost.Host.HostFunctions;
 /// <summary>
 /// The host functions one plugin instance sees: its plugin's own (always) and the host's (when granted). Resolves a
 /// name, runs the function within the timeout, and turns every failure into the exception the SDK module maps to
-/// the right Python type.
+/// the right Python type. A denial is reported to <paramref name="policy"/> like the audit hook's (logged, counted).
 /// </summary>
 internal sealed class HostFunctionScope(
-    string plugin, int instance, HostFunctionTable own, HostFunctionTable host, HostFunctionGrants grants, string grantHint, Action<string, Exception>? failed = null)
+    string plugin, int instance, HostFunctionTable own, HostFunctionTable host, HostFunctionGrants grants, string grantHint,
+    Action<string, Exception>? failed = null, IPolicyListener? policy = null)
 {
     public static HostFunctionScope None(string plugin, int instance) =>
         new(plugin, instance, HostFunctionTable.Empty, HostFunctionTable.Empty, HostFunctionGrants.None, "");
@@ -20,10 +22,12 @@ internal sealed class HostFunctionScope(
             return function;
         if (!host.TryGet(name, out function))
             throw new KeyNotFoundException($"no host function '{name}' for plugin '{plugin}'");
-        if (!grants.Allows(name))
-            throw new UnauthorizedAccessException(
-                $"plugin '{plugin}' may not call host function '{name}': it needs capability '{HostFunctionGrants.Prefix}:{name}'; {string.Format(grantHint, $"{HostFunctionGrants.Prefix}:{name}")}");
-        return function;
+        if (grants.Allows(name))
+            return function;
+        var capability = $"{HostFunctionGrants.Prefix}:{name}";
+        var message = $"plugin '{plugin}' may not call host function '{name}': it needs capability '{capability}'; {string.Format(grantHint, capability)}";
+        policy?.Denied(new PolicyDecision($"host function {name}", capability, name, message));
+        throw new UnauthorizedAccessException(message);
     }
 
     public Task<HostPayload> CallAsync(string name, HostPayload argument, TimeSpan timeout)

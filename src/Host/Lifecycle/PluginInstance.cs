@@ -167,7 +167,7 @@ internal sealed class PluginInstance
             _hostLogger.PolicyGranted(Name, Number, string.Join(", ", capabilities.Names));
         var policy = PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);
         _binding.Functions = new HostFunctionScope(Name, Number, _ownFunctions, _hostFunctions, capabilities.HostFunctions, policy.GrantHint!,
-            (function, error) => _hostLogger.HostFunctionFailed(Name, Number, function, error));
+            (function, error) => _hostLogger.HostFunctionFailed(Name, Number, function, error), _monitor);
         return policy;
     }
 

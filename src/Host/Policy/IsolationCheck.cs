@@ -126,7 +126,7 @@ internal static class IsolationCheck
         }
         using var _ = assemblies;
         binding.Functions = new HostFunctionScope(manifest.Name, 0, assemblies?.Functions ?? HostFunctionTable.Empty, functions.Host,
-            capabilities.HostFunctions, policy.GrantHint!);
+            capabilities.HostFunctions, policy.GrantHint!, policy: recorder);
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"check:{manifest.Name}" }, binding, policy);
         try
         {

@@ -45,6 +45,7 @@ public sealed class HostFunctionGrantTests(PythonRuntimeFixture fixture)
             Assert.Contains("capability 'host:test.add'", message);
         }
         Assert.Equal(PluginState.Running, harness.Status("plain").State);
+        Assert.Contains(harness.Logs.Records, r => r.EventId == 1500 && r.Message.Contains("host function test.add (host:test.add)"));
     }
 
     [Theory]
