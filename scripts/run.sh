@@ -4,4 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build src/Host -c Release --nologo -v quiet
+# Sample plugins' .NET parts build into their dotnet/ folders (none is fine).
+shopt -s nullglob
+for project in plugins/*/src/*.csproj; do
+  dotnet build "$project" -c Release --nologo -v quiet
+done
 exec dotnet src/Host/bin/Release/net10.0/pluginhost.dll "$@"

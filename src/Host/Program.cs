@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Health;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
 using PluginHost.Interpreter;
@@ -22,9 +23,13 @@ if (command.Verb == CommandVerb.Help)
     return ExitCodes.Success;
 }
 
+if (command.Verb == CommandVerb.New)
+    return NewCommand.Run(command.Name!, command.Folder ?? command.Name!, command.DotNet, Console.Out, Path.Combine(AppContext.BaseDirectory, "PluginHost.Sdk.dll"));
+
 var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
 builder.Services.AddSystemd();
 builder.Services.AddMessageBroker();
+builder.Services.AddHostFunctions();
 builder.Services.AddPluginHealthChecks(TimeSpan.FromSeconds(30));
 builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions());
 builder.Services.AddSingleton<PythonRuntimeService>();
@@ -43,10 +48,13 @@ try
             return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json);
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
-            return ValidateCommand.Run(command.Folder!, Console.Out, command.Json, (manifest, folder) => SyntaxCheck.Run(python, manifest, folder));
+            var functions = host.Services.GetRequiredService<HostFunctionRegistry>();
+            return ValidateCommand.Run(command.Folder!, Console.Out, command.Json,
+                (manifest, folder) => SyntaxCheck.Run(python, manifest, folder) ?? DotNetCheck.Run(functions, manifest, folder));
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
-            return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value);
+            return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value,
+                host.Services.GetRequiredService<HostFunctionRegistry>());
         default:
             // Find CPython before the host starts, so a missing one is one clear message rather than a failed start.
             var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();

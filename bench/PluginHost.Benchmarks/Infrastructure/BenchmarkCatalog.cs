@@ -13,6 +13,7 @@ public static class BenchmarkCatalog
         new BrokerThroughputBenchmark(),
         new RequestReplyBenchmark(),
         new FanOutBenchmark(),
+        new HostCallBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
 using PluginHost.Interpreter;
@@ -15,7 +16,7 @@ internal static class CheckCommand
 {
     private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static int Run(string folder, TextWriter output, bool json, PythonRuntimeOptions python, PluginHostOptions host)
+    public static int Run(string folder, TextWriter output, bool json, PythonRuntimeOptions python, PluginHostOptions host, HostFunctionRegistry? functions = null)
     {
         var read = ManifestReader.Read(folder);
         IsolationReport report;
@@ -29,7 +30,7 @@ internal static class CheckCommand
             try
             {
                 var configured = host.Plugins.GetValueOrDefault(read.Manifest!.Name)?.Capabilities;
-                report = IsolationCheck.RunAsync(runtime, read.Folder, configured).GetAwaiter().GetResult();
+                report = IsolationCheck.RunAsync(runtime, read.Folder, configured, functions).GetAwaiter().GetResult();
             }
             finally
             {

@@ -1,8 +1,8 @@
 namespace PluginHost.Host.Cli;
 
 /// <summary>
-/// <c>pluginhost [run|list|validate|help] [arguments] [--Section:Key=Value ...]</c>. A tiny parser on purpose: three
-/// verbs and two flags do not need a framework, and configuration overrides pass through untouched.
+/// <c>pluginhost [run|list|validate|check|new|help] [arguments] [--Section:Key=Value ...]</c>. A tiny parser on
+/// purpose: a few verbs and flags do not need a framework, and configuration overrides pass through untouched.
 /// </summary>
 internal static class CommandLine
 {
@@ -18,6 +18,7 @@ internal static class CommandLine
                 "list" => CommandVerb.List,
                 "validate" => CommandVerb.Validate,
                 "check" => CommandVerb.Check,
+                "new" => CommandVerb.New,
                 "help" => CommandVerb.Help,
                 _ => null,
             };
@@ -30,6 +31,8 @@ internal static class CommandLine
         var configuration = new List<string>();
         string? folder = null;
         var json = false;
+        var dotnet = false;
+        string? name = null;
         var help = verb == CommandVerb.Help;
         foreach (var arg in args.Skip(start))
         {
@@ -37,11 +40,15 @@ internal static class CommandLine
                 help = true;
             else if (arg == "--json" && verb is CommandVerb.List or CommandVerb.Validate or CommandVerb.Check)
                 json = true;
+            else if (arg == "--dotnet" && verb == CommandVerb.New)
+                dotnet = true;
             else if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') > 2)
                 configuration.Add(arg);
             else if (arg.StartsWith('-'))
                 return Invalid($"unknown option '{arg}'; configuration overrides take the form --Section:Key=Value");
-            else if (verb is CommandVerb.Validate or CommandVerb.Check && folder is null)
+            else if (verb == CommandVerb.New && name is null)
+                name = arg;
+            else if (verb is CommandVerb.Validate or CommandVerb.Check or CommandVerb.New && folder is null)
                 folder = arg;
             else
                 return Invalid($"unexpected argument '{arg}'");
@@ -53,7 +60,9 @@ internal static class CommandLine
             return Invalid("validate needs a plugin folder: pluginhost validate <folder>");
         if (verb == CommandVerb.Check && folder is null)
             return Invalid("check needs a plugin folder: pluginhost check <folder>");
-        return new ParsedCommand(verb, configuration) { Folder = folder, Json = json };
+        if (verb == CommandVerb.New && name is null)
+            return Invalid("new needs a plugin name: pluginhost new <name> [folder] [--dotnet]");
+        return new ParsedCommand(verb, configuration) { Folder = folder, Json = json, Name = name, DotNet = dotnet };
     }
 
     public static void WriteHelp(TextWriter output) => output.Write(
@@ -64,13 +73,17 @@ internal static class CommandLine
           run                 Start the host and run the enabled plugins until stopped (default).
           list [--json]       List discovered plugins: name, version, instances, state, folder, load error.
           validate <folder> [--json]
-                              Check one plugin folder (plugin.json and its entry module) without starting
-                              the host. Exit code 0 when valid, 1 when not.
+                              Check one plugin folder (plugin.json, its Python's syntax, its dotnet/
+                              assemblies) without starting the host. Exit code 0 when valid, 1 when not.
           check <folder> [--json]
                               Import one plugin in an isolated interpreter under its capabilities,
                               without starting the host: which modules can run isolated and which
                               cannot (and why), which capabilities it used or was denied. Exit code
                               0 when it can run isolated, 1 when not. See docs/isolation.md.
+          new <name> [folder] [--dotnet]
+                              Create a working plugin in folder (default ./<name>): plugin.json, main.py,
+                              type stubs and schema for editors; with --dotnet also a .NET project (src/)
+                              whose host function the Python side calls. See docs/dotnet-plugins.md.
           help                Show this text.
 
         Configuration overrides, e.g. --PluginHost:StopTimeout=00:00:05 or

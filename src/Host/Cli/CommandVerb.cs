@@ -14,6 +14,9 @@ internal enum CommandVerb
     /// <summary>Import one plugin in an isolated interpreter under its policy and report what can run isolated.</summary>
     Check,
 
+    /// <summary>Scaffold a new plugin folder.</summary>
+    New,
+
     /// <summary>Print usage.</summary>
     Help,
 }

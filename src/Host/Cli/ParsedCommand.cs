@@ -9,6 +9,12 @@ internal sealed record ParsedCommand(CommandVerb Verb, IReadOnlyList<string> Con
     /// <summary>The plugin folder for <see cref="CommandVerb.Validate"/> and <see cref="CommandVerb.Check"/>.</summary>
     public string? Folder { get; init; }
 
+    /// <summary>The new plugin's name for <see cref="CommandVerb.New"/>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary><c>--dotnet</c>: <see cref="CommandVerb.New"/> also scaffolds a .NET project.</summary>
+    public bool DotNet { get; init; }
+
     /// <summary><c>--json</c>: machine-readable output for list and validate.</summary>
     public bool Json { get; init; }
 

@@ -5,8 +5,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
+using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Configuration;
@@ -60,6 +62,24 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<IMessageBus>(provider => provider.GetRequiredService<MessageBroker>());
         // Registered before the plugins' services, so it stops after them and reports the final totals.
         services.AddHostedService<MessageTotalsReport>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the host's <see cref="IHostFunctions"/> classes (found with Scrutor in the host assembly; add more
+    /// with <c>AddSingleton&lt;IHostFunctions, T&gt;()</c>) and the <see cref="HostFunctionRegistry"/> that also loads
+    /// each plugin's own.
+    /// </summary>
+    public static IServiceCollection AddHostFunctions(this IServiceCollection services)
+    {
+        services.Scan(scan => scan.FromAssemblyOf<HostFunctionRegistry>()
+            .AddClasses(classes => classes.AssignableTo<IHostFunctions>(), publicOnly: false)
+            .As<IHostFunctions>()
+            .WithSingletonLifetime());
+        services.AddSingleton(provider => new HostFunctionRegistry(
+            provider.GetServices<IHostFunctions>(),
+            provider.GetRequiredService<ILoggerFactory>(),
+            provider.GetService<IMessageBus>()));
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Interpreter.Modules;
@@ -62,6 +63,13 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     // The module already signs with this plugin's name; a copy only if something else got in (never on the hot path).
     private Message Signed(Message message) => message.Sender == descriptor.Name ? message : message with { Sender = descriptor.Name };
+
+    /// <summary>The host functions this instance may call, set when it starts (none until then).</summary>
+    public HostFunctionScope Functions { get; set; } = HostFunctionScope.None(descriptor.Name, instance);
+
+    // Called without the GIL; a call without a timeout gets the broker's request timeout, like request().
+    public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) =>
+        Functions.CallAsync(function, argument, timeout ?? broker.Options.RequestTimeout);
 
     public void Subscribe(string pattern, int handlerId) => RequireInbox().Subscribe(pattern, handlerId);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
@@ -33,11 +34,17 @@ internal sealed class PluginInstance
     private readonly IReadOnlyList<string>? _configuredCapabilities;
     private readonly PolicyMonitor _monitor;
     private readonly TimeSpan _stopTimeout;
+    // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
+    private readonly HostFunctionTable _hostFunctions;
+    private readonly HostFunctionTable _ownFunctions;
     private readonly Lock _stopGate = new();
     private Task? _stopping;
 
-    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null)
+    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
+        HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
     {
+        _hostFunctions = hostFunctions ?? HostFunctionTable.Empty;
+        _ownFunctions = ownFunctions ?? HostFunctionTable.Empty;
         _descriptor = descriptor;
         Number = number;
         _broker = broker;
@@ -158,7 +165,10 @@ internal sealed class PluginInstance
             throw new InvalidOperationException(string.Join("; ", errors));
         if (capabilities.Names.Any())
             _hostLogger.PolicyGranted(Name, Number, string.Join(", ", capabilities.Names));
-        return PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);
+        var policy = PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);
+        _binding.Functions = new HostFunctionScope(Name, Number, _ownFunctions, _hostFunctions, capabilities.HostFunctions, policy.GrantHint!,
+            (function, error) => _hostLogger.HostFunctionFailed(Name, Number, function, error), _monitor);
+        return policy;
     }
 
     /// <summary>A handler called sys.exit(): this instance stops (off the interpreter's thread); others carry on.</summary>
@@ -179,6 +189,9 @@ internal sealed class PluginInstance
     private static string ExitCode(PythonException exit) => exit.PythonMessage.Length == 0 ? "None" : exit.PythonMessage;
 
     private static bool IsCleanExit(PythonException exit) => exit.PythonMessage is "" or "0" or "None";
+
+    /// <summary>Marks an instance that cannot start (its plugin's .NET part did not load); it never runs.</summary>
+    public void MarkFailed(string error) => Fail(error);
 
     private void Fail(string error)
     {

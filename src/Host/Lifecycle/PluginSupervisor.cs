@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 
@@ -9,17 +10,21 @@ namespace PluginHost.Host.Lifecycle;
 
 /// <summary>
 /// Starts every loadable plugin's instances one after another (name order), each in its own interpreter, and stops
-/// them in reverse start order. A plugin that cannot load or start is logged and marked; the others carry on.
+/// them in reverse start order. A plugin's <c>dotnet/</c> assemblies load before its first instance starts and unload
+/// after its instances stopped. A plugin that cannot load or start is logged and marked; the others carry on.
 /// </summary>
 internal sealed class PluginSupervisor(
     IRuntimeAccess python,
     PluginCatalog catalog,
     IOptions<PluginHostOptions> options,
     MessageBroker broker,
-    ILoggerFactory loggers) : IHostedService
+    ILoggerFactory loggers,
+    HostFunctionRegistry? functions = null) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger<PluginSupervisor>();
+    private readonly HostFunctionRegistry _functions = functions ?? HostFunctionRegistry.Empty(loggers);
     private readonly List<PluginInstance> _instances = [];
+    private readonly List<(string Plugin, PluginAssemblies Assemblies)> _assemblies = [];
     private IReadOnlyList<PluginDescriptor> _descriptors = [];
 
     public IReadOnlyList<PluginDescriptor> Descriptors => _descriptors;
@@ -51,12 +56,16 @@ internal sealed class PluginSupervisor(
                 _logger.PluginNotLoadable(descriptor.Name, descriptor.LoadError ?? "unknown error");
                 continue;
             }
+            var (assemblies, loadError) = LoadAssemblies(descriptor);
             for (var number = 0; number < descriptor.Instances; number++)
             {
-                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value);
+                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions);
                 lock (_instances)
                     _instances.Add(instance);
-                await instance.StartAsync(python.Runtime, options.Value.StartTimeout, options.Value.HandlerTimeout, cancellationToken);
+                if (loadError is not null)
+                    instance.MarkFailed(loadError);
+                else
+                    await instance.StartAsync(python.Runtime, options.Value.StartTimeout, options.Value.HandlerTimeout, cancellationToken);
             }
         }
         var statuses = Statuses;
@@ -70,5 +79,32 @@ internal sealed class PluginSupervisor(
             reversed = Enumerable.Reverse(_instances).ToList();
         foreach (var instance in reversed)
             await instance.StopAsync(options.Value.StopTimeout);
+        // Every instance is stopped: nothing calls into the plugins' assemblies any more.
+        foreach (var (plugin, assemblies) in Enumerable.Reverse(_assemblies))
+        {
+            assemblies.Dispose();
+            _logger.PluginAssembliesUnloaded(plugin, assemblies.IsUnloadable);
+        }
+        _assemblies.Clear();
+    }
+
+    /// <summary>The plugin's dotnet/ assemblies (null when it has none), or why they cannot load.</summary>
+    private (PluginAssemblies? Assemblies, string? Error) LoadAssemblies(PluginDescriptor descriptor)
+    {
+        try
+        {
+            var assemblies = _functions.LoadPlugin(descriptor.Name, descriptor.Folder);
+            if (assemblies is null)
+                return (null, null);
+            _assemblies.Add((descriptor.Name, assemblies));
+            _logger.PluginAssembliesLoaded(descriptor.Name, assemblies.MainAssembly.GetName().Name ?? "?", string.Join(", ", assemblies.Functions.Names));
+            return (assemblies, null);
+        }
+        catch (Exception e)
+        {
+            var error = $"its {PluginAssemblies.FolderName}/ assemblies could not be loaded: {e.Message}";
+            _logger.PluginAssembliesFailed(descriptor.Name, error);
+            return (null, error);
+        }
     }
 }

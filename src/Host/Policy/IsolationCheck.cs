@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
@@ -87,7 +88,9 @@ internal static class IsolationCheck
 
     /// <summary>Checks the plugin in <paramref name="folder"/> in <paramref name="runtime"/> (which stays running).</summary>
     /// <param name="configuredCapabilities">The configuration's override of the manifest's capabilities, if any.</param>
-    public static async Task<IsolationReport> RunAsync(PythonRuntime runtime, string folder, IReadOnlyList<string>? configuredCapabilities = null)
+    /// <param name="functions">The host's functions and the loader of the plugin's own, so code that calls them at import works.</param>
+    public static async Task<IsolationReport> RunAsync(PythonRuntime runtime, string folder, IReadOnlyList<string>? configuredCapabilities = null,
+        HostFunctionRegistry? functions = null)
     {
         var read = ManifestReader.Read(folder);
         if (!read.IsValid)
@@ -111,6 +114,19 @@ internal static class IsolationCheck
         var policy = PluginPolicies.Create(descriptor, capabilities, configuredCapabilities is not null, recorder, reportAllowed: true);
         using var broker = new MessageBroker(new BrokerOptions(), NullLogger<MessageBroker>.Instance, new InProcessTransport());
         var binding = new PluginBinding(descriptor, 0, NullLogger.Instance, broker);
+        functions ??= HostFunctionRegistry.Empty(NullLoggerFactory.Instance);
+        PluginAssemblies? assemblies;
+        try
+        {
+            assemblies = functions.LoadPlugin(manifest.Name, read.Folder);
+        }
+        catch (InvalidOperationException e)
+        {
+            return report with { Errors = [$"its .NET part cannot be loaded: {e.Message}"] };
+        }
+        using var _ = assemblies;
+        binding.Functions = new HostFunctionScope(manifest.Name, 0, assemblies?.Functions ?? HostFunctionTable.Empty, functions.Host,
+            capabilities.HostFunctions, policy.GrantHint!, policy: recorder);
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"check:{manifest.Name}" }, binding, policy);
         try
         {

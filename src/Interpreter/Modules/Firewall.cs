@@ -14,6 +14,13 @@ internal static class Firewall
         return 0;
     }
 
+    /// <summary>Raises <paramref name="pythonType"/> (a borrowed exception class) with the exception's message.</summary>
+    internal static nint Null(Exception e, nint pythonType)
+    {
+        Raise(pythonType, e.Message);
+        return 0;
+    }
+
     internal static int MinusOne(Exception e)
     {
         Raise(e);
@@ -31,11 +38,13 @@ internal static class Firewall
         _ => LibPython.RuntimeErrorType,
     };
 
-    internal static void Raise(Exception e)
+    internal static void Raise(Exception e) => Raise(PythonTypeOf(e), e.Message);
+
+    private static void Raise(nint pythonType, string message)
     {
         try
         {
-            Interop.PyErr_SetString(PythonTypeOf(e), e.Message);
+            Interop.PyErr_SetString(pythonType, message);
         }
         catch (Exception fatal)
         {

@@ -5,7 +5,8 @@ namespace PluginHost.Interpreter.Modules;
 /// <summary>
 /// What the <c>pluginhost</c> module of one interpreter reaches in the host. The host implements it; the module calls
 /// it with that interpreter's GIL held — from the interpreter's owning thread or from threads the plugin started — so
-/// calls for one interpreter never overlap, and implementations must be quick and must not block.
+/// calls for one interpreter never overlap, and implementations must be quick and must not block. The exception is
+/// <see cref="Call"/>, which runs host code and is called with the GIL released.
 /// </summary>
 public interface IPluginBinding
 {
@@ -30,6 +31,15 @@ public interface IPluginBinding
 
     /// <summary>Sends a request to one receiver; the module waits for the reply with the GIL released.</summary>
     Task<Message> Request(Message message, TimeSpan? timeout);
+
+    /// <summary>
+    /// Calls host function <paramref name="function"/> with the GIL released (it may run any .NET code); the module
+    /// then waits for the task, also without the GIL. Throws <see cref="UnauthorizedAccessException"/> when the plugin
+    /// may not call it, <see cref="KeyNotFoundException"/> when there is no such function for this plugin,
+    /// <see cref="TimeoutException"/> when <paramref name="timeout"/> (null: the host's default) passes, and
+    /// <see cref="HostFunctionException"/> when the function itself raised.
+    /// </summary>
+    Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout);
 
     /// <summary>This instance now handles topics matching <paramref name="pattern"/> with handler <paramref name="handlerId"/>.</summary>
     void Subscribe(string pattern, int handlerId);

@@ -23,6 +23,9 @@ internal struct ModuleState
     internal nint JsonDumps;
     internal nint JsonLoads;
 
+    /// <summary>The prelude's <c>HostFunctionError</c> class, raised when a host function throws.</summary>
+    internal nint HostFunctionError;
+
     internal long NextId;
 
     internal readonly InterpreterBinding? Target => Binding == 0 ? null : (InterpreterBinding?)GCHandle.FromIntPtr(Binding).Target;

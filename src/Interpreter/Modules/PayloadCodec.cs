@@ -52,10 +52,11 @@ internal static unsafe class PayloadCodec
         return copy;
     }
 
-    internal static NewRef Decode(ModuleState* state, Message message)
+    internal static NewRef Decode(ModuleState* state, Message message) => Decode(state, message.Payload.Span, message.ContentType);
+
+    internal static NewRef Decode(ModuleState* state, ReadOnlySpan<byte> payload, string contentType)
     {
-        var payload = message.Payload.Span;
-        switch (message.ContentType)
+        switch (contentType)
         {
             case ContentTypes.Text:
                 return Interop.NewStringFromUtf8(payload);

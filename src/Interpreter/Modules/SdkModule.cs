@@ -34,8 +34,9 @@ internal static unsafe partial class SdkModule
     {
         if (s_definition != 0)
             return;
-        var methods = NativeMemoryBlock.Array<PyMethodDef>(3 + MessagingMethodCount);
+        var methods = NativeMemoryBlock.Array<PyMethodDef>(3 + MessagingMethodCount + HostCallMethodCount);
         AddMessagingMethods(methods + 2);
+        AddHostCallMethods(methods + 2 + MessagingMethodCount);
         methods[0] = Method("log", (delegate* unmanaged<nint, nint*, nint, nint>)&Log, Interop.METH_FASTCALL, "log(level, message, logger='') -> None\n\nSends a record to the host's log at a Python logging level.");
         methods[1] = Method("context", (delegate* unmanaged<nint, nint, nint>)&GetContext, Interop.METH_NOARGS, "context() -> Context\n\nThis plugin instance's context.");
         var slots = NativeMemoryBlock.Array<PyModuleDefSlot>(3);
@@ -46,7 +47,7 @@ internal static unsafe partial class SdkModule
         {
             RefCount = unchecked((nint)uint.MaxValue),   // _Py_IMMORTAL_REFCNT on 64-bit 3.12/3.13
             Name = NativeMemoryBlock.Utf8(Name),
-            Doc = NativeMemoryBlock.Utf8("The PluginHost SDK: this plugin's identity, settings and logging."),
+            Doc = NativeMemoryBlock.Utf8("The PluginHost SDK: this plugin's identity, settings, logging, messages and host functions."),
             Size = sizeof(ModuleState),
             Methods = (nint)methods,
             Slots = (nint)slots,
@@ -106,6 +107,7 @@ internal static unsafe partial class SdkModule
             }
             state->JsonDumps = Interop.GetAttr(new BorrowedRef(module), "_encode_json").Steal();
             state->JsonLoads = Interop.GetAttr(new BorrowedRef(module), "_decode_json").Steal();
+            state->HostFunctionError = Interop.GetAttr(new BorrowedRef(module), "HostFunctionError").Steal();
             return 0;
         }
         catch (Exception e)
@@ -149,7 +151,7 @@ internal static unsafe partial class SdkModule
         if (state == null)
             return 0;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
-        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads })
+        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError })
         {
             if (reference != 0 && visitor(reference, arg) is var result and not 0)
                 return result;
@@ -184,6 +186,7 @@ internal static unsafe partial class SdkModule
         ClearSlot(ref state->Handlers);
         ClearSlot(ref state->JsonDumps);
         ClearSlot(ref state->JsonLoads);
+        ClearSlot(ref state->HostFunctionError);
         ClearSlot(ref state->MessageType);
         ClearSlot(ref state->StreamType);
         ClearSlot(ref state->ContextType);

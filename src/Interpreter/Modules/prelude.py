@@ -34,3 +34,13 @@ def _encode_json(value):
 def _decode_json(data):
     import json
     return json.loads(data)
+
+
+class HostFunctionError(RuntimeError):
+    """Raised by ``call`` when the .NET host function threw; the message is the .NET exception's."""
+
+
+async def call_async(name, payload=None, *, timeout=None):
+    """Like ``call``, awaited from asyncio code: the wait happens in the loop's executor, without the GIL."""
+    import asyncio
+    return await asyncio.get_running_loop().run_in_executor(None, lambda: call(name, payload, timeout=timeout))

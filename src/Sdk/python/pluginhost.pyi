@@ -15,6 +15,9 @@ _Handler = TypeVar("_Handler", bound=Callable[["Message"], Any])
 class HandlerTimeout(TimeoutError):
     """Raised inside a handler or hook that ran past the host's timeout for it (see docs/reliability.md)."""
 
+class HostFunctionError(RuntimeError):
+    """Raised by :func:`call` when the .NET host function threw; ``str(error)`` is the .NET exception's message."""
+
 @final
 class Context:
     """The context of one plugin instance, passed to ``setup(ctx)`` and returned by :func:`context`."""
@@ -105,3 +108,14 @@ def unsubscribe(subscription: int) -> bool:
 
 def on(pattern: str) -> Callable[[_Handler], _Handler]:
     """Decorator form of :func:`subscribe`."""
+
+def call(name: str, payload: Payload = None, *, timeout: float | None = None) -> Any:
+    """Calls the .NET host function ``name`` with a copy of ``payload`` and returns its result (bytes, str or a JSON
+    value). Waits without holding the interpreter's GIL. A plugin may call the functions its own ``dotnet/``
+    assemblies ship, and host functions its manifest grants (capability ``host:<name>`` or ``host:*``).
+
+    Raises PermissionError when not granted, KeyError for an unknown name, TimeoutError after ``timeout`` seconds
+    (default: the host's PluginHost:Broker:RequestTimeout), HostFunctionError when the function threw."""
+
+async def call_async(name: str, payload: Payload = None, *, timeout: float | None = None) -> Any:
+    """``call`` for asyncio code: the event loop keeps running while the function works."""

@@ -17,7 +17,7 @@ public sealed class SamplePluginTests : IDisposable
             $"--PluginHost:PluginDirectories:0={_copy.Root}",
             "--PluginHost:Plugins:folder-watch:Settings:interval_seconds=0.2",
         ]);
-        await host.WaitForOutputAsync("2 of 2 plugin instances running", TimeSpan.FromMinutes(1));
+        await host.WaitForOutputAsync("3 of 3 plugin instances running", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("watching", TimeSpan.FromSeconds(30));
 
         File.Copy(Path.Combine(_copy.Root, "sales-report/data/orders.csv"), Path.Combine(_copy.Root, "folder-watch/inbox/october.csv"));
@@ -27,6 +27,7 @@ public sealed class SamplePluginTests : IDisposable
         host.Terminate();
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromMinutes(1)));
         Assert.Contains("200 orders from orders.csv", host.Output);
+        Assert.Contains("text-tools ready on .NET", host.Output);
         Assert.DoesNotContain("Traceback", host.Output);
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.HostFunctions;
+using PluginHost.Sdk.HostFunctions;
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Messaging;
@@ -23,6 +25,9 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     public PluginHostOptions Options { get; } = new() { StartTimeout = TimeSpan.FromSeconds(30), StopTimeout = TimeSpan.FromSeconds(10) };
 
     public BrokerOptions BrokerOptions { get; } = new();
+
+    /// <summary>Functions the host provides to plugins (add before start).</summary>
+    public List<IHostFunctions> HostFunctions { get; } = [];
 
     /// <summary>The broker the plugins talk through, made on start (so tests can set <see cref="BrokerOptions"/> first).</summary>
     public MessageBroker Broker { get; private set; } = null!;
@@ -48,7 +53,8 @@ internal sealed class SupervisorHarness : IAsyncDisposable
     {
         Options.PluginDirectories = [Root];
         Broker = new MessageBroker(BrokerOptions, Logs.CreateLogger<MessageBroker>(), new InProcessTransport());
-        _supervisor = new PluginSupervisor(Runtime, new PluginCatalog(Options, Root), Microsoft.Extensions.Options.Options.Create(Options), Broker, Logs);
+        _supervisor = new PluginSupervisor(Runtime, new PluginCatalog(Options, Root), Microsoft.Extensions.Options.Options.Create(Options), Broker, Logs,
+            new HostFunctionRegistry(HostFunctions, Logs, Broker));
         await _supervisor.StartAsync(CancellationToken.None);
         return _supervisor;
     }

@@ -21,7 +21,7 @@ public sealed class ManifestSchemaTests
             Instances = 64,
             Settings = new Dictionary<string, JsonElement> { ["limit"] = JsonSerializer.SerializeToElement(5) },
             Subscriptions = ["orders.>"],
-            Capabilities = ["filesystem.read"],
+            Capabilities = ["filesystem.read", "host:text.slugify", "host:*"],
         };
 
         var errors = ManifestSchema.Validate(JsonSerializer.SerializeToElement(manifest));

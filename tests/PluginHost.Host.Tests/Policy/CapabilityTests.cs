@@ -37,7 +37,25 @@ public sealed class CapabilityTests
         Assert.Equal(["network", "filesystem.read:/etc/ssl", "filesystem.write:/srv/plugins/echo/data"], parsed.Names);
     }
 
+    [Fact]
+    public void HostFunctionGrantsNameOneFunctionOrAll()
+    {
+        var errors = new List<string>();
+
+        var some = PluginCapabilities.Parse(["host:text.slugify", "network", "host:host.info"], Folder, "test", errors);
+        var all = PluginCapabilities.Parse(["host:*", "host:text.slugify"], Folder, "test", errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(Capability.Network, some.Granted);
+        Assert.True(some.HostFunctions.Allows("text.slugify") && some.HostFunctions.Allows("host.info"));
+        Assert.False(some.HostFunctions.Allows("text.other"));
+        Assert.Equal(["network", "host:host.info", "host:text.slugify"], some.Names);
+        Assert.True(all.HostFunctions.Allows("anything"));
+        Assert.Equal(["host:*"], all.Names);
+    }
+
     [Theory]
+    [InlineData("host:", "names no host function")]
     [InlineData("fs.read", "unknown capability 'fs.read'")]
     [InlineData("network:example.org", "unknown capability 'network:example.org'")]
     [InlineData("filesystem.write:", "names no directory")]
@@ -124,7 +142,7 @@ public sealed class CapabilityTests
 
         var error = Assert.Single(ManifestSchema.Validate(manifest));
 
-        Assert.Equal("/capabilities/1: \"fs.read\" is not a capability: cwd, environment, filesystem.read, filesystem.write, filesystem.read:<dir>, filesystem.write:<dir>, network, native-code, process.spawn, process.signal, process.exit, process.control or process.stdio", error);
+        Assert.Equal("/capabilities/1: \"fs.read\" is not a capability: cwd, environment, filesystem.read, filesystem.write, filesystem.read:<dir>, filesystem.write:<dir>, network, native-code, process.spawn, process.signal, process.exit, process.control, process.stdio, host:<function> or host:*", error);
     }
 
     [Fact]

@@ -22,6 +22,28 @@ public sealed class CheckCommandTests(PythonRuntimeFixture fixture) : IDisposabl
     }
 
     [Fact]
+    public async Task APluginThatCallsItsOwnAndGrantedHostFunctionsAtImportIsChecked()
+    {
+        var folder = Plugin("greeter", """
+            import pluginhost
+            GREETING = pluginhost.call("greet", "Ida")["text"]
+            HOST = pluginhost.call("host.info")["plugin"]
+            """, extra: """ "capabilities": ["host:host.info"] """);
+        var fixtures = HostFunctions.DotNetPluginTests.FixturePlugin("greeter-v1");
+        Directory.CreateDirectory(Path.Combine(folder, "dotnet"));
+        foreach (var file in Directory.GetFiles(Path.Combine(fixtures, "dotnet")))
+            File.Copy(file, Path.Combine(folder, "dotnet", Path.GetFileName(file)));
+        var functions = new PluginHost.Host.HostFunctions.HostFunctionRegistry(
+            [new PluginHost.Host.HostFunctions.HostInfoFunctions()], Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        var report = await IsolationCheck.RunAsync(fixture.Runtime, folder, functions: functions);
+
+        Assert.Null(report.ImportError);
+        Assert.True(report.Compatible);
+        Assert.Contains("host:host.info", report.Granted);
+    }
+
+    [Fact]
     public async Task APluginThatImportsCleanlyCanRunIsolated()
     {
         var folder = Plugin("clean", "import json, pluginhost\n@pluginhost.on('x')\ndef handle(message):\n    pass\n");

@@ -29,6 +29,11 @@ internal sealed class RecordingBinding(string name, int instance, IReadOnlyDicti
 
     public Func<Message, TimeSpan?, Task<Message>> Replies { get; set; } = (m, _) => Task.FromResult(m with { Topic = "reply" });
 
+    /// <summary>Answers <c>pluginhost.call</c>; by default echoes the argument back.</summary>
+    public Func<string, HostPayload, TimeSpan?, Task<HostPayload>> OnCall { get; set; } = (_, argument, _) => Task.FromResult(argument);
+
+    public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) => OnCall(function, argument, timeout);
+
     public void Log(int level, string logger, string message) => Records.Enqueue((level, logger, message));
 
     public void Write(bool error, string text) => Output.Enqueue((error, text));

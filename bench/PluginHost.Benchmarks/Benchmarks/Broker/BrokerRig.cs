@@ -3,10 +3,12 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PluginHost.Benchmarks.Infrastructure;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Interpreter;
+using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Benchmarks.Benchmarks.Broker;
@@ -37,7 +39,8 @@ internal sealed class BrokerRig : IAsyncDisposable
     public MessageBroker Broker { get; }
 
     /// <summary>Writes the plugins, starts them all and checks that every instance is running.</summary>
-    public static async Task<BrokerRig> StartAsync(BenchContext context, IEnumerable<BenchPlugin> plugins)
+    /// <param name="hostFunctions">Host functions the plugins may call when their capabilities grant them.</param>
+    public static async Task<BrokerRig> StartAsync(BenchContext context, IEnumerable<BenchPlugin> plugins, IEnumerable<IHostFunctions>? hostFunctions = null)
     {
         var brokerOptions = new BrokerOptions();
         if (context.Options.InboxCapacity is { } capacity)
@@ -58,7 +61,8 @@ internal sealed class BrokerRig : IAsyncDisposable
             };
             var broker = new MessageBroker(brokerOptions, loggers.CreateLogger<MessageBroker>(), new InProcessTransport());
             var supervisor = new PluginSupervisor(
-                new RuntimeAccess(context.Runtime), new PluginCatalog(options, root), Microsoft.Extensions.Options.Options.Create(options), broker, loggers);
+                new RuntimeAccess(context.Runtime), new PluginCatalog(options, root), Microsoft.Extensions.Options.Options.Create(options), broker, loggers,
+                new HostFunctionRegistry(hostFunctions ?? [], loggers, broker));
             var rig = new BrokerRig(root, loggers, broker, supervisor);
             await supervisor.StartAsync(CancellationToken.None).ConfigureAwait(false);
             var failed = supervisor.Statuses.Where(s => s.State != PluginState.Running).ToList();
@@ -167,14 +171,15 @@ internal sealed class BrokerRig : IAsyncDisposable
 }
 
 /// <summary>One plugin folder: <c>name/plugin.json</c> and <c>name/main.py</c>.</summary>
-internal sealed record BenchPlugin(string Name, string Source, string? Subscriptions = null)
+internal sealed record BenchPlugin(string Name, string Source, string? Subscriptions = null, string? Capabilities = null)
 {
     public void WriteTo(string root)
     {
         var folder = Path.Combine(root, Name);
         Directory.CreateDirectory(folder);
         var subscriptions = Subscriptions is null ? "" : $", \"subscriptions\": [\"{Subscriptions}\"]";
-        File.WriteAllText(Path.Combine(folder, "plugin.json"), $$"""{ "name": "{{Name}}", "version": "1.0.0", "entry": "main"{{subscriptions}} }""");
+        var capabilities = Capabilities is null ? "" : $", \"capabilities\": [\"{Capabilities}\"]";
+        File.WriteAllText(Path.Combine(folder, "plugin.json"), $$"""{ "name": "{{Name}}", "version": "1.0.0", "entry": "main"{{subscriptions}}{{capabilities}} }""");
         File.WriteAllText(Path.Combine(folder, "main.py"), Source);
     }
 }

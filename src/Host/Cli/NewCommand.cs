@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+using PluginHost.Host.HostFunctions;
+using PluginHost.Host.Plugins;
+
+namespace PluginHost.Host.Cli;
+
+/// <summary>
+/// <c>pluginhost new &lt;name&gt; [folder] [--dotnet]</c>: scaffolds a working plugin — manifest, Python entry module,
+/// the <c>pluginhost</c> type stubs and the manifest schema for editors, and with <c>--dotnet</c> a .NET project whose
+/// host function the Python side calls. The result passes <c>validate</c> as it is.
+/// </summary>
+internal static partial class NewCommand
+{
+    /// <param name="folder">Where to create it (must not exist or be empty); relative to the current directory.</param>
+    /// <param name="sdkAssembly">The PluginHost.Sdk.dll the .NET project compiles against (the running host's).</param>
+    public static int Run(string name, string folder, bool dotnet, TextWriter output, string sdkAssembly)
+    {
+        if (!ValidName().IsMatch(name))
+        {
+            output.WriteLine($"invalid: '{name}' is not a plugin name: a lowercase letter, then up to 63 lowercase letters, digits, '_', '.' or '-'");
+            return ExitCodes.Failure;
+        }
+        folder = Path.GetFullPath(folder);
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            output.WriteLine($"invalid: {folder} exists and is not empty");
+            return ExitCodes.Failure;
+        }
+        foreach (var (path, text) in PluginTemplate.Files(name, dotnet, sdkAssembly))
+        {
+            var target = Path.Combine(folder, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.WriteAllText(target, text);
+        }
+        output.WriteLine($"created plugin {name} in {folder}");
+        if (dotnet)
+            output.WriteLine($"  build its .NET part: dotnet build {Path.Combine(folder, "src")} (it builds into {PluginAssemblies.FolderName}/)");
+        output.WriteLine($"  check it:            pluginhost validate {folder}");
+        return ExitCodes.Success;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_.-]{0,63}$")]
+    private static partial Regex ValidName();
+}

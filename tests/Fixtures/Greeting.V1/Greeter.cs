@@ -1,0 +1,6 @@
+namespace Greeting;
+
+public static class Greeter
+{
+    public static string Hello(string name) => $"Hello, {name}.";
+}
