@@ -44,10 +44,10 @@ internal sealed partial class MessageBroker
             return Task.FromException<Message>(new MessageDeliveryException(NoReceiverText(request)));
         }
 
-        Delivery? delivery = null;
-        var sent = request;
-        var reply = new PendingReply(timeout, () => TimeoutText(sent, delivery!, timeout), cancellationToken);
-        delivery = new Delivery(request, reply);
+        var reply = new PendingReply(request, timeout, cancellationToken);
+        var delivery = new Delivery(request, reply);
+        reply.Delivery = delivery;
+        _deadlines.Watch(reply);
         // The usual case returns the reply's own task: no async state machine between the replier and the waiter.
         if (TryDeliver(groups[0], delivery))
             return reply.Task;
@@ -62,24 +62,24 @@ internal sealed partial class MessageBroker
     /// <summary>The inbox was full: waits for room (within the publish timeout and the request's), then for the reply.</summary>
     private async Task<Message> DeliverWhenRoomAsync(ConsumerGroup group, Delivery delivery, PendingReply reply, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var requestFirst = timeout != Timeout.InfiniteTimeSpan && timeout <= Options.PublishTimeout;
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wait.CancelAfter(timeout == Timeout.InfiniteTimeSpan || Options.PublishTimeout < timeout ? Options.PublishTimeout : timeout);
+        wait.CancelAfter(requestFirst ? timeout : Options.PublishTimeout);
         try
         {
             if (await DeliverWaitingAsync(group, delivery, wait.Token, cancellationToken).ConfigureAwait(false) is { } refused)
-                reply.TrySetException(new MessageDeliveryException(refused));   // ignored when the request already timed out
+            {
+                // The request's own time ran out while it waited for room: that is its timeout, whichever fired first.
+                if (requestFirst && wait.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    reply.Expire();
+                else
+                    reply.TrySetException(new MessageDeliveryException(refused));
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The reply was cancelled by the same token (PendingReply); the delivery was counted as dropped.
         }
         return await reply.Task.ConfigureAwait(false);
-    }
-
-    private static string TimeoutText(Message request, Delivery delivery, TimeSpan timeout)
-    {
-        var receiver = delivery.Receiver!.Name;
-        var target = request.To is null ? $"'{receiver}'" : $"'{request.To}' ({receiver})";
-        return $"Request {request.Id} on '{request.Topic}' to {target} got no reply within {timeout}.";
     }
 }

@@ -23,6 +23,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
     private readonly ConcurrentDictionary<(string Owner, int Instance), ReceiverCounters> _counters = new();
     private volatile RoutingTable _table = RoutingTable.Empty;
     private readonly UndeliveredFile? _undelivered;
+    private readonly ReplyDeadlines _deadlines = new();
     private long _nextSubscriptionId;
     private int _nextDotNetSubscriber;
 
@@ -147,6 +148,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
     public void Dispose()
     {
         _metrics.Dispose();
+        _deadlines.Dispose();
         _undelivered?.Dispose();
     }
 

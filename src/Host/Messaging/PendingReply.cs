@@ -1,34 +1,37 @@
+using System.Diagnostics;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Messaging;
 
 /// <summary>
 /// Where a request's reply goes: a task that ends with the reply, the receiver's failure, a <see cref="TimeoutException"/>
-/// from its own timer, or cancellation — whichever comes first. A plugin's blocking <c>request</c> waits on this task
-/// itself, so the replying thread wakes the requester directly (an <c>async</c> method in between resumed on the
-/// thread pool first: one more thread hand-off per round trip).
+/// once its deadline passes (<see cref="ReplyDeadlines"/>), or cancellation — whichever comes first. A plugin's
+/// blocking <c>request</c> waits on this task itself, so the replying thread wakes the requester directly (an
+/// <c>async</c> method in between resumed on the thread pool first: one more thread hand-off per round trip).
 /// </summary>
 internal sealed class PendingReply
 {
     // Continuations of awaiting .NET code must not run on the replying interpreter's thread (it holds its GIL);
     // blocking waiters are still woken inline by the completing thread.
     private readonly TaskCompletionSource<Message> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Timer? _timer;
+    private readonly Message _request;
+    private readonly TimeSpan _timeout;
     private readonly CancellationTokenRegistration _cancellation;
 
-    public PendingReply(TimeSpan timeout, Func<string> describeTimeout, CancellationToken cancellationToken)
+    public PendingReply(Message request, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (timeout != Timeout.InfiniteTimeSpan)
-        {
-            _timer = new Timer(static state =>
-            {
-                var (self, describe) = ((PendingReply, Func<string>))state!;
-                self.TrySetException(new TimeoutException(describe()));
-            }, (this, describeTimeout), timeout, Timeout.InfiniteTimeSpan);
-        }
+        _request = request;
+        _timeout = timeout;
+        Deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         if (cancellationToken.CanBeCanceled)
             _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((PendingReply)state!).TrySetCanceled(token), this);
     }
+
+    /// <summary>Stopwatch timestamp after which the request has timed out (<see cref="long.MaxValue"/>: never).</summary>
+    public long Deadline { get; }
+
+    /// <summary>The delivery carrying the request, for naming its receiver in a timeout.</summary>
+    public Delivery? Delivery { get; set; }
 
     public Task<Message> Task => _completion.Task;
 
@@ -38,15 +41,20 @@ internal sealed class PendingReply
 
     public bool TrySetException(Exception error) => Finish(_completion.TrySetException(error));
 
+    /// <summary>The deadline passed without a reply.</summary>
+    public void Expire()
+    {
+        var receiver = Delivery?.Receiver?.Name ?? "?";
+        var target = _request.To is null ? $"'{receiver}'" : $"'{_request.To}' ({receiver})";
+        TrySetException(new TimeoutException($"Request {_request.Id} on '{_request.Topic}' to {target} got no reply within {_timeout}."));
+    }
+
     private bool TrySetCanceled(CancellationToken token) => Finish(_completion.TrySetCanceled(token));
 
     private bool Finish(bool done)
     {
         if (done)
-        {
-            _timer?.Dispose();
             _cancellation.Dispose();
-        }
         return done;
     }
 }

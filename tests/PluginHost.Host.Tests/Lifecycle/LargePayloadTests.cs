@@ -15,6 +15,8 @@ public sealed class LargePayloadTests(PythonRuntimeFixture fixture)
     public async Task PayloadsKeptByPythonStayIntactWhileOtherBuffersAreReused()
     {
         await using var harness = new SupervisorHarness(fixture);
+        // A small inbox bounds the buffers in flight, so reuse does not depend on how far the producer runs ahead.
+        harness.BrokerOptions.InboxCapacity = 4;
         harness.Plugin("producer", $$"""
             import pluginhost
             def on_message(message):
