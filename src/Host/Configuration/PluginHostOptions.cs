@@ -31,6 +31,16 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The restart policy for every plugin (<c>PluginHost:Restart</c>); a plugin's own section overrides it key by key.</summary>
+    public RestartOptions Restart { get; set; } = new();
+
+    /// <summary>How often each instance's memory is sampled, on its own interpreter thread.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan MemorySampleInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The restart policy in force for <paramref name="plugin"/>.</summary>
+    public RestartOptions RestartFor(string plugin) => Plugins.GetValueOrDefault(plugin)?.Restart ?? Restart;
+
     // Checks the generator cannot express: list items, dictionary keys and the values under them.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -39,6 +49,9 @@ internal sealed partial class PluginHostOptions : IValidatableObject
             if (string.IsNullOrWhiteSpace(PluginDirectories[i]))
                 yield return Failure($"{SectionName}:{nameof(PluginDirectories)}:{i} is empty; give a folder path.");
         }
+
+        foreach (var failure in Restart.Check($"{SectionName}:{nameof(Restart)}"))
+            yield return Failure(failure);
 
         foreach (var (name, plugin) in Plugins.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -49,6 +62,10 @@ internal sealed partial class PluginHostOptions : IValidatableObject
                 yield return Failure($"{key}:{nameof(PluginOptions.Instances)} must be between {PluginOptions.MinInstances} and {PluginOptions.MaxInstances}; it is {plugin.Instances}.");
             if (plugin.Path is not null && string.IsNullOrWhiteSpace(plugin.Path))
                 yield return Failure($"{key}:{nameof(PluginOptions.Path)} is empty; give the plugin's folder or remove the key.");
+            if (plugin.MemoryLimitBlocks is <= 0)
+                yield return Failure($"{key}:{nameof(PluginOptions.MemoryLimitBlocks)} must be above 0 (or absent: no limit); it is {plugin.MemoryLimitBlocks}.");
+            foreach (var failure in plugin.Restart?.Check($"{key}:{nameof(PluginOptions.Restart)}") ?? [])
+                yield return Failure(failure);
         }
     }
 

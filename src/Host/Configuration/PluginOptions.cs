@@ -26,4 +26,13 @@ internal sealed class PluginOptions
     /// when the plugin starts; see docs/capabilities.md.
     /// </summary>
     public List<string>? Capabilities { get; set; }
+
+    /// <summary>This plugin's restart policy: the global <c>PluginHost:Restart</c> with this plugin's keys laid over it; null: the global one.</summary>
+    public RestartOptions? Restart { get; set; }
+
+    /// <summary>
+    /// Restart an instance whose interpreter holds more than this many allocator blocks (<c>sys.getallocatedblocks()</c>,
+    /// its own obmalloc: small objects up to 512 bytes; large buffers are not counted). Null: no limit.
+    /// </summary>
+    public long? MemoryLimitBlocks { get; set; }
 }
