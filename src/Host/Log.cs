@@ -35,6 +35,18 @@ internal static partial class Log
     [LoggerMessage(1009, LogLevel.Warning, "Plugin discovery: {Warning}")]
     public static partial void DiscoveryWarning(this ILogger logger, string warning);
 
+    [LoggerMessage(1010, LogLevel.Warning, "Plugin {Plugin} instance {Instance} restarts in a fresh interpreter in {Delay} (attempt {Attempt} of {MaxRestarts} within {Window}): {Reason}")]
+    public static partial void PluginRestarting(this ILogger logger, string plugin, int instance, TimeSpan delay, int attempt, int maxRestarts, TimeSpan window, string reason);
+
+    [LoggerMessage(1011, LogLevel.Error, "Plugin {Plugin} instance {Instance} stays Failed ({Why}); {DeadLettered} queued message(s) dead-lettered. Last error: {Error}")]
+    public static partial void PluginFailedForGood(this ILogger logger, string plugin, int instance, string why, int deadLettered, string error);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: interpreter {InterpreterId} is left to end by itself (a handler is blocked in native code)")]
+    public static partial void InterpreterAbandoned(this ILogger logger, string plugin, int instance, long interpreterId);
+
+    [LoggerMessage(1013, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: {Blocks} allocated blocks, traced {Traced} bytes")]
+    public static partial void MemorySampled(this ILogger logger, string plugin, int instance, long blocks, long traced);
+
     [LoggerMessage(1200, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' raised:\n{Traceback}")]
     public static partial void HandlerFailed(this ILogger logger, string plugin, int instance, string topic, string traceback);
 

@@ -11,14 +11,17 @@ namespace PluginHost.Host.Lifecycle;
 /// <summary>
 /// One plugin instance's bounded inbox. Writers (any thread) only enqueue and, on the empty → non-empty edge, post one
 /// drain to the instance's interpreter; the drain runs a batch of handlers under one GIL acquisition and reports
-/// each outcome to the broker.
+/// each outcome to the broker. The inbox outlives interpreters: while none is attached (the instance restarts)
+/// messages wait in it, and the manifest's subscriptions keep routing here; subscriptions made by Python code die
+/// with their interpreter (<see cref="Detach"/>) and are made again by the plugin's start.
 /// </summary>
 internal sealed class PluginInbox : IMessageEndpoint
 {
     private const int BatchSize = 1024;
 
     private readonly Channel<Delivery> _queue;
-    private readonly SubInterpreter _interpreter;
+    private SubInterpreter? _interpreter;
+    private readonly IDisposable[] _retained;
     private readonly MessageBroker _broker;
     private readonly ILogger _logger;
     private readonly Action<InterpreterScope> _drain;
@@ -36,16 +39,49 @@ internal sealed class PluginInbox : IMessageEndpoint
     private long _interruptedSequence;
     private string _handlerTopic = "";
 
-    public PluginInbox(string owner, int instance, int capacity, SubInterpreter interpreter, MessageBroker broker, ILogger logger)
+    /// <param name="retainedPatterns">Subscriptions held for the inbox's whole life (the manifest's), across restarts.</param>
+    public PluginInbox(string owner, int instance, int capacity, MessageBroker broker, ILogger logger, IEnumerable<string>? retainedPatterns = null)
     {
         Owner = owner;
         Instance = instance;
-        _interpreter = interpreter;
         _broker = broker;
         _logger = logger;
         _queue = Channel.CreateBounded<Delivery>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _drain = Drain;
-        _drainFailed = e => _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
+        // A drain abandoned by an interpreter that ended (stop, restart) is not a failure: its messages are still queued.
+        _drainFailed = e =>
+        {
+            if (e is not ObjectDisposedException)
+                _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
+        };
+        _retained = [.. (retainedPatterns ?? []).Select(p => broker.Subscribe(p, this))];
+    }
+
+    /// <summary>Called after a handler raised (on the interpreter's thread), for the instance's failure-rate limit.</summary>
+    public Action? HandlerFailure { get; set; }
+
+    /// <summary>Handlers of <paramref name="interpreter"/> run what is queued, and what comes; called once its plugin has started.</summary>
+    public void Attach(SubInterpreter interpreter)
+    {
+        _exitRequested = false;
+        Volatile.Write(ref _interpreter, interpreter);
+        // A drain posted to a previous interpreter may never have run: start afresh.
+        Volatile.Write(ref _drainScheduled, 0);
+        if (_queue.Reader.Count > 0)
+            ScheduleDrain();
+    }
+
+    /// <summary>
+    /// No interpreter handles messages until the next <see cref="Attach"/>; they wait (bounded). Subscriptions made by
+    /// Python code end with their interpreter; the retained ones stay.
+    /// </summary>
+    public void Detach()
+    {
+        Volatile.Write(ref _interpreter, null);
+        var made = Interlocked.Exchange(ref _subscriptions, ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty);
+        RebuildMatchers();
+        foreach (var (_, subscription) in made.Values)
+            subscription.Dispose();
     }
 
     public string Owner { get; }
@@ -91,7 +127,21 @@ internal sealed class PluginInbox : IMessageEndpoint
     {
         foreach (var (_, subscription) in _subscriptions.Values)
             subscription.Dispose();
+        foreach (var subscription in _retained)
+            subscription.Dispose();
         _queue.Writer.TryComplete();
+    }
+
+    /// <summary>The instance will not run again: what is queued is dead-lettered (requests fail) with <paramref name="reason"/>.</summary>
+    public int DeadLetterRemaining(string reason)
+    {
+        var count = 0;
+        while (_queue.Reader.TryRead(out var delivery))
+        {
+            _broker.Abandoned(delivery, reason);
+            count++;
+        }
+        return count;
     }
 
     /// <summary>After the interpreter has ended: whatever is left is reported to the broker as dropped (counted, logged), never silently lost.</summary>
@@ -118,29 +168,40 @@ internal sealed class PluginInbox : IMessageEndpoint
             return;
         Volatile.Write(ref _interruptedSequence, sequence);
         _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
-        _ = _interpreter.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence && Volatile.Read(ref _handlerStarted) != 0);
+        _ = Volatile.Read(ref _interpreter)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence && Volatile.Read(ref _handlerStarted) != 0);
     }
 
     private void RebuildMatchers() =>
         Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
 
+    /// <summary>How long the running handler has run, or null when none runs.</summary>
+    public TimeSpan? HandlerRunning => Volatile.Read(ref _handlerStarted) is var started and not 0 ? Stopwatch.GetElapsedTime(started) : null;
+
     private void ScheduleDrain()
     {
-        if (Interlocked.Exchange(ref _drainScheduled, 1) == 0 && !_interpreter.Post(_drain, _drainFailed))
+        if (Interlocked.Exchange(ref _drainScheduled, 1) != 0)
+            return;
+        // Detached (restarting): the messages wait; Attach schedules the drain.
+        if (Volatile.Read(ref _interpreter) is not { } interpreter || !interpreter.Post(_drain, _drainFailed))
             Volatile.Write(ref _drainScheduled, 0);
     }
 
     /// <summary>Called (on the interpreter's thread) when a handler raised SystemExit: the instance is to stop; no more handlers run.</summary>
     public Action<PythonException>? ExitRequested { get; set; }
 
+    private bool Attached(InterpreterScope scope) => ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter));
+
     private void Drain(InterpreterScope scope)
     {
+        // Posted before a restart to an interpreter no longer attached: it must not take messages from its successor.
+        if (!Attached(scope))
+            return;
         Volatile.Write(ref _drainScheduled, 0);
         if (_exitRequested)
-            return;   // sys.exit() was called: what is left is dropped (counted) when the instance stops
+            return;   // sys.exit() was called: what is left waits for a restart, or is counted when the instance stops
         using var dispatcher = SdkDispatcher.For(scope);
         Span<int> handlerIds = stackalloc int[16];
-        for (var n = 0; n < BatchSize && _queue.Reader.TryRead(out var delivery); n++)
+        for (var n = 0; n < BatchSize && Attached(scope) && _queue.Reader.TryRead(out var delivery); n++)
         {
             var message = delivery.Message;
             var matched = MatchingHandlers(message, handlerIds);
@@ -167,12 +228,14 @@ internal sealed class PluginInbox : IMessageEndpoint
                 Volatile.Write(ref _handlerStarted, 0);
                 _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
                 _broker.Failed(delivery, e.Message);
+                HandlerFailure?.Invoke();
             }
             catch (Exception e)
             {
                 Volatile.Write(ref _handlerStarted, 0);
                 // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
                 _broker.Failed(delivery, e.Message);
+                HandlerFailure?.Invoke();
             }
         }
         if (_queue.Reader.Count > 0)

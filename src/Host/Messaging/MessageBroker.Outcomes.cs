@@ -68,6 +68,16 @@ internal sealed partial class MessageBroker
             $"'{receiver.Name}' did not handle request {delivery.Message.Id} on '{delivery.Message.Topic}': {reason}"));
     }
 
+    /// <summary>
+    /// A consumer will never handle this delivery (its instance failed for good): a published message is dead-lettered
+    /// with <paramref name="reason"/>, a request fails with it. Counted like any dead letter.
+    /// </summary>
+    public void Abandoned(Delivery delivery, string reason)
+    {
+        ReceiverOf(delivery);
+        GiveUp(delivery, reason);
+    }
+
     private static Receiver ReceiverOf(Delivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
