@@ -99,16 +99,7 @@ internal sealed partial class PluginInstance
         if (interpreter is null)
             return;
         if (retire == Retire.Teardown)
-        {
-            try
-            {
-                await interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})").WaitAsync(_stopTimeout);
-            }
-            catch (Exception e)
-            {
-                _hostLogger.StopHookFailed(Name, Number, Describe(e, _stopTimeout));
-            }
-        }
+            await TeardownAsync(interpreter, _stopTimeout);
         var ended = interpreter.DisposeAsync().AsTask();
         if (retire == Retire.Abandon)
         {

@@ -164,16 +164,7 @@ internal sealed partial class PluginInstance
             _state = PluginState.Stopping;
             _hostLogger.PluginStopping(Name, Number);
             if (wasRunning)
-            {
-                try
-                {
-                    await interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})").WaitAsync(timeout);
-                }
-                catch (Exception e)
-                {
-                    _hostLogger.StopHookFailed(Name, Number, Describe(e, timeout));
-                }
-            }
+                await TeardownAsync(interpreter, timeout);
             try
             {
                 await interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
@@ -190,6 +181,22 @@ internal sealed partial class PluginInstance
         if (_state is PluginState.Stopping or PluginState.Restarting)
             _state = PluginState.Stopped;
         PluginMetrics.Untrack(this);
+    }
+
+    /// <summary>Runs teardown() within <paramref name="timeout"/>; one that overruns is interrupted, so the interpreter can end.</summary>
+    private async Task TeardownAsync(SubInterpreter interpreter, TimeSpan timeout)
+    {
+        var teardown = interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})");
+        try
+        {
+            await teardown.WaitAsync(timeout);
+        }
+        catch (Exception e)
+        {
+            _hostLogger.StopHookFailed(Name, Number, Describe(e, timeout));
+            if (e is TimeoutException)
+                _ = interpreter.InterruptAsync(() => !teardown.IsCompleted);   // not awaited: C code holding the GIL would hold this too
+        }
     }
 
     /// <summary>The policy from the manifest's capabilities or their configured override; throws when they do not parse.</summary>

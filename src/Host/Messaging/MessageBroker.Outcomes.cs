@@ -70,12 +70,15 @@ internal sealed partial class MessageBroker
 
     /// <summary>
     /// A consumer will never handle this delivery (its instance failed for good): a published message is dead-lettered
-    /// with <paramref name="reason"/>, a request fails with it. Counted like any dead letter.
+    /// with <paramref name="reason"/> (counted as dead-lettered); a request fails with it at once (counted as dropped).
     /// </summary>
     public void Abandoned(Delivery delivery, string reason)
     {
         ReceiverOf(delivery);
-        GiveUp(delivery, reason);
+        if (delivery.Reply is not null)
+            Dropped(delivery, reason);
+        else
+            GiveUp(delivery, reason);
     }
 
     private static Receiver ReceiverOf(Delivery delivery)
