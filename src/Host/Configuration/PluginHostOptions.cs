@@ -62,8 +62,8 @@ internal sealed partial class PluginHostOptions : IValidatableObject
                 yield return Failure($"{key}:{nameof(PluginOptions.Instances)} must be between {PluginOptions.MinInstances} and {PluginOptions.MaxInstances}; it is {plugin.Instances}.");
             if (plugin.Path is not null && string.IsNullOrWhiteSpace(plugin.Path))
                 yield return Failure($"{key}:{nameof(PluginOptions.Path)} is empty; give the plugin's folder or remove the key.");
-            if (plugin.MemoryLimitBlocks is <= 0)
-                yield return Failure($"{key}:{nameof(PluginOptions.MemoryLimitBlocks)} must be above 0 (or absent: no limit); it is {plugin.MemoryLimitBlocks}.");
+            if (plugin.MemoryLimitMiB is <= 0 or > 1 << 20)
+                yield return Failure($"{key}:{nameof(PluginOptions.MemoryLimitMiB)} must be between 1 and 1048576 (or absent: no limit); it is {plugin.MemoryLimitMiB}.");
             foreach (var failure in plugin.Restart?.Check($"{key}:{nameof(PluginOptions.Restart)}") ?? [])
                 yield return Failure(failure);
         }

@@ -31,8 +31,8 @@ internal sealed class PluginOptions
     public RestartOptions? Restart { get; set; }
 
     /// <summary>
-    /// Restart an instance whose interpreter holds more than this many allocator blocks (<c>sys.getallocatedblocks()</c>,
-    /// its own obmalloc: small objects up to 512 bytes; large buffers are not counted). Null: no limit.
+    /// Restart an instance whose interpreter holds more than this many MiB in its own allocator's live blocks (objects
+    /// up to 512 bytes; larger ones come from the process-wide malloc and are not attributed). Null: no limit.
     /// </summary>
-    public long? MemoryLimitBlocks { get; set; }
+    public int? MemoryLimitMiB { get; set; }
 }

@@ -67,12 +67,12 @@ internal sealed partial class PluginInstance
             _attempt = _recentRestarts.Count;
             var delay = _restart.DelayBefore(_attempt);
             _nextStart = now + delay;
+            _state = PluginState.Restarting;
             Interlocked.Increment(ref _restarts);
             StopTimers();
             // From here messages wait in the inbox; the old interpreter handles no more of them.
             _inbox.Detach();
             var old = _interpreter;
-            _state = PluginState.Restarting;
             PluginMetrics.Restarted(Name, Number, trigger);
             _hostLogger.PluginRestarting(Name, Number, delay, _attempt, _restart.MaxRestarts, _restart.Window, FirstLine(error));
             _restarting = Task.Run(() => RestartAsync(old, retire, delay));

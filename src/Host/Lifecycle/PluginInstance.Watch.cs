@@ -6,11 +6,11 @@ namespace PluginHost.Host.Lifecycle;
 // Per interpreter: the watchdog (handler timeout, a handler that never comes back) and the memory sampler.
 internal sealed partial class PluginInstance
 {
-    private readonly long? _memoryLimit;
+    private readonly long? _memoryLimit;   // bytes
     private readonly TimeSpan _sampleInterval;
     private Timer? _sampler;
-    private long _allocatedBlocks = -1;
-    private long _tracedBytes = -1;
+    private long _allocatedBytes = -1;
+    private long _arenaBytes = -1;
 
     private void StartTimers(SubInterpreter interpreter)
     {
@@ -35,18 +35,16 @@ internal sealed partial class PluginInstance
             RequestRestart(interpreter, $"a handler has run for {running:g} and did not return when interrupted (blocked in native code?)", Retire.Abandon, "stuck");
     }
 
-    /// <summary>Posts a sample to the interpreter's own thread (its objects are touched nowhere else).</summary>
+    /// <summary>Posts a sample to the interpreter's own thread (its objects and allocator are touched nowhere else).</summary>
     private void Sample(SubInterpreter interpreter) =>
         interpreter.Post(scope =>
         {
-            if (scope.Evaluate("_pluginhost_memory()") is not object?[] { Length: 2 } figures)
+            if (scope.ReadAllocator() is not { } allocator)
                 return;
-            var blocks = Convert.ToInt64(figures[0]);
-            var traced = Convert.ToInt64(figures[1]);
-            Volatile.Write(ref _allocatedBlocks, blocks);
-            Volatile.Write(ref _tracedBytes, traced);
-            _hostLogger.MemorySampled(Name, Number, blocks, traced);
-            if (blocks > _memoryLimit)
-                RequestRestart(scope.Interpreter, $"its interpreter holds {blocks} allocated blocks, over the limit of {_memoryLimit} (PluginHost:Plugins:{Name}:MemoryLimitBlocks)", Retire.Teardown, "memory");
-        }, _ => { });
+            Volatile.Write(ref _allocatedBytes, allocator.AllocatedBytes);
+            Volatile.Write(ref _arenaBytes, allocator.ArenaBytes);
+            _hostLogger.MemorySampled(Name, Number, allocator.AllocatedBytes, allocator.ArenaBytes);
+            if (allocator.AllocatedBytes > _memoryLimit)
+                RequestRestart(scope.Interpreter, $"its interpreter's allocator holds {allocator.AllocatedBytes / (1 << 20)} MiB ({allocator.AllocatedBytes} bytes) in live blocks, over the limit of {_memoryLimit / (1 << 20)} MiB (PluginHost:Plugins:{Name}:MemoryLimitMiB)", Retire.Teardown, "memory");
+        }, e => _hostLogger.MemorySampleFailed(Name, Number, e.Message));
 }

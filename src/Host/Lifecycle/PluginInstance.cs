@@ -50,7 +50,7 @@ internal sealed partial class PluginInstance
         _configuredCapabilities = configured?.Capabilities;
         _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);
         _restart = host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false };
-        _memoryLimit = configured?.MemoryLimitBlocks;
+        _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
         _monitor = new PolicyMonitor(descriptor.Name, number, _hostLogger);
         _inbox = new PluginInbox(Name, number, broker.Options.InboxCapacity, broker, _hostLogger, descriptor.Manifest!.Subscriptions)
@@ -75,8 +75,8 @@ internal sealed partial class PluginInstance
         Restarts = Volatile.Read(ref _restarts),
         RestartAttempt = _state == PluginState.Restarting ? _attempt : 0,
         NextStart = _state == PluginState.Restarting ? _nextStart : null,
-        AllocatedBlocks = Volatile.Read(ref _allocatedBlocks) is >= 0 and var blocks ? blocks : null,
-        TracedBytes = Volatile.Read(ref _tracedBytes) is >= 0 and var traced ? traced : null,
+        AllocatedBytes = Volatile.Read(ref _allocatedBytes) is >= 0 and var allocated ? allocated : null,
+        ArenaBytes = Volatile.Read(ref _arenaBytes) is >= 0 and var arenas ? arenas : null,
     };
 
     private string Entry => _descriptor.Manifest!.Entry;

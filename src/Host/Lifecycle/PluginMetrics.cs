@@ -6,7 +6,7 @@ namespace PluginHost.Host.Lifecycle;
 /// <summary>
 /// Meter <c>PluginHost.Plugins</c>, tagged with <c>plugin</c> and <c>instance</c>: <c>pluginhost.plugin.restarts</c>
 /// (counter, with <c>reason</c>), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
-/// <c>pluginhost.plugin.memory.blocks</c> and <c>pluginhost.plugin.memory.traced</c> (gauges, last sample).
+/// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (gauges, bytes, last sample).
 /// </summary>
 internal static class PluginMetrics
 {
@@ -23,10 +23,10 @@ internal static class PluginMetrics
     {
         Meter.CreateObservableGauge("pluginhost.plugin.state", () => Measure(s => (long)s.State), null,
             "The instance's state: 0 Pending, 1 Starting, 2 Running, 3 Restarting, 4 Stopping, 5 Stopped, 6 Failed.");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.blocks", () => Measure(s => s.AllocatedBlocks), "{block}",
-            "Blocks the instance's interpreter holds in its own allocator (sys.getallocatedblocks()).");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.traced", () => Measure(s => s.TracedBytes), "By",
-            "Memory traced by tracemalloc in the instance's interpreter, when the plugin traces.");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory.allocated", () => Measure(s => s.AllocatedBytes), "By",
+            "Bytes in live blocks of the instance's own interpreter allocator (objects up to 512 bytes).");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory.arenas", () => Measure(s => s.ArenaBytes), "By",
+            "Bytes of arenas the instance's own interpreter allocator holds.");
     }
 
     public static void Track(PluginInstance instance) => Live.TryAdd(instance, 0);

@@ -16,8 +16,8 @@ internal enum PluginState
 /// <summary>
 /// A snapshot of one plugin instance for health, logs and metrics. <see cref="RestartAttempt"/> and
 /// <see cref="NextStart"/> describe the restart in progress (Restarting); <see cref="Restarts"/> counts all of them.
-/// Memory is the last sample from the instance's own thread: allocator blocks, and tracemalloc's traced bytes when
-/// the plugin traces (else null).
+/// Memory is the last sample taken on the instance's own thread: bytes in live blocks and in arenas of its
+/// interpreter's own allocator (tracemalloc cannot be loaded in an isolated interpreter; see docs/reliability.md).
 /// </summary>
 internal sealed record PluginStatus(string Plugin, int Instance, PluginState State, long? InterpreterId, string? Error)
 {
@@ -27,7 +27,7 @@ internal sealed record PluginStatus(string Plugin, int Instance, PluginState Sta
 
     public DateTimeOffset? NextStart { get; init; }
 
-    public long? AllocatedBlocks { get; init; }
+    public long? AllocatedBytes { get; init; }
 
-    public long? TracedBytes { get; init; }
+    public long? ArenaBytes { get; init; }
 }

@@ -42,11 +42,3 @@ def _pluginhost_stop(entry):
     teardown = getattr(module, "teardown", None)
     if teardown is not None:
         teardown()
-
-
-def _pluginhost_memory():
-    # With its own obmalloc (PEP 684) getallocatedblocks() counts this interpreter's blocks only.
-    import sys
-    tracing = sys.modules.get("tracemalloc")
-    traced = tracing.get_traced_memory()[0] if tracing is not None and tracing.is_tracing() else -1
-    return (sys.getallocatedblocks(), traced)
