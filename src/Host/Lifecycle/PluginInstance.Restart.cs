@@ -58,7 +58,7 @@ internal sealed partial class PluginInstance
             var now = DateTimeOffset.UtcNow;
             while (_recentRestarts.Count > 0 && now - _recentRestarts.Peek() > _restart.Window)
                 _recentRestarts.Dequeue();
-            if (!_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts)
+            if (!_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total)
             {
                 FailForGood(error);
                 return;
@@ -127,9 +127,9 @@ internal sealed partial class PluginInstance
         StopTimers();
         _address.Dispose();
         _inbox.Close();
-        var why = _restart.Enabled
-            ? $"{_recentRestarts.Count} restart(s) within {_restart.Window} exhausted (PluginHost:Restart:MaxRestarts {_restart.MaxRestarts})"
-            : "restarts are disabled (PluginHost:Restart:Enabled)";
+        var why = !_restart.Enabled ? "restarts are disabled (PluginHost:Restart:Enabled)"
+            : _recentRestarts.Count >= _restart.MaxRestarts ? $"{_recentRestarts.Count} restart(s) within {_restart.Window} exhausted (PluginHost:Restart:MaxRestarts {_restart.MaxRestarts})"
+            : $"{_restarts} restart(s) in all exhausted (PluginHost:Restart:MaxTotalRestarts {_restart.MaxTotalRestarts})";
         var count = _inbox.DeadLetterRemaining($"plugin {Name}/{Number} failed and will not run again: {why}");
         _binding.FlushOutput();
         _hostLogger.PluginFailedForGood(Name, Number, why, count, error);

@@ -81,6 +81,20 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task TheLifetimeMaximumEndsACrashLoopTooSlowForTheWindow()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(10), Window = TimeSpan.FromMilliseconds(1), MaxTotalRestarts = 3 };
+        harness.Plugin("looping", "def setup(ctx):\n    raise RuntimeError('again')\n");
+
+        await harness.StartAsync();
+
+        await Messaging.Brokers.Until(() => harness.Status("looping").State == PluginState.Failed, 60);
+        Assert.Equal(3, harness.Status("looping").Restarts);
+        Assert.Contains(harness.Logs.Records, r => r.EventId == 1011 && r.Message.Contains("MaxTotalRestarts 3"));
+    }
+
+    [Fact]
     public void BackoffGrowsByTheFactorUpToTheMaximum()
     {
         var options = new RestartOptions { InitialDelay = TimeSpan.FromSeconds(1), Factor = 3, MaxDelay = TimeSpan.FromSeconds(20) };
