@@ -40,6 +40,28 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task HandlerBlockedInNativeCodeIsLeftBehindForAFreshInterpreter()
+    {
+        await using var run = await Start(h =>
+        {
+            h.Options.HandlerTimeout = TimeSpan.FromMilliseconds(300);
+            h.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(10) };
+        }, """
+            import time
+            def on_message(message):
+                if message.payload == "fault":
+                    time.sleep(8)                        # in C: the interrupt waits until it returns
+            """);
+
+        await run.SendAsync(faults: 1, good: 5);
+
+        // The 5 are handled by the fresh interpreter; the sleeper is dead-lettered when its sleep returns.
+        await run.AccountedAsync(handled: 5, deadLettered: 1);
+        Assert.Equal(1, run.Harness.Status("faulty").Restarts);
+        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1012);
+    }
+
+    [Fact]
     public async Task DeepRecursionInPythonAndInCIsARecursionErrorNotACrash()
     {
         await using var run = await Start(_ => { }, """
