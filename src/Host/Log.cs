@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(1014, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: memory sample not taken: {Reason}")]
     public static partial void MemorySampleFailed(this ILogger logger, string plugin, int instance, string reason);
 
+    [LoggerMessage(1015, LogLevel.Warning, "Could not write the status file {Path}: {Reason}")]
+    public static partial void StatusFileFailed(this ILogger logger, string path, string reason);
+
     [LoggerMessage(1200, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' raised:\n{Traceback}")]
     public static partial void HandlerFailed(this ILogger logger, string plugin, int instance, string topic, string traceback);
 

@@ -38,6 +38,12 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MemorySampleInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Where the running host writes its instances' states every 2 s (relative: to the content root), for
+    /// <c>pluginhost list</c> run with the same setting. Null: not written.
+    /// </summary>
+    public string? StatusFile { get; set; }
+
     /// <summary>The restart policy in force for <paramref name="plugin"/>.</summary>
     public RestartOptions RestartFor(string plugin) => Plugins.GetValueOrDefault(plugin)?.Restart ?? Restart;
 
