@@ -78,6 +78,8 @@ internal sealed class PluginInbox : IMessageEndpoint
     public void Detach()
     {
         Volatile.Write(ref _interpreter, null);
+        // A handler still running there (blocked in C) is no longer this inbox's: the watchdog must not see it.
+        Volatile.Write(ref _handlerStarted, 0);
         var made = Interlocked.Exchange(ref _subscriptions, ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty);
         RebuildMatchers();
         foreach (var (_, subscription) in made.Values)
@@ -189,6 +191,13 @@ internal sealed class PluginInbox : IMessageEndpoint
     /// <summary>Called (on the interpreter's thread) when a handler raised SystemExit: the instance is to stop; no more handlers run.</summary>
     public Action<PythonException>? ExitRequested { get; set; }
 
+    // The handler tracking belongs to the attached interpreter; one left behind must not reset its successor's.
+    private void HandlerEnded(InterpreterScope scope)
+    {
+        if (Attached(scope))
+            Volatile.Write(ref _handlerStarted, 0);
+    }
+
     private bool Attached(InterpreterScope scope) => ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter));
 
     private void Drain(InterpreterScope scope)
@@ -211,13 +220,13 @@ internal sealed class PluginInbox : IMessageEndpoint
             try
             {
                 var reply = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded(scope);
                 _broker.Completed(delivery, reply);
             }
             catch (PythonException e) when (e.PythonType == "SystemExit")
             {
                 // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded(scope);
                 _exitRequested = true;
                 _broker.Failed(delivery, e.Message);
                 ExitRequested?.Invoke(e);
@@ -225,14 +234,14 @@ internal sealed class PluginInbox : IMessageEndpoint
             }
             catch (PythonException e)
             {
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded(scope);
                 _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
                 _broker.Failed(delivery, e.Message);
                 HandlerFailure?.Invoke();
             }
             catch (Exception e)
             {
-                Volatile.Write(ref _handlerStarted, 0);
+                HandlerEnded(scope);
                 // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
                 _broker.Failed(delivery, e.Message);
                 HandlerFailure?.Invoke();
