@@ -70,8 +70,9 @@ internal sealed partial class PluginInstance
             _state = PluginState.Restarting;
             Interlocked.Increment(ref _restarts);
             StopTimers();
-            // From here messages wait in the inbox; the old interpreter handles no more of them.
+            // From here messages wait in the inbox; the old interpreter handles no more of them and subscribes no more.
             _inbox.Detach();
+            _binding.Inbox = null;
             var old = _interpreter;
             PluginMetrics.Restarted(Name, Number, trigger);
             _hostLogger.PluginRestarting(Name, Number, delay, _attempt, _restart.MaxRestarts, _restart.Window, FirstLine(error));

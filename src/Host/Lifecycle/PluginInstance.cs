@@ -23,7 +23,8 @@ internal sealed partial class PluginInstance
 
     private readonly PluginDescriptor _descriptor;
     private readonly ILogger _hostLogger;
-    private readonly PluginBinding _binding;
+    private readonly Func<PluginBinding> _newBinding;
+    private PluginBinding _binding;   // one per interpreter: a retired one loses the inbox, so its stragglers cannot subscribe
     private readonly PluginInbox _inbox;
     private readonly IDisposable _address;
     private Timer? _watchdog;
@@ -45,7 +46,8 @@ internal sealed partial class PluginInstance
         _descriptor = descriptor;
         Number = number;
         _hostLogger = loggers.CreateLogger<PluginInstance>();
-        _binding = new PluginBinding(descriptor, number, loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}"), broker);
+        var pluginLogger = loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}");
+        _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker) { Inbox = _inbox };
         var configured = host?.Plugins.GetValueOrDefault(descriptor.Name);
         _configuredCapabilities = configured?.Capabilities;
         _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);
@@ -58,7 +60,7 @@ internal sealed partial class PluginInstance
             ExitRequested = OnExitRequested,
             HandlerFailure = OnHandlerFailure,
         };
-        _binding.Inbox = _inbox;
+        _binding = _newBinding();
         _address = broker.AddEndpoint(_inbox);
         PluginMetrics.Track(this);
     }
@@ -104,6 +106,8 @@ internal sealed partial class PluginInstance
         try
         {
             var policy = CreatePolicy();
+            if (_binding.Inbox is null)
+                _binding = _newBinding();
             var interpreter = await _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding, policy).WaitAsync(timeout, cancellationToken);
             _interpreter = interpreter;
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
