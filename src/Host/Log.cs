@@ -53,6 +53,12 @@ internal static partial class Log
     [LoggerMessage(1015, LogLevel.Warning, "Could not write the status file {Path}: {Reason}")]
     public static partial void StatusFileFailed(this ILogger logger, string path, string reason);
 
+    [LoggerMessage(1016, LogLevel.Information, "Messages for {Owner} since start: {Received} received, {Handled} handled, {Failed} failed runs, {DeadLettered} dead-lettered, {Dropped} dropped, {Waiting} waiting")]
+    public static partial void MessageTotals(this ILogger logger, string owner, long received, long handled, long failed, long deadLettered, long dropped, int waiting);
+
+    [LoggerMessage(1017, LogLevel.Information, "Messages without a receiver since start: {Unrouted}; refused at publish: {Rejected}")]
+    public static partial void MessageTotalsUnrouted(this ILogger logger, long unrouted, long rejected);
+
     [LoggerMessage(1200, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' raised:\n{Traceback}")]
     public static partial void HandlerFailed(this ILogger logger, string plugin, int instance, string topic, string traceback);
 

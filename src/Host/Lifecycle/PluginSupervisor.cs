@@ -70,5 +70,10 @@ internal sealed class PluginSupervisor(
             reversed = Enumerable.Reverse(_instances).ToList();
         foreach (var instance in reversed)
             await instance.StopAsync(options.Value.StopTimeout);
+        // Every message accounted for, in the log: what each receiver got and what became of it.
+        var totals = broker.Snapshot();
+        foreach (var owner in totals.Owners)
+            _logger.MessageTotals(owner.Owner, owner.Received, owner.Handled, owner.Failed, owner.DeadLettered, owner.Dropped, owner.InboxDepth);
+        _logger.MessageTotalsUnrouted(totals.Unrouted, totals.Rejected);
     }
 }

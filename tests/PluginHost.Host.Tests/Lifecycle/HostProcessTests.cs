@@ -64,6 +64,55 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task SigtermDuringHeavyTrafficExitsZeroWithEveryMessageCounted()
+    {
+        var pump = _folders.Plugin("pump", PluginFolders.Manifest("pump"));
+        File.WriteAllText(Path.Combine(pump, "main.py"), """
+            import threading, pluginhost
+            stop = threading.Event()
+            sent = refused = 0
+            def run():
+                global sent, refused
+                while not stop.is_set():
+                    sent += 1
+                    try:
+                        pluginhost.publish("load", str(sent))
+                    except RuntimeError:
+                        refused += 1
+            worker = threading.Thread(target=run)
+            def setup(ctx):
+                worker.start()
+            def teardown():
+                stop.set()
+                worker.join()
+                print(f"pump sent {sent}, {refused} refused")
+            """);
+        var sink = _folders.Plugin("sink", PluginFolders.Manifest("sink", extra: "\"subscriptions\": [\"load\"]"));
+        File.WriteAllText(Path.Combine(sink, "main.py"), "total = 0\ndef on_message(message):\n    global total\n    total += len(message.payload)\n");
+        using var host = HostProcess.Start([PluginDirectoryArg]);
+        await host.WaitForOutputAsync("5 of 5 plugin instances running", TimeSpan.FromMinutes(1));
+        await Task.Delay(TimeSpan.FromSeconds(2));   // traffic, not a measurement
+
+        host.Terminate();
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        var output = host.Output;
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+        var totals = System.Text.RegularExpressions.Regex.Match(output,
+            @"Messages for sink since start: (\d+) received, (\d+) handled, (\d+) failed runs, (\d+) dead-lettered, (\d+) dropped, (\d+) waiting");
+        Assert.True(totals.Success, output);
+        var n = totals.Groups.Values.Skip(1).Select(g => long.Parse(g.Value)).ToArray();
+        var sent = long.Parse(System.Text.RegularExpressions.Regex.Match(output, @"pump sent (\d+)").Groups[1].Value);
+        var unrouted = long.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Messages without a receiver since start: (\d+)").Groups[1].Value);
+        // Every message the pump sent: handled by sink, dropped for it (refused at the sender or left in its inbox),
+        // or published after sink had stopped (no receiver).
+        Assert.InRange(n[1], 1, long.MaxValue);
+        Assert.Equal((0L, 0L, 0L), (n[2], n[3], n[5]));
+        Assert.Equal(sent, n[1] + n[4] + unrouted);
+        Assert.DoesNotContain("Fatal Python error", output);
+    }
+
+    [Fact]
     public async Task EnvironmentVariableAndCommandLineOverridesReachTheHost()
     {
         var (exitCode, output) = await HostProcess.RunAsync(
