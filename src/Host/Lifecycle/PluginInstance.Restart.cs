@@ -28,6 +28,7 @@ internal sealed partial class PluginInstance
     private readonly Queue<DateTimeOffset> _recentFailures = new();
     private Task _restarting = Task.CompletedTask;
     private bool _stopRequested;
+    private bool _misconfigured;
     private int _restarts;
     private int _attempt;
     private DateTimeOffset? _nextStart;
@@ -58,7 +59,7 @@ internal sealed partial class PluginInstance
             var now = DateTimeOffset.UtcNow;
             while (_recentRestarts.Count > 0 && now - _recentRestarts.Peek() > _restart.Window)
                 _recentRestarts.Dequeue();
-            if (!_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total)
+            if (_misconfigured || !_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total)
             {
                 FailForGood(error);
                 return;
@@ -128,7 +129,8 @@ internal sealed partial class PluginInstance
         StopTimers();
         _address.Dispose();
         _inbox.Close();
-        var why = !_restart.Enabled ? "restarts are disabled (PluginHost:Restart:Enabled)"
+        var why = _misconfigured ? "its capabilities do not parse; a restart would fail the same way"
+            : !_restart.Enabled ? "restarts are disabled (PluginHost:Restart:Enabled)"
             : _recentRestarts.Count >= _restart.MaxRestarts ? $"{_recentRestarts.Count} restart(s) within {_restart.Window} exhausted (PluginHost:Restart:MaxRestarts {_restart.MaxRestarts})"
             : $"{_restarts} restart(s) in all exhausted (PluginHost:Restart:MaxTotalRestarts {_restart.MaxTotalRestarts})";
         var count = _inbox.DeadLetterRemaining($"plugin {Name}/{Number} failed and will not run again: {why}");

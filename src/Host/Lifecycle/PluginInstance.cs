@@ -209,7 +209,10 @@ internal sealed partial class PluginInstance
         var errors = new List<string>();
         var capabilities = PluginPolicies.Resolve(_descriptor, _configuredCapabilities, errors);
         if (errors.Count > 0)
+        {
+            _misconfigured = true;   // the same configuration fails the same way: no restart
             throw new InvalidOperationException(string.Join("; ", errors));
+        }
         if (capabilities.Names.Any())
             _hostLogger.PolicyGranted(Name, Number, string.Join(", ", capabilities.Names));
         return PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);

@@ -95,6 +95,21 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task CapabilitiesThatDoNotParseAreNotRestarted()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(10) };
+        harness.Plugin("typo", "def setup(ctx):\n    pass\n");
+        harness.Options.Plugins["typo"] = new PluginOptions { Capabilities = ["netwrok"] };
+
+        await harness.StartAsync();
+
+        var status = harness.Status("typo");
+        Assert.Equal((PluginState.Failed, 0), (status.State, status.Restarts));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == 1011 && r.Message.Contains("capabilities do not parse"));
+    }
+
+    [Fact]
     public void BackoffGrowsByTheFactorUpToTheMaximum()
     {
         var options = new RestartOptions { InitialDelay = TimeSpan.FromSeconds(1), Factor = 3, MaxDelay = TimeSpan.FromSeconds(20) };
