@@ -62,8 +62,8 @@ internal static partial class Log
     [LoggerMessage(1200, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' raised:\n{Traceback}")]
     public static partial void HandlerFailed(this ILogger logger, string plugin, int instance, string topic, string traceback);
 
-    [LoggerMessage(1201, LogLevel.Warning, "Plugin {Plugin} instance {Instance} stopped with {Count} messages not handled; they were counted as dropped")]
-    public static partial void UndeliveredAtStop(this ILogger logger, string plugin, int instance, int count);
+    [LoggerMessage(1201, LogLevel.Warning, "Plugin {Plugin} instance {Instance} stopped with {Count} messages not handled; they were counted as dropped{Written}")]
+    public static partial void UndeliveredAtStop(this ILogger logger, string plugin, int instance, int count, string written);
 
     [LoggerMessage(1202, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' ran past {Timeout}; interrupting it")]
     public static partial void HandlerTimedOut(this ILogger logger, string plugin, int instance, string topic, TimeSpan timeout);

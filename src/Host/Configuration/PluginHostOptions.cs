@@ -44,6 +44,12 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     /// </summary>
     public string? StatusFile { get; set; }
 
+    /// <summary>
+    /// Where messages still in an inbox when its instance stopped are appended as JSON lines (relative: to the current
+    /// directory), besides being counted as dropped. Null: only counted and logged.
+    /// </summary>
+    public string? UndeliveredFile { get; set; }
+
     /// <summary>The restart policy in force for <paramref name="plugin"/>.</summary>
     public RestartOptions RestartFor(string plugin) => Plugins.GetValueOrDefault(plugin)?.Restart ?? Restart;
 

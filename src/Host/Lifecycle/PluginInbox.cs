@@ -147,11 +147,12 @@ internal sealed class PluginInbox : IMessageEndpoint
     }
 
     /// <summary>After the interpreter has ended: whatever is left is reported to the broker as dropped (counted, logged), never silently lost.</summary>
-    public int DropRemaining(string reason)
+    public int DropRemaining(string reason, UndeliveredFile? file = null)
     {
         var count = 0;
         while (_queue.Reader.TryRead(out var delivery))
         {
+            file?.Write($"{Owner}/{Instance}", reason, delivery.Message);
             _broker.Dropped(delivery, reason);
             count++;
         }

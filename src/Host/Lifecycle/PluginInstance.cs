@@ -40,6 +40,7 @@ internal sealed partial class PluginInstance
     private PythonRuntime? _runtime;
     private TimeSpan _startTimeout;
     private TimeSpan _handlerTimeout;
+    private readonly UndeliveredFile? _undelivered;
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null)
     {
@@ -54,6 +55,7 @@ internal sealed partial class PluginInstance
         _restart = host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false };
         _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
+        _undelivered = host?.UndeliveredFile is { } file ? new UndeliveredFile(file) : null;
         _monitor = new PolicyMonitor(descriptor.Name, number, _hostLogger);
         _inbox = new PluginInbox(Name, number, broker.Options.InboxCapacity, broker, _hostLogger, descriptor.Manifest!.Subscriptions)
         {
@@ -178,8 +180,8 @@ internal sealed partial class PluginInstance
                 _hostLogger.InterpreterStuck(interpreter.Id, timeout);
             }
         }
-        if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
-            _hostLogger.UndeliveredAtStop(Name, Number, left);
+        if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it", _undelivered) is > 0 and var left)
+            _hostLogger.UndeliveredAtStop(Name, Number, left, _undelivered is null ? "" : $"; written to {_undelivered.Path}");
         _binding.FlushOutput();
         _monitor.LogSummary();
         if (_state is PluginState.Stopping or PluginState.Restarting)
