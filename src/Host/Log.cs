@@ -35,11 +35,29 @@ internal static partial class Log
     [LoggerMessage(1009, LogLevel.Warning, "Plugin discovery: {Warning}")]
     public static partial void DiscoveryWarning(this ILogger logger, string warning);
 
+    [LoggerMessage(1010, LogLevel.Warning, "Plugin {Plugin} instance {Instance} restarts in a fresh interpreter in {Delay} (attempt {Attempt} of {MaxRestarts} within {Window}): {Reason}")]
+    public static partial void PluginRestarting(this ILogger logger, string plugin, int instance, TimeSpan delay, int attempt, int maxRestarts, TimeSpan window, string reason);
+
+    [LoggerMessage(1011, LogLevel.Error, "Plugin {Plugin} instance {Instance} stays Failed: {Why}; {DeadLettered} queued message(s) dead-lettered. Last error: {Error}")]
+    public static partial void PluginFailedForGood(this ILogger logger, string plugin, int instance, string why, int deadLettered, string error);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: interpreter {InterpreterId} is left to end by itself (a handler is blocked in native code)")]
+    public static partial void InterpreterAbandoned(this ILogger logger, string plugin, int instance, long interpreterId);
+
+    [LoggerMessage(1013, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: {Allocated} bytes in live blocks, {Arenas} bytes of arenas")]
+    public static partial void MemorySampled(this ILogger logger, string plugin, int instance, long allocated, long arenas);
+
+    [LoggerMessage(1014, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: memory sample not taken: {Reason}")]
+    public static partial void MemorySampleFailed(this ILogger logger, string plugin, int instance, string reason);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Could not write the status file {Path}: {Reason}")]
+    public static partial void StatusFileFailed(this ILogger logger, string path, string reason);
+
     [LoggerMessage(1200, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' raised:\n{Traceback}")]
     public static partial void HandlerFailed(this ILogger logger, string plugin, int instance, string topic, string traceback);
 
-    [LoggerMessage(1201, LogLevel.Warning, "Plugin {Plugin} instance {Instance} stopped with {Count} messages not handled; they were counted as dropped")]
-    public static partial void UndeliveredAtStop(this ILogger logger, string plugin, int instance, int count);
+    [LoggerMessage(1201, LogLevel.Warning, "Plugin {Plugin} instance {Instance} stopped with {Count} messages not handled; they were counted as dropped{Written}")]
+    public static partial void UndeliveredAtStop(this ILogger logger, string plugin, int instance, int count, string written);
 
     [LoggerMessage(1202, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' ran past {Timeout}; interrupting it")]
     public static partial void HandlerTimedOut(this ILogger logger, string plugin, int instance, string topic, TimeSpan timeout);

@@ -36,6 +36,8 @@ builder.Services.AddSingleton<PythonRuntimeService>();
 builder.Services.AddSingleton<IRuntimeAccess>(sp => sp.GetRequiredService<PythonRuntimeService>());
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PythonRuntimeService>());
 builder.Services.AddSingleton<PluginSupervisor>();
+// Before the supervisor, so it stops after it and its last write shows the instances stopped.
+builder.Services.AddHostedService<StatusFileWriter>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PluginSupervisor>());
 using var host = builder.Build();
 
@@ -45,7 +47,9 @@ try
     switch (command.Verb)
     {
         case CommandVerb.List:
-            return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json);
+            var statusFile = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.StatusFile;
+            var running = statusFile is null ? null : StatusFile.TryRead(Path.GetFullPath(statusFile, host.Services.GetRequiredService<IHostEnvironment>().ContentRootPath));
+            return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running);
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             var functions = host.Services.GetRequiredService<HostFunctionRegistry>();

@@ -39,6 +39,13 @@ public sealed class InterpreterScope
         return PyConvert.FromPython(result.Borrow());
     }
 
+    /// <summary>This interpreter's own allocator figures; null when CPython runs without pymalloc.</summary>
+    public AllocatorStatistics? ReadAllocator()
+    {
+        _owner.EnsureOwnerThread();
+        return AllocatorStatistics.ReadCurrent();
+    }
+
     internal static NewRef CallWith(BorrowedRef callable, object?[] args)
     {
         using var tuple = Interop.NewTuple(args.Length);

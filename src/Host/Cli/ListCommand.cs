@@ -1,20 +1,30 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
 
 namespace PluginHost.Host.Cli;
 
-/// <summary><c>pluginhost list</c>: what discovery found, as a table or as JSON.</summary>
+/// <summary>
+/// <c>pluginhost list</c>: what discovery found, as a table or as JSON; with a running host's status file
+/// (<c>PluginHost:StatusFile</c>) also each instance's state, restarts and memory.
+/// </summary>
 internal static class ListCommand
 {
-    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
 
-    public static int Run(PluginCatalog catalog, TextWriter output, bool json)
+    public static int Run(PluginCatalog catalog, TextWriter output, bool json, HostStatus? running = null)
     {
         var discovery = catalog.Scan();
         if (json)
-            WriteJson(discovery, output);
+            WriteJson(discovery, running, output);
         else
-            WriteTable(discovery, output);
+            WriteTable(discovery, running, output);
         return ExitCodes.Success;
     }
 
@@ -22,12 +32,27 @@ internal static class ListCommand
     public static string StateOf(PluginDescriptor plugin) =>
         !plugin.Enabled ? "disabled" : plugin.CanLoad ? "ready" : "invalid";
 
-    private static void WriteTable(DiscoveryResult discovery, TextWriter output)
+    /// <summary>Each instance as <c>n:state</c>; a restarting one with its attempt and next start (UTC).</summary>
+    public static string Describe(IEnumerable<PluginStatus> instances)
     {
-        string[] header = ["NAME", "VERSION", "INSTANCES", "STATE", "FOLDER", "ERROR"];
-        var rows = discovery.Plugins
-            .Select(p => new[] { p.Name, p.Manifest?.Version ?? "-", p.Instances.ToString(System.Globalization.CultureInfo.InvariantCulture), StateOf(p), p.Folder.Length == 0 ? "-" : p.Folder, p.LoadError ?? "" })
-            .ToList();
+        var parts = instances.Select(i => i.State == PluginState.Restarting
+            ? $"{i.Instance}:restarting(attempt {i.RestartAttempt}, at {i.NextStart:HH:mm:ss})"
+            : $"{i.Instance}:{i.State.ToString().ToLowerInvariant()}").ToList();
+        return parts.Count == 0 ? "-" : string.Join(" ", parts);
+    }
+
+    private static void WriteTable(DiscoveryResult discovery, HostStatus? running, TextWriter output)
+    {
+        List<string> header = ["NAME", "VERSION", "INSTANCES", "STATE", "FOLDER", "ERROR"];
+        if (running is not null)
+            header.InsertRange(4, ["RUNNING", "RESTARTS", "MEMORY"]);
+        var rows = discovery.Plugins.Select(p =>
+        {
+            List<string> row = [p.Name, p.Manifest?.Version ?? "-", p.Instances.ToString(CultureInfo.InvariantCulture), StateOf(p), p.Folder.Length == 0 ? "-" : p.Folder, p.LoadError ?? ""];
+            if (running is not null)
+                row.InsertRange(4, LiveColumns(running.Instances.Where(i => i.Plugin == p.Name).ToList()));
+            return row;
+        }).ToList();
         if (rows.Count == 0)
         {
             output.WriteLine("No plugins found.");
@@ -35,24 +60,49 @@ internal static class ListCommand
         else
         {
             // Every column but the last padded to its widest cell; the error, often long, runs on at the end.
-            var widths = Enumerable.Range(0, header.Length - 1).Select(c => rows.Append(header).Max(r => r[c].Length)).ToArray();
+            var widths = Enumerable.Range(0, header.Count - 1).Select(c => rows.Append(header).Max(r => r[c].Length)).ToArray();
             foreach (var row in rows.Prepend(header))
                 output.WriteLine(string.Join("  ", row.Select((cell, c) => c < widths.Length ? cell.PadRight(widths[c]) : cell)).TrimEnd());
         }
+        if (running is not null)
+            output.WriteLine($"states written by process {running.ProcessId} at {running.Written:u}");
         foreach (var warning in discovery.Warnings)
             output.WriteLine($"warning: {warning}");
     }
 
-    private static void WriteJson(DiscoveryResult discovery, TextWriter output)
+    private static string[] LiveColumns(IReadOnlyList<PluginStatus> instances)
+    {
+        var bytes = instances.Sum(i => i.AllocatedBytes ?? 0);
+        return
+        [
+            Describe(instances),
+            instances.Count == 0 ? "-" : instances.Sum(i => i.Restarts).ToString(CultureInfo.InvariantCulture),
+            bytes == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MiB"),
+        ];
+    }
+
+    private static void WriteJson(DiscoveryResult discovery, HostStatus? running, TextWriter output)
     {
         var plugins = discovery.Plugins.Select(p => new PluginEntry(
             p.Name, p.Manifest?.Version, p.Manifest?.Description, p.Manifest?.Entry, p.Instances, p.Enabled, StateOf(p),
-            p.Folder.Length == 0 ? null : p.Folder, p.LoadError));
-        output.WriteLine(JsonSerializer.Serialize(new ListOutput([.. plugins], discovery.Warnings), JsonOutput));
+            p.Folder.Length == 0 ? null : p.Folder, p.LoadError)
+        {
+            Running = running?.Instances.Where(i => i.Plugin == p.Name).ToList(),
+        });
+        output.WriteLine(JsonSerializer.Serialize(new ListOutput([.. plugins], discovery.Warnings) { StatusWritten = running?.Written }, JsonOutput));
     }
 
-    private sealed record ListOutput(IReadOnlyList<PluginEntry> Plugins, IReadOnlyList<string> Warnings);
+    private sealed record ListOutput(IReadOnlyList<PluginEntry> Plugins, IReadOnlyList<string> Warnings)
+    {
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public DateTimeOffset? StatusWritten { get; init; }
+    }
 
     private sealed record PluginEntry(
-        string Name, string? Version, string? Description, string? Entry, int Instances, bool Enabled, string State, string? Folder, string? Error);
+        string Name, string? Version, string? Description, string? Entry, int Instances, bool Enabled, string State, string? Folder, string? Error)
+    {
+        /// <summary>The running host's instances of this plugin, when a status file was read.</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<PluginStatus>? Running { get; init; }
+    }
 }

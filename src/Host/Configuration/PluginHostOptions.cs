@@ -31,6 +31,22 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The restart policy for every plugin (<c>PluginHost:Restart</c>); a plugin's own section overrides it key by key.</summary>
+    public RestartOptions Restart { get; set; } = new();
+
+    /// <summary>How often each instance's memory is sampled, on its own interpreter thread.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan MemorySampleInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Where the running host writes its instances' states every 2 s (relative: to the content root), for
+    /// <c>pluginhost list</c> run with the same setting. Null: not written.
+    /// </summary>
+    public string? StatusFile { get; set; }
+
+    /// <summary>The restart policy in force for <paramref name="plugin"/>.</summary>
+    public RestartOptions RestartFor(string plugin) => Plugins.GetValueOrDefault(plugin)?.Restart ?? Restart;
+
     // Checks the generator cannot express: list items, dictionary keys and the values under them.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -39,6 +55,9 @@ internal sealed partial class PluginHostOptions : IValidatableObject
             if (string.IsNullOrWhiteSpace(PluginDirectories[i]))
                 yield return Failure($"{SectionName}:{nameof(PluginDirectories)}:{i} is empty; give a folder path.");
         }
+
+        foreach (var failure in Restart.Check($"{SectionName}:{nameof(Restart)}"))
+            yield return Failure(failure);
 
         foreach (var (name, plugin) in Plugins.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -49,6 +68,10 @@ internal sealed partial class PluginHostOptions : IValidatableObject
                 yield return Failure($"{key}:{nameof(PluginOptions.Instances)} must be between {PluginOptions.MinInstances} and {PluginOptions.MaxInstances}; it is {plugin.Instances}.");
             if (plugin.Path is not null && string.IsNullOrWhiteSpace(plugin.Path))
                 yield return Failure($"{key}:{nameof(PluginOptions.Path)} is empty; give the plugin's folder or remove the key.");
+            if (plugin.MemoryLimitMiB is <= 0 or > 1 << 20)
+                yield return Failure($"{key}:{nameof(PluginOptions.MemoryLimitMiB)} must be between 1 and 1048576 (or absent: no limit); it is {plugin.MemoryLimitMiB}.");
+            foreach (var failure in plugin.Restart?.Check($"{key}:{nameof(PluginOptions.Restart)}") ?? [])
+                yield return Failure(failure);
         }
     }
 

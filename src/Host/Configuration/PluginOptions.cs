@@ -26,4 +26,13 @@ internal sealed class PluginOptions
     /// when the plugin starts; see docs/capabilities.md.
     /// </summary>
     public List<string>? Capabilities { get; set; }
+
+    /// <summary>This plugin's restart policy: the global <c>PluginHost:Restart</c> with this plugin's keys laid over it; null: the global one.</summary>
+    public RestartOptions? Restart { get; set; }
+
+    /// <summary>
+    /// Restart an instance whose interpreter holds more than this many MiB in its own allocator's live blocks (objects
+    /// up to 512 bytes; larger ones come from the process-wide malloc and are not attributed). Null: no limit.
+    /// </summary>
+    public int? MemoryLimitMiB { get; set; }
 }

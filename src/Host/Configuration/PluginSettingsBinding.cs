@@ -17,6 +17,14 @@ internal static class PluginSettingsBinding
         {
             var section = configuration.GetSection($"{PluginHostOptions.SectionName}:Plugins:{name}:Settings");
             plugin.Settings.Clear();
+            // A plugin's Restart keys override the global policy one by one, not the class defaults.
+            var restart = configuration.GetSection($"{PluginHostOptions.SectionName}:Plugins:{name}:Restart");
+            if (restart.Exists())
+            {
+                plugin.Restart = options.Restart.Clone();
+                restart.Bind(plugin.Restart);
+            }
+
             foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
             {
                 if (value is not null) plugin.Settings[key] = value;

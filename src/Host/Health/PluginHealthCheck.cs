@@ -12,7 +12,7 @@ internal sealed class PluginHealthCheck(string plugin, PluginSupervisor supervis
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var instances = supervisor.Statuses.Where(s => s.Plugin == plugin).ToList();
-        var data = instances.ToDictionary(s => $"instance {s.Instance}", s => (object)(s.Error is null ? s.State.ToString() : $"{s.State}: {s.Error}"));
+        var data = instances.ToDictionary(s => $"instance {s.Instance}", s => (object)Describe(s));
         var running = instances.Count(s => s.State == PluginState.Running);
         var result = instances.Count == 0 ? HealthCheckResult.Unhealthy($"{plugin} has no instances", data: data)
             : running == instances.Count ? HealthCheckResult.Healthy($"{running} of {instances.Count} instances running", data)
@@ -20,4 +20,11 @@ internal sealed class PluginHealthCheck(string plugin, PluginSupervisor supervis
             : HealthCheckResult.Unhealthy($"no instance of {plugin} is running", data: data);
         return Task.FromResult(result);
     }
+
+    private static string Describe(PluginStatus s) => s.State switch
+    {
+        PluginState.Restarting => $"Restarting (attempt {s.RestartAttempt}, next start {s.NextStart:u}): {s.Error}",
+        _ when s.Error is not null => $"{s.State}: {s.Error}",
+        _ => s.Restarts > 0 ? $"{s.State} ({s.Restarts} restart(s))" : s.State.ToString(),
+    };
 }

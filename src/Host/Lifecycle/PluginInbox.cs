@@ -10,14 +10,17 @@ namespace PluginHost.Host.Lifecycle;
 /// <summary>
 /// One plugin instance's bounded inbox. Writers (any thread) only enqueue and, on the empty → non-empty edge, post one
 /// drain to the instance's interpreter; the drain runs a batch of handlers under one GIL acquisition and reports
-/// each outcome to the broker.
+/// each outcome to the broker. The inbox outlives interpreters: while none is attached (the instance restarts)
+/// messages wait in it, and the manifest's subscriptions keep routing here; subscriptions made by Python code die
+/// with their interpreter (<see cref="Detach"/>) and are made again by the plugin's start.
 /// </summary>
 internal sealed class PluginInbox : IMessageEndpoint
 {
     private const int BatchSize = 1024;
 
     private readonly InboxQueue<Delivery> _queue;
-    private readonly SubInterpreter _interpreter;
+    private SubInterpreter? _interpreter;
+    private readonly IDisposable[] _retained;
     private readonly MessageBroker _broker;
     private readonly ILogger _logger;
     private readonly Action<InterpreterScope> _drain;
@@ -30,8 +33,8 @@ internal sealed class PluginInbox : IMessageEndpoint
     private (int Id, TopicPattern Pattern)[] _matchers = [];
     private int _drainScheduled;
     private volatile bool _exitRequested;
-    // Odd while a handler runs; written only by the interpreter's thread. No clock is read per message: the
-    // watchdog times a handler from the first tick that sees its sequence number.
+    // Odd while a handler runs; advanced by the attached interpreter's thread (and by Detach for one left behind).
+    // No clock is read per message: the watchdog times a handler from the first tick that sees its sequence number.
     private long _handlerSequence;
     private readonly Lock _watch = new();
     private long _watchedSequence;
@@ -39,16 +42,51 @@ internal sealed class PluginInbox : IMessageEndpoint
     private long _interruptedSequence;
     private string _handlerTopic = "";
 
-    public PluginInbox(string owner, int instance, int capacity, SubInterpreter interpreter, MessageBroker broker, ILogger logger)
+    /// <param name="retainedPatterns">Subscriptions held for the inbox's whole life (the manifest's), across restarts.</param>
+    public PluginInbox(string owner, int instance, int capacity, MessageBroker broker, ILogger logger, IEnumerable<string>? retainedPatterns = null)
     {
         Owner = owner;
         Instance = instance;
-        _interpreter = interpreter;
         _broker = broker;
         _logger = logger;
         _queue = new InboxQueue<Delivery>(capacity);
         _drain = Drain;
-        _drainFailed = e => _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
+        // A drain abandoned by an interpreter that ended (stop, restart) is not a failure: its messages are still queued.
+        _drainFailed = e =>
+        {
+            if (e is not ObjectDisposedException)
+                _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
+        };
+        _retained = [.. (retainedPatterns ?? []).Select(p => broker.Subscribe(p, this))];
+    }
+
+    /// <summary>Called after a handler raised (on the interpreter's thread), for the instance's failure-rate limit.</summary>
+    public Action? HandlerFailure { get; set; }
+
+    /// <summary>Handlers of <paramref name="interpreter"/> run what is queued, and what comes; called once its plugin has started.</summary>
+    public void Attach(SubInterpreter interpreter)
+    {
+        _exitRequested = false;
+        Volatile.Write(ref _interpreter, interpreter);
+        // A drain posted to a previous interpreter may never have run: start afresh.
+        Volatile.Write(ref _drainScheduled, 0);
+        if (_queue.Count > 0)
+            ScheduleDrain();
+    }
+
+    /// <summary>
+    /// No interpreter handles messages until the next <see cref="Attach"/>; they wait (bounded). Subscriptions made by
+    /// Python code end with their interpreter; the retained ones stay.
+    /// </summary>
+    public void Detach()
+    {
+        Volatile.Write(ref _interpreter, null);
+        // A handler still running there (blocked in C) is no longer this inbox's: the watchdog must not see it.
+        EndHandler(Volatile.Read(ref _handlerSequence));
+        var made = Interlocked.Exchange(ref _subscriptions, ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty);
+        RebuildMatchers();
+        foreach (var (_, subscription) in made.Values)
+            subscription.Dispose();
     }
 
     public string Owner { get; }
@@ -97,7 +135,21 @@ internal sealed class PluginInbox : IMessageEndpoint
     {
         foreach (var (_, subscription) in _subscriptions.Values)
             subscription.Dispose();
+        foreach (var subscription in _retained)
+            subscription.Dispose();
         _queue.Close();
+    }
+
+    /// <summary>The instance will not run again: what is queued is dead-lettered (requests fail) with <paramref name="reason"/>.</summary>
+    public int DeadLetterRemaining(string reason)
+    {
+        var count = 0;
+        while (_queue.TryRead(out var delivery))
+        {
+            _broker.Abandoned(delivery, reason);
+            count++;
+        }
+        return count;
     }
 
     /// <summary>After the interpreter has ended: whatever is left is reported to the broker as dropped (counted, logged), never silently lost.</summary>
@@ -134,8 +186,34 @@ internal sealed class PluginInbox : IMessageEndpoint
             _interruptedSequence = sequence;
         }
         _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
-        _ = _interpreter.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence);
+        _ = Volatile.Read(ref _interpreter)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence);
     }
+
+    private void RebuildMatchers() =>
+        Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
+
+    /// <summary>How long the running handler has run as the watchdog saw it (from its first sighting), or null when none runs.</summary>
+    public TimeSpan? HandlerRunning
+    {
+        get
+        {
+            var sequence = Volatile.Read(ref _handlerSequence);
+            lock (_watch)
+                return (sequence & 1) == 1 && sequence == _watchedSequence ? Stopwatch.GetElapsedTime(_watchedSince) : null;
+        }
+    }
+
+    private void ScheduleDrain()
+    {
+        if (Interlocked.Exchange(ref _drainScheduled, 1) != 0)
+            return;
+        // Detached (restarting): the messages wait; Attach schedules the drain.
+        if (Volatile.Read(ref _interpreter) is not { } interpreter || !interpreter.Post(_drain, _drainFailed))
+            Volatile.Write(ref _drainScheduled, 0);
+    }
+
+    /// <summary>Called (on the interpreter's thread) when a handler raised SystemExit: the instance is to stop; no more handlers run.</summary>
+    public Action<PythonException>? ExitRequested { get; set; }
 
     private void HandlerStarted(string topic)
     {
@@ -143,32 +221,33 @@ internal sealed class PluginInbox : IMessageEndpoint
         Volatile.Write(ref _handlerSequence, _handlerSequence + 1);
     }
 
-    private void HandlerEnded()
+    // The handler tracking belongs to the attached interpreter; one left behind must not end its successor's.
+    private void HandlerEnded(InterpreterScope scope)
     {
-        if ((_handlerSequence & 1) == 1)
-            Volatile.Write(ref _handlerSequence, _handlerSequence + 1);
+        if (Attached(scope))
+            EndHandler(Volatile.Read(ref _handlerSequence));
     }
 
-    private void RebuildMatchers() =>
-        Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
-
-    private void ScheduleDrain()
+    // Odd → even, once: Detach and the interpreter's thread may both try.
+    private void EndHandler(long sequence)
     {
-        if (Interlocked.Exchange(ref _drainScheduled, 1) == 0 && !_interpreter.Post(_drain, _drainFailed))
-            Volatile.Write(ref _drainScheduled, 0);
+        if ((sequence & 1) == 1)
+            Interlocked.CompareExchange(ref _handlerSequence, sequence + 1, sequence);
     }
 
-    /// <summary>Called (on the interpreter's thread) when a handler raised SystemExit: the instance is to stop; no more handlers run.</summary>
-    public Action<PythonException>? ExitRequested { get; set; }
+    private bool Attached(InterpreterScope scope) => ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter));
 
     private void Drain(InterpreterScope scope)
     {
+        // Posted before a restart to an interpreter no longer attached: it must not take messages from its successor.
+        if (!Attached(scope))
+            return;
         Volatile.Write(ref _drainScheduled, 0);
         if (_exitRequested)
-            return;   // sys.exit() was called: what is left is dropped (counted) when the instance stops
+            return;   // sys.exit() was called: what is left waits for a restart, or is counted when the instance stops
         using var dispatcher = SdkDispatcher.For(scope);
         Span<int> handlerIds = stackalloc int[16];
-        for (var n = 0; n < BatchSize && _queue.TryRead(out var delivery); n++)
+        for (var n = 0; n < BatchSize && Attached(scope) && _queue.TryRead(out var delivery); n++)
         {
             var message = delivery.Message;
             var matched = MatchingHandlers(message, handlerIds);
@@ -176,13 +255,13 @@ internal sealed class PluginInbox : IMessageEndpoint
             try
             {
                 var reply = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
-                HandlerEnded();
+                HandlerEnded(scope);
                 _broker.Completed(delivery, reply);
             }
             catch (PythonException e) when (e.PythonType == "SystemExit")
             {
                 // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
-                HandlerEnded();
+                HandlerEnded(scope);
                 _exitRequested = true;
                 _broker.Failed(delivery, e.Message);
                 ExitRequested?.Invoke(e);
@@ -190,15 +269,17 @@ internal sealed class PluginInbox : IMessageEndpoint
             }
             catch (PythonException e)
             {
-                HandlerEnded();
+                HandlerEnded(scope);
                 _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
                 _broker.Failed(delivery, e.Message);
+                HandlerFailure?.Invoke();
             }
             catch (Exception e)
             {
-                HandlerEnded();
+                HandlerEnded(scope);
                 // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
                 _broker.Failed(delivery, e.Message);
+                HandlerFailure?.Invoke();
             }
         }
         if (_queue.Count > 0)

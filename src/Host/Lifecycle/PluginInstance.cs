@@ -12,20 +12,22 @@ using PluginHost.Interpreter.Policy;
 namespace PluginHost.Host.Lifecycle;
 
 /// <summary>
-/// One instance of a plugin in its own fresh interpreter: bootstrap (sys.path, stdout/stderr, logging), import of the
-/// entry module, <c>setup(ctx)</c>; at stop <c>teardown()</c>, then the interpreter ends. Failures change this
-/// instance's state and are logged; they never throw out to the host.
+/// One instance of a plugin, run in a fresh interpreter: bootstrap (sys.path, stdout/stderr, logging), import of the
+/// entry module, <c>setup(ctx)</c>; at stop <c>teardown()</c>, then the interpreter ends. Its inbox, address and
+/// manifest subscriptions belong to the instance and outlive interpreters: a failed interpreter is replaced by a
+/// fresh one (PluginInstance.Restart.cs) while messages wait. Failures change this instance's state and are logged;
+/// they never throw out to the host.
 /// </summary>
-internal sealed class PluginInstance
+internal sealed partial class PluginInstance
 {
     private static readonly string Bootstrap = ReadBootstrap();
 
     private readonly PluginDescriptor _descriptor;
     private readonly ILogger _hostLogger;
-    private readonly PluginBinding _binding;
-    private readonly MessageBroker _broker;
-    private PluginInbox? _inbox;
-    private IDisposable? _address;
+    private readonly Func<PluginBinding> _newBinding;
+    private PluginBinding _binding;   // one per interpreter: a retired one loses the inbox, so its stragglers cannot subscribe
+    private readonly PluginInbox _inbox;
+    private readonly IDisposable _address;
     private Timer? _watchdog;
     private SubInterpreter? _interpreter;
     private volatile PluginState _state = PluginState.Pending;
@@ -39,6 +41,10 @@ internal sealed class PluginInstance
     private readonly HostFunctionTable _ownFunctions;
     private readonly Lock _stopGate = new();
     private Task? _stopping;
+    private PythonRuntime? _runtime;
+    private TimeSpan _startTimeout;
+    private TimeSpan _handlerTimeout;
+    private readonly string? _undeliveredPath;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
         HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
@@ -47,12 +53,25 @@ internal sealed class PluginInstance
         _ownFunctions = ownFunctions ?? HostFunctionTable.Empty;
         _descriptor = descriptor;
         Number = number;
-        _broker = broker;
         _hostLogger = loggers.CreateLogger<PluginInstance>();
-        _binding = new PluginBinding(descriptor, number, loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}"), broker);
-        _configuredCapabilities = host?.Plugins.GetValueOrDefault(descriptor.Name)?.Capabilities;
+        var pluginLogger = loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}");
+        _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker) { Inbox = _inbox };
+        var configured = host?.Plugins.GetValueOrDefault(descriptor.Name);
+        _configuredCapabilities = configured?.Capabilities;
         _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);
+        _restart = host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false };
+        _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
+        _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
+        _undeliveredPath = broker.Options.UndeliveredFile;
         _monitor = new PolicyMonitor(descriptor.Name, number, _hostLogger);
+        _inbox = new PluginInbox(Name, number, broker.Options.InboxCapacity, broker, _hostLogger, descriptor.Manifest!.Subscriptions)
+        {
+            ExitRequested = OnExitRequested,
+            HandlerFailure = OnHandlerFailure,
+        };
+        _binding = _newBinding();
+        _address = broker.AddEndpoint(_inbox);
+        PluginMetrics.Track(this);
     }
 
     /// <summary>Calls this instance's policy denied, by facility (logged and counted as metric <c>pluginhost.policy.denials</c>).</summary>
@@ -62,53 +81,79 @@ internal sealed class PluginInstance
 
     public int Number { get; }
 
-    public PluginStatus Status => new(Name, Number, _state, _interpreter?.Id, _error);
+    public PluginStatus Status => new(Name, Number, _state, _interpreter?.Id, _error)
+    {
+        Restarts = Volatile.Read(ref _restarts),
+        RestartAttempt = _state == PluginState.Restarting ? _attempt : 0,
+        NextStart = _state == PluginState.Restarting ? _nextStart : null,
+        AllocatedBytes = Volatile.Read(ref _allocatedBytes) is >= 0 and var allocated ? allocated : null,
+        ArenaBytes = Volatile.Read(ref _arenaBytes) is >= 0 and var arenas ? arenas : null,
+    };
 
     private string Entry => _descriptor.Manifest!.Entry;
 
     /// <summary>Starts the instance; a handler running past <paramref name="handlerTimeout"/> will be interrupted.</summary>
     public async Task StartAsync(PythonRuntime runtime, TimeSpan timeout, TimeSpan handlerTimeout, CancellationToken cancellationToken)
     {
+        _runtime = runtime;
+        _startTimeout = timeout;
+        _handlerTimeout = handlerTimeout;
+        if (await StartInterpreterAsync(cancellationToken) is { } failure)
+            Recover(failure, Retire.NotStarted, "start");
+    }
+
+    /// <summary>
+    /// Creates, bootstraps and starts a fresh interpreter within the start timeout; attaches the inbox when it runs.
+    /// Null when it runs (or stopped itself cleanly with sys.exit(0)), else the error.
+    /// </summary>
+    private async Task<string?> StartInterpreterAsync(CancellationToken cancellationToken)
+    {
+        var timeout = _startTimeout;
         _state = PluginState.Starting;
         _hostLogger.PluginStarting(Name, _descriptor.Manifest!.Version, Number, _descriptor.Folder);
         var clock = Stopwatch.StartNew();
         try
         {
             var policy = CreatePolicy();
-            _interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding, policy).WaitAsync(timeout, cancellationToken);
-            _inbox = new PluginInbox(Name, Number, _broker.Options.InboxCapacity, _interpreter, _broker, _hostLogger) { ExitRequested = OnExitRequested };
-            _binding.Inbox = _inbox;
-            await _interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
+            if (_binding.Inbox is null)
+                _binding = _newBinding();
+            var interpreter = await _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding, policy).WaitAsync(timeout, cancellationToken);
+            _interpreter = interpreter;
+            await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
-            await _interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions})").WaitAsync(timeout, cancellationToken);
-            _address = _broker.AddEndpoint(_inbox);
-            var period = TimeSpan.FromMilliseconds(Math.Clamp(handlerTimeout.TotalMilliseconds / 4, 10, 1000));
-            var inbox = _inbox;
-            _watchdog = new Timer(_ => inbox.CheckHandlerTimeout(handlerTimeout), null, period, period);
+            await interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions})").WaitAsync(timeout, cancellationToken);
+            _inbox.Attach(interpreter);
+            StartTimers(interpreter);
             _state = PluginState.Running;
-            _hostLogger.PluginRunning(Name, Number, _interpreter.Id, clock.Elapsed.TotalMilliseconds);
+            _hostLogger.PluginRunning(Name, Number, interpreter.Id, clock.Elapsed.TotalMilliseconds);
+            return null;
         }
         catch (PythonException e) when (e.PythonType == "SystemExit")
         {
             // sys.exit() while starting: this plugin does not run; sys.exit(0) is a clean stop, any other code a failure.
             _hostLogger.PluginExitRequested(Name, Number, ExitCode(e));
-            if (IsCleanExit(e))
-            {
-                _state = PluginState.Stopped;
-                _inbox?.Close();
-                _binding.FlushOutput();
-            }
-            else
-            {
-                Fail(Describe(e, timeout));
-            }
+            if (!IsCleanExit(e))
+                return StartFailed(Describe(e, timeout));
+            _state = PluginState.Stopped;
+            _address.Dispose();
+            _inbox.Close();
+            _binding.FlushOutput();
+            return null;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Fail(Describe(e, timeout));
+            var error = StartFailed(Describe(e, timeout));
+            // Stuck in setup or import: interrupt it, so that the interpreter can end.
             if (e is TimeoutException && _interpreter is { } stuck)
-                await stuck.InterruptAsync(() => _state == PluginState.Failed);
+                await stuck.InterruptAsync(() => true);
+            return error;
         }
+    }
+
+    private string StartFailed(string error)
+    {
+        _hostLogger.PluginFailed(Name, Number, error);
+        return error;
     }
 
     /// <summary>Runs teardown() (if it started) within <paramref name="timeout"/>, then ends the interpreter. Once.</summary>
@@ -120,40 +165,51 @@ internal sealed class PluginInstance
 
     private async Task StopOnceAsync(TimeSpan timeout)
     {
-        if (_interpreter is null)
-            return;
-        var wasRunning = _state == PluginState.Running;
-        _state = PluginState.Stopping;
-        _hostLogger.PluginStopping(Name, Number);
-        _watchdog?.Dispose();
+        await EndRestartsAsync();
+        StopTimers();
         // No new messages; those already queued are drained before teardown (the drain is queued ahead of it).
-        _address?.Dispose();
-        _inbox?.Close();
-        if (wasRunning)
+        _address.Dispose();
+        _inbox.Close();
+        var interpreter = _interpreter;
+        if (interpreter is not null)
         {
+            var wasRunning = _state == PluginState.Running;
+            _state = PluginState.Stopping;
+            _hostLogger.PluginStopping(Name, Number);
+            if (wasRunning)
+                await TeardownAsync(interpreter, timeout);
             try
             {
-                await _interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})").WaitAsync(timeout);
+                await interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
             }
-            catch (Exception e)
+            catch (TimeoutException)
             {
-                _hostLogger.StopHookFailed(Name, Number, Describe(e, timeout));
+                _hostLogger.InterpreterStuck(interpreter.Id, timeout);
             }
         }
-        try
-        {
-            await _interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            _hostLogger.InterpreterStuck(_interpreter.Id, timeout);
-        }
-        if (_inbox?.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
-            _hostLogger.UndeliveredAtStop(Name, Number, left);
+        if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
+            _hostLogger.UndeliveredAtStop(Name, Number, left, _undeliveredPath is null ? "" : $"; written to {_undeliveredPath}");
         _binding.FlushOutput();
         _monitor.LogSummary();
-        if (_state == PluginState.Stopping)
+        if (_state is PluginState.Stopping or PluginState.Restarting)
             _state = PluginState.Stopped;
+        PluginMetrics.Untrack(this);
+    }
+
+    /// <summary>Runs teardown() within <paramref name="timeout"/>; one that overruns is interrupted, so the interpreter can end.</summary>
+    private async Task TeardownAsync(SubInterpreter interpreter, TimeSpan timeout)
+    {
+        var teardown = interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})");
+        try
+        {
+            await teardown.WaitAsync(timeout);
+        }
+        catch (Exception e)
+        {
+            _hostLogger.StopHookFailed(Name, Number, Describe(e, timeout));
+            if (e is TimeoutException)
+                _ = interpreter.InterruptAsync(() => !teardown.IsCompleted);   // not awaited: C code holding the GIL would hold this too
+        }
     }
 
     /// <summary>The policy from the manifest's capabilities or their configured override; throws when they do not parse.</summary>
@@ -162,7 +218,10 @@ internal sealed class PluginInstance
         var errors = new List<string>();
         var capabilities = PluginPolicies.Resolve(_descriptor, _configuredCapabilities, errors);
         if (errors.Count > 0)
+        {
+            _misconfigured = true;   // the same configuration fails the same way: no restart
             throw new InvalidOperationException(string.Join("; ", errors));
+        }
         if (capabilities.Names.Any())
             _hostLogger.PolicyGranted(Name, Number, string.Join(", ", capabilities.Names));
         var policy = PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);
@@ -171,19 +230,17 @@ internal sealed class PluginInstance
         return policy;
     }
 
-    /// <summary>A handler called sys.exit(): this instance stops (off the interpreter's thread); others carry on.</summary>
+    /// <summary>
+    /// A handler called sys.exit() (on the interpreter's thread): sys.exit(0) stops this instance, any other code is a
+    /// failure and restarts it. Either way off the interpreter's thread; other instances carry on.
+    /// </summary>
     private void OnExitRequested(PythonException exit)
     {
         _hostLogger.PluginExitRequested(Name, Number, ExitCode(exit));
-        _ = Task.Run(async () =>
-        {
-            await StopAsync(_stopTimeout);
-            if (!IsCleanExit(exit))
-            {
-                _error = Describe(exit, _stopTimeout);
-                _state = PluginState.Failed;
-            }
-        });
+        if (IsCleanExit(exit))
+            _ = Task.Run(() => StopAsync(_stopTimeout));
+        else
+            RequestRestart(_interpreter, Describe(exit, _stopTimeout), Retire.Teardown, "exit");
     }
 
     private static string ExitCode(PythonException exit) => exit.PythonMessage.Length == 0 ? "None" : exit.PythonMessage;
@@ -191,15 +248,12 @@ internal sealed class PluginInstance
     private static bool IsCleanExit(PythonException exit) => exit.PythonMessage is "" or "0" or "None";
 
     /// <summary>Marks an instance that cannot start (its plugin's .NET part did not load); it never runs.</summary>
-    public void MarkFailed(string error) => Fail(error);
-
-    private void Fail(string error)
+    public void MarkFailed(string error)
     {
         _error = error;
         _state = PluginState.Failed;
-        _address?.Dispose();
-        _inbox?.Close();
-        _binding.FlushOutput();
+        _address.Dispose();
+        _inbox.Close();
         _hostLogger.PluginFailed(Name, Number, error);
     }
 

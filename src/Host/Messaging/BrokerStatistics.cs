@@ -10,7 +10,7 @@ internal sealed record BrokerStatistics(IReadOnlyList<OwnerStatistics> Owners, l
 
 /// <summary>
 /// One owner's totals over all its instances since the process started. <see cref="InboxDepth"/> is the messages
-/// waiting now in its registered endpoints. Received = Handled + Failed + Dropped-from-inbox + waiting.
+/// waiting now in its registered endpoints. Received = Handled + Failed + Dropped-or-dead-lettered-from-inbox + waiting.
 /// </summary>
 internal sealed record OwnerStatistics(
     string Owner, long Received, long Handled, long Failed, long Retried, long DeadLettered, long Dropped, int InboxDepth);

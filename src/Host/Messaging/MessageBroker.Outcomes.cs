@@ -70,6 +70,19 @@ internal sealed partial class MessageBroker
             $"'{receiver.Name}' did not handle request {delivery.Message.Id} on '{delivery.Message.Topic}': {reason}"));
     }
 
+    /// <summary>
+    /// A consumer will never handle this delivery (its instance failed for good): a published message is dead-lettered
+    /// with <paramref name="reason"/> (counted as dead-lettered); a request fails with it at once (counted as dropped).
+    /// </summary>
+    public void Abandoned(Delivery delivery, string reason)
+    {
+        ReceiverOf(delivery);
+        if (delivery.Reply is not null)
+            Dropped(delivery, reason);
+        else
+            GiveUp(delivery, reason);
+    }
+
     private static Receiver ReceiverOf(Delivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);

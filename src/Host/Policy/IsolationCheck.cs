@@ -130,7 +130,8 @@ internal static class IsolationCheck
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"check:{manifest.Name}" }, binding, policy);
         try
         {
-            binding.Inbox = new PluginInbox(manifest.Name, 0, 16, interpreter, broker, NullLogger.Instance);
+            binding.Inbox = new PluginInbox(manifest.Name, 0, 16, broker, NullLogger.Instance);
+            binding.Inbox.Attach(interpreter);
             var bootstrap = $"{Bootstrap.Value}\n_pluginhost_bootstrap({Literal(manifest.Name)}, {Literal(read.Folder)}, {Literal(Path.Combine(read.Folder, "lib"))}, 40)\n";
             var result = (string)(await interpreter.InvokeAsync(scope =>
             {

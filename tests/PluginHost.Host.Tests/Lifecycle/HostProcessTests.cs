@@ -42,6 +42,28 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task ListShowsARunningHostsRestartingInstanceFromItsStatusFile()
+    {
+        var broken = _folders.Plugin("broken", PluginFolders.Manifest("broken"));
+        File.WriteAllText(Path.Combine(broken, "main.py"), "def setup(ctx):\n    raise RuntimeError('no start')\n");
+        var status = Path.Combine(_folders.Root, "run", "status.json");
+        string[] args = [PluginDirectoryArg, $"--PluginHost:StatusFile={status}", "--PluginHost:Restart:InitialDelay=00:10:00", "--PluginHost:Restart:MaxDelay=00:10:00"];
+        using var host = HostProcess.Start(args);
+        await host.WaitForOutputAsync("3 of 4 plugin instances running", TimeSpan.FromMinutes(1));
+        await Messaging.Brokers.Until(() => File.Exists(status) && File.ReadAllText(status).Contains("Restarting"), 30);
+
+        var (exitCode, output) = await HostProcess.RunAsync(["list", .. args]);
+
+        host.Terminate();
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal(0, exitCode);
+        var lines = output.Split('\n');
+        Assert.Matches(@"^alpha\s+1\.0\.0\s+1\s+ready\s+0:running\s+0\s+[0-9.]+ MiB", lines.Single(l => l.StartsWith("alpha")));
+        Assert.Matches(@"^broken\s+1\.0\.0\s+1\s+ready\s+0:restarting\(attempt 1, at [0-9:]+\)\s+1\s+-", lines.Single(l => l.StartsWith("broken")));
+        Assert.Contains("\"state\": \"Stopped\"", File.ReadAllText(status));
+    }
+
+    [Fact]
     public async Task EnvironmentVariableAndCommandLineOverridesReachTheHost()
     {
         var (exitCode, output) = await HostProcess.RunAsync(

@@ -285,5 +285,41 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         Assert.Empty(letters);
     }
 
+    [Fact]
+    public async Task MessagesLeftAtStopAreWrittenToTheUndeliveredFile()
+    {
+        var harness = new SupervisorHarness(fixture);
+        harness.BrokerOptions.MaxRetries = 0;
+        var folder = Directory.CreateTempSubdirectory("pluginhost-undelivered-");
+        harness.BrokerOptions.UndeliveredFile = Path.Combine(folder.FullName, "out", "undelivered.jsonl");
+        harness.Plugin("quitter", """
+            import sys, pluginhost
+            @pluginhost.on("work")
+            def handle(message):
+                sys.exit(0)                  # a clean stop: what is still queued is not handled
+            """);
+        await harness.StartAsync();
+        for (var i = 0; i < 20; i++)
+            await harness.Broker.PublishAsync(Json("work", i.ToString()) with { Headers = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("n", i.ToString()) });
+        await Until(() => harness.Status("quitter").State == PluginState.Stopped);
+
+        await harness.DisposeAsync();
+
+        var stats = harness.Broker.Snapshot().For("quitter");
+        var lines = File.ReadAllLines(harness.BrokerOptions.UndeliveredFile);
+        folder.Delete(recursive: true);
+        Assert.Equal((1L, 19L), (stats.DeadLettered, stats.Dropped));   // the one that exited, the ones left
+        // The dead letter of the one that exited (nobody subscribes to the dead-letter topic) and the 19 left.
+        Assert.Equal(20, lines.Length);
+        using (var first = System.Text.Json.JsonDocument.Parse(lines[0]))
+            Assert.Equal("pluginhost.deadletter", first.RootElement.GetProperty("topic").GetString());
+        using var last = System.Text.Json.JsonDocument.Parse(lines[^1]);
+        Assert.Equal("quitter/0", last.RootElement.GetProperty("receiver").GetString());
+        Assert.Equal("work", last.RootElement.GetProperty("topic").GetString());
+        Assert.Equal("19", last.RootElement.GetProperty("headers").GetProperty("n").GetString());
+        Assert.Equal("19", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(last.RootElement.GetProperty("payload").GetString()!)));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == 1201 && r.Message.Contains("written to"));
+    }
+
     private static Task Until(Func<bool> condition) => Messaging.Brokers.Until(condition, 20);
 }

@@ -22,7 +22,13 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 
     public CapturedLogs Logs { get; } = new();
 
-    public PluginHostOptions Options { get; } = new() { StartTimeout = TimeSpan.FromSeconds(30), StopTimeout = TimeSpan.FromSeconds(10) };
+    /// <summary>Restarts are off unless a test turns them on, so a failure's own outcome stays observable.</summary>
+    public PluginHostOptions Options { get; } = new()
+    {
+        StartTimeout = TimeSpan.FromSeconds(30),
+        StopTimeout = TimeSpan.FromSeconds(10),
+        Restart = new RestartOptions { Enabled = false },
+    };
 
     public BrokerOptions BrokerOptions { get; } = new();
 

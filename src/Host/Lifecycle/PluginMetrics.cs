@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace PluginHost.Host.Lifecycle;
+
+/// <summary>
+/// Meter <c>PluginHost.Plugins</c>, tagged with <c>plugin</c> and <c>instance</c>: <c>pluginhost.plugin.restarts</c>
+/// (counter, with <c>reason</c>), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
+/// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (gauges, bytes, last sample).
+/// </summary>
+internal static class PluginMetrics
+{
+    public const string MeterName = "PluginHost.Plugins";
+
+    // One meter per process, like the runtime whose interpreters it describes.
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly ConcurrentDictionary<PluginInstance, byte> Live = new(ReferenceEqualityComparer.Instance);
+
+    private static readonly Counter<long> Restarts = Meter.CreateCounter<long>(
+        "pluginhost.plugin.restarts", "{restart}", "Instances restarted in a fresh interpreter.");
+
+    static PluginMetrics()
+    {
+        Meter.CreateObservableGauge("pluginhost.plugin.state", () => Measure(s => (long)s.State), null,
+            "The instance's state: 0 Pending, 1 Starting, 2 Running, 3 Restarting, 4 Stopping, 5 Stopped, 6 Failed.");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory.allocated", () => Measure(s => s.AllocatedBytes), "By",
+            "Bytes in live blocks of the instance's own interpreter allocator (objects up to 512 bytes).");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory.arenas", () => Measure(s => s.ArenaBytes), "By",
+            "Bytes of arenas the instance's own interpreter allocator holds.");
+    }
+
+    public static void Track(PluginInstance instance) => Live.TryAdd(instance, 0);
+
+    public static void Untrack(PluginInstance instance) => Live.TryRemove(instance, out _);
+
+    public static void Restarted(string plugin, int instance, string reason) =>
+        Restarts.Add(1, new("plugin", plugin), new("instance", instance), new("reason", reason));
+
+    private static IEnumerable<Measurement<long>> Measure(Func<PluginStatus, long?> value)
+    {
+        foreach (var instance in Live.Keys)
+        {
+            var status = instance.Status;
+            if (value(status) is { } v)
+                yield return new Measurement<long>(v, new("plugin", status.Plugin), new("instance", status.Instance));
+        }
+    }
+}
