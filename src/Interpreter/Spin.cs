@@ -4,35 +4,46 @@ namespace PluginHost.Interpreter;
 
 /// <summary>
 /// Bounded, self-tuning busy-waiting for hand-offs between threads that usually take microseconds (a request's
-/// reply, the next message). Spinning saves a kernel wake-up when the other thread has a core of its own; when it
-/// does not (more runnable threads than cores) the spinner only delays it, so the budget halves after every spin
-/// that ran out and doubles after every one that succeeded. One per waiter; races on it are harmless (a heuristic).
+/// reply, the next message). Spinning saves a kernel wake-up (several microseconds on a VM) when the other side
+/// answers soon; when it does not, it only burns a core. So the waiter records how long its waits really took
+/// (<see cref="Waited"/>) and spins for twice the recent typical wait, between half the limit and the limit — not at
+/// all once waits are typically over four times the limit (an idle interpreter stops spinning). One per waiter;
+/// races on it are harmless (a heuristic).
 /// </summary>
 internal sealed class SpinBudget(TimeSpan limit)
 {
-    private static readonly long Floor = Stopwatch.Frequency / 1_000_000;   // 1 µs: keeps probing whether spinning pays again
     private readonly long _limit = (long)(limit.TotalSeconds * Stopwatch.Frequency);
-    private long _budget = (long)(limit.TotalSeconds * Stopwatch.Frequency);
+    private long _typical;   // moving average of recent waits, in Stopwatch ticks
 
-    /// <summary>Spins with pause instructions (never yielding) until <paramref name="done"/> holds (true) or the budget is spent.</summary>
-    public bool Until<T>(Func<T, bool> done, T state)
+    /// <summary>
+    /// Spins with pause instructions (never yielding) until <paramref name="done"/> holds (true) or the budget is
+    /// spent (false). Call <see cref="Waited"/> with the same start once the wait is over, however it ended.
+    /// </summary>
+    public bool Until<T>(Func<T, bool> done, T state, long start)
     {
         if (done(state))
             return true;
-        if (Environment.ProcessorCount < 2)
-            return false;   // one core: spinning only delays whoever would make it true
-        var start = Stopwatch.GetTimestamp();
-        var budget = _budget;
+        var typical = Volatile.Read(ref _typical);
+        if (Environment.ProcessorCount < 2 || typical > 4 * _limit)
+            return false;   // one core, or idle now: spinning only delays whoever would make it true
+        // At least a floor: a wait that ended in sleep also counts the wake-up, so without one, two threads that
+        // both sleep see only long waits and never start spinning again.
+        var budget = Math.Clamp(2 * typical, _limit / 2, _limit);
         while (!done(state))
         {
             if (Stopwatch.GetTimestamp() - start >= budget)
-            {
-                _budget = Math.Max(Floor, budget / 2);
                 return false;
-            }
             Thread.SpinWait(16);
         }
-        _budget = Math.Min(_limit, budget * 2);
         return true;
+    }
+
+    /// <summary>Records a wait that began at <paramref name="start"/> (a Stopwatch timestamp) and is over now.</summary>
+    public void Waited(long start)
+    {
+        var waited = Stopwatch.GetTimestamp() - start;
+        var typical = Volatile.Read(ref _typical);
+        // An eighth of the way towards the latest: a few long waits (an idle spell) stop the spinning, a few short ones resume it.
+        Volatile.Write(ref _typical, typical + (Math.Min(waited, 8 * _limit) - typical) / 8);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace PluginHost.Interpreter;
 
@@ -51,9 +52,12 @@ internal sealed class WorkQueue
     /// </summary>
     public bool WaitForWork()
     {
-        if (_spin.Until(static q => !q._items.IsEmpty || q._closed, this))
-            return !_items.IsEmpty || !_closed || WaitForWorkSlow();
-        return WaitForWorkSlow();
+        var start = Stopwatch.GetTimestamp();
+        var ready = _spin.Until(static q => !q._items.IsEmpty || q._closed, this, start)
+            ? !_items.IsEmpty || !_closed || WaitForWorkSlow()
+            : WaitForWorkSlow();
+        _spin.Waited(start);
+        return ready;
     }
 
     private bool WaitForWorkSlow()

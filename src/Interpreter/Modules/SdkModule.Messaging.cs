@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PluginHost.Interpreter.Native;
 using PluginHost.Interpreter.Payloads;
@@ -230,7 +231,13 @@ internal static unsafe partial class SdkModule
         var saved = Interop.PyEval_SaveThread();
         try
         {
-            spin?.Until(static t => t.IsCompleted, task);
+            if (spin is not null)
+            {
+                var start = Stopwatch.GetTimestamp();
+                if (!spin.Until(static t => t.IsCompleted, task, start))
+                    task.Wait();
+                spin.Waited(start);
+            }
             task.GetAwaiter().GetResult();
         }
         finally

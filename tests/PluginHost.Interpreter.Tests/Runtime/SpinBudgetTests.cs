@@ -8,29 +8,34 @@ public sealed class SpinBudgetTests
     public void SucceedsAsSoonAsTheConditionHolds()
     {
         var spin = new SpinBudget(TimeSpan.FromSeconds(10));
-        var flag = new StrongBox<bool>(false);
-        var setter = new Thread(() => { Thread.Sleep(20); Volatile.Write(ref flag.Value, true); });
+        var flag = new Box();
+        var setter = new Thread(() => { Thread.Sleep(20); Volatile.Write(ref flag.Set, true); });
         setter.Start();
-        Assert.True(spin.Until(static f => Volatile.Read(ref f.Value), flag));
+        Assert.True(spin.Until(static f => Volatile.Read(ref f.Set), flag, Stopwatch.GetTimestamp()));
         setter.Join();
     }
 
     [Fact]
-    public void GivesUpAndSpinsLessAfterEachFailure()
+    public void StopsSpinningWhileWaitsAreLongAndResumesWhenTheyAreShortAgain()
     {
-        var spin = new SpinBudget(TimeSpan.FromMilliseconds(200));
-        var clock = Stopwatch.StartNew();
-        Assert.False(spin.Until(static _ => false, 0));          // spends the whole budget, ~200 ms
-        var first = clock.Elapsed;
-        clock.Restart();
-        for (var i = 0; i < 20; i++)
-            Assert.False(spin.Until(static _ => false, 0));      // 100 + 50 + 25 + ... ms: under the first again
-        // Not a timing assertion on speed: the halving bounds all twenty retries by one more budget.
-        Assert.True(clock.Elapsed < first * 2 + TimeSpan.FromMilliseconds(500), $"{clock.Elapsed} after a first spin of {first}");
+        var spin = new SpinBudget(TimeSpan.FromMilliseconds(1));
+        var probe = new Box();
+        for (var i = 0; i < 60; i++)
+            spin.Waited(Stopwatch.GetTimestamp() - Stopwatch.Frequency);   // waits of a second: an idle interpreter
+
+        Assert.False(spin.Until(static b => b.Calls++ > 1_000_000, probe, Stopwatch.GetTimestamp()));
+        Assert.Equal(1, probe.Calls);   // looked once, did not spin
+
+        for (var i = 0; i < 60; i++)
+            spin.Waited(Stopwatch.GetTimestamp());                          // waits of nothing: messages come fast
+        probe.Calls = 0;
+        Assert.False(spin.Until(static b => b.Calls++ > 1_000_000, probe, Stopwatch.GetTimestamp()));
+        Assert.True(probe.Calls > 1, "it should have spun before giving up");
     }
 
-    private sealed class StrongBox<T>(T value)
+    private sealed class Box
     {
-        public T Value = value;
+        public bool Set;
+        public int Calls;
     }
 }
