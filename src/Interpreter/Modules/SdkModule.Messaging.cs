@@ -235,7 +235,7 @@ internal static unsafe partial class SdkModule
             {
                 var start = Stopwatch.GetTimestamp();
                 if (!spin.Until(static t => t.IsCompleted, task, start))
-                    task.Wait();
+                    WaitQuietly(task);
                 spin.Waited(start);
             }
             task.GetAwaiter().GetResult();
@@ -243,6 +243,18 @@ internal static unsafe partial class SdkModule
         finally
         {
             Interop.PyEval_RestoreThread(saved);
+        }
+    }
+
+    /// <summary>Blocks until <paramref name="task"/> ends, whatever its outcome (the caller reads it unwrapped).</summary>
+    private static void WaitQuietly(Task task)
+    {
+        try
+        {
+            task.Wait();
+        }
+        catch (AggregateException)
+        {
         }
     }
 
