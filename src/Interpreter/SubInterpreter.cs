@@ -73,6 +73,9 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     internal bool Post(Action<InterpreterScope> work, Action<Exception>? onError = null) =>
         _work.TryAdd(new PostedWork(work, onError));
 
+    /// <summary>Queues a <see cref="PostedWork"/> made once and posted again and again (an inbox's drain: no allocation per post).</summary>
+    internal bool Post(PostedWork work) => _work.TryAdd(work);
+
     /// <summary>Runs statements in the interpreter's <c>__main__</c> namespace.</summary>
     public Task RunAsync(string source, CancellationToken cancellationToken = default) =>
         InvokeAsync(scope => { scope.Exec(source); return true; }, cancellationToken);

@@ -53,9 +53,7 @@ internal sealed class WorkQueue
     public bool WaitForWork()
     {
         var start = Stopwatch.GetTimestamp();
-        var ready = _spin.Until(static q => !q._items.IsEmpty || q._closed, this, start)
-            ? !_items.IsEmpty || !_closed || WaitForWorkSlow()
-            : WaitForWorkSlow();
+        var ready = (_spin.Until(static q => !q._items.IsEmpty || q._closed, this, start) && !_items.IsEmpty) || WaitForWorkSlow();
         _spin.Waited(start);
         return ready;
     }

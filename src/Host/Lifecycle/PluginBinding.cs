@@ -62,6 +62,8 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         broker.RequestAsync(Signed(message), timeout ?? broker.Options.RequestTimeout);
 
     // The module already signs with this plugin's name; a copy only if something else got in (never on the hot path).
+    public string NewMessageId() => MessageIds.Next();
+
     private Message Signed(Message message) => message.Sender == descriptor.Name ? message : message with { Sender = descriptor.Name };
 
     /// <summary>The host functions this instance may call, set when it starts (none until then).</summary>

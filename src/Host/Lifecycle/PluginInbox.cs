@@ -23,8 +23,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     private readonly IDisposable[] _retained;
     private readonly MessageBroker _broker;
     private readonly ILogger _logger;
-    private readonly Action<InterpreterScope> _drain;
-    private readonly Action<Exception> _drainFailed;
+    private readonly PostedWork _drain;   // one work item, posted again for every drain
     private ImmutableDictionary<int, (TopicPattern Pattern, IDisposable Subscription)> _subscriptions =
         ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty;
 
@@ -50,13 +49,12 @@ internal sealed class PluginInbox : IMessageEndpoint
         _broker = broker;
         _logger = logger;
         _queue = new InboxQueue<Delivery>(capacity);
-        _drain = Drain;
         // A drain abandoned by an interpreter that ended (stop, restart) is not a failure: its messages are still queued.
-        _drainFailed = e =>
+        _drain = new PostedWork(Drain, e =>
         {
             if (e is not ObjectDisposedException)
                 _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
-        };
+        });
         _retained = [.. (retainedPatterns ?? []).Select(p => broker.Subscribe(p, this))];
     }
 
@@ -205,10 +203,11 @@ internal sealed class PluginInbox : IMessageEndpoint
 
     private void ScheduleDrain()
     {
-        if (Interlocked.Exchange(ref _drainScheduled, 1) != 0)
+        // Read first: while a drain is pending (a busy inbox) every publish would otherwise write this shared line.
+        if (Volatile.Read(ref _drainScheduled) != 0 || Interlocked.Exchange(ref _drainScheduled, 1) != 0)
             return;
         // Detached (restarting): the messages wait; Attach schedules the drain.
-        if (Volatile.Read(ref _interpreter) is not { } interpreter || !interpreter.Post(_drain, _drainFailed))
+        if (Volatile.Read(ref _interpreter) is not { } interpreter || !interpreter.Post(_drain))
             Volatile.Write(ref _drainScheduled, 0);
     }
 

@@ -29,6 +29,12 @@ public interface IPluginBinding
     /// </summary>
     Task? Publish(Message message);
 
+    /// <summary>
+    /// An id for a message this plugin is about to send, so the module builds it complete; empty (the default) lets
+    /// the receiving side stamp one, at the cost of a copy of the message.
+    /// </summary>
+    string NewMessageId() => "";
+
     /// <summary>Sends a request to one receiver; the module waits for the reply with the GIL released.</summary>
     Task<Message> Request(Message message, TimeSpan? timeout);
 

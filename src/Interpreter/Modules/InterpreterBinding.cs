@@ -19,6 +19,9 @@ internal sealed class InterpreterBinding(SubInterpreter interpreter, IPluginBind
     /// <summary>How long this interpreter's blocking <c>request</c> spins for its reply before sleeping.</summary>
     public SpinBudget ReplySpin { get; } = new(TimeSpan.FromMicroseconds(50));
 
+    /// <summary>The topic this interpreter published to last, as a .NET string (used under its GIL).</summary>
+    public TopicCache Topics { get; } = new();
+
     public long BeginRequest(Task<Message> reply)
     {
         var id = Interlocked.Increment(ref _nextRequest);

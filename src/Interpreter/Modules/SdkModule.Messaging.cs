@@ -210,7 +210,7 @@ internal static unsafe partial class SdkModule
     {
         var binding = state->RequireBinding();
         // Arguments first: the payload is copied (possibly into a pooled buffer) only once nothing else can fail.
-        var topicText = FastCallArgs.String(function, "topic", topic);
+        var topicText = state->RequireTarget().Topics.Get(function, topic);
         var address = FastCallArgs.OptionalString(function, "to", to);
         var headerValues = FastCallArgs.Headers(function, headers);
         var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload), pool);
@@ -221,6 +221,8 @@ internal static unsafe partial class SdkModule
             ContentType = contentType,
             Sender = binding.PluginName,
             To = address,
+            Id = binding.NewMessageId(),
+            Timestamp = DateTimeOffset.UtcNow,
         };
         return headerValues is null ? message : message with { Headers = headerValues };
     }

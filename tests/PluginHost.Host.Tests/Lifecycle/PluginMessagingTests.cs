@@ -45,6 +45,27 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task EachPublishCarriesItsOwnTopicWhenALoopAlternatesBetweenTopics()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("producer", """
+            import pluginhost
+            def on_message(message):
+                for i in range(300):
+                    topic = ("alt.a", "alt.b", "alt." + "ä")[i % 3]   # the last made anew each time, non-ASCII
+                    pluginhost.publish(topic, i)
+            """);
+        await harness.StartAsync();
+        var seen = new ConcurrentQueue<(string Topic, string N)>();
+        using var _ = harness.Broker.Subscribe("alt.*", (m, _) => { seen.Enqueue((m.Topic, Text(m))); return ValueTask.FromResult<Message?>(null); });
+
+        await harness.Broker.PublishAsync(Json("go", "null", to: "producer"));
+
+        await Until(() => seen.Count == 300);
+        Assert.All(seen, s => Assert.Equal(new[] { "alt.a", "alt.b", "alt.ä" }[int.Parse(s.N) % 3], s.Topic));
+    }
+
+    [Fact]
     public async Task AMillionMessagesArriveExactlyOnceAndInOrder()
     {
         const int count = 1_000_000;
