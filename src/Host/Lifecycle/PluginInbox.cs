@@ -34,7 +34,8 @@ internal sealed class PluginInbox : IMessageEndpoint
     private volatile bool _exitRequested;
     // Odd while a handler runs; advanced by the attached interpreter's thread (and by Detach for one left behind).
     // No clock is read per message: the watchdog times a handler from the first tick that sees its sequence number.
-    private long _handlerSequence;
+    // On a cache line of its own: the interpreter's thread writes it twice per message, publishers read fields nearby.
+    private PaddedLong _handlerSequence;
     private readonly Lock _watch = new();
     private long _watchedSequence;
     private long _watchedSince;
@@ -80,7 +81,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     {
         Volatile.Write(ref _interpreter, null);
         // A handler still running there (blocked in C) is no longer this inbox's: the watchdog must not see it.
-        EndHandler(Volatile.Read(ref _handlerSequence));
+        EndHandler(Volatile.Read(ref _handlerSequence.Value));
         var made = Interlocked.Exchange(ref _subscriptions, ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty);
         RebuildMatchers();
         foreach (var (_, subscription) in made.Values)
@@ -169,7 +170,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     /// </summary>
     public void CheckHandlerTimeout(TimeSpan limit)
     {
-        var sequence = Volatile.Read(ref _handlerSequence);
+        var sequence = Volatile.Read(ref _handlerSequence.Value);
         lock (_watch)
         {
             if ((sequence & 1) == 0)
@@ -184,7 +185,7 @@ internal sealed class PluginInbox : IMessageEndpoint
             _interruptedSequence = sequence;
         }
         _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
-        _ = Volatile.Read(ref _interpreter)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence) == sequence);
+        _ = Volatile.Read(ref _interpreter)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence.Value) == sequence);
     }
 
     private void RebuildMatchers() =>
@@ -195,7 +196,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     {
         get
         {
-            var sequence = Volatile.Read(ref _handlerSequence);
+            var sequence = Volatile.Read(ref _handlerSequence.Value);
             lock (_watch)
                 return (sequence & 1) == 1 && sequence == _watchedSequence ? Stopwatch.GetElapsedTime(_watchedSince) : null;
         }
@@ -216,22 +217,23 @@ internal sealed class PluginInbox : IMessageEndpoint
 
     private void HandlerStarted(string topic)
     {
-        _handlerTopic = topic;
-        Volatile.Write(ref _handlerSequence, _handlerSequence + 1);
+        if (!ReferenceEquals(_handlerTopic, topic))
+            _handlerTopic = topic;   // a stream on one topic shares one string: no write per message
+        Volatile.Write(ref _handlerSequence.Value, _handlerSequence.Value + 1);
     }
 
     // The handler tracking belongs to the attached interpreter; one left behind must not end its successor's.
     private void HandlerEnded(InterpreterScope scope)
     {
         if (Attached(scope))
-            EndHandler(Volatile.Read(ref _handlerSequence));
+            EndHandler(Volatile.Read(ref _handlerSequence.Value));
     }
 
     // Odd → even, once: Detach and the interpreter's thread may both try.
     private void EndHandler(long sequence)
     {
         if ((sequence & 1) == 1)
-            Interlocked.CompareExchange(ref _handlerSequence, sequence + 1, sequence);
+            Interlocked.CompareExchange(ref _handlerSequence.Value, sequence + 1, sequence);
     }
 
     private bool Attached(InterpreterScope scope) => ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter));
