@@ -140,24 +140,18 @@ internal sealed class PluginInbox : IMessageEndpoint
     }
 
     /// <summary>The instance will not run again: what is queued is dead-lettered (requests fail) with <paramref name="reason"/>.</summary>
-    public int DeadLetterRemaining(string reason)
-    {
-        var count = 0;
-        while (_queue.TryRead(out var delivery))
-        {
-            _broker.Abandoned(delivery, reason);
-            count++;
-        }
-        return count;
-    }
+    public int DeadLetterRemaining(string reason) => EmptyInto(delivery => _broker.Abandoned(delivery, reason));
 
     /// <summary>After the interpreter has ended: whatever is left is reported to the broker as dropped (counted, logged), never silently lost.</summary>
-    public int DropRemaining(string reason)
+    public int DropRemaining(string reason) => EmptyInto(delivery => _broker.Dropped(delivery, reason));
+
+    /// <summary>Takes everything queued, giving each delivery its <paramref name="outcome"/>; returns how many.</summary>
+    private int EmptyInto(Action<Delivery> outcome)
     {
         var count = 0;
         while (_queue.TryRead(out var delivery))
         {
-            _broker.Dropped(delivery, reason);
+            outcome(delivery);
             count++;
         }
         return count;
