@@ -8,13 +8,7 @@ namespace PluginHost.Host.Tests.Configuration;
 
 public sealed class RestartOptionsTests
 {
-    private static IHost Build(Dictionary<string, string?> configuration)
-    {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(configuration);
-        builder.Services.AddPluginHostOptions();
-        return builder.Build();
-    }
+    private static IHost Build(Dictionary<string, string?> configuration) => OptionsHosts.Build(configuration);
 
     [Fact]
     public void RestartsAreOnByDefault()
