@@ -18,8 +18,9 @@ internal static unsafe class MessageType
     {
         internal nint RefCount;
         internal nint Type;
-        internal nint Handle;       // GCHandle to the Message
+        internal nint Handle;       // GCHandle to the Message (its target null while parked as the spare)
         internal nint Payload;      // decoded payload, made on first read
+        internal ModuleState* State; // of the module that made it: the type's module, which outlives it
     }
 
     private enum Field
@@ -79,15 +80,63 @@ internal static unsafe class MessageType
         _ => field.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>
+    /// A new reference to a Message holding <paramref name="message"/>: the interpreter's spare (see
+    /// <see cref="Recycle"/>) when there is one, else a fresh object.
+    /// </summary>
     internal static NewRef Create(ModuleState* state, Message message)
     {
-        var self = Interop.CheckNew(Interop.PyType_GenericAlloc(state->MessageType, 0));
-        ((MessageObject*)self.Pointer)->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(message));
-        PooledPayload.Retain(message);   // released in Dealloc: a pooled payload outlives the delivery while Python holds it
+        NewRef self;
+        if (state->SpareMessage != 0)
+        {
+            self = new NewRef(state->SpareMessage);
+            state->SpareMessage = 0;
+            var handle = GCHandle.FromIntPtr(((MessageObject*)self.Pointer)->Handle);
+            handle.Target = message;
+            Interop.PyObject_GC_Track(self.Pointer);
+        }
+        else
+        {
+            self = Interop.CheckNew(Interop.PyType_GenericAlloc(state->MessageType, 0));
+            var o = (MessageObject*)self.Pointer;
+            o->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(message));
+            o->State = state;
+        }
+        PooledPayload.Retain(message);   // released when unbound: a pooled payload outlives the delivery while Python holds it
         return self;
     }
 
-    private static Message MessageOf(nint self) => (Message)GCHandle.FromIntPtr(((MessageObject*)self)->Handle).Target!;
+    /// <summary>
+    /// Ends the caller's reference to a Message it made with <see cref="Create"/>. When nothing else holds it (no
+    /// handler kept it), it is unbound from its .NET message and parked as the interpreter's spare instead of freed: a
+    /// stream of deliveries then costs no allocation, GC handle or dealloc per message.
+    /// </summary>
+    internal static void Recycle(ModuleState* state, ref NewRef self)
+    {
+        var o = (MessageObject*)self.Pointer;
+        if (o == null || o->RefCount != 1 || state->SpareMessage != 0 || o->State != state)
+        {
+            self.Dispose();
+            return;
+        }
+        Interop.PyObject_GC_UnTrack(self.Pointer);
+        Unbind(o);
+        state->SpareMessage = self.Steal();
+    }
+
+    /// <summary>Drops the decoded payload and lets go of the .NET message; the GC handle stays for the next one.</summary>
+    private static void Unbind(MessageObject* o)
+    {
+        SdkModule.ClearSlot(ref o->Payload);
+        var handle = GCHandle.FromIntPtr(o->Handle);
+        if (handle.Target is Message message)
+            PooledPayload.Release(message);
+        handle.Target = null;
+    }
+
+    private static Message MessageOf(nint self) =>
+        GCHandle.FromIntPtr(((MessageObject*)self)->Handle).Target as Message
+        ?? throw new InvalidOperationException("this pluginhost.Message is no longer in use");
 
     [UnmanagedCallersOnly]
     private static nint Get(nint self, nint closure)
@@ -120,12 +169,7 @@ internal static unsafe class MessageType
     {
         var o = (MessageObject*)self;
         if (o->Payload == 0)
-        {
-            var state = (ModuleState*)Interop.PyType_GetModuleState(o->Type);
-            if (state == null)
-                throw PythonException.FetchCurrent();
-            o->Payload = PayloadCodec.Decode(state, message).Steal();
-        }
+            o->Payload = PayloadCodec.Decode(o->State, message).Steal();
         Interop.IncRef(o->Payload);
         return o->Payload;
     }
@@ -205,13 +249,15 @@ internal static unsafe class MessageType
         var o = (MessageObject*)self;
         var type = o->Type;
         Interop.PyObject_GC_UnTrack(self);
-        SdkModule.ClearSlot(ref o->Payload);
         if (o->Handle != 0)
         {
-            var handle = GCHandle.FromIntPtr(o->Handle);
-            PooledPayload.Release((Message)handle.Target!);
-            handle.Free();
+            Unbind(o);
+            GCHandle.FromIntPtr(o->Handle).Free();
             o->Handle = 0;
+        }
+        else
+        {
+            SdkModule.ClearSlot(ref o->Payload);
         }
         ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
         Interop.DecRef(type);

@@ -19,6 +19,23 @@ internal struct ModuleState
     /// <summary>dict: handler id (int) → callable, for subscriptions; id 0 is the plugin's direct handler.</summary>
     internal nint Handlers;
 
+    /// <summary>Bumped whenever <see cref="Handlers"/> changes, so a dispatcher may keep a borrowed handler while it is unchanged.</summary>
+    internal long HandlersVersion;
+
+    /// <summary>
+    /// The last handler a dispatcher looked up, borrowed from <see cref="Handlers"/> (not a reference of its own: not
+    /// visited or cleared); valid only while <see cref="HandlersVersion"/> equals <see cref="LastHandlerVersion"/>.
+    /// </summary>
+    internal nint LastHandler;
+    internal long LastHandlerVersion;
+    internal int LastHandlerId;
+
+    /// <summary>
+    /// A <c>pluginhost.Message</c> no Python code holds, kept for the next delivery (see <see cref="MessageType.Recycle"/>);
+    /// 0 when none. Untracked by the GC while parked, so <c>gc.get_objects()</c> cannot reach it.
+    /// </summary>
+    internal nint SpareMessage;
+
     /// <summary>json.dumps / json.loads of this interpreter, imported on first use.</summary>
     internal nint JsonDumps;
     internal nint JsonLoads;

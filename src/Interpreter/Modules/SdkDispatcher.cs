@@ -32,15 +32,13 @@ internal unsafe ref struct SdkDispatcher
     /// </summary>
     public readonly Message? Deliver(Message message, ReadOnlySpan<int> handlerIds, bool isRequest)
     {
-        using var received = MessageType.Create(_state, message);
-        var handlers = new BorrowedRef(_state->Handlers);
+        var received = MessageType.Create(_state, message);
         var result = new NewRef(0);
         try
         {
             foreach (var id in handlerIds)
             {
-                using var key = Interop.NewLong(id);
-                var handler = Interop.DictGet(handlers, key.Borrow());
+                var handler = Handler(id);
                 if (handler.IsNull)
                     continue;
                 var value = Interop.CallOne(handler, received.Borrow());
@@ -57,7 +55,20 @@ internal unsafe ref struct SdkDispatcher
         finally
         {
             result.Dispose();
+            MessageType.Recycle(_state, ref received);
         }
+    }
+
+    /// <summary>Borrowed; null when handler <paramref name="id"/> is gone (unsubscribed meanwhile).</summary>
+    private readonly BorrowedRef Handler(int id)
+    {
+        var state = _state;
+        if (state->LastHandler != 0 && id == state->LastHandlerId && state->LastHandlerVersion == state->HandlersVersion)
+            return new BorrowedRef(state->LastHandler);
+        using var key = Interop.NewLong(id);
+        var handler = Interop.DictGet(new BorrowedRef(state->Handlers), key.Borrow());
+        (state->LastHandlerId, state->LastHandlerVersion, state->LastHandler) = (id, state->HandlersVersion, handler.Pointer);
+        return handler;
     }
 
     public void Dispose() => _module.Dispose();

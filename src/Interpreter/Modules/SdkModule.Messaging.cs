@@ -184,12 +184,14 @@ internal static unsafe partial class SdkModule
     private static void SetHandler(ModuleState* state, long id, BorrowedRef handler)
     {
         using var key = Interop.NewLong(id);
+        state->HandlersVersion++;
         Interop.DictSet(new BorrowedRef(state->Handlers), key.Borrow(), handler);
     }
 
     private static void RemoveHandler(ModuleState* state, long id)
     {
         using var key = Interop.NewLong(id);
+        state->HandlersVersion++;
         Interop.DictRemove(new BorrowedRef(state->Handlers), key.Borrow());
     }
 

@@ -151,7 +151,7 @@ internal static unsafe partial class SdkModule
         if (state == null)
             return 0;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
-        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError })
+        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError, state->SpareMessage })
         {
             if (reference != 0 && visitor(reference, arg) is var result and not 0)
                 return result;
@@ -182,7 +182,10 @@ internal static unsafe partial class SdkModule
         var state = (ModuleState*)Interop.PyModule_GetState(module);
         if (state == null)
             return null;
+        ClearSlot(ref state->SpareMessage);
         ClearSlot(ref state->Context);
+        state->HandlersVersion++;
+        state->LastHandler = 0;
         ClearSlot(ref state->Handlers);
         ClearSlot(ref state->JsonDumps);
         ClearSlot(ref state->JsonLoads);

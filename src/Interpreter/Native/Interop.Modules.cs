@@ -37,6 +37,10 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     internal static partial void PyObject_GC_UnTrack(nint o);
 
+    /// <summary>Cannot fail; the object must not be tracked already (a fatal error otherwise).</summary>
+    [LibraryImport(Library)]
+    internal static partial void PyObject_GC_Track(nint o);
+
     /// <summary>
     /// Borrowed per-interpreter dict "for extension modules to store interpreter-specific state"; never NULL after
     /// initialisation. This is where the host's binding for the interpreter lives, not in a .NET static.

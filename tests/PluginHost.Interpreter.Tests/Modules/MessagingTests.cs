@@ -192,4 +192,75 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
         Assert.Equal(true, removed);
         Assert.Empty(binding.Subscriptions);
     }
+
+    [Fact]
+    public async Task AMessageAHandlerKeepsStaysItsOwnWhileDroppedOnesAreReused()
+    {
+        var binding = new RecordingBinding("r", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("""
+            import gc
+            import pluginhost
+            kept, dropped_ids, parked_visible = [], [], []
+            @pluginhost.on("n.*")
+            def handle(message):
+                if message.payload % 5 == 0:
+                    kept.append(message)
+                else:
+                    dropped_ids.append(id(message))
+            def parked():
+                return [o for o in gc.get_objects() if type(o) is pluginhost.Message]
+            """);
+        var id = binding.Subscriptions["n.*"];
+
+        await interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            for (var i = 0; i < 10; i++)
+                dispatcher.Deliver(new Message { Topic = $"n.{i}", Payload = Encoding.UTF8.GetBytes($"{i}"), ContentType = ContentTypes.Json }, [id], isRequest: false);
+            return 0;
+        });
+
+        Assert.Equal(new object?[] { "n.0", 0L, "n.5", 5L },
+            (object?[])(await interpreter.EvaluateAsync("[x for m in kept for x in (m.topic, m.payload)]"))!);
+        // Messages 1-4 were one object, unbound between deliveries; 5 took it and kept it, so 6-9 were another. The
+        // parked one is out of the GC's sight: only the two kept are found.
+        Assert.Equal(2L, await interpreter.EvaluateAsync("len(set(dropped_ids))"));
+        Assert.Equal(2L, await interpreter.EvaluateAsync("len(parked())"));
+        Assert.Contains("topic=n.5", (string)(await interpreter.EvaluateAsync("repr(kept[-1])"))!);
+    }
+
+    [Fact]
+    public async Task AHandlerThatUnsubscribesItselfIsNotCalledAgainInTheSameBatch()
+    {
+        var binding = new RecordingBinding("r", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("""
+            import pluginhost
+            calls = []
+            def once(message):
+                calls.append(message.topic)
+                pluginhost.unsubscribe(handle_id)
+            handle_id = pluginhost.subscribe("once", once)
+            """);
+        var id = binding.Subscriptions["once"];
+
+        var second = await interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            dispatcher.Deliver(new Message { Topic = "once" }, [id], isRequest: false);
+            try
+            {
+                dispatcher.Deliver(new Message { Topic = "once" }, [id], isRequest: false);
+                return null;
+            }
+            catch (InvalidOperationException e)
+            {
+                return e;
+            }
+        });
+
+        Assert.IsType<InvalidOperationException>(second);
+        Assert.Equal(new object?[] { "once" }, (object?[])(await interpreter.EvaluateAsync("calls"))!);
+    }
 }
