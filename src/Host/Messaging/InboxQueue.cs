@@ -6,6 +6,11 @@ namespace PluginHost.Host.Messaging;
 /// are then released together: a fast publisher facing a slower subscriber wakes once per half inbox, not once per
 /// message, and the two cores stay with the interpreters. Adding and taking are lock-free; the lock guards only the
 /// list of waiting writers.
+/// <para>
+/// The depth is two counters, not one: writers count what they add and readers what they take, each on a cache line
+/// of its own, and writers look at the readers' count only when their last look said full. A shared count written
+/// from both sides moved a cache line between the cores on every message.
+/// </para>
 /// </summary>
 internal sealed class InboxQueue<T>(int capacity)
 {
@@ -13,10 +18,12 @@ internal sealed class InboxQueue<T>(int capacity)
     private readonly int _lowWater = Math.Max(0, capacity / 2);
     private readonly Lock _gate = new();
     private List<TaskCompletionSource>? _waiting;
-    private int _count;
     private volatile bool _closed;
+    private PaddedLong _written;    // writers: places taken (one given back when that finds the queue full)
+    private PaddedLong _read;       // readers: items taken
+    private PaddedLong _readSeen;   // writers: _read as last looked at; behind it at worst, so full is checked again
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => (int)Math.Max(0, Volatile.Read(ref _written.Value) - Volatile.Read(ref _read.Value));
 
     public int Capacity => capacity;
 
@@ -25,10 +32,16 @@ internal sealed class InboxQueue<T>(int capacity)
     {
         if (_closed)
             return false;
-        if (Interlocked.Increment(ref _count) > capacity)
+        var written = Interlocked.Increment(ref _written.Value);
+        if (written - Volatile.Read(ref _readSeen.Value) > capacity)
         {
-            Interlocked.Decrement(ref _count);
-            return false;
+            var read = Volatile.Read(ref _read.Value);
+            Volatile.Write(ref _readSeen.Value, read);
+            if (written - read > capacity)
+            {
+                Interlocked.Decrement(ref _written.Value);
+                return false;
+            }
         }
         _items.Enqueue(item);
         return true;
@@ -44,8 +57,8 @@ internal sealed class InboxQueue<T>(int capacity)
             var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_gate)
                 (_waiting ??= []).Add(room);
-            // Registered, then re-checked behind a full fence; the reader decrements, then looks for waiters. One of
-            // the two sees the other, so a writer is never left waiting on a queue that has already drained.
+            // Registered, then re-checked behind a full fence; the reader counts what it took, then looks for waiters.
+            // One of the two sees the other, so a writer is never left waiting on a queue that has already drained.
             Interlocked.MemoryBarrier();
             if (Count <= _lowWater || _closed)
                 ReleaseWaiting();
@@ -53,12 +66,14 @@ internal sealed class InboxQueue<T>(int capacity)
         }
     }
 
-    /// <summary>The reader only.</summary>
+    /// <summary>The reader (one at a time).</summary>
     public bool TryRead(out T item)
     {
         if (!_items.TryDequeue(out item!))
             return false;
-        if (Interlocked.Decrement(ref _count) <= _lowWater && Volatile.Read(ref _waiting) is not null)
+        // Interlocked although there is one reader at a time: a stopped instance's leftovers are taken on another thread.
+        Interlocked.Increment(ref _read.Value);
+        if (Volatile.Read(ref _waiting) is not null && Count <= _lowWater)
             ReleaseWaiting();
         return true;
     }

@@ -43,7 +43,7 @@ internal static unsafe partial class SdkModule
             FastCallArgs.Parse("publish", args, nargs, kwnames, PublishArgs, 2, a);
             var state = State(module);
             var target = state->RequireTarget();
-            var message = BuildMessage(state, "publish", a[0], a[1], a[2], a[3], target.Interpreter.Runtime.Payloads);
+            var message = BuildMessage(state, target, "publish", a[0], a[1], a[2], a[3], target.Interpreter.Runtime.Payloads);
             try
             {
                 if (target.Plugin.Publish(message) is { } pending)
@@ -203,16 +203,17 @@ internal static unsafe partial class SdkModule
     {
         Span<nint> a = stackalloc nint[RequestArgs.Length];
         FastCallArgs.Parse(function, args, nargs, kwnames, RequestArgs, 2, a);
-        var message = BuildMessage(state, function, a[0], a[1], a[4], a[2]);
-        return state->RequireBinding().Request(message, FastCallArgs.Seconds(function, "timeout", a[3]));
+        var target = state->RequireTarget();
+        var message = BuildMessage(state, target, function, a[0], a[1], a[4], a[2]);
+        return target.Plugin.Request(message, FastCallArgs.Seconds(function, "timeout", a[3]));
     }
 
     /// <summary>With a <paramref name="pool"/> (publish only), a large payload is pooled: the caller releases it.</summary>
-    private static Message BuildMessage(ModuleState* state, string function, nint topic, nint payload, nint headers, nint to, PayloadPool? pool = null)
+    private static Message BuildMessage(ModuleState* state, InterpreterBinding target, string function, nint topic, nint payload, nint headers, nint to, PayloadPool? pool = null)
     {
-        var binding = state->RequireBinding();
+        var binding = target.Plugin;
         // Arguments first: the payload is copied (possibly into a pooled buffer) only once nothing else can fail.
-        var topicText = state->RequireTarget().Topics.Get(function, topic);
+        var topicText = target.Topics.Get(function, topic);
         var address = FastCallArgs.OptionalString(function, "to", to);
         var headerValues = FastCallArgs.Headers(function, headers);
         var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload), pool);

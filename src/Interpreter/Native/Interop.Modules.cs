@@ -33,12 +33,17 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     internal static partial nint PyType_GenericAlloc(nint type, nint items);
 
-    /// <summary>Cannot fail.</summary>
+    /// <summary>Cannot fail. No GC transition: it unlinks a list node (never calls back into .NET, never blocks).</summary>
     [LibraryImport(Library)]
+    [SuppressGCTransition]
     internal static partial void PyObject_GC_UnTrack(nint o);
 
-    /// <summary>Cannot fail; the object must not be tracked already (a fatal error otherwise).</summary>
+    /// <summary>
+    /// Cannot fail; the object must not be tracked already (a fatal error otherwise). No GC transition: it links a
+    /// list node (a collection it makes due runs later, from the eval loop, not in this call).
+    /// </summary>
     [LibraryImport(Library)]
+    [SuppressGCTransition]
     internal static partial void PyObject_GC_Track(nint o);
 
     /// <summary>

@@ -5,8 +5,12 @@ namespace PluginHost.Interpreter.Native;
 // Reference counting, attributes, calls and type checks (object.h, abstract.h).
 internal static unsafe partial class Interop
 {
-    /// <summary>The exported function, not the header macro (which depends on the build's object layout). NULL-safe.</summary>
+    /// <summary>
+    /// The exported function, not the header macro (which depends on the build's object layout). NULL-safe. No GC
+    /// transition: it only increments a count (never calls back into .NET, never blocks).
+    /// </summary>
     [LibraryImport(Library, EntryPoint = "Py_IncRef")]
+    [SuppressGCTransition]
     internal static partial void IncRef(nint o);
 
     /// <summary>The exported function, NULL-safe.</summary>

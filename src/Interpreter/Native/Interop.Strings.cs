@@ -18,6 +18,16 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     private static partial nint PyBytes_FromStringAndSize(byte* data, nint size);
 
+    /// <summary>
+    /// The same function without the GC transition, for small buffers only: it allocates and copies, never calls back
+    /// into .NET or blocks, and a short copy keeps a GC waiting no longer than the transition would cost.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "PyBytes_FromStringAndSize")]
+    [SuppressGCTransition]
+    private static partial nint PyBytes_FromStringAndSizeShort(byte* data, nint size);
+
+    private const int ShortCopy = 4096;
+
     /// <summary>0 on success (pointer into the bytes object, valid while it lives), -1 on error.</summary>
     [LibraryImport(Library)]
     private static partial int PyBytes_AsStringAndSize(nint o, out byte* buffer, out nint length);
@@ -70,7 +80,7 @@ internal static unsafe partial class Interop
     internal static NewRef NewBytes(ReadOnlySpan<byte> data)
     {
         fixed (byte* p = data)
-            return CheckNew(PyBytes_FromStringAndSize(p, data.Length));
+            return CheckNew(data.Length <= ShortCopy ? PyBytes_FromStringAndSizeShort(p, data.Length) : PyBytes_FromStringAndSize(p, data.Length));
     }
 
     /// <summary>A view of a bytes object's buffer; valid while <paramref name="o"/> lives.</summary>

@@ -16,7 +16,7 @@ internal static class BenchPlugins
     /// <summary>
     /// Asked (a request to its <c>on_message</c>) with <c>{count, size, subscribers, view}</c>: arms every subscriber
     /// with the count and how to read payloads, then publishes <c>count</c> bytes payloads of <c>size</c> bytes on <see cref="DataTopic"/> in a
-    /// loop and replies with the time just before the first publish.
+    /// loop and replies with the time just before the first publish, and its thread's CPU time in the loop.
     /// </summary>
     public static BenchPlugin PublisherPlugin() => new(Publisher, """
         import time
@@ -32,17 +32,18 @@ internal static class BenchPlugins
             publish = pluginhost.publish
             topic = "bench.data"
             clock = time.perf_counter_ns
+            cpu = time.thread_time_ns()
             start = clock()
             for _ in range(count):
                 publish(topic, payload)
-            return {"start_ns": start, "published_ns": clock()}
+            return {"start_ns": start, "published_ns": clock(), "cpu_ns": time.thread_time_ns() - cpu}
         """);
 
     /// <summary>
     /// Subscribes to <see cref="DataTopic"/>; its handler counts messages and payload bytes (reading
     /// <c>message.payload</c>, a <c>bytes</c> copy, or when armed with view = true <c>memoryview(message)</c>, the
     /// zero-copy receive) and, at the count it was armed with (a request to its <c>on_message</c>), publishes
-    /// <c>{name, end_ns, received, bytes}</c> on <see cref="DoneTopic"/>.
+    /// <c>{name, end_ns, received, bytes, cpu_ns}</c> (cpu_ns: its thread's CPU time from the first message to the last) on <see cref="DoneTopic"/>.
     /// </summary>
     public static BenchPlugin SubscriberPlugin(string name) => new(name, $$"""
         import time
@@ -53,6 +54,7 @@ internal static class BenchPlugins
         received = 0
         nbytes = 0
         view = False
+        cpu = 0
 
 
         def on_message(message):
@@ -63,15 +65,17 @@ internal static class BenchPlugins
 
         @pluginhost.on("bench.data")
         def on_data(message):
-            global received, nbytes
+            global received, nbytes, cpu
             received += 1
+            if received == 1:
+                cpu = time.thread_time_ns()
             if view:
                 with memoryview(message) as payload:
                     nbytes += len(payload)
             else:
                 nbytes += len(message.payload)
             if received == expected:
-                pluginhost.publish("bench.done", {"name": NAME, "end_ns": time.perf_counter_ns(), "received": received, "bytes": nbytes})
+                pluginhost.publish("bench.done", {"name": NAME, "end_ns": time.perf_counter_ns(), "received": received, "bytes": nbytes, "cpu_ns": time.thread_time_ns() - cpu})
         """);
 
     /// <summary>Replies to every request addressed to it with the request's payload.</summary>

@@ -65,6 +65,7 @@ internal sealed class PublishRun : IAsyncDisposable
         var start = reply.GetProperty("start_ns").GetInt64();
         var published = reply.GetProperty("published_ns").GetInt64();
         var end = long.MinValue;
+        var subscriberCpu = 0L;
         foreach (var report in reports)
         {
             var received = report.GetProperty("received").GetInt64();
@@ -72,10 +73,12 @@ internal sealed class PublishRun : IAsyncDisposable
             if (received != count || bytes != (long)count * size)
                 throw new InvalidOperationException($"{report.GetProperty("name")} received {received} messages / {bytes} bytes; expected {count} / {(long)count * size}.");
             end = Math.Max(end, report.GetProperty("end_ns").GetInt64());
+            subscriberCpu = Math.Max(subscriberCpu, report.GetProperty("cpu_ns").GetInt64());
         }
         var seconds = (end - start) / 1e9;
         context.Log.WriteLine($"{label}: {count} x {size} B to {_subscribers.Length} subscriber(s): {seconds:0.000} s first publish -> last handled " +
-            $"(publisher loop {(published - start) / 1e9:0.000} s; .NET wall {wallSeconds:0.000} s, reply after {publishedAfter:0.000} s)");
+            $"(publisher loop {(published - start) / 1e9:0.000} s; .NET wall {wallSeconds:0.000} s, reply after {publishedAfter:0.000} s); " +
+            $"CPU per message: publisher thread {reply.GetProperty("cpu_ns").GetInt64() / (double)count:0} ns, busiest subscriber thread {subscriberCpu / (double)count:0} ns");
         return seconds;
     }
 
