@@ -38,7 +38,8 @@ internal sealed class Delivery
     /// <summary>The delivery has its final outcome (handled, given up, dropped): its hold on a pooled payload ends. Once.</summary>
     internal void Finish()
     {
-        if (Interlocked.Exchange(ref _finished, 1) == 0)
+        // Only a pooled payload needs the once-only guard (and its cost of a locked instruction per message).
+        if (PooledPayload.TryGet(Message, out _) && Interlocked.Exchange(ref _finished, 1) == 0)
             PooledPayload.Release(Message);
     }
 }

@@ -37,12 +37,23 @@ internal static unsafe class MessageType
     }
 
     private static nint s_spec;
+    private static nint s_lazySpec;
 
-    internal static nint Spec => s_spec != 0 ? s_spec : s_spec = BuildSpec();
+    /// <summary>
+    /// <c>pluginhost.Message</c>: <c>payload</c> is a plain member, decoded when the message is made, so reading it
+    /// costs no call into .NET (most handlers read it, and that call was a fifth of a small message's delivery).
+    /// </summary>
+    internal static nint Spec => s_spec != 0 ? s_spec : s_spec = BuildSpec(lazy: false);
 
-    private static nint BuildSpec()
+    /// <summary>
+    /// Its subclass for pooled (large) payloads, also named <c>pluginhost.Message</c>: <c>payload</c> is decoded on
+    /// first read, so a handler that only takes <c>memoryview(message)</c> never copies it.
+    /// </summary>
+    internal static nint LazySpec => s_lazySpec != 0 ? s_lazySpec : s_lazySpec = BuildSpec(lazy: true);
+
+    private static nint BuildSpec(bool lazy)
     {
-        var fields = Enum.GetValues<Field>();
+        var fields = lazy ? [Field.Payload] : Enum.GetValues<Field>().Where(f => f != Field.Payload).ToArray();
         var getset = NativeMemoryBlock.Array<PyGetSetDef>(fields.Length + 1);
         for (var i = 0; i < fields.Length; i++)
         {
@@ -53,21 +64,38 @@ internal static unsafe class MessageType
                 Closure = (nint)fields[i],
             };
         }
-        var slots = NativeMemoryBlock.Array<PyTypeSlot>(9);
-        slots[0] = new PyTypeSlot { Slot = Interop.Py_tp_dealloc, Function = (nint)(delegate* unmanaged<nint, void>)&Dealloc };
-        slots[1] = new PyTypeSlot { Slot = Interop.Py_tp_traverse, Function = (nint)(delegate* unmanaged<nint, nint, nint, int>)&Traverse };
-        slots[2] = new PyTypeSlot { Slot = Interop.Py_tp_clear, Function = (nint)(delegate* unmanaged<nint, int>)&Clear };
-        slots[3] = new PyTypeSlot { Slot = Interop.Py_tp_getset, Function = (nint)getset };
-        slots[4] = new PyTypeSlot { Slot = Interop.Py_tp_repr, Function = (nint)(delegate* unmanaged<nint, nint>)&Repr };
-        slots[5] = new PyTypeSlot { Slot = Interop.Py_bf_getbuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, int, int>)&GetBuffer };
-        slots[6] = new PyTypeSlot { Slot = Interop.Py_bf_releasebuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, void>)&ReleaseBuffer };
-        slots[7] = new PyTypeSlot { Slot = Interop.Py_tp_doc, Function = NativeMemoryBlock.Utf8("A message received from another plugin or the host.") };
+        var slots = NativeMemoryBlock.Array<PyTypeSlot>(10);
+        var n = 0;
+        slots[n++] = new PyTypeSlot { Slot = Interop.Py_tp_getset, Function = (nint)getset };
+        slots[n++] = new PyTypeSlot { Slot = Interop.Py_tp_doc, Function = NativeMemoryBlock.Utf8("A message received from another plugin or the host.") };
+        // A GC type must name its own traverse (checked before inheritance); the same three for both.
+        slots[n++] = new PyTypeSlot { Slot = Interop.Py_tp_dealloc, Function = (nint)(delegate* unmanaged<nint, void>)&Dealloc };
+        slots[n++] = new PyTypeSlot { Slot = Interop.Py_tp_traverse, Function = (nint)(delegate* unmanaged<nint, nint, nint, int>)&Traverse };
+        slots[n++] = new PyTypeSlot { Slot = Interop.Py_tp_clear, Function = (nint)(delegate* unmanaged<nint, int>)&Clear };
+        if (!lazy)
+        {
+            // The subclass inherits these.
+            var members = NativeMemoryBlock.Array<PyMemberDef>(2);
+            members[0] = new PyMemberDef
+            {
+                Name = NativeMemoryBlock.Utf8(PythonName(Field.Payload)),
+                Type = Interop.Py_T_OBJECT_EX,
+                Offset = Marshal.OffsetOf<MessageObject>(nameof(MessageObject.Payload)),
+                Flags = Interop.Py_READONLY,
+            };
+            slots[n++] = new PyTypeSlot { Slot = Interop.Py_tp_members, Function = (nint)members };
+            slots[n++] = new PyTypeSlot { Slot = Interop.Py_tp_repr, Function = (nint)(delegate* unmanaged<nint, nint>)&Repr };
+            slots[n++] = new PyTypeSlot { Slot = Interop.Py_bf_getbuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, int, int>)&GetBuffer };
+            slots[n++] = new PyTypeSlot { Slot = Interop.Py_bf_releasebuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, void>)&ReleaseBuffer };
+        }
         var spec = NativeMemoryBlock.Array<PyTypeSpec>(1);
         *spec = new PyTypeSpec
         {
             Name = NativeMemoryBlock.Utf8("pluginhost.Message"),
             BasicSize = sizeof(MessageObject),
-            Flags = Interop.Py_TPFLAGS_DEFAULT | Interop.Py_TPFLAGS_HAVE_GC | Interop.Py_TPFLAGS_IMMUTABLETYPE | Interop.Py_TPFLAGS_DISALLOW_INSTANTIATION,
+            // BASETYPE on the base only, for its one subclass; neither can be instantiated from Python.
+            Flags = Interop.Py_TPFLAGS_DEFAULT | Interop.Py_TPFLAGS_HAVE_GC | Interop.Py_TPFLAGS_IMMUTABLETYPE | Interop.Py_TPFLAGS_DISALLOW_INSTANTIATION
+                | (lazy ? 0 : Interop.Py_TPFLAGS_BASETYPE),
             Slots = (nint)slots,
         };
         return (nint)spec;
@@ -81,13 +109,15 @@ internal static unsafe class MessageType
     };
 
     /// <summary>
-    /// A new reference to a Message holding <paramref name="message"/>: the interpreter's spare (see
-    /// <see cref="Recycle"/>) when there is one, else a fresh object.
+    /// A new reference to a Message holding <paramref name="message"/>, its payload decoded (see <see cref="Spec"/>)
+    /// unless pooled (see <see cref="LazySpec"/>): the interpreter's spare (see <see cref="Recycle"/>) when there is
+    /// one, else a fresh object. A payload that does not decode (JSON that is not) is a <see cref="PythonException"/>.
     /// </summary>
     internal static NewRef Create(ModuleState* state, Message message)
     {
+        var lazy = PooledPayload.TryGet(message, out _);
         NewRef self;
-        if (state->SpareMessage != 0)
+        if (!lazy && state->SpareMessage != 0)
         {
             self = new NewRef(state->SpareMessage);
             state->SpareMessage = 0;
@@ -97,13 +127,24 @@ internal static unsafe class MessageType
         }
         else
         {
-            self = Interop.CheckNew(Interop.PyType_GenericAlloc(state->MessageType, 0));
+            self = Interop.CheckNew(Interop.PyType_GenericAlloc(lazy ? state->LazyMessageType : state->MessageType, 0));
             var o = (MessageObject*)self.Pointer;
             o->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(message));
             o->State = state;
         }
         PooledPayload.Retain(message);   // released when unbound: a pooled payload outlives the delivery while Python holds it
-        return self;
+        if (lazy)
+            return self;
+        try
+        {
+            ((MessageObject*)self.Pointer)->Payload = PayloadCodec.Decode(state, message).Steal();
+            return self;
+        }
+        catch
+        {
+            self.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -114,7 +155,7 @@ internal static unsafe class MessageType
     internal static void Recycle(ModuleState* state, ref NewRef self)
     {
         var o = (MessageObject*)self.Pointer;
-        if (o == null || o->RefCount != 1 || state->SpareMessage != 0 || o->State != state)
+        if (o == null || o->RefCount != 1 || state->SpareMessage != 0 || o->Type != state->MessageType)
         {
             self.Dispose();
             return;

@@ -14,6 +14,9 @@ internal struct ModuleState
     internal nint ContextType;
     internal nint StreamType;
     internal nint MessageType;
+
+    /// <summary>The subclass of <see cref="MessageType"/> for pooled payloads, decoded on first read (not in the module's namespace).</summary>
+    internal nint LazyMessageType;
     internal nint Context;
 
     /// <summary>dict: handler id (int) → callable, for subscriptions; id 0 is the plugin's direct handler.</summary>

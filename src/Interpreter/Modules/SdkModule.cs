@@ -94,6 +94,7 @@ internal static unsafe partial class SdkModule
             state->ContextType = AddType(module, ContextType.Spec, "Context");
             state->StreamType = AddType(module, StreamType.Spec, "Stream");
             state->MessageType = AddType(module, MessageType.Spec, "Message");
+            state->LazyMessageType = Interop.CheckNew(Interop.PyType_FromModuleAndSpec(module, MessageType.LazySpec, state->MessageType)).Steal();
             state->Handlers = Interop.NewDict().Steal();
             var binding = FindBinding();
             if (binding is not null)
@@ -151,7 +152,7 @@ internal static unsafe partial class SdkModule
         if (state == null)
             return 0;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
-        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError, state->SpareMessage })
+        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->LazyMessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError, state->SpareMessage })
         {
             if (reference != 0 && visitor(reference, arg) is var result and not 0)
                 return result;
@@ -190,6 +191,7 @@ internal static unsafe partial class SdkModule
         ClearSlot(ref state->JsonDumps);
         ClearSlot(ref state->JsonLoads);
         ClearSlot(ref state->HostFunctionError);
+        ClearSlot(ref state->LazyMessageType);
         ClearSlot(ref state->MessageType);
         ClearSlot(ref state->StreamType);
         ClearSlot(ref state->ContextType);

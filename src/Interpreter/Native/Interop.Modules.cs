@@ -93,6 +93,7 @@ internal static unsafe partial class Interop
 
     internal const uint Py_TPFLAGS_DISALLOW_INSTANTIATION = 1u << 7;
     internal const uint Py_TPFLAGS_IMMUTABLETYPE = 1u << 8;
+    internal const uint Py_TPFLAGS_BASETYPE = 1u << 10;
     internal const uint Py_TPFLAGS_HAVE_GC = 1u << 14;
     internal const uint Py_TPFLAGS_DEFAULT = 1u << 18;
 

@@ -104,4 +104,57 @@ public sealed class InboxQueueTests
         Assert.Equal(0, outOfOrder);
         Assert.Equal(0, queue.Count);
     }
+
+    [Fact]
+    public async Task TwoReadersAtOnceTakeEachItemOnce()
+    {
+        // One reader at a time in practice, but a stopped instance's leftovers are taken on another thread: the queue
+        // must not hand one item to both, nor lose one, when that overlaps a drain.
+        const int writers = 3, each = 40_000;
+        var queue = new InboxQueue<int>(100);   // not a power of two: the ring is larger than the capacity
+        var taken = new int[writers * each];
+        var done = 0;
+        var producers = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < each; i++)
+                await queue.WriteAsync(w * each + i, CancellationToken.None);
+        })).ToArray();
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            while (Volatile.Read(ref done) < taken.Length)
+            {
+                Assert.InRange(queue.Count, 0, queue.Capacity);
+                if (queue.TryRead(out var n))
+                {
+                    Interlocked.Increment(ref taken[n]);
+                    Interlocked.Increment(ref done);
+                }
+            }
+        })).ToArray();
+
+        await Task.WhenAll(producers.Concat(readers)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.All(taken, n => Assert.Equal(1, n));
+        Assert.False(queue.TryRead(out _));
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void ACapacityNotAPowerOfTwoIsExact()
+    {
+        var queue = new InboxQueue<string>(5);
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 5; i++)
+                Assert.True(queue.TryWrite($"{round}.{i}"));
+            Assert.False(queue.TryWrite("over"));
+            Assert.Equal(5, queue.Count);
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.True(queue.TryRead(out var item));
+                Assert.Equal($"{round}.{i}", item);
+            }
+            Assert.False(queue.TryRead(out _));
+        }
+    }
 }

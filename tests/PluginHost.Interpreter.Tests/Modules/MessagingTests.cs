@@ -1,5 +1,6 @@
 using System.Text;
 using PluginHost.Interpreter.Modules;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Interpreter.Tests.Modules;
@@ -262,5 +263,69 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
 
         Assert.IsType<InvalidOperationException>(second);
         Assert.Equal(new object?[] { "once" }, (object?[])(await interpreter.EvaluateAsync("calls"))!);
+    }
+
+    [Fact]
+    public async Task SmallPayloadsArriveDecodedAndPooledOnesOnFirstRead()
+    {
+        var binding = new RecordingBinding("r", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("""
+            import pluginhost
+            seen = []
+            @pluginhost.on("p.*")
+            def handle(message):
+                seen.append((type(message) is pluginhost.Message, isinstance(message, pluginhost.Message),
+                             type(message).__name__, len(memoryview(message)), len(message.payload), message.topic))
+            """);
+        var pool = new PayloadPool();
+        var pooled = pool.Rent(PayloadPool.MinimumSize);
+        pooled.Buffer.Fill((byte)'x');
+        var large = new Message { Topic = "p.large", Payload = pooled.Memory };
+        var small = new Message { Topic = "p.small", Payload = new byte[] { 1, 2, 3 } };
+        var id = binding.Subscriptions["p.*"];
+
+        await interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            dispatcher.Deliver(small, [id], isRequest: false);
+            dispatcher.Deliver(large, [id], isRequest: false);
+            return 0;
+        });
+
+        var seen = (object?[])(await interpreter.EvaluateAsync("seen"))!;
+        Assert.Equal(new object?[] { true, true, "Message", 3L, 3L, "p.small" }, seen[0]);
+        // The pooled one is the subclass that decodes on first read (memoryview(message) alone copies nothing).
+        Assert.Equal(new object?[] { false, true, "Message", (long)PayloadPool.MinimumSize, (long)PayloadPool.MinimumSize, "p.large" }, seen[1]);
+    }
+
+    [Fact]
+    public async Task JsonThatDoesNotDecodeFailsTheDeliveryBeforeAnyHandlerRuns()
+    {
+        var binding = new RecordingBinding("r", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+        await interpreter.RunAsync("""
+            import pluginhost
+            calls = []
+            pluginhost.subscribe("j", lambda message: calls.append(message.topic))
+            """);
+        var id = binding.Subscriptions["j"];
+
+        var error = await interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            try
+            {
+                dispatcher.Deliver(new Message { Topic = "j", Payload = Encoding.UTF8.GetBytes("{not json"), ContentType = ContentTypes.Json }, [id], isRequest: false);
+                return null;
+            }
+            catch (PythonException e)
+            {
+                return e;
+            }
+        });
+
+        Assert.Equal("json.decoder.JSONDecodeError", error?.PythonType);
+        Assert.Equal(0L, await interpreter.EvaluateAsync("len(calls)"));
     }
 }
