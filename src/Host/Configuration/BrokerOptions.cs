@@ -19,9 +19,12 @@ internal sealed class BrokerOptions : IValidatableObject
 {
     public const string SectionName = "PluginHost:Broker";
 
-    /// <summary>Messages each inbox (plugin instance or .NET subscriber) holds before publishers wait or fail.</summary>
+    /// <summary>
+    /// Messages each inbox (plugin instance or .NET subscriber) holds before publishers wait or fail. 8192 rather
+    /// than fewer: a waiting publisher resumes at half, and the half must outlast its wake-up (docs/messaging.md).
+    /// </summary>
     [Range(1, 1_000_000)]
-    public int InboxCapacity { get; set; } = 1024;
+    public int InboxCapacity { get; set; } = 8192;
 
     public FullInboxMode FullInboxMode { get; set; } = FullInboxMode.Wait;
 

@@ -27,7 +27,7 @@ public sealed class BrokerOptionsTests
         var options = host.Services.GetRequiredService<IOptions<BrokerOptions>>().Value;
         var broker = host.Services.GetRequiredService<MessageBroker>();
 
-        Assert.Equal(1024, options.InboxCapacity);
+        Assert.Equal(8192, options.InboxCapacity);
         Assert.Equal(FullInboxMode.Wait, options.FullInboxMode);
         Assert.Equal(TimeSpan.FromSeconds(5), options.PublishTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), options.RequestTimeout);
