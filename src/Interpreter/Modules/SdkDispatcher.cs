@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PluginHost.Interpreter.Native;
 using PluginHost.Sdk.Messaging;
 
@@ -30,45 +31,105 @@ internal unsafe ref struct SdkDispatcher
     /// request, the last handler's return value (encoded like a payload) is the reply. A handler's exception propagates
     /// as <see cref="PythonException"/>; no handler at all is an <see cref="InvalidOperationException"/>.
     /// </summary>
+    /// <remarks>
+    /// The calls into CPython are kept out of try blocks: on 64-bit the JIT inlines a P/Invoke only outside them, and
+    /// one that is not inlined sets up its own transition frame (a thread-local lookup), several per message.
+    /// </remarks>
     public readonly Message? Deliver(Message message, ReadOnlySpan<int> handlerIds, bool isRequest)
     {
         var received = MessageType.Create(_state, message);
-        var result = new NewRef(0);
+        nint result;
         try
         {
-            foreach (var id in handlerIds)
-            {
-                var handler = Handler(id);
-                if (handler.IsNull)
-                    continue;
-                var value = Interop.CallOne(handler, received.Borrow());
-                result.Dispose();
-                result = value;
-            }
-            if (result.IsNull)
-                throw new InvalidOperationException($"no handler is subscribed for '{message.Topic}' in this instance any more");
-            if (!isRequest)
-                return null;
-            var (payload, contentType) = PayloadCodec.Encode(_state, result.Borrow());
+            result = CallHandlers(received.Pointer, handlerIds);
+        }
+        catch
+        {
+            MessageType.Recycle(_state, ref received);
+            throw;
+        }
+        MessageType.Recycle(_state, ref received);
+
+        if (result == 0)
+            throw new InvalidOperationException($"no handler is subscribed for '{message.Topic}' in this instance any more");
+        if (!isRequest)
+        {
+            Drop(result);
+            return null;
+        }
+        try
+        {
+            var (payload, contentType) = PayloadCodec.Encode(_state, new BorrowedRef(result));
             return new Message { Topic = message.Topic, Payload = payload, ContentType = contentType, CorrelationId = message.Id };
         }
         finally
         {
-            result.Dispose();
-            MessageType.Recycle(_state, ref received);
+            Drop(result);
         }
     }
 
-    /// <summary>Borrowed; null when handler <paramref name="id"/> is gone (unsubscribed meanwhile).</summary>
-    private readonly BorrowedRef Handler(int id)
+    /// <summary>The last handler's result (a new reference), 0 when none was called; throws what a handler raised.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly nint CallHandlers(nint received, ReadOnlySpan<int> handlerIds)
+    {
+        nint result = 0;
+        foreach (var id in handlerIds)
+        {
+            var handler = Handler(id, out var lookupError);
+            if (lookupError is not null)
+            {
+                Drop(result);
+                throw lookupError;
+            }
+            if (handler == 0)
+                continue;
+            var value = Interop.CallOneRaw(handler, received);
+            if (value == 0)
+            {
+                var error = PythonException.FetchCurrent();
+                Drop(result);
+                throw error;
+            }
+            Drop(result);
+            result = value;
+        }
+        return result;
+    }
+
+    // None (what most handlers return) is immortal since 3.12: no call to give it back.
+    private static void Drop(nint result)
+    {
+        if (result != 0 && result != LibPython.NoneObject)
+            Interop.DecRef(result);
+    }
+
+    /// <summary>Borrowed; 0 when handler <paramref name="id"/> is gone (unsubscribed meanwhile).</summary>
+    private readonly nint Handler(int id, out Exception? error)
     {
         var state = _state;
+        error = null;
         if (state->LastHandler != 0 && id == state->LastHandlerId && state->LastHandlerVersion == state->HandlersVersion)
-            return new BorrowedRef(state->LastHandler);
-        using var key = Interop.NewLong(id);
-        var handler = Interop.DictGet(new BorrowedRef(state->Handlers), key.Borrow());
-        (state->LastHandlerId, state->LastHandlerVersion, state->LastHandler) = (id, state->HandlersVersion, handler.Pointer);
-        return handler;
+            return state->LastHandler;
+        return LookUpHandler(id, out error);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly nint LookUpHandler(int id, out Exception? error)
+    {
+        var state = _state;
+        try
+        {
+            using var key = Interop.NewLong(id);
+            var handler = Interop.DictGet(new BorrowedRef(state->Handlers), key.Borrow());
+            (state->LastHandlerId, state->LastHandlerVersion, state->LastHandler) = (id, state->HandlersVersion, handler.Pointer);
+            error = null;
+            return handler.Pointer;
+        }
+        catch (Exception e)
+        {
+            error = e;
+            return 0;
+        }
     }
 
     public void Dispose() => _module.Dispose();

@@ -28,6 +28,13 @@ internal static unsafe partial class Interop
         return CheckNew(PyObject_Vectorcall(callable.Pointer, args, 1, 0));
     }
 
+    /// <summary>
+    /// callable(arg) through vectorcall, unchecked: a new reference, or NULL with the exception set (the caller must
+    /// fetch it). For a hot path that keeps its P/Invokes out of try blocks.
+    /// </summary>
+    internal static nint CallOneRaw(nint callable, nint arg) =>
+        PyObject_Vectorcall(callable, &arg, 1, 0);   // no stackalloc: that would keep it from being inlined
+
     /// <summary>callable(a, b) through vectorcall: a new reference.</summary>
     internal static NewRef CallTwo(BorrowedRef callable, BorrowedRef a, BorrowedRef b)
     {
