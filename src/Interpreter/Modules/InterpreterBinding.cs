@@ -22,6 +22,9 @@ internal sealed class InterpreterBinding(SubInterpreter interpreter, IPluginBind
     /// <summary>The topic this interpreter published to last, as a .NET string (used under its GIL).</summary>
     public TopicCache Topics { get; } = new();
 
+    /// <summary>The messages its <c>pluginhost.Message</c> objects hold (used under its GIL).</summary>
+    public MessageTable Messages { get; } = new();
+
     public long BeginRequest(Task<Message> reply)
     {
         var id = Interlocked.Increment(ref _nextRequest);

@@ -18,9 +18,9 @@ internal static unsafe class MessageType
     {
         internal nint RefCount;
         internal nint Type;
-        internal nint Handle;       // GCHandle to the Message (its target null while parked as the spare)
+        internal nint Slot;         // in the interpreter's MessageTable (its message null while parked as the spare); 0: none
         internal nint Payload;      // decoded payload, made on first read
-        internal ModuleState* State; // of the module that made it: the type's module, which outlives it
+        internal nint Table;        // GCHandle to the interpreter's MessageTable: usable in a dealloc after the module is gone
     }
 
     private enum Field
@@ -116,21 +116,21 @@ internal static unsafe class MessageType
     internal static NewRef Create(ModuleState* state, Message message)
     {
         var lazy = PooledPayload.TryGet(message, out _);
+        var table = state->RequireTarget().Messages;
         NewRef self;
         if (!lazy && state->SpareMessage != 0)
         {
             self = new NewRef(state->SpareMessage);
             state->SpareMessage = 0;
-            var handle = GCHandle.FromIntPtr(((MessageObject*)self.Pointer)->Handle);
-            handle.Target = message;
+            table[(int)((MessageObject*)self.Pointer)->Slot] = message;
             Interop.PyObject_GC_Track(self.Pointer);
         }
         else
         {
             self = Interop.CheckNew(Interop.PyType_GenericAlloc(lazy ? state->LazyMessageType : state->MessageType, 0));
             var o = (MessageObject*)self.Pointer;
-            o->Handle = GCHandle.ToIntPtr(GCHandle.Alloc(message));
-            o->State = state;
+            o->Slot = table.Add(message);
+            o->Table = GCHandle.ToIntPtr(GCHandle.Alloc(table));
         }
         PooledPayload.Retain(message);   // released when unbound: a pooled payload outlives the delivery while Python holds it
         if (lazy)
@@ -150,7 +150,7 @@ internal static unsafe class MessageType
     /// <summary>
     /// Ends the caller's reference to a Message it made with <see cref="Create"/>. When nothing else holds it (no
     /// handler kept it), it is unbound from its .NET message and parked as the interpreter's spare instead of freed: a
-    /// stream of deliveries then costs no allocation, GC handle or dealloc per message.
+    /// stream of deliveries then costs no allocation, table slot or dealloc per message.
     /// </summary>
     internal static void Recycle(ModuleState* state, ref NewRef self)
     {
@@ -161,23 +161,27 @@ internal static unsafe class MessageType
             return;
         }
         Interop.PyObject_GC_UnTrack(self.Pointer);
-        Unbind(o);
+        Unbind(o, TableOf(o));
         state->SpareMessage = self.Steal();
     }
 
-    /// <summary>Drops the decoded payload and lets go of the .NET message; the GC handle stays for the next one.</summary>
-    private static void Unbind(MessageObject* o)
+    /// <summary>Drops the decoded payload and lets go of the .NET message; the slot stays for the next one.</summary>
+    private static void Unbind(MessageObject* o, MessageTable table)
     {
         SdkModule.ClearSlot(ref o->Payload);
-        var handle = GCHandle.FromIntPtr(o->Handle);
-        if (handle.Target is Message message)
+        if (table[(int)o->Slot] is { } message)
             PooledPayload.Release(message);
-        handle.Target = null;
+        table[(int)o->Slot] = null;
     }
 
-    private static Message MessageOf(nint self) =>
-        GCHandle.FromIntPtr(((MessageObject*)self)->Handle).Target as Message
-        ?? throw new InvalidOperationException("this pluginhost.Message is no longer in use");
+    private static MessageTable TableOf(MessageObject* o) => (MessageTable)GCHandle.FromIntPtr(o->Table).Target!;
+
+    private static Message MessageOf(nint self)
+    {
+        var o = (MessageObject*)self;
+        return (o->Slot != 0 ? TableOf(o)[(int)o->Slot] : null)
+            ?? throw new InvalidOperationException("this pluginhost.Message is no longer in use");
+    }
 
     [UnmanagedCallersOnly]
     private static nint Get(nint self, nint closure)
@@ -210,7 +214,12 @@ internal static unsafe class MessageType
     {
         var o = (MessageObject*)self;
         if (o->Payload == 0)
-            o->Payload = PayloadCodec.Decode(o->State, message).Steal();
+        {
+            var state = (ModuleState*)Interop.PyType_GetModuleState(o->Type);
+            if (state == null)
+                throw PythonException.FetchCurrent();
+            o->Payload = PayloadCodec.Decode(state, message).Steal();
+        }
         Interop.IncRef(o->Payload);
         return o->Payload;
     }
@@ -290,11 +299,13 @@ internal static unsafe class MessageType
         var o = (MessageObject*)self;
         var type = o->Type;
         Interop.PyObject_GC_UnTrack(self);
-        if (o->Handle != 0)
+        if (o->Table != 0)
         {
-            Unbind(o);
-            GCHandle.FromIntPtr(o->Handle).Free();
-            o->Handle = 0;
+            var table = TableOf(o);
+            Unbind(o, table);
+            table.Remove((int)o->Slot);
+            GCHandle.FromIntPtr(o->Table).Free();
+            o->Table = 0;
         }
         else
         {
