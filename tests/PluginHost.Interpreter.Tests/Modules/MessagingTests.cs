@@ -63,13 +63,7 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
         var text = new Message { Topic = "orders.note", Payload = Encoding.UTF8.GetBytes("fragile ✓"), ContentType = ContentTypes.Text, Sender = "shop" };
         var id = binding.Subscriptions["orders.*"];
 
-        await interpreter.InvokeAsync(scope =>
-        {
-            using var dispatcher = SdkDispatcher.For(scope);
-            dispatcher.Deliver(json, [id], isRequest: false);
-            dispatcher.Deliver(text, [id], isRequest: false);
-            return 0;
-        });
+        await DeliverAsync(interpreter, id, json, text);
 
         var seen = (object?[])(await interpreter.EvaluateAsync("seen"))!;
         Assert.Equal(new object?[] { "orders.created", new Dictionary<string, object?> { ["id"] = 7L }, ContentTypes.Json, "shop", new Dictionary<string, object?> { ["k"] = "v" }, json.Payload.ToArray() }, seen[0]);
@@ -214,13 +208,8 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
             """);
         var id = binding.Subscriptions["n.*"];
 
-        await interpreter.InvokeAsync(scope =>
-        {
-            using var dispatcher = SdkDispatcher.For(scope);
-            for (var i = 0; i < 10; i++)
-                dispatcher.Deliver(new Message { Topic = $"n.{i}", Payload = Encoding.UTF8.GetBytes($"{i}"), ContentType = ContentTypes.Json }, [id], isRequest: false);
-            return 0;
-        });
+        await DeliverAsync(interpreter, id, [.. Enumerable.Range(0, 10).Select(i =>
+            new Message { Topic = $"n.{i}", Payload = Encoding.UTF8.GetBytes($"{i}"), ContentType = ContentTypes.Json })]);
 
         Assert.Equal(new object?[] { "n.0", 0L, "n.5", 5L },
             (object?[])(await interpreter.EvaluateAsync("[x for m in kept for x in (m.topic, m.payload)]"))!);
@@ -285,13 +274,7 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
         var small = new Message { Topic = "p.small", Payload = new byte[] { 1, 2, 3 } };
         var id = binding.Subscriptions["p.*"];
 
-        await interpreter.InvokeAsync(scope =>
-        {
-            using var dispatcher = SdkDispatcher.For(scope);
-            dispatcher.Deliver(small, [id], isRequest: false);
-            dispatcher.Deliver(large, [id], isRequest: false);
-            return 0;
-        });
+        await DeliverAsync(interpreter, id, small, large);
 
         var seen = (object?[])(await interpreter.EvaluateAsync("seen"))!;
         Assert.Equal(new object?[] { true, true, "Message", 3L, 3L, "p.small" }, seen[0]);
@@ -328,4 +311,14 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
         Assert.Equal("json.decoder.JSONDecodeError", error?.PythonType);
         Assert.Equal(0L, await interpreter.EvaluateAsync("len(calls)"));
     }
+
+    /// <summary>Hands <paramref name="messages"/> in order to handler <paramref name="handlerId"/>, as an inbox's drain does.</summary>
+    private static Task DeliverAsync(SubInterpreter interpreter, int handlerId, params Message[] messages) =>
+        interpreter.InvokeAsync(scope =>
+        {
+            using var dispatcher = SdkDispatcher.For(scope);
+            foreach (var message in messages)
+                dispatcher.Deliver(message, [handlerId], isRequest: false);
+            return 0;
+        });
 }
