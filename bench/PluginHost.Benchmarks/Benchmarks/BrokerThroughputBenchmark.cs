@@ -40,7 +40,8 @@ public sealed class BrokerThroughputBenchmark : IBenchmark
             JsonElement? queues = null, mp = null;
             if (!o.NoBaselines)
             {
-                queues = await PythonBaseline.RunAsync(context, "interpqueues_throughput.py", ["--count", count, "--size", size], cancellationToken);
+                if (PythonBaseline.HasInterpQueues(context))
+                    queues = await PythonBaseline.RunAsync(context, "interpqueues_throughput.py", ["--count", count, "--size", size], cancellationToken);
                 mp = await PythonBaseline.RunAsync(context, "mp_queue_throughput.py", ["--count", count, "--size", size], cancellationToken);
             }
 

@@ -46,7 +46,7 @@ public sealed class FanOutBenchmark : IBenchmark
                 Samples = times.Count,
                 Note = $"{count} x {size} B published, {n} subscriber plugin(s); {scaling}x the N=1 rate",
             };
-            if (!o.NoBaselines)
+            if (!o.NoBaselines && PythonBaseline.HasInterpQueues(context))
             {
                 var queues = await PythonBaseline.RunAsync(context, "interpqueues_throughput.py", ["--count", count, "--size", size, "--subscribers", n], cancellationToken);
                 var baseline = queues.GetProperty("msgs_per_s").GetDouble();

@@ -27,6 +27,19 @@ public static class PythonBaseline
         throw new FileNotFoundException($"No {name} executable at {candidate ?? "(unknown prefix)"} nor {Fallback}.");
     }
 
+    /// <summary>
+    /// Whether the <c>_interpqueues</c> baseline can run: the module is new in CPython 3.13. With 3.12 the rows that
+    /// compare against it are reported without a baseline, and the log says why.
+    /// </summary>
+    public static bool HasInterpQueues(BenchContext context)
+    {
+        var version = context.Runtime.Installation.Version;
+        if (version >= new Version(3, 13))
+            return true;
+        context.Log.WriteLine($"baseline: _interpqueues is new in CPython 3.13; with {version} its rows have no baseline.");
+        return false;
+    }
+
     /// <summary>Path of a baseline script in the output folder.</summary>
     public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "baselines", name);
 
