@@ -51,15 +51,19 @@ public sealed class PythonException : Exception
         return moduleName == "builtins" ? name : $"{moduleName}.{name}";
     }
 
+    // Unchecked calls with their errors cleared: a failure here (an import a policy denies, the recursion limit) must
+    // not become another exception whose traceback is formatted the same way, without end.
     private static string FormatTraceback(BorrowedRef exc)
     {
-        using var traceback = Interop.Import("traceback");
-        using var format = Interop.GetAttr(traceback.Borrow(), "format_exception");
-        using var args = Interop.NewTuple(1);
-        Interop.IncRef(exc.Pointer);
-        var item = new NewRef(exc.Pointer);
-        Interop.TupleSet(args.Borrow(), 0, ref item);
-        using var lines = Interop.Call(format.Borrow(), args.Borrow());
+        using var format = new NewRef(Interop.ImportAttributeOrNull("traceback", "format_exception"));
+        if (format.IsNull)
+            return "";
+        using var lines = new NewRef(Interop.CallOneRaw(format.Pointer, exc.Pointer));
+        if (lines.IsNull)
+        {
+            Interop.PyErr_Clear();
+            return "";
+        }
         return string.Concat((object?[])PyConvert.FromPython(lines.Borrow())!);
     }
 

@@ -137,8 +137,13 @@ public sealed class PythonRuntime : IAsyncDisposable
         MainInterpreter = Interop.PyInterpreterState_Main();
         var (stdlib, native) = InstallationPaths.Read();
         Policies.SetInstallation(stdlib, native);
+        Policies.Bytecode.SetFrozen(InstallationPaths.FrozenModules());
         foreach (var module in options.PreloadModules)
             Preload(module);
+        // Policy: the C functions CPython does not audit, guarded before the first governed interpreter exists.
+        Policies.InstallGuards();
+        if (Policies.Guards.Missing.Count > 0)
+            _logger.LogDebug("Policy guards not installed (not in this CPython): {Functions}", string.Join(", ", Policies.Guards.Missing));
         // Release the main GIL: subinterpreter threads take it briefly while creating their interpreters.
         _mainThreadState = Interop.PyEval_SaveThread();
         _logger.LogInformation("CPython {Version} from {Library} ({FoundBy})", Version.Split(' ')[0], Installation.LibraryPath, Installation.FoundBy);

@@ -11,13 +11,16 @@ public sealed partial class SubInterpreter
     /// <summary>The policy governing this interpreter (see docs/isolation.md); null when it is not restricted.</summary>
     public InterpreterPolicy? Policy => _policy;
 
-    /// <summary>On the new interpreter's thread, attached: registers the policy and installs the Python-level guards.</summary>
+    /// <summary>
+    /// On the new interpreter's thread, attached: prepares the interpreter (guards.py, the host's own code, loaded
+    /// from its marshalled form), then registers the policy, before any code of its user runs.
+    /// </summary>
     private void ApplyPolicy()
     {
         if (_policy is null)
             return;
-        _runtime.Policies.Register(Id, _policy);
         IsolationGuards.Install(_policy);
+        _runtime.Policies.Register(Id, _policy);
     }
 
     /// <summary>After a failure of <see cref="ApplyPolicy"/>: ends the half-made interpreter and drops the helper state.</summary>

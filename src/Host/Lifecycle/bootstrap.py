@@ -5,8 +5,8 @@ def _pluginhost_bootstrap(name, folder, lib, level):
     # Only the plugin's folder and its own lib/ (vendored pure-Python dependencies) before the stdlib.
     sys.path[:0] = [folder, lib]
     sys.argv = [name]
-    sys.stdout = pluginhost.stdout
-    sys.stderr = pluginhost.stderr
+    sys.stdout = sys.__stdout__ = pluginhost.stdout
+    sys.stderr = sys.__stderr__ = pluginhost.stderr
 
     class HostHandler(logging.Handler):
         def emit(self, record):

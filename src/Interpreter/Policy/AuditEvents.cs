@@ -39,6 +39,23 @@ internal enum AuditEvent : byte
     SetHostname,
     Guard,
     NewInterpreter,
+    /// <summary>A read of one path or descriptor, (path, ...): os.getxattr, os.listxattr.</summary>
+    ReadPath,
+    /// <summary>Every argument is a file descriptor (the native guards' events): 0–2 need process.stdio.</summary>
+    Descriptors,
+    /// <summary>The first argument is a file descriptor (CPython's fcntl.* and mmap.__new__ events).</summary>
+    DescriptorFirst,
+    CloseRange,
+    SharedMemory,
+    PidfdSignal,
+    Socket,
+    CodeObject,
+    /// <summary>code.replace(**changes) and code.__replace__ (a native guard's event): (code, changes as a dict).</summary>
+    CodeReplace,
+    Marshal,
+    SqliteHandle,
+    SqliteLimit,
+    Syslog,
 }
 
 /// <summary>
@@ -60,8 +77,6 @@ internal static unsafe class AuditEvents
         ("os.scandir", AuditEvent.ListDir),
         ("os.remove", AuditEvent.Remove),
         ("os.rmdir", AuditEvent.Remove),
-        ("os.mkfifo", AuditEvent.Remove),   // raised by guards.py: (path, dir_fd) like os.remove
-        ("os.mknod", AuditEvent.Remove),
         ("os.mkdir", AuditEvent.Mkdir),
         ("os.rename", AuditEvent.Rename),
         ("os.chmod", AuditEvent.Chmod),
@@ -104,9 +119,27 @@ internal static unsafe class AuditEvents
         ("resource.prlimit", AuditEvent.Prlimit),
         (GuardEvent, AuditEvent.Guard),
         ("cpython.PyInterpreterState_New", AuditEvent.NewInterpreter),
+        ("os.getxattr", AuditEvent.ReadPath),
+        ("os.listxattr", AuditEvent.ReadPath),
+        ("fcntl.fcntl", AuditEvent.DescriptorFirst),
+        ("fcntl.ioctl", AuditEvent.DescriptorFirst),
+        ("fcntl.flock", AuditEvent.DescriptorFirst),
+        ("fcntl.lockf", AuditEvent.DescriptorFirst),
+        ("mmap.__new__", AuditEvent.DescriptorFirst),
+        ("socket.__new__", AuditEvent.Socket),
+        ("code.__new__", AuditEvent.CodeObject),
+        ("marshal.loads", AuditEvent.Marshal),
+        ("marshal.load", AuditEvent.Marshal),
+        ("sqlite3.connect/handle", AuditEvent.SqliteHandle),
+        ("sqlite3.enable_load_extension", AuditEvent.NativeCode),
+        ("sqlite3.load_extension", AuditEvent.NativeCode),
+        ("syslog.openlog", AuditEvent.Syslog),
+        ("syslog.syslog", AuditEvent.Syslog),
+        ("syslog.setlogmask", AuditEvent.Syslog),
+        ("syslog.closelog", AuditEvent.Syslog),
     ];
 
-    private const int MaxLength = 32;
+    private const int MaxLength = 40;
 
     // First bytes of known names; everything else (exec, compile, marshal.*, builtins.*, code.*, ...) stops here.
     private static readonly bool[] FirstByte = BuildFirstBytes();
@@ -135,8 +168,9 @@ internal static unsafe class AuditEvents
 
     private static AuditEvent ClassifySlow(byte* name)
     {
-        // Reject frequent look-alikes before measuring: "object.*", "sys.*", "compile", "code.*".
-        if ((name[0], name[1]) is ((byte)'o', (byte)'b') or ((byte)'s', (byte)'y') or ((byte)'c', (byte)'o'))
+        // Reject frequent look-alikes before measuring: "object.*", "sys.*", "compile".
+        if ((name[0], name[1]) is ((byte)'o', (byte)'b') or ((byte)'s', (byte)'y')
+            || (name[0] == (byte)'c' && name[1] == (byte)'o' && name[2] == (byte)'m'))
             return AuditEvent.None;
         var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name);
         if (span.Length >= ByLength.Length)

@@ -1,14 +1,16 @@
 namespace PluginHost.Interpreter.Policy;
 
 /// <summary>
-/// Functions CPython raises no audit event for, which guards.py replaces in a governed interpreter: the event
-/// <c>pluginhost.guard</c> names one of them, and this says which capability allows it and why it is restricted.
+/// Functions CPython raises no audit event for, which the native guards (<see cref="NativeGuards"/>) judge by name:
+/// this says which capability allows each and why it is restricted.
 /// </summary>
 internal static class GuardedFunctions
 {
     private const string HostProcess = "it acts on the whole host process and every plugin in it";
-    private const string Streams = "file descriptors 0, 1 and 2 are the standard streams of the host process, shared by every plugin";
     private const string Handlers = "signal handlers belong to the host process, and CPython allows them only in the main thread of the main interpreter";
+    private const string Waits = "waiting for a signal takes it from the host process, which handles its signals itself (SIGTERM stops it gracefully)";
+    private const string Clock = "the system clock belongs to the whole machine";
+    private const string Locale = "the C locale and the message catalogues are one per process";
     private const string Alarm = "the signal is delivered to the host process, whose default action for it is to terminate";
 
     private static readonly Dictionary<string, (Capability, string)> Functions = new(StringComparer.Ordinal)
@@ -18,15 +20,19 @@ internal static class GuardedFunctions
         ["signal.raise_signal"] = (Capability.ProcessExit, "the signal is delivered to the host process itself"),
         ["signal.alarm"] = (Capability.ProcessExit, Alarm),
         ["signal.setitimer"] = (Capability.ProcessExit, Alarm),
-        ["signal.pidfd_send_signal"] = (Capability.ProcessSignal, "sending signals to other processes needs a grant"),
-        ["signal.signal"] = (Capability.None, Handlers),
-        ["signal.set_wakeup_fd"] = (Capability.None, Handlers),
         ["signal.siginterrupt"] = (Capability.None, Handlers),
-        ["os.dup2"] = (Capability.ProcessStdio, Streams),
-        ["os.close"] = (Capability.ProcessStdio, Streams),
-        ["os.closerange"] = (Capability.ProcessStdio, Streams),
-        ["_imp.create_builtin"] = (Capability.None, "a second copy of this builtin module would bring back the functions this plugin's policy replaced"),
-        ["locale.setlocale"] = (Capability.ProcessControl, "the C locale is one per process"),
+        ["signal.sigwait"] = (Capability.None, Waits),
+        ["signal.sigwaitinfo"] = (Capability.None, Waits),
+        ["signal.sigtimedwait"] = (Capability.None, Waits),
+        ["os.login_tty"] = (Capability.None, "it would make the host process a session leader with the plugin's terminal as its controlling terminal and its standard streams"),
+        ["os.tcsetpgrp"] = (Capability.ProcessControl, "the terminal's foreground process group decides which processes the terminal's signals reach"),
+        ["time.clock_settime"] = (Capability.ProcessControl, Clock),
+        ["time.clock_settime_ns"] = (Capability.ProcessControl, Clock),
+        ["sys.activate_stack_trampoline"] = (Capability.ProcessControl, "the perf trampoline is one per process and writes /tmp/perf-<pid>.map"),
+        ["locale.setlocale"] = (Capability.ProcessControl, Locale),
+        ["locale.textdomain"] = (Capability.ProcessControl, Locale),
+        ["locale.bindtextdomain"] = (Capability.ProcessControl, Locale),
+        ["locale.bind_textdomain_codeset"] = (Capability.ProcessControl, Locale),
     };
 
     /// <summary>Process-wide attributes in <c>os</c> guarded under <see cref="Capability.ProcessControl"/>.</summary>

@@ -18,5 +18,13 @@ internal static class InstallationPaths
         return (Strings(pair[0]), Strings(pair[1]));
     }
 
+    /// <summary>The marshalled code of the frozen modules compiled into libpython. Needs the main interpreter attached.</summary>
+    internal static IEnumerable<byte[]> FrozenModules()
+    {
+        const string Query = "(lambda imp: [bytes(f[0]) for f in (imp.find_frozen(n, withdata=True) for n in imp._frozen_module_names()) if f and f[0] is not None])(__import__('_imp'))";
+        using var result = Interop.Evaluate(Query, "<pluginhost-frozen>", Interop.Py_eval_input, Interop.MainModuleDict());
+        return ((IEnumerable<object?>)PyConvert.FromPython(result.Borrow())!).OfType<byte[]>();
+    }
+
     private static string[] Strings(object? list) => [.. ((IEnumerable<object?>)list!).OfType<string>().Where(p => p.Length > 0)];
 }

@@ -70,13 +70,94 @@ internal static unsafe partial class PolicyNative
     [LibraryImport(Interop.Library)]
     internal static partial void Py_DecRef(nint o);
 
-    /// <summary>Resolves symlinks, <c>.</c> and <c>..</c> into <paramref name="resolved"/> (PATH_MAX bytes); NULL when a component does not exist.</summary>
-    [LibraryImport(LibC, EntryPoint = "realpath")]
+    /// <summary>NULL-safe; only increments a count.</summary>
+    [LibraryImport(Interop.Library)]
+    [SuppressGCTransition]
+    internal static partial void Py_IncRef(nint o);
+
+    /// <summary>New reference; NULL with MemoryError.</summary>
+    [LibraryImport(Interop.Library)]
+    internal static partial nint PyTuple_New(nint size);
+
+    /// <summary>Steals <paramref name="item"/> (even on failure); 0, or -1 with an exception. Only on a fresh tuple.</summary>
+    [LibraryImport(Interop.Library)]
+    internal static partial int PyTuple_SetItem(nint tuple, nint index, nint item);
+
+    /// <summary>Iterates a dict: 1 with borrowed key and value, 0 at the end. Never raises.</summary>
+    [LibraryImport(Interop.Library)]
+    internal static partial int PyDict_Next(nint dict, ref nint position, out nint key, out nint value);
+
+    /// <summary>New reference; NULL with an exception.</summary>
+    [LibraryImport(Interop.Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint PyObject_GetAttrString(nint o, string name);
+
+    /// <summary>New reference to an empty dict; NULL with an exception.</summary>
+    [LibraryImport(Interop.Library)]
+    internal static partial nint PyDict_New();
+
+    /// <summary>0, or -1 with an exception; does not steal.</summary>
+    [LibraryImport(Interop.Library)]
+    internal static partial int PyDict_SetItem(nint dict, nint key, nint value);
+
+    /// <summary>Borrowed; NULL without an exception when the key is absent (errors are swallowed).</summary>
+    [LibraryImport(Interop.Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint PyDict_GetItemString(nint dict, string key);
+
+    /// <summary>New reference to a str decoded from UTF-8; NULL with an exception.</summary>
+    [LibraryImport(Interop.Library)]
+    internal static partial nint PyUnicode_FromStringAndSize(byte* utf8, nint size);
+
+    /// <summary>Sets <paramref name="type"/> (borrowed) with a UTF-8 message.</summary>
+    [LibraryImport(Interop.Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void PyErr_SetString(nint type, string message);
+
+    /// <summary>Borrowed, immortal: <c>builtin_function_or_method</c>, its METH_METHOD subtype, and <c>method_descriptor</c>.</summary>
+    internal static nint CFunctionType => LibPython.Export("PyCFunction_Type");
+
+    internal static nint CMethodType => LibPython.Export("PyCMethod_Type");
+
+    internal static nint MethodDescriptorType => LibPython.Export("PyMethodDescr_Type");
+
+    /// <summary>
+    /// Resolves symlinks, <c>.</c> and <c>..</c> into <paramref name="resolved"/> (PATH_MAX bytes); NULL with errno
+    /// (ENOENT/ENOTDIR: a component is missing; ENAMETOOLONG, ELOOP, EACCES: the real path cannot be established).
+    /// </summary>
+    [LibraryImport(LibC, EntryPoint = "realpath", SetLastError = true)]
     internal static partial byte* realpath(byte* path, byte* resolved);
+
+    /// <summary>Reads a symlink (no NUL appended); the length, or -1 with errno.</summary>
+    [LibraryImport(LibC, EntryPoint = "readlink", SetLastError = true)]
+    internal static partial nint readlink(byte* path, byte* buffer, nint size);
+
+    /// <summary>0, or -1 with errno; changes the protection of whole pages.</summary>
+    [LibraryImport(LibC, EntryPoint = "mprotect", SetLastError = true)]
+    internal static partial int mprotect(nint address, nint length, int protection);
 
     [LibraryImport(LibC, EntryPoint = "getpgrp")]
     [SuppressGCTransition]
     internal static partial int getpgrp();
+
+    /// <summary>New reference to a tuple of two str; NULL with an exception.</summary>
+    internal static nint BuildTuple(string first, string second)
+    {
+        var tuple = PyTuple_New(2);
+        if (tuple == 0)
+            return 0;
+        if (PyTuple_SetItem(tuple, 0, NewString(first)) != 0 || PyTuple_SetItem(tuple, 1, NewString(second)) != 0)
+        {
+            Py_DecRef(tuple);
+            return 0;
+        }
+        return tuple;
+    }
+
+    /// <summary>New reference; NULL with an exception (which PyTuple_SetItem then passes on).</summary>
+    private static nint NewString(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        fixed (byte* p = bytes)
+            return PyUnicode_FromStringAndSize(p, bytes.Length);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool Is(nint o, ulong flag) => (PyType_GetFlags(Interop.TypeOf(o)) & flag) != 0;

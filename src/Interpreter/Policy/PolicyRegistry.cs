@@ -18,8 +18,6 @@ internal sealed class PolicyRegistry
     private volatile Dictionary<long, CompiledPolicy> _byId = [];
     // Never freed: CPython keeps the hook, and its user data, until the process ends.
     private readonly GCHandle _handle;
-    private byte[][] _stdlib = [];
-    private byte[][] _native = [];
 
     public PolicyRegistry() => _handle = GCHandle.Alloc(this);
 
@@ -28,12 +26,27 @@ internal sealed class PolicyRegistry
 
     internal bool IsEmpty => _byId.Count == 0;
 
+    /// <summary>The standard library's directories, resolved: always readable, and the only trusted bytecode caches.</summary>
+    internal byte[][] Stdlib { get; private set; } = [];
+
+    /// <summary>The standard library's extension modules' directories (lib-dynload): native code loaded without a grant.</summary>
+    internal byte[][] TrustedNative { get; private set; } = [];
+
+    /// <summary>The standard library's own bytecode, which <c>marshal.loads</c> may turn into code without a grant.</summary>
+    internal TrustedBytecode Bytecode { get; } = new();
+
+    /// <summary>The C functions CPython does not audit, guarded for every interpreter (installed once after initialisation).</summary>
+    internal NativeGuards Guards { get; private set; } = NativeGuards.None;
+
     /// <summary>Directories of the standard library (always readable) and of its extension modules (lib-dynload).</summary>
     internal void SetInstallation(IEnumerable<string> stdlib, IEnumerable<string> native)
     {
-        _stdlib = [.. stdlib.Select(PathRules.Normalize)];
-        _native = [.. native.Select(PathRules.Normalize)];
+        Stdlib = [.. stdlib.Select(PathRules.Normalize)];
+        TrustedNative = [.. native.Select(PathRules.Normalize)];
     }
+
+    /// <summary>Installs the native guards; needs the main interpreter attached, before the first governed interpreter.</summary>
+    internal void InstallGuards() => Guards = NativeGuards.Install(this);
 
     internal CompiledPolicy? Find(long interpreterId) => _byId.GetValueOrDefault(interpreterId);
 
@@ -60,25 +73,12 @@ internal sealed class PolicyRegistry
     {
         var grantedWritable = policy.WritePaths.Select(PathRules.Normalize).ToArray();
         var grantedReadable = policy.ReadPaths.Select(PathRules.Normalize).Concat(grantedWritable).ToArray();
-        var readable = new List<byte[]>(_stdlib);
+        var readable = new List<byte[]>(Stdlib);
         if (policy.Home is { } home)
             readable.Add(PathRules.Normalize(home));
         readable.AddRange(SystemReadable.Select(PathRules.Normalize));
         readable.AddRange(grantedReadable);
         var writable = grantedWritable.Concat(SystemWritable.Select(PathRules.Normalize)).ToArray();
-        return new CompiledPolicy(policy, [.. readable], writable, grantedReadable, grantedWritable, _native);
+        return new CompiledPolicy(this, policy, [.. readable], writable, grantedReadable, grantedWritable);
     }
 }
-
-/// <summary>
-/// A policy with its directories resolved to UTF-8 prefixes, ready for the hook: what may be read and written at all,
-/// which of that a capability granted (reported by <c>pluginhost check</c>), and where the standard library's
-/// extension modules live.
-/// </summary>
-internal sealed record CompiledPolicy(
-    InterpreterPolicy Policy,
-    byte[][] Readable,
-    byte[][] Writable,
-    byte[][] GrantedReadable,
-    byte[][] GrantedWritable,
-    byte[][] TrustedNative);

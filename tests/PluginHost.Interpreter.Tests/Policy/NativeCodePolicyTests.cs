@@ -79,9 +79,11 @@ public sealed class NativeCodePolicyTests(PythonRuntimeFixture fixture)
     [Theory]
     [InlineData("import socket; socket.getaddrinfo('localhost', 80)", "socket.getaddrinfo('localhost')")]
     [InlineData("import socket; socket.gethostbyname('localhost')", "socket.gethostbyname('localhost')")]
-    [InlineData("import socket; s = socket.socket(); s.bind(('127.0.0.1', 0))", "socket.bind(('127.0.0.1', 0))")]
-    [InlineData("import socket; socket.socket().connect(('127.0.0.1', 9))", "socket.connect(('127.0.0.1', 9))")]
-    [InlineData("import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))", "socket.sendto(('127.0.0.1', 9))")]
+    [InlineData("import socket; s = socket.socket(); s.bind(('127.0.0.1', 0))", "socket(AF_INET, SOCK_STREAM)")]
+    [InlineData("import socket; socket.socket(socket.AF_INET6).listen()", "socket(AF_INET6, SOCK_STREAM)")]
+    [InlineData("import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))", "socket(AF_INET, SOCK_DGRAM)")]
+    [InlineData("import socket; socket.socket(socket.AF_UNIX).connect('/run/pluginhost-none.sock')", "socket.connect('/run/pluginhost-none.sock')")]
+    [InlineData("import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'x', '/dev/log')", "socket.sendto('/dev/log')")]
     public async Task TheNetworkNeedsNetwork(string code, string denial)
     {
         await using var governed = await Governed.StartAsync(fixture.Runtime);

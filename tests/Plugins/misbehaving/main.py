@@ -52,7 +52,7 @@ def _misbehave():
         for name, attempt in ATTEMPTS.items():
             try:
                 attempt()
-            except (PermissionError, RuntimeError, ImportError) as e:
+            except (PermissionError, RuntimeError, ImportError, ValueError) as e:
                 _refusals[name] = f"{type(e).__name__}: {e}"
             except OSError as e:
                 _unexpected.append(f"{name} reached the system: {e}")

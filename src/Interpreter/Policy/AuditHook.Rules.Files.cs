@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text;
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter.Policy;
+
+internal static unsafe partial class AuditHook
+{
+    // Files and directories: by the real path the kernel will reach, a descriptor by what it refers to; unknown is denied.
+    private readonly ref partial struct Rules
+    {
+        private const long O_ACCMODE = 3, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400;
+        private const long SqliteLimitAttached = 7;
+
+        private const string WhyRead = "reading outside the plugin's own folder and the standard library needs a grant";
+        private const string WhyWrite = "creating, changing or deleting files needs a grant";
+        private const string WhyUnknown = "its real path cannot be established (too long, a symlink loop, an unreadable directory or a descriptor that is not a directory), so it cannot be checked";
+        private const string WhyAttach = "ATTACH and VACUUM INTO open database files by a name in SQL, which no path check sees; only an unrestricted 'filesystem.write' allows them";
+
+        private int Open()
+        {
+            var flags = Long(Arg(2)) ?? 0;
+            var write = (flags & O_ACCMODE) != 0 || (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0;
+            var path = Arg(0);
+            if (Long(path) is { } fd)
+                return fd is >= 0 and <= 2 ? Stdio("open", fd) : 0;   // a file object over a descriptor already open
+            // os.open(name, dir_fd=fd): CPython's event carries no dir_fd; the os.open guard left it for this event.
+            var dirFd = compiled.TakeDirFd(path);
+            var decision = CheckPath("open", path, dirFd, write, noneIsCwd: false, out var resolved);
+            if (decision == 0 && !write && resolved.EndsWith(".pyc"u8) && PathRules.Under(resolved, compiled.Registry.Stdlib))
+                compiled.ExpectBytecode(Encoding.UTF8.GetString(resolved));
+            return decision;
+        }
+
+        private int FileSystem(int pathIndex, int dirFdIndex, bool write, bool noneIsCwd = false, bool harmlessIfExists = false)
+        {
+            var dirFd = dirFdIndex >= 0 ? Long(Arg(dirFdIndex)) ?? -1 : -1;
+            return CheckPath(null, Arg(pathIndex), (int)dirFd, write, noneIsCwd, out _, harmlessIfExists);
+        }
+
+        private int Both(int first, int pathIndex, int dirFdIndex, bool write) =>
+            first != 0 ? first : FileSystem(pathIndex, dirFdIndex, write);
+
+        // harmlessIfExists: the call cannot change an existing target (os.mkdir fails with EEXIST), so it is let through
+        // to fail by itself — os.makedirs(existing, exist_ok=True) then works without a denial.
+        private int CheckPath(string? facility, nint pathObject, int dirFd, bool write, bool noneIsCwd, out ReadOnlySpan<byte> resolved, bool harmlessIfExists = false)
+        {
+            resolved = default;
+            if (Policy.Grants(write ? Capability.FileSystemWrite : Capability.FileSystemRead) || Policy.Grants(Capability.FileSystemWrite))
+                return Policy.ReportAllowed ? Allowed(write ? Capability.FileSystemWrite : Capability.FileSystemRead, facility ?? Event, PathText(pathObject)) : 0;
+            if (Long(pathObject) is { } fd)
+                return Descriptor(facility ?? Event, fd, write);
+            if (pathObject == LibPython.NoneObject && noneIsCwd)
+                pathObject = 0;
+            using var path = pathObject == 0 ? PathArg.Cwd() : PathArg.From(pathObject);
+            if (!path.IsPath)
+                return pathObject == 0 || pathObject == LibPython.NoneObject ? 0 : Unknown(facility ?? Event, "(a path-like object)", write);
+            var buffer = compiled.PathBuffer;
+            var length = PathRules.Resolve(path.Bytes, path.Length, dirFd, buffer, out var exists);
+            if (length <= 0)
+                return Unknown(facility ?? Event, path.Text, write);
+            if (exists && harmlessIfExists)
+                return 0;
+            resolved = new ReadOnlySpan<byte>(buffer, length);
+            return Decide(facility, resolved, write);
+        }
+
+        /// <summary>A call on an open descriptor: judged by the file it refers to; 0–2 are the host's standard streams.</summary>
+        private int Descriptor(string facility, long fd, bool write)
+        {
+            if (fd is >= 0 and <= 2)
+                return write ? Stdio(facility, fd) : 0;
+            var buffer = compiled.PathBuffer;
+            var length = PathRules.DescriptorPath(fd, buffer);
+            if (length == 0)
+                return 0;   // a pipe, a socket, an anonymous inode, or not open: no file of the file system to protect
+            if (length < 0)
+                return Unknown(facility, $"descriptor {fd}", write);
+            return Decide(facility, new ReadOnlySpan<byte>(buffer, length), write);
+        }
+
+        private int Decide(string? facility, ReadOnlySpan<byte> resolved, bool write)
+        {
+            if (PathRules.Under(resolved, write ? compiled.Writable : compiled.Readable))
+            {
+                return Policy.ReportAllowed && PathRules.Under(resolved, write ? compiled.GrantedWritable : compiled.GrantedReadable)
+                    ? Allowed(write ? Capability.FileSystemWrite : Capability.FileSystemRead, facility ?? Event, Encoding.UTF8.GetString(resolved))
+                    : 0;
+            }
+            var path = Encoding.UTF8.GetString(resolved);
+            var prefix = write ? CapabilityNames.WritePrefix : CapabilityNames.ReadPrefix;
+            return Deny(facility ?? Event, $"'{path}'", write ? Capability.FileSystemWrite : Capability.FileSystemRead, write ? WhyWrite : WhyRead, $"{prefix}:{PathRules.DirectoryOf(path)}");
+        }
+
+        private int Unknown(string facility, string path, bool write) =>
+            Deny(facility, $"'{(path.Length > 200 ? path[..200] + "..." : path)}'", write ? Capability.FileSystemWrite : Capability.FileSystemRead, WhyUnknown,
+                write ? CapabilityNames.WritePrefix : CapabilityNames.ReadPrefix);
+
+        private int Sqlite()
+        {
+            var database = Arg(0);
+            using var path = PathArg.From(database);
+            if (!path.IsPath)
+                return Long(database) is null ? Unknown("sqlite3.connect", "(a path-like object)", write: true) : 0;
+            var text = Encoding.UTF8.GetString(path.Bytes, path.Length);
+            if (text.Length == 0 || text == ":memory:")
+                return 0;
+            // A "file:" name is a URI both with uri=True and in SQLite builds with USE_URI (Debian's): judged as one.
+            if (text.StartsWith("file:", StringComparison.Ordinal))
+            {
+                return SqliteUri.Parse(text) switch
+                {
+                    null => Unknown("sqlite3.connect", text, write: true),
+                    { InMemory: true } => 0,
+                    var uri => CheckName("sqlite3.connect", uri.Path, write: !uri.ReadOnly),
+                };
+            }
+            return CheckPath("sqlite3.connect", database, -1, write: true, noneIsCwd: false, out _);
+        }
+
+        private int CheckName(string facility, string name, bool write)
+        {
+            var bytes = Encoding.UTF8.GetBytes(name);
+            var buffer = compiled.PathBuffer;
+            fixed (byte* p = bytes)
+            {
+                var length = PathRules.Resolve(p, bytes.Length, -1, buffer, out _);
+                return length <= 0 ? Unknown(facility, name, write) : Decide(facility, new ReadOnlySpan<byte>(buffer, length), write);
+            }
+        }
+
+        /// <summary>A new SQLite connection: without an unrestricted write grant, no ATTACH (nor VACUUM INTO, which attaches).</summary>
+        private int SqliteHandle()
+        {
+            if (Policy.Grants(Capability.FileSystemWrite))
+                return 0;
+            return SqliteAttachments.Restrict(Arg(0)) ? 0 : -1;
+        }
+
+        /// <summary><c>Connection.setlimit(category, limit)</c>: the attachment limit may not be raised from 0 without the grant.</summary>
+        private int SqliteLimit()
+        {
+            if (Long(Arg(0)) != SqliteLimitAttached || Long(Arg(1)) is <= 0 || Policy.Grants(Capability.FileSystemWrite))
+                return 0;
+            return Deny("sqlite3.Connection.setlimit", $"SQLITE_LIMIT_ATTACHED, {ArgText(1)}", Capability.FileSystemWrite, WhyAttach);
+        }
+
+        /// <summary><c>shm_open</c>, <c>shm_unlink</c>, <c>sem_unlink</c>: files of /dev/shm by name.</summary>
+        private int SharedMemory()
+        {
+            var name = Encoding.UTF8.GetString(Utf8(Arg(0))).TrimStart('/');
+            var prefix = Event.StartsWith("_multiprocessing", StringComparison.Ordinal) ? "/dev/shm/sem." : "/dev/shm/";
+            return name.Length == 0 || name.Contains('/', StringComparison.Ordinal)
+                ? 0   // refused by the call itself (EINVAL)
+                : CheckName(Event, prefix + name, write: true);
+        }
+
+        private int Stdio(string facility, long fd) =>
+            Require(Capability.ProcessStdio, facility, fd.ToString(CultureInfo.InvariantCulture), WhyStdio);
+    }
+
+    /// <summary>A SQLite URI (<c>file:path?mode=ro&amp;...</c>) as SQLite reads it: its file, and whether it is in memory or read-only.</summary>
+    private sealed record SqliteUri(string Path, bool InMemory, bool ReadOnly)
+    {
+        internal static SqliteUri? Parse(string uri)
+        {
+            var rest = uri[5..];
+            var query = rest.IndexOf('?', StringComparison.Ordinal);
+            var path = query < 0 ? rest : rest[..query];
+            var fragment = path.IndexOf('#', StringComparison.Ordinal);
+            if (fragment >= 0)
+                path = path[..fragment];
+            if (path.StartsWith("//", StringComparison.Ordinal))
+            {
+                // file://authority/path: only an empty authority or "localhost" is a local file.
+                var slash = path.IndexOf('/', 2);
+                var authority = slash < 0 ? path[2..] : path[2..slash];
+                if (authority.Length > 0 && authority != "localhost")
+                    return null;
+                path = slash < 0 ? "" : path[slash..];
+            }
+            string? mode = null;
+            if (query >= 0)
+            {
+                foreach (var pair in rest[(query + 1)..].Split('&'))
+                {
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals > 0 && Uri.UnescapeDataString(pair[..equals]) == "mode")
+                        mode = Uri.UnescapeDataString(pair[(equals + 1)..]);
+                }
+            }
+            path = Uri.UnescapeDataString(path);
+            return new SqliteUri(path, mode == "memory" || path is "" or ":memory:", mode == "ro");
+        }
+    }
+}

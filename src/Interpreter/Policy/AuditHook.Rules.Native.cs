@@ -1,0 +1,151 @@
+using System.Text;
+using PluginHost.Interpreter.Native;
+
+namespace PluginHost.Interpreter.Policy;
+
+internal static unsafe partial class AuditHook
+{
+    // Native code and code objects: decided by what is loaded (the real file, the init symbol CPython will call, the
+    // bytes of a code object), never by the name asked for.
+    private readonly ref partial struct Rules
+    {
+        private const string WhyCode = "a code object built from data is unchecked bytecode, which can crash or corrupt the whole host process as native code can";
+        private const string WhyRenamed = "an extension module of the standard library loaded under another name runs the init function of that name; only its own name is allowed";
+
+        private int Import()
+        {
+            var module = Utf8(Arg(0));
+            var file = Arg(1);
+            if (file == 0 || file == LibPython.NoneObject)
+            {
+                // The first event of an import statement: an early, clear refusal of a top-level name (a plugin's own
+                // pkg._test_helpers is not CPython's); the file event below decides for every way of loading.
+                return ModuleRule(module) is { } rule and not ModuleKind.Internals ? ApplyModuleRule(rule, Encoding.UTF8.GetString(module)) : 0;
+            }
+            // An extension module's shared object, about to be dlopen'ed and its PyInit_<last name component> called.
+            using var path = PathArg.From(file);
+            if (!path.IsPath)
+                return Unknown("import", "(an extension module without a file name)", write: false);
+            var buffer = compiled.PathBuffer;
+            var length = PathRules.Resolve(path.Bytes, path.Length, -1, buffer, out var exists);
+            var text = Encoding.UTF8.GetString(module);
+            if (length <= 0 || !exists)
+                return Require(Capability.NativeCode, "import", $"{text} from '{path.Text}'", "extension modules from outside the standard library are native code; " + WhyNative);
+            var resolved = new ReadOnlySpan<byte>(buffer, length);
+            // Trusted only as written: inside lib-dynload, through no symlink (which could be swapped before dlopen).
+            var trusted = PathRules.Under(resolved, compiled.Registry.TrustedNative) && resolved.SequenceEqual(new ReadOnlySpan<byte>(path.Bytes, path.Length));
+            if (!trusted)
+                return Require(Capability.NativeCode, "import", $"{text} from '{Encoding.UTF8.GetString(resolved)}'", "extension modules from outside the standard library are native code; " + WhyNative);
+            var stem = FileStem(resolved);
+            var symbol = ShortName(module);
+            if (!stem.SequenceEqual(symbol))
+                return Deny("import", $"{text} from '{Encoding.UTF8.GetString(resolved)}'", Capability.None, WhyRenamed);
+            return ModuleRule(stem) is { } byFile ? ApplyModuleRule(byFile, text) : 0;
+        }
+
+        private enum ModuleKind
+        {
+            Interpreters,
+            Shared,
+            Foreign,
+            Internals,
+        }
+
+        /// <summary>What a module of the standard library reaches beyond this interpreter, by the name of its init function / file.</summary>
+        private static ModuleKind? ModuleRule(ReadOnlySpan<byte> name)
+        {
+            // Run code in any interpreter by id.
+            if (name.SequenceEqual("_interpreters"u8) || name.SequenceEqual("_xxsubinterpreters"u8))
+                return ModuleKind.Interpreters;
+            // Process-wide registries of queues and channels, open to every interpreter by id.
+            if (name.SequenceEqual("_interpqueues"u8) || name.SequenceEqual("_xxinterpqueues"u8)
+                || name.SequenceEqual("_interpchannels"u8) || name.SequenceEqual("_xxinterpchannels"u8))
+                return ModuleKind.Shared;
+            if (name.SequenceEqual("_ctypes"u8) || name.SequenceEqual("_cffi_backend"u8))
+                return ModuleKind.Foreign;
+            // CPython's test and example modules: raw C-API internals (memory, audit hooks, interpreter state, other processes).
+            if (name.StartsWith("_test"u8) || name.StartsWith("_xxtest"u8) || name.SequenceEqual("_ctypes_test"u8)
+                || name.StartsWith("xxlimited"u8) || name.SequenceEqual("xxsubtype"u8))
+                return ModuleKind.Internals;
+            return null;
+        }
+
+        private int ApplyModuleRule(ModuleKind kind, string module) => kind switch
+        {
+            ModuleKind.Interpreters => Deny("import", module, Capability.None, WhyInterpreters),
+            ModuleKind.Shared => Deny("import", module, Capability.None, "its queues and channels are shared by every interpreter of the process: another plugin could read, fill or destroy them, and list the interpreters; plugins exchange data through the broker"),
+            ModuleKind.Foreign => Require(Capability.NativeCode, "import", module, "ctypes and cffi load and call arbitrary native code; " + WhyNative),
+            _ => Require(Capability.NativeCode, "import", module, "CPython's test modules expose its internals; " + WhyNative),
+        };
+
+        /// <summary>The last component of a dotted name: the init function CPython looks up is PyInit_ + this.</summary>
+        private static ReadOnlySpan<byte> ShortName(ReadOnlySpan<byte> dotted) =>
+            dotted.LastIndexOf((byte)'.') is var dot and >= 0 ? dotted[(dot + 1)..] : dotted;
+
+        /// <summary>A shared object's module name: its file name up to the first dot (<c>_json.cpython-313-x86_64-linux-gnu.so</c>).</summary>
+        private static ReadOnlySpan<byte> FileStem(ReadOnlySpan<byte> path)
+        {
+            var name = path[(path.LastIndexOf((byte)'/') + 1)..];
+            return name.IndexOf((byte)'.') is var dot and >= 0 ? name[..dot] : name;
+        }
+
+        /// <summary>
+        /// <c>code.replace(**changes)</c>: where the code came from (names, file, first line) and the
+        /// CO_ITERABLE_COROUTINE flag (types.coroutine) change nothing the bytecode relies on; any other field — the
+        /// bytecode, constants, names, sizes, other flags — is a code object built from data. Allowed replacements
+        /// let the "code.__new__" event CPython raises next through.
+        /// </summary>
+        private int CodeReplace()
+        {
+            const long IterableCoroutine = 0x100;
+            var code = Arg(0);
+            var changes = Arg(1);
+            nint position = 0;
+            while (changes != 0 && changes != LibPython.NoneObject && PolicyNative.PyDict_Next(changes, ref position, out var key, out var value) != 0)
+            {
+                var field = Encoding.UTF8.GetString(Utf8(key));
+                var harmless = field switch
+                {
+                    "co_name" or "co_qualname" or "co_filename" or "co_firstlineno" => true,
+                    "co_flags" => Long(value) is { } flags && CodeFlags(code) is { } current && ((flags ^ current) & ~IterableCoroutine) == 0,
+                    _ => false,
+                };
+                if (!harmless)
+                    return Require(Capability.NativeCode, Event, field, WhyCode);
+            }
+            compiled.ExpectCodeReplacement();
+            return 0;
+        }
+
+        private static long? CodeFlags(nint code)
+        {
+            var flags = PolicyNative.PyObject_GetAttrString(code, "co_flags");
+            if (flags == 0)
+            {
+                PolicyNative.PyErr_Clear();
+                return null;
+            }
+            var value = Long(flags);
+            PolicyNative.Py_DecRef(flags);
+            return value;
+        }
+
+        /// <summary>
+        /// <c>marshal.loads</c>: allowed for the bytes of a frozen module or of the standard library's own bytecode
+        /// cache the import system just opened (ordinary imports); any other code object from data needs <c>native-code</c>.
+        /// </summary>
+        private int MarshalLoads()
+        {
+            var expected = compiled.TakeExpectedBytecode();
+            if (IsEvent("marshal.loads"u8) && PolicyNative.Is(Arg(0), PolicyNative.BytesFlag)
+                && PolicyNative.PyBytes_AsStringAndSize(Arg(0), out var data, out var size) == 0)
+            {
+                var code = new ReadOnlySpan<byte>(data, checked((int)size));
+                var bytecode = compiled.Registry.Bytecode;
+                if ((expected is not null && bytecode.Matches(expected, code)) || bytecode.IsFrozen(code))
+                    return 0;
+            }
+            return Require(Capability.NativeCode, Event, "", WhyCode);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+namespace PluginHost.Interpreter.Policy;
+
+/// <summary>How a guarded C function is judged.</summary>
+internal enum GuardKind
+{
+    /// <summary>As the event <see cref="GuardTarget.Event"/> of kind <see cref="GuardTarget.Rule"/>, with the selected arguments.</summary>
+    Event,
+
+    /// <summary>As <see cref="GuardedFunctions"/> describes the function: (name, the call's arguments as text).</summary>
+    Function,
+
+    /// <summary><c>os.open</c>: no decision of its own; it hands its <c>dir_fd</c> to the "open" event it raises.</summary>
+    OpenAt,
+}
+
+/// <summary>
+/// One argument of a guarded call: by position, or by keyword when the caller named it; or <see cref="Self"/> (the
+/// object a method was called on), or <see cref="AllKeywords"/> (the keyword arguments, as a dict).
+/// </summary>
+internal readonly record struct GuardArgument(int Position, string? Keyword)
+{
+    internal static GuardArgument Self { get; } = new(-2, null);
+
+    internal static GuardArgument AllKeywords { get; } = new(-3, null);
+}
+
+/// <summary>
+/// A C function of CPython's that raises no audit event, in the static method table of libpython or of a standard
+/// extension module: <paramref name="Module"/> and <paramref name="Function"/> (<c>Type.method</c> for a method)
+/// locate it in the main interpreter. <paramref name="OnlyWhenSet"/>: judged only when that argument is given and not
+/// None (<c>locale.setlocale(category)</c> only reads).
+/// </summary>
+internal sealed record GuardTarget(
+    string Module,
+    string Function,
+    GuardKind Kind,
+    string Event,
+    AuditEvent Rule,
+    GuardArgument[] Arguments,
+    GuardArgument? OnlyWhenSet = null);

@@ -1,0 +1,104 @@
+namespace PluginHost.Interpreter.Policy;
+
+internal sealed partial class NativeGuards
+{
+    private static readonly GuardArgument Fd = new(0, "fd");
+
+    /// <summary>
+    /// Every C function guarded, and how. Found by looking through the standard library for what reaches the process
+    /// or the host's files without an audit event (see docs/isolation.md, "How it is enforced").
+    /// </summary>
+    internal static IReadOnlyList<GuardTarget> Targets { get; } = BuildTargets();
+
+    private static GuardTarget[] BuildTargets()
+    {
+        var targets = new List<GuardTarget>
+        {
+            // Ending or signalling the host process itself.
+            Function("posix", "_exit"),
+            Function("posix", "abort"),
+            Function("_signal", "raise_signal"),
+            Function("_signal", "alarm"),
+            Function("_signal", "setitimer"),
+            Function("_signal", "siginterrupt"),
+            Function("_signal", "sigwait"),
+            Function("_signal", "sigwaitinfo"),
+            Function("_signal", "sigtimedwait"),
+            Event("_signal", "pidfd_send_signal", "signal.pidfd_send_signal", AuditEvent.PidfdSignal, new(0, "pidfd"), new(1, "sig")),
+
+            // The host's standard streams: every call on a descriptor that can read, write, duplicate, close or reconfigure one.
+            Descriptors("posix", "write", "os.write", Fd),
+            Descriptors("posix", "writev", "os.write", Fd),
+            Descriptors("posix", "pwrite", "os.write", Fd),
+            Descriptors("posix", "pwritev", "os.write", Fd),
+            Descriptors("posix", "read", "os.read", Fd),
+            Descriptors("posix", "readv", "os.read", Fd),
+            Descriptors("posix", "pread", "os.read", Fd),
+            Descriptors("posix", "preadv", "os.read", Fd),
+            Descriptors("posix", "dup", "os.dup", Fd),
+            Descriptors("posix", "dup2", "os.dup2", Fd, new(1, "fd2")),
+            Descriptors("posix", "close", "os.close", Fd),
+            Descriptors("posix", "lseek", "os.lseek", Fd),
+            Descriptors("posix", "set_blocking", "os.set_blocking", Fd),
+            Descriptors("posix", "set_inheritable", "os.set_inheritable", Fd),
+            Descriptors("posix", "sendfile", "os.sendfile", new(0, "out_fd"), new(1, "in_fd")),
+            Descriptors("posix", "splice", "os.splice", new(0, "src"), new(1, "dst")),
+            Descriptors("posix", "copy_file_range", "os.copy_file_range", new(0, "src"), new(1, "dst")),
+            Event("posix", "closerange", "os.closerange", AuditEvent.CloseRange, new(0, "fd_low"), new(1, "fd_high")),
+            Descriptors("_socket", "dup", "socket.dup", Fd),
+            Descriptors("termios", "tcsetattr", "termios.tcsetattr", Fd),
+            Descriptors("termios", "tcsendbreak", "termios.tcsendbreak", Fd),
+            Descriptors("termios", "tcdrain", "termios.tcdrain", Fd),
+            Descriptors("termios", "tcflush", "termios.tcflush", Fd),
+            Descriptors("termios", "tcflow", "termios.tcflow", Fd),
+            Descriptors("termios", "tcsetwinsize", "termios.tcsetwinsize", Fd),
+            Function("posix", "login_tty"),
+            Function("posix", "tcsetpgrp"),
+
+            // Files created or removed by name without an audit event.
+            Event("posix", "mkfifo", "os.mkfifo", AuditEvent.Remove, new(0, "path"), new(-1, "dir_fd")),
+            Event("posix", "mknod", "os.mknod", AuditEvent.Remove, new(0, "path"), new(-1, "dir_fd")),
+            Event("_posixshmem", "shm_open", "_posixshmem.shm_open", AuditEvent.SharedMemory, new GuardArgument(0, "path")),
+            Event("_posixshmem", "shm_unlink", "_posixshmem.shm_unlink", AuditEvent.SharedMemory, new GuardArgument(0, "path")),
+            Event("_multiprocessing", "sem_unlink", "_multiprocessing.sem_unlink", AuditEvent.SharedMemory, new GuardArgument(0, "name")),
+            Event("_sqlite3", "Connection.setlimit", "sqlite3.Connection.setlimit", AuditEvent.SqliteLimit, new(0, "category"), new(1, "limit")),
+            new("posix", "open", GuardKind.OpenAt, "os.open", AuditEvent.Open, [new(0, "path"), new(-1, "dir_fd")]),
+
+            // Code objects: only the changes the standard library itself makes (types.coroutine's flag), the rest as native code.
+            Event("types", "CodeType.replace", "code.replace", AuditEvent.CodeReplace, GuardArgument.Self, GuardArgument.AllKeywords),
+            Event("types", "CodeType.__replace__", "code.__replace__", AuditEvent.CodeReplace, GuardArgument.Self, GuardArgument.AllKeywords),
+
+            // Starting programs: subprocess's own primitive, which its Python-level audit event does not cover.
+            Event("_posixsubprocess", "fork_exec", "_posixsubprocess.fork_exec", AuditEvent.Spawn, new GuardArgument(0, null)),
+
+            // Process-wide settings.
+            Function("time", "clock_settime"),
+            Function("time", "clock_settime_ns"),
+            Function("sys", "activate_stack_trampoline"),
+            new("_locale", "setlocale", GuardKind.Function, "locale.setlocale", AuditEvent.Guard, [], OnlyWhenSet: new(1, "locale")),
+            new("_locale", "textdomain", GuardKind.Function, "locale.textdomain", AuditEvent.Guard, [], OnlyWhenSet: new(0, "domain")),
+            new("_locale", "bindtextdomain", GuardKind.Function, "locale.bindtextdomain", AuditEvent.Guard, [], OnlyWhenSet: new(1, "dir")),
+            new("_locale", "bind_textdomain_codeset", GuardKind.Function, "locale.bind_textdomain_codeset", AuditEvent.Guard, [], OnlyWhenSet: new(1, "codeset")),
+        };
+        targets.AddRange(GuardedFunctions.ProcessAttributes.Select(name => Function("posix", name)));
+        return [.. targets];
+    }
+
+    private static GuardTarget Function(string module, string function) =>
+        new(module, function, GuardKind.Function, PublicModule(module) + "." + function, AuditEvent.Guard, []);
+
+    private static GuardTarget Event(string module, string function, string name, AuditEvent rule, params GuardArgument[] arguments) =>
+        new(module, function, GuardKind.Event, name, rule, arguments);
+
+    private static GuardTarget Descriptors(string module, string function, string name, params GuardArgument[] arguments) =>
+        new(module, function, GuardKind.Event, name, AuditEvent.Descriptors, arguments);
+
+    /// <summary>The name plugins know a builtin module by: <c>os._exit</c>, not <c>posix._exit</c>.</summary>
+    private static string PublicModule(string module) => module switch
+    {
+        "posix" => "os",
+        "_signal" => "signal",
+        "_locale" => "locale",
+        _ => module,
+    };
+}
