@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 dotnet build PluginHost.sln -c Release --nologo -v quiet
 dotnet test PluginHost.sln -c Release --no-build --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log"
+# The red team (tests/RedTeam) once more on CPython 3.12: enforcement must hold on every supported version.
+PLUGINHOST_PYTHON=/root/.pyenv/versions/3.12.1 dotnet test tests/PluginHost.Host.Tests -c Release --no-build --nologo -v quiet \
+  --filter "Category=RedTeam" --logger "console;verbosity=normal" 2>&1 | tee -a "$log"
 # One plain closing line for CI: "N passed, N failed".
 awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 }
      END { printf "%d passed, %d failed\n", p, f }' "$log"

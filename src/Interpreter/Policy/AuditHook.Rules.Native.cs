@@ -47,6 +47,7 @@ internal static unsafe partial class AuditHook
         {
             Interpreters,
             Shared,
+            Semaphores,
             Foreign,
             Internals,
         }
@@ -61,6 +62,9 @@ internal static unsafe partial class AuditHook
             if (name.SequenceEqual("_interpqueues"u8) || name.SequenceEqual("_xxinterpqueues"u8)
                 || name.SequenceEqual("_interpchannels"u8) || name.SequenceEqual("_xxinterpchannels"u8))
                 return ModuleKind.Shared;
+            // Named semaphores in /dev/shm, made by SemLock's constructor (no method to guard): for child processes.
+            if (name.SequenceEqual("_multiprocessing"u8))
+                return ModuleKind.Semaphores;
             if (name.SequenceEqual("_ctypes"u8) || name.SequenceEqual("_cffi_backend"u8))
                 return ModuleKind.Foreign;
             // CPython's test and example modules: raw C-API internals (memory, audit hooks, interpreter state, other processes).
@@ -74,6 +78,7 @@ internal static unsafe partial class AuditHook
         {
             ModuleKind.Interpreters => Deny("import", module, Capability.None, WhyInterpreters),
             ModuleKind.Shared => Deny("import", module, Capability.None, "its queues and channels are shared by every interpreter of the process: another plugin could read, fill or destroy them, and list the interpreters; plugins exchange data through the broker"),
+            ModuleKind.Semaphores => Require(Capability.ProcessSpawn, "import", module, "multiprocessing's native part creates named semaphores in /dev/shm, seen by every process of the machine, for sharing with child processes"),
             ModuleKind.Foreign => Require(Capability.NativeCode, "import", module, "ctypes and cffi load and call arbitrary native code; " + WhyNative),
             _ => Require(Capability.NativeCode, "import", module, "CPython's test modules expose its internals; " + WhyNative),
         };

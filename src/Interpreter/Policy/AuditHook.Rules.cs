@@ -91,6 +91,7 @@ internal static unsafe partial class AuditHook
 
         private int Deny(string facility, string detail, Capability capability, string why, string? capabilityName = null)
         {
+            detail = Printable(detail);
             var name = capability == Capability.None ? "" : capabilityName ?? CapabilityNames.Of(capability);
             var what = detail.Length == 0 ? facility : facility == "import" ? $"import {detail}" : $"{facility}({detail})";
             var message = name.Length == 0
@@ -106,6 +107,17 @@ internal static unsafe partial class AuditHook
                 // A listener's failure does not change the decision.
             }
             return -1;
+        }
+
+        /// <summary>Control characters escaped: a NUL would cut the C string the message becomes, a newline forge a log line.</summary>
+        private static string Printable(string text)
+        {
+            if (!text.Any(char.IsControl))
+                return text;
+            var escaped = new StringBuilder(text.Length + 8);
+            foreach (var c in text)
+                escaped.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c);
+            return escaped.ToString();
         }
 
         private string Hint(string capability) =>

@@ -53,17 +53,18 @@ def _pluginhost_isolate(owner, granted):
     # Bytecode caches would be written into the plugin's folder or the standard library, which are read-only here.
     sys.dont_write_bytecode = True
 
-    # Bytecode is code the compiler did not check: only the standard library's caches are read (the native hook lets
-    # marshal.loads through for exactly their bytes); everything else is compiled from its source.
+    # Bytecode is code the compiler did not check: beside a source file, only the standard library's caches are read
+    # (the native hook lets marshal.loads through for exactly their bytes); anything else is compiled from source.
     standard_library = os.path.dirname(os.__file__) + os.sep
-    cache_from_source = external.cache_from_source
+    bytecode = tuple(external.BYTECODE_SUFFIXES)
+    read = external.FileLoader.get_data
 
-    def standard_library_cache(path, debug_override=None, *, optimization=None):
-        if not os.fspath(path).startswith(standard_library):
-            raise NotImplementedError("bytecode caches are read only for the standard library in a plugin's interpreter")
-        return cache_from_source(path, debug_override, optimization=optimization)
+    def get_data(self, path):
+        if path.endswith(bytecode) and not path.startswith(standard_library):
+            raise OSError(f"bytecode caches are read only for the standard library in a plugin's interpreter: {path}")
+        return read(self, path)
 
-    external.cache_from_source = standard_library_cache
+    external.SourceFileLoader.get_data = get_data
 
     # Single-phase-init extension modules: CPython refuses them in an isolated interpreter; say why and what to do.
     create_module = external.ExtensionFileLoader.create_module

@@ -33,7 +33,21 @@ public sealed class NativeCodePolicyTests(PythonRuntimeFixture fixture)
     {
         await using var governed = await Governed.StartAsync(fixture.Runtime);
 
-        Assert.Equal("ok", await governed.TryAsync("import _json, math, array, select, unicodedata, _socket, zlib, _sqlite3, _multiprocessing"));
+        Assert.Equal("ok", await governed.TryAsync("import _json, math, array, select, unicodedata, _socket, zlib, _sqlite3, termios, fcntl, mmap, _posixshmem"));
+    }
+
+    [Fact]
+    public async Task MultiprocessingsSemaphoresNeedProcessSpawn()
+    {
+        await using var denied = await Governed.StartAsync(fixture.Runtime);
+        await using var granted = await Governed.StartAsync(fixture.Runtime, Capability.ProcessSpawn);
+
+        var error = await denied.TryAsync("import _multiprocessing");
+
+        Assert.StartsWith("PermissionError: import _multiprocessing denied: multiprocessing's native part creates named semaphores in /dev/shm", error);
+        Assert.Contains("needs the capability 'process.spawn'", error);
+        Assert.Equal("ok", await denied.TryAsync("import multiprocessing, concurrent.futures"));
+        Assert.Equal("ok", await granted.TryAsync("import _multiprocessing"));
     }
 
     [Fact]

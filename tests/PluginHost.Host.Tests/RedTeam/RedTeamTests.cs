@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.Json;
+using PluginHost.Host.Lifecycle;
+using PluginHost.Host.Tests.Lifecycle;
+using PluginHost.Host.Tests.Messaging;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Tests.RedTeam;
+
+/// <summary>
+/// The red team (tests/RedTeam, docs/isolation.md): each hostile plugin runs every attack it knows in a real plugin,
+/// beside a benign pair exchanging messages the whole time. Every attack must be refused the right way (a
+/// PermissionError naming the capability, or CPython's own refusal where the plugin says so), the neighbours must
+/// keep working, and nothing of the process the plugins share may change. scripts/test.sh runs this on CPython 3.12
+/// and 3.13.
+/// </summary>
+[Collection(PythonCollection.Name)]
+[Trait("Category", "RedTeam")]
+public sealed class RedTeamTests(PythonRuntimeFixture fixture)
+{
+    public static TheoryData<string> Techniques => new(RedTeamFolders.Hostile());
+
+    [Theory]
+    [MemberData(nameof(Techniques))]
+    public async Task EveryAttackIsRefusedTheNeighboursKeepWorkingAndTheProcessIsUnchanged(string technique)
+    {
+        var before = ProcessState.Capture();
+        await using var harness = new SupervisorHarness(fixture);
+        RedTeamFolders.Install(Path.Combine(RedTeamFolders.Root, "benign", "pinger"), Path.Combine(harness.Root, "pinger"), hostile: false);
+        RedTeamFolders.Install(Path.Combine(RedTeamFolders.Root, "benign", "ponger"), Path.Combine(harness.Root, "ponger"), hostile: false);
+        RedTeamFolders.Install(Path.Combine(RedTeamFolders.Root, "hostile", technique), Path.Combine(harness.Root, technique), hostile: true);
+        await harness.StartAsync();
+        Assert.All(new[] { "pinger", "ponger", technique }, p => Assert.Equal(PluginState.Running, harness.Status(p).State));
+
+        using var stop = new CancellationTokenSource();
+        var traffic = ExchangeAsync(harness, stop.Token);
+        await Brokers.Until(() => traffic.IsCompleted || Exchanged > 0, 30);
+        var report = await AttackAsync(harness, technique);
+        var exchangedDuringAttack = Exchanged;
+        stop.Cancel();
+        var exchanged = await traffic;
+
+        Assert.NotEmpty(report);
+        Assert.All(report, Judge);
+        Assert.True(exchanged > exchangedDuringAttack || exchangedDuringAttack > 0, "the benign pair stopped exchanging messages");
+        Assert.All(new[] { "pinger", "ponger", technique }, p => Assert.Equal(PluginState.Running, harness.Status(p).State));
+        var after = ProcessState.Capture();
+        Assert.Empty(before.Differences(after));
+    }
+
+    [Fact]
+    public void RunsOnTheCPythonItWasGiven()
+    {
+        // scripts/test.sh runs this class once per CPython version through PLUGINHOST_PYTHON.
+        var asked = Environment.GetEnvironmentVariable("PLUGINHOST_PYTHON");
+        if (asked is not null)
+            Assert.StartsWith(asked, fixture.Runtime.Installation.LibraryPath, StringComparison.Ordinal);
+        Assert.Matches(@"^3\.1[2-9]\.", fixture.Runtime.Version);
+    }
+
+    private int _exchanged;
+
+    private int Exchanged => Volatile.Read(ref _exchanged);
+
+    /// <summary>pinger asks ponger for every message, in order; every answer is checked. Returns how many round trips.</summary>
+    private async Task<int> ExchangeAsync(SupervisorHarness harness, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var n = Exchanged;
+            var reply = await harness.Broker.RequestAsync(Json("ping", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "pinger"), TimeSpan.FromSeconds(30));
+            using var answer = JsonDocument.Parse(reply.Payload);
+            Assert.Equal(n, answer.RootElement.GetProperty("pong").GetProperty("n").GetInt32());
+            Assert.Equal(n + 1, answer.RootElement.GetProperty("pong").GetProperty("answered").GetInt32());
+            Interlocked.Increment(ref _exchanged);
+        }
+        return Exchanged;
+    }
+
+    private static async Task<Attack[]> AttackAsync(SupervisorHarness harness, string technique)
+    {
+        var reply = await harness.Broker.RequestAsync(Json("attack", "null", technique), TimeSpan.FromSeconds(60));
+        return JsonSerializer.Deserialize<Attack[]>(reply.Payload.Span, JsonOptions)!;
+    }
+
+    private static void Judge(Attack attack)
+    {
+        var what = $"{attack.Name}: {attack.Outcome}: {attack.Message}";
+        if (attack.Returns is { } harmless)
+        {
+            Assert.True(attack.Outcome == "returned" && attack.Message == harmless, $"expected it to return {harmless} — {what}");
+            return;
+        }
+        if (attack.RefusedBy is { } refusal)
+        {
+            Assert.True(attack.Outcome == refusal, $"expected CPython's {refusal} — {what}");
+            return;
+        }
+        Assert.True(attack.Outcome == "PermissionError", $"expected a PermissionError — {what}");
+        var expected = attack.Needs is "" or null
+            ? "No capability allows this"
+            : $"needs the capability '{attack.Needs}";
+        Assert.True(attack.Message.Contains(expected, StringComparison.Ordinal), $"expected '{expected}' — {what}");
+    }
+
+    private static Message Json(string topic, string json, string to) =>
+        new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
+
+    private sealed record Attack(
+        [property: System.Text.Json.Serialization.JsonPropertyName("attack")] string Name,
+        string Outcome,
+        string Message,
+        string? Needs,
+        [property: System.Text.Json.Serialization.JsonPropertyName("refused_by")] string? RefusedBy,
+        string? Returns);
+}
