@@ -56,6 +56,10 @@ internal enum AuditEvent : byte
     SqliteHandle,
     SqliteLimit,
     Syslog,
+    /// <summary>Every argument not None is a path to be read (the native guards of OpenSSL's file loading).</summary>
+    ReadPaths,
+    /// <summary>Waiting for a child process (native guards): (pid) of os.waitpid/wait4, (idtype, id) of os.waitid, () of os.wait/wait3.</summary>
+    Wait,
 }
 
 /// <summary>

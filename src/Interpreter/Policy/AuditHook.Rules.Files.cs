@@ -38,6 +38,18 @@ internal static unsafe partial class AuditHook
             return CheckPath(null, Arg(pathIndex), (int)dirFd, write, noneIsCwd, out _, harmlessIfExists);
         }
 
+        private int ReadPaths()
+        {
+            var count = (int)PolicyNative.PyTuple_Size(args);
+            for (var i = 0; i < count; i++)
+            {
+                var path = Arg(i);
+                if (path != LibPython.NoneObject && CheckPath(Event, path, -1, write: false, noneIsCwd: false, out _) is var denied and not 0)
+                    return denied;
+            }
+            return 0;
+        }
+
         private int Both(int first, int pathIndex, int dirFdIndex, bool write) =>
             first != 0 ? first : FileSystem(pathIndex, dirFdIndex, write);
 

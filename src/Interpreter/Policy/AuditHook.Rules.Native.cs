@@ -40,7 +40,22 @@ internal static unsafe partial class AuditHook
             var symbol = ShortName(module);
             if (!stem.SequenceEqual(symbol))
                 return Deny("import", $"{text} from '{Encoding.UTF8.GetString(resolved)}'", Capability.None, WhyRenamed);
-            return ModuleRule(stem) is { } byFile ? ApplyModuleRule(byFile, text) : 0;
+            if (ModuleRule(stem) is { } byFile && ApplyModuleRule(byFile, text) is var decision and not 0)
+                return decision;
+            return SinglePhaseModules.Contains(stem) && !IsMultiPhaseHere(stem) ? RefuseSinglePhase(text) : 0;
+        }
+
+        // 3.13 made these multi-phase (nis and ossaudiodev are gone from it).
+        private static bool IsMultiPhaseHere(ReadOnlySpan<byte> stem) =>
+            !Interop.Version.StartsWith("3.12.", StringComparison.Ordinal)
+            && (stem.SequenceEqual("_ctypes"u8) || stem.SequenceEqual("_datetime"u8) || stem.SequenceEqual("_decimal"u8)
+                || stem.SequenceEqual("_elementtree"u8) || stem.SequenceEqual("pyexpat"u8) || stem.SequenceEqual("_lsprof"u8));
+
+        /// <summary>CPython's own refusal (an ImportError, which callers expect), before the module's init runs.</summary>
+        private static int RefuseSinglePhase(string module)
+        {
+            PolicyNative.PyErr_SetString(LibPython.ImportErrorType, $"module {module} does not support loading in subinterpreters");
+            return -1;
         }
 
         private enum ModuleKind

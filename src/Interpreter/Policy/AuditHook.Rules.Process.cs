@@ -59,6 +59,30 @@ internal static unsafe partial class AuditHook
             return null;
         }
 
+        /// <summary>Waiting for a child: only for the processes this interpreter started (by pid, P_PID or a pidfd of one).</summary>
+        private int Wait()
+        {
+            const long P_PID = 1, P_PIDFD = 3;
+            long? pid = Event switch
+            {
+                "os.waitid" => Long(Arg(0)) switch
+                {
+                    P_PID => Long(Arg(1)),
+                    P_PIDFD => Long(Arg(1)) is { } fd ? PidOfDescriptor(fd) : null,
+                    _ => null,
+                },
+                "os.wait" or "os.wait3" => null,
+                _ => Long(Arg(0)),
+            };
+            if (pid is > 0 and var child && compiled.IsChild(child))
+                return 0;
+            var parts = new List<string>();
+            for (var i = 0; i < (int)PolicyNative.PyTuple_Size(args); i++)
+                parts.Add(ArgText(i));
+            var detail = string.Join(", ", parts);
+            return Deny(Event, detail, Capability.None, "a plugin waits only for the processes it started itself; waiting for any other would reap a child of the host or of another plugin");
+        }
+
         private int Guard()
         {
             var function = Encoding.UTF8.GetString(Utf8(Arg(0)));

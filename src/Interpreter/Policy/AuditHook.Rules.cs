@@ -27,6 +27,8 @@ internal static unsafe partial class AuditHook
             AuditEvent.Import => Import(),
             AuditEvent.ListDir => FileSystem(0, -1, write: false, noneIsCwd: true),
             AuditEvent.ReadPath => FileSystem(0, -1, write: false),
+            AuditEvent.ReadPaths => ReadPaths(),
+            AuditEvent.Wait => Wait(),
             AuditEvent.Remove => FileSystem(0, 1, write: true),
             AuditEvent.Mkdir => FileSystem(0, 2, write: true, harmlessIfExists: true),
             AuditEvent.Rename => Both(FileSystem(0, 2, write: true), 1, 3, write: true),

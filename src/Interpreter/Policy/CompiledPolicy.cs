@@ -20,6 +20,7 @@ internal sealed unsafe class CompiledPolicy(
     private (int Thread, nint Path, int DirFd) _openAt;
     private (int Thread, string Path)? _bytecode;
     private int _codeReplacement;
+    private readonly HashSet<long> _children = [];
 
     public PolicyRegistry Registry => registry;
 
@@ -66,6 +67,14 @@ internal sealed unsafe class CompiledPolicy(
         _codeReplacement = 0;
         return expected;
     }
+
+    /// <summary>A child process this interpreter started (os.posix_spawn, subprocess): one it may wait for.</summary>
+    public void AddChild(long pid) => _children.Add(pid);
+
+    public bool IsChild(long pid) => _children.Contains(pid);
+
+    /// <summary>A child reaped: its pid may be reused by anyone's next child.</summary>
+    public void ForgetChild(long pid) => _children.Remove(pid);
 
     /// <summary>The import system opened a bytecode cache of the standard library; its marshal.loads may follow.</summary>
     public void ExpectBytecode(string path) => _bytecode = (Environment.CurrentManagedThreadId, path);

@@ -66,84 +66,73 @@ internal sealed unsafe class Guard
     {
         if (!Check(new CallArguments(self, args, 0), out var policy))
             return 0;
-        try
-        {
-            return ((delegate* unmanaged<nint, nint, nint>)_original)(self, args);
-        }
-        finally
-        {
-            policy?.ClearExpectations();
-        }
+        return Finish(policy, ((delegate* unmanaged<nint, nint, nint>)_original)(self, args));
     }
 
     private nint One(nint self, nint arg)
     {
         if (!Check(CallArguments.Single(self, arg), out var policy))
             return 0;
-        try
-        {
-            return ((delegate* unmanaged<nint, nint, nint>)_original)(self, arg);
-        }
-        finally
-        {
-            policy?.ClearExpectations();
-        }
+        return Finish(policy, ((delegate* unmanaged<nint, nint, nint>)_original)(self, arg));
     }
 
     private nint Keywords(nint self, nint args, nint kwargs)
     {
         if (!Check(new CallArguments(self, args, kwargs), out var policy))
             return 0;
-        try
-        {
-            return ((delegate* unmanaged<nint, nint, nint, nint>)_original)(self, args, kwargs);
-        }
-        finally
-        {
-            policy?.ClearExpectations();
-        }
+        return Finish(policy, ((delegate* unmanaged<nint, nint, nint, nint>)_original)(self, args, kwargs));
     }
 
     private nint Fast(nint self, nint* args, nint nargs)
     {
         if (!Check(new CallArguments(self, args, nargs, 0), out var policy))
             return 0;
-        try
-        {
-            return ((delegate* unmanaged<nint, nint*, nint, nint>)_original)(self, args, nargs);
-        }
-        finally
-        {
-            policy?.ClearExpectations();
-        }
+        return Finish(policy, ((delegate* unmanaged<nint, nint*, nint, nint>)_original)(self, args, nargs));
     }
 
     private nint FastKeywords(nint self, nint* args, nint nargs, nint kwnames)
     {
         if (!Check(new CallArguments(self, args, nargs, kwnames), out var policy))
             return 0;
-        try
-        {
-            return ((delegate* unmanaged<nint, nint*, nint, nint, nint>)_original)(self, args, nargs, kwnames);
-        }
-        finally
-        {
-            policy?.ClearExpectations();
-        }
+        return Finish(policy, ((delegate* unmanaged<nint, nint*, nint, nint, nint>)_original)(self, args, nargs, kwnames));
     }
 
     private nint Method(nint self, nint definingClass, nint* args, nint nargs, nint kwnames)
     {
         if (!Check(new CallArguments(self, args, nargs, kwnames), out var policy))
             return 0;
+        return Finish(policy, ((delegate* unmanaged<nint, nint, nint*, nint, nint, nint>)_original)(self, definingClass, args, nargs, kwnames));
+    }
+
+    /// <summary>
+    /// After the original returned (it is native: it cannot throw): what the call expected of the events it raised
+    /// ends with it, and a child it started, or reaped, is noted.
+    /// </summary>
+    private nint Finish(CompiledPolicy? policy, nint result)
+    {
+        if (policy is null)
+            return result;
+        policy.ClearExpectations();
+        if (result == 0 || Target.After == GuardAfter.Nothing)
+            return result;
         try
         {
-            return ((delegate* unmanaged<nint, nint, nint*, nint, nint, nint>)_original)(self, definingClass, args, nargs, kwnames);
+            var pid = Target.After == GuardAfter.RecordChild ? result : PolicyNative.Is(result, PolicyNative.TupleFlag) ? PolicyNative.PyTuple_GetItem(result, 0) : 0;
+            if (pid != 0 && PolicyNative.Is(pid, PolicyNative.LongFlag) && PolicyNative.PyLong_AsLongLong(pid) is var value and > 0)
+            {
+                if (Target.After == GuardAfter.RecordChild)
+                    policy.AddChild(value);
+                else
+                    policy.ForgetChild(value);
+            }
+            if (PolicyNative.PyErr_Occurred() != 0)
+                PolicyNative.PyErr_Clear();
         }
-        finally
+        catch (Exception)
         {
-            policy?.ClearExpectations();
+            // Bookkeeping only: a child not recorded cannot be waited for (stricter), one not forgotten stays waitable.
         }
+        return result;
     }
 
     /// <summary>

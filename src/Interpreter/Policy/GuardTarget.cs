@@ -13,6 +13,18 @@ internal enum GuardKind
     OpenAt,
 }
 
+/// <summary>What a guard does with its function's result, once it returned.</summary>
+internal enum GuardAfter
+{
+    Nothing,
+
+    /// <summary>The result is the pid of a child process the interpreter started: it may wait for it.</summary>
+    RecordChild,
+
+    /// <summary>The result is (pid, status, ...) of a child reaped: the pid is no longer the interpreter's.</summary>
+    ForgetChild,
+}
+
 /// <summary>
 /// One argument of a guarded call: by position, or by keyword when the caller named it; or <see cref="Self"/> (the
 /// object a method was called on), or <see cref="AllKeywords"/> (the keyword arguments, as a dict).
@@ -37,4 +49,5 @@ internal sealed record GuardTarget(
     string Event,
     AuditEvent Rule,
     GuardArgument[] Arguments,
-    GuardArgument? OnlyWhenSet = null);
+    GuardArgument? OnlyWhenSet = null,
+    GuardAfter After = GuardAfter.Nothing);

@@ -33,6 +33,12 @@ internal static class GuardedFunctions
         ["locale.textdomain"] = (Capability.ProcessControl, Locale),
         ["locale.bindtextdomain"] = (Capability.ProcessControl, Locale),
         ["locale.bind_textdomain_codeset"] = (Capability.ProcessControl, Locale),
+        ["pwd.getpwall"] = (Capability.FileSystemRead, "it lists the machine's whole user database (/etc/passwd)"),
+        ["grp.getgrall"] = (Capability.FileSystemRead, "it lists the machine's whole group database (/etc/group)"),
+        ["spwd.getspall"] = (Capability.FileSystemRead, "it reads the machine's password hashes (/etc/shadow)"),
+        ["spwd.getspnam"] = (Capability.FileSystemRead, "it reads the machine's password hashes (/etc/shadow)"),
+        ["sys.setdlopenflags"] = (Capability.NativeCode, "how extension modules are linked (RTLD_GLOBAL, RTLD_DEEPBIND) decides which native symbols other interpreters' modules bind to"),
+        ["_imp._override_multi_interp_extensions_check"] = (Capability.None, "it would let single-phase-init extension modules, whose static types and state every interpreter shares, load in this interpreter"),
     };
 
     /// <summary>Process-wide attributes in <c>os</c> guarded under <see cref="Capability.ProcessControl"/>.</summary>

@@ -44,6 +44,8 @@ internal sealed partial class NativeGuards
             Descriptors("posix", "sendfile", "os.sendfile", new(0, "out_fd"), new(1, "in_fd")),
             Descriptors("posix", "splice", "os.splice", new(0, "src"), new(1, "dst")),
             Descriptors("posix", "copy_file_range", "os.copy_file_range", new(0, "src"), new(1, "dst")),
+            Descriptors("posix", "posix_fallocate", "os.posix_fallocate", Fd),
+            Descriptors("posix", "posix_fadvise", "os.posix_fadvise", Fd),
             Event("posix", "closerange", "os.closerange", AuditEvent.CloseRange, new(0, "fd_low"), new(1, "fd_high")),
             Descriptors("_socket", "dup", "socket.dup", Fd),
             Descriptors("termios", "tcsetattr", "termios.tcsetattr", Fd),
@@ -68,8 +70,32 @@ internal sealed partial class NativeGuards
             Event("types", "CodeType.replace", "code.replace", AuditEvent.CodeReplace, GuardArgument.Self, GuardArgument.AllKeywords),
             Event("types", "CodeType.__replace__", "code.__replace__", AuditEvent.CodeReplace, GuardArgument.Self, GuardArgument.AllKeywords),
 
-            // Starting programs: subprocess's own primitive, which its Python-level audit event does not cover.
-            Event("_posixsubprocess", "fork_exec", "_posixsubprocess.fork_exec", AuditEvent.Spawn, new GuardArgument(0, null)),
+            // Starting programs: subprocess's own primitive, which its Python-level audit event does not cover. The
+            // children a plugin starts are the only ones it may wait for (waiting for any reaps the host's and others').
+            new("_posixsubprocess", "fork_exec", GuardKind.Event, "_posixsubprocess.fork_exec", AuditEvent.Spawn, [new(0, null)], After: GuardAfter.RecordChild),
+            new("posix", "posix_spawn", GuardKind.Event, "os.posix_spawn", AuditEvent.Spawn, [new(0, "path")], After: GuardAfter.RecordChild),
+            new("posix", "posix_spawnp", GuardKind.Event, "os.posix_spawnp", AuditEvent.Spawn, [new(0, "path")], After: GuardAfter.RecordChild),
+            new("posix", "waitpid", GuardKind.Event, "os.waitpid", AuditEvent.Wait, [new(0, "pid")], After: GuardAfter.ForgetChild),
+            new("posix", "wait4", GuardKind.Event, "os.wait4", AuditEvent.Wait, [new(0, "pid")], After: GuardAfter.ForgetChild),
+            Event("posix", "wait", "os.wait", AuditEvent.Wait),
+            Event("posix", "wait3", "os.wait3", AuditEvent.Wait),
+            Event("posix", "waitid", "os.waitid", AuditEvent.Wait, new(0, "idtype"), new(1, "id")),
+
+            // Files read by name inside OpenSSL, which CPython does not audit.
+            Event("_ssl", "_SSLContext.load_cert_chain", "ssl.SSLContext.load_cert_chain", AuditEvent.ReadPaths, new(0, "certfile"), new(1, "keyfile")),
+            Event("_ssl", "_SSLContext.load_verify_locations", "ssl.SSLContext.load_verify_locations", AuditEvent.ReadPaths, new(0, "cafile"), new(1, "capath")),
+            Event("_ssl", "_SSLContext.load_dh_params", "ssl.SSLContext.load_dh_params", AuditEvent.ReadPaths, new GuardArgument(0, null)),
+            Event("_ssl", "_test_decode_cert", "ssl._test_decode_cert", AuditEvent.ReadPaths, new GuardArgument(0, null)),
+
+            // The machine's user databases, listed whole.
+            Function("pwd", "getpwall"),
+            Function("grp", "getgrall"),
+            Function("spwd", "getspall"),
+            Function("spwd", "getspnam"),
+
+            // What decides how native code is loaded, and the check that keeps single-phase modules out.
+            Function("sys", "setdlopenflags"),
+            Function("_imp", "_override_multi_interp_extensions_check"),
 
             // Process-wide settings.
             Function("time", "clock_settime"),

@@ -13,6 +13,7 @@ internal static unsafe partial class PolicyNative
     private const string LibC = "libc.so.6";
 
     internal const ulong LongFlag = 1UL << 24;
+    internal const ulong TupleFlag = 1UL << 26;
     internal const ulong BytesFlag = 1UL << 27;
     internal const ulong UnicodeFlag = 1UL << 28;
 

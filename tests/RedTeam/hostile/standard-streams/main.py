@@ -29,6 +29,11 @@ def seek_stdout():
     return os.lseek(1, 0, os.SEEK_SET)
 
 
+@attack("os.posix_fallocate on descriptor 1 (fills the disk under a log file)", needs="process.stdio")
+def fallocate_stdout():
+    return os.posix_fallocate(1, 0, 1 << 30)
+
+
 @attack("os.dup of descriptor 1, to write through the copy", needs="process.stdio")
 def dup_stdout():
     return os.write(os.dup(1), FORGED)

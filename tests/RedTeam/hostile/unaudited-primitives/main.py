@@ -1,4 +1,5 @@
 """Process and file primitives below the audited APIs."""
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -100,3 +101,72 @@ def mkfifo():
 @attack("os.mknod in /tmp", needs="filesystem.write")
 def mknod():
     return os.mknod("/tmp/pluginhost-redteam-node")
+
+
+@attack("OpenSSL reading a CA file by name (ssl.create_default_context(cafile=...))", needs="filesystem.read")
+def ssl_cafile():
+    import ssl
+    return len(ssl.create_default_context(cafile="/etc/ssl/certs/ca-certificates.crt").get_ca_certs())
+
+
+@attack("OpenSSL reading a key by name (SSLContext.load_cert_chain)", needs="filesystem.read")
+def ssl_cert_chain():
+    import ssl
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain("/etc/ssl/private/pluginhost-redteam.pem")
+
+
+@attack("OpenSSL decoding any file as a certificate (ssl._ssl._test_decode_cert)", needs="filesystem.read")
+def ssl_decode():
+    import ssl
+    return ssl._ssl._test_decode_cert("/etc/passwd")
+
+
+@attack("OpenSSL reading DH parameters by name", needs="filesystem.read")
+def ssl_dh_params():
+    import ssl
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_dh_params("/etc/passwd")
+
+
+@attack("pwd.getpwall: the machine's whole user database", needs="filesystem.read")
+def users():
+    import pwd
+    return len(pwd.getpwall())
+
+
+@attack("grp.getgrall: the machine's whole group database", needs="filesystem.read")
+def groups():
+    import grp
+    return len(grp.getgrall())
+
+
+if importlib.util.find_spec("spwd") is not None:   # CPython 3.12
+    @attack("spwd.getspall: the machine's password hashes", needs="filesystem.read")
+    def shadow():
+        import spwd
+        return spwd.getspall()
+
+
+@attack("sys.setdlopenflags(RTLD_GLOBAL)", needs="native-code")
+def dlopen_flags():
+    return sys.setdlopenflags(os.RTLD_NOW | os.RTLD_GLOBAL)
+
+
+@attack("os.waitpid(-1): reaping any child of the host", needs="")
+def wait_any():
+    return os.waitpid(-1, os.WNOHANG)
+
+
+@attack("os.wait()", needs="")
+def wait():
+    return os.wait()
+
+
+@attack("os.waitid(P_ALL)", needs="")
+def waitid_all():
+    return os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG)
+
+
+@attack("os.waitpid of a process this plugin did not start", needs="")
+def wait_other():
+    return os.waitpid(1, os.WNOHANG)
+
