@@ -27,9 +27,27 @@ internal static unsafe partial class AuditHook
             // os.open(name, dir_fd=fd): CPython's event carries no dir_fd; the os.open guard left it for this event.
             var dirFd = compiled.TakeDirFd(path);
             var decision = CheckPath("open", path, dirFd, write, noneIsCwd: false, out var resolved);
-            if (decision == 0 && !write && resolved.EndsWith(".pyc"u8) && PathRules.Under(resolved, compiled.Registry.Stdlib))
-                compiled.ExpectBytecode(Encoding.UTF8.GetString(resolved));
+            if (decision == 0 && !write)
+                NoteBytecode(path, dirFd, resolved);
             return decision;
+        }
+
+        /// <summary>A bytecode cache of the standard library being opened: the import system's marshal.loads of it may follow.</summary>
+        private void NoteBytecode(nint pathObject, int dirFd, ReadOnlySpan<byte> resolved)
+        {
+            if (resolved.IsEmpty)
+            {
+                // Granted reading everywhere, the path was not resolved: do it for caches only.
+                using var path = PathArg.From(pathObject);
+                if (!path.IsPath || !new ReadOnlySpan<byte>(path.Bytes, path.Length).EndsWith(".pyc"u8))
+                    return;
+                var length = PathRules.Resolve(path.Bytes, path.Length, dirFd, compiled.PathBuffer, out _);
+                if (length <= 0)
+                    return;
+                resolved = new ReadOnlySpan<byte>(compiled.PathBuffer, length);
+            }
+            if (resolved.EndsWith(".pyc"u8) && PathRules.Under(resolved, compiled.Registry.Stdlib))
+                compiled.ExpectBytecode(Encoding.UTF8.GetString(resolved));
         }
 
         private int FileSystem(int pathIndex, int dirFdIndex, bool write, bool noneIsCwd = false, bool harmlessIfExists = false)
