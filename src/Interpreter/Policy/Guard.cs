@@ -154,6 +154,8 @@ internal sealed unsafe class Guard
             }
             if (Target.OnlyWhenSet is { } condition && call.Get(condition) is var value && (value == 0 || value == LibPython.NoneObject))
                 return true;
+            if (Target.Rule == AuditEvent.Descriptors && !AnyStandardStream(call))
+                return true;   // the common case (os.write to a pipe or file), without building the event's tuple
             var arguments = Target.Kind == GuardKind.Function ? FunctionArguments(call) : SelectedArguments(call);
             if (arguments == 0)
                 return false;
@@ -170,6 +172,20 @@ internal sealed unsafe class Guard
         {
             return AuditHook.FailClosed(e) == 0;
         }
+    }
+
+    private bool AnyStandardStream(in CallArguments call)
+    {
+        foreach (var argument in Target.Arguments)
+        {
+            var fd = call.Get(argument);
+            if (fd != 0 && PolicyNative.Is(fd, PolicyNative.LongFlag) && PolicyNative.PyLong_AsLongLong(fd) is >= -1 and <= 2)
+            {
+                PolicyNative.PyErr_Clear();   // -1 may be an overflow's error: the rules then look at it properly
+                return true;
+            }
+        }
+        return false;
     }
 
     // No decision of its own: the "open" event os.open raises is judged relative to dir_fd (or, without one, to the
