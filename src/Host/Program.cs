@@ -7,6 +7,7 @@ using PluginHost.Host.Health;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
+using PluginHost.Host.Sandbox;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Locating;
 
@@ -35,6 +36,7 @@ builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PythonOptions
 builder.Services.AddSingleton<PythonRuntimeService>();
 builder.Services.AddSingleton<IRuntimeAccess>(sp => sp.GetRequiredService<PythonRuntimeService>());
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PythonRuntimeService>());
+builder.Services.AddSingleton<ProcessBackstop>();
 builder.Services.AddSingleton<PluginSupervisor>();
 // Before the supervisor, so it stops after it and its last write shows the instances stopped.
 builder.Services.AddHostedService<StatusFileWriter>();
