@@ -61,7 +61,7 @@ internal static unsafe partial class Kernel
     /// </summary>
     internal static int LandlockAbi()
     {
-        var abi = RawSyscall(SYS_landlock_create_ruleset, 0, 0, (nint)LANDLOCK_CREATE_RULESET_VERSION);
+        var abi = RawSyscall(SYS_landlock_create_ruleset, 0, 0, (nint)LANDLOCK_CREATE_RULESET_VERSION, 0);
         if (abi == -1 && Marshal.GetLastPInvokeError() is ENOSYS or EOPNOTSUPP)
             return 0;
         return (int)Check(abi, "landlock_create_ruleset(VERSION)");
@@ -71,17 +71,18 @@ internal static unsafe partial class Kernel
     internal static int LandlockCreateRuleset(in LandlockRulesetAttr attr)
     {
         fixed (LandlockRulesetAttr* p = &attr)
-            return (int)Check(RawSyscall(SYS_landlock_create_ruleset, (nint)p, sizeof(LandlockRulesetAttr), 0), "landlock_create_ruleset");
+            return (int)Check(RawSyscall(SYS_landlock_create_ruleset, (nint)p, sizeof(LandlockRulesetAttr), 0, 0), "landlock_create_ruleset");
     }
 
     /// <summary>
-    /// Allows <paramref name="access"/> beneath the file or directory <paramref name="parentFd"/> refers to. EINVAL
-    /// when the rights are not handled by the ruleset or are directory rights given for a file.
+    /// Allows <paramref name="access"/> beneath the file or directory <paramref name="parentFd"/> refers to
+    /// (<paramref name="path"/>, for the error). EINVAL when the rights are not handled by the ruleset or are directory
+    /// rights given for a file.
     /// </summary>
-    internal static void LandlockAddPathRule(int rulesetFd, int parentFd, ulong access)
+    internal static void LandlockAddPathRule(int rulesetFd, int parentFd, ulong access, string path)
     {
         var rule = new LandlockPathBeneathAttr { AllowedAccess = access, ParentFd = parentFd };
-        Check(RawSyscall(SYS_landlock_add_rule, rulesetFd, LANDLOCK_RULE_PATH_BENEATH, (nint)(&rule)), "landlock_add_rule(PATH_BENEATH)");
+        Check(RawSyscall(SYS_landlock_add_rule, rulesetFd, LANDLOCK_RULE_PATH_BENEATH, (nint)(&rule), 0), $"landlock_add_rule({path}, 0x{access:x})");
     }
 
     /// <summary>
@@ -89,5 +90,5 @@ internal static unsafe partial class Kernel
     /// domain it already has. Needs no_new_privs or CAP_SYS_ADMIN (EPERM); cannot be undone.
     /// </summary>
     internal static void LandlockRestrictSelf(int rulesetFd, uint flags) =>
-        Check(RawSyscall(SYS_landlock_restrict_self, rulesetFd, (nint)flags, 0), "landlock_restrict_self");
+        Check(RawSyscall(SYS_landlock_restrict_self, rulesetFd, (nint)flags, 0, 0), "landlock_restrict_self");
 }

@@ -26,7 +26,7 @@ internal static unsafe partial class Kernel
     internal static bool SeccompErrnoAvailable()
     {
         var action = SECCOMP_RET_ERRNO;
-        return RawSyscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, (nint)(&action)) == 0;
+        return RawSyscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, (nint)(&action), 0) == 0;
     }
 
     /// <summary>
@@ -40,7 +40,7 @@ internal static unsafe partial class Kernel
         fixed (BpfInstruction* instructions = program)
         {
             var fprog = new SockFprog { Length = checked((ushort)program.Length), Filter = instructions };
-            var result = Check(RawSyscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (nint)(&fprog)), "seccomp(SET_MODE_FILTER, TSYNC)");
+            var result = Check(RawSyscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (nint)(&fprog), 0), "seccomp(SET_MODE_FILTER, TSYNC)");
             if (result != 0)
                 throw new InvalidOperationException($"seccomp(SET_MODE_FILTER, TSYNC): thread {result} has a filter of its own and cannot take this one; nothing was installed.");
         }

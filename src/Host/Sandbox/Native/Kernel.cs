@@ -26,8 +26,9 @@ internal static unsafe partial class Kernel
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
     // long syscall(long number, ...): the variadic integer arguments travel in registers as for a plain call on x86-64.
+    // Always four: landlock_add_rule reads a fourth (flags, which must be 0), and unused ones are ignored.
     [LibraryImport(Libc, EntryPoint = "syscall", SetLastError = true)]
-    private static partial long RawSyscall(long number, nint a1, nint a2, nint a3);
+    private static partial long RawSyscall(long number, nint a1, nint a2, nint a3, nint a4);
 
     /// <summary>The result, or throws with errno when it is -1.</summary>
     private static long Check(long result, string call) => result == -1 ? throw KernelException.LastError(call) : result;

@@ -164,7 +164,8 @@ internal static class SyscallRules
             new("ioctl", 16, Equal(1, Tioclinux), TerminalControl, "ioctl TIOCLINUX"),
 
             new("socket", 41, Equal(0, AfPacket), RawSockets, "socket(AF_PACKET)"),
-            new("socket", 41, Equal(1, SockRaw, SockTypeMask), RawSockets, "socket(SOCK_RAW)"),
+            // Netlink sockets are SOCK_RAW by nature (glibc's and .NET's NETLINK_ROUTE ones too): judged by protocol below.
+            new("socket", 41, Both(Equal(1, SockRaw, SockTypeMask), NotEqual(0, AfNetlink)), RawSockets, "socket(SOCK_RAW) other than netlink"),
             new("socket", 41, Equal(1, SockPacket, SockTypeMask), RawSockets, "socket(SOCK_PACKET)"),
             new("socket", 41, Both(Equal(0, AfNetlink), NotEqual(2, NetlinkRoute)), RawSockets, "socket(AF_NETLINK) other than NETLINK_ROUTE"),
 
