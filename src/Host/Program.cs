@@ -8,6 +8,7 @@ using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
+using PluginHost.Host.Sandbox.Confinement;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Locating;
 
@@ -60,7 +61,8 @@ try
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value,
-                host.Services.GetRequiredService<HostFunctionRegistry>());
+                host.Services.GetRequiredService<HostFunctionRegistry>(),
+                new CheckSandbox(command.Confinement, host.Services.GetRequiredService<IOptions<SandboxOptions>>().Value));
         default:
             // Find CPython before the host starts, so a missing one is one clear message rather than a failed start.
             var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PluginHost.Host.Tests.HostFunctions;
+using PluginHost.Interpreter.Locating;
+
+namespace PluginHost.Host.Tests.Sandbox;
+
+/// <summary>
+/// A plugin granted <c>native-code</c> that makes raw syscalls (tests/Plugins/native-calls: a C extension module built
+/// here with gcc against the CPython the host will load, and probe.py), so the audit hook never sees them: what stops
+/// them is the kernel or nothing. Its results are one JSON object, name → "ok" or the errno's name.
+/// </summary>
+internal static partial class NativeCallsPlugin
+{
+    private static readonly Lazy<string> Module = new(Build);
+
+    /// <summary>Copies the module and probe.py into <paramref name="folder"/>.</summary>
+    public static void AddTo(string folder)
+    {
+        File.Copy(Module.Value, Path.Combine(folder, Path.GetFileName(Module.Value)), overwrite: true);
+        File.Copy(Path.Combine(Source, "probe.py"), Path.Combine(folder, "probe.py"), overwrite: true);
+    }
+
+    /// <summary>The results a plugin printed (or raised) as <c>NATIVE {json}</c> somewhere in <paramref name="text"/>.</summary>
+    public static Dictionary<string, string> Results(string text)
+    {
+        var match = Marker().Match(text);
+        Assert.True(match.Success, $"no NATIVE results in:\n{text}");
+        return JsonSerializer.Deserialize<Dictionary<string, string>>(Regex.Unescape(match.Groups[1].Value))!;
+    }
+
+    [GeneratedRegex(@"NATIVE (\{[^}]*\})")]
+    private static partial Regex Marker();
+
+    private static string Source => DotNetPluginTests.FixturePlugin("native-calls");
+
+    // One build per test run, into the test output folder, against the Python the host will choose.
+    private static string Build()
+    {
+        var python = PythonLocator.ForThisProcess().Locate(null);
+        var prefix = python.Home ?? Path.GetDirectoryName(Path.GetDirectoryName(python.LibraryPath))!;
+        var include = Path.Combine(prefix, "include", $"python{python.Version.Major}.{python.Version.Minor}");
+        var output = Path.Combine(AppContext.BaseDirectory, $"native-calls-{python.Version.Major}.{python.Version.Minor}", "nativecalls.so");
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var gcc = Process.Start(new ProcessStartInfo("gcc", ["-shared", "-fPIC", "-O1", "-I", include, "-o", output, Path.Combine(Source, "nativecalls.c")])
+        {
+            RedirectStandardError = true,
+        })!;
+        var errors = gcc.StandardError.ReadToEnd();
+        gcc.WaitForExit();
+        Assert.True(gcc.ExitCode == 0, $"gcc could not build the native-calls fixture against {include}:\n{errors}");
+        return output;
+    }
+}
