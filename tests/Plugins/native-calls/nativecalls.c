@@ -1,8 +1,10 @@
 /* Test fixture for the kernel backstop: raw syscalls from a plugin, around every audit hook and guard.
  *
  * nativecalls.syscall(number, *args) makes the x86-64 syscall with up to six arguments (int, or bytes/bytearray for
- * a pointer to their buffer) and returns its result, or -errno. Built by the tests with gcc against the CPython they
- * run (NativeCallsModule.cs); a multi-phase module, so it loads in an isolated subinterpreter with its own GIL. */
+ * a pointer to their buffer) and returns its result, or -errno. nativecalls.int80(number) makes an argument-less
+ * i386 syscall (int $0x80), as a 32-bit program would: the result, or -errno. Built by the tests with gcc against
+ * the CPython they run (NativeCallsPlugin.cs); a multi-phase module, so it loads in an isolated subinterpreter with
+ * its own GIL. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <errno.h>
@@ -30,8 +32,19 @@ native_syscall(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromLong(result == -1 ? -errno : result);
 }
 
+static PyObject *
+native_int80(PyObject *module, PyObject *arg)
+{
+    long number = PyLong_AsLong(arg), result;
+    if (number == -1 && PyErr_Occurred())
+        return NULL;
+    __asm__ volatile("int $0x80" : "=a"(result) : "a"(number) : "memory");
+    return PyLong_FromLong(result);
+}
+
 static PyMethodDef methods[] = {
     {"syscall", (PyCFunction)(void (*)(void))native_syscall, METH_FASTCALL, NULL},
+    {"int80", native_int80, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 
