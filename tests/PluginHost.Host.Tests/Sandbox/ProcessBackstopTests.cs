@@ -59,9 +59,9 @@ public sealed class ProcessBackstopTests : IDisposable
     }
 
     /// <summary>Runs the host until the native plugin reported and the pair exchanged 3000 more; stops it with SIGTERM.</summary>
-    private async Task<(Dictionary<string, string> Results, string Output)> Run(params string[] args)
+    private async Task<(Dictionary<string, string> Results, string Output)> Run(string[]? args = null, string[]? launcher = null)
     {
-        using var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={_folders.Root}", .. args]);
+        using var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={_folders.Root}", .. args ?? []], launcher: launcher);
         await host.WaitForOutputAsync("NATIVE {", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("exchanged 3000", TimeSpan.FromMinutes(1));
         host.Terminate();
@@ -111,9 +111,20 @@ public sealed class ProcessBackstopTests : IDisposable
     }
 
     [Fact]
+    public async Task AHostWithoutCapSysAdminSetsNoNewPrivsFirstAndIsFilteredTheSame()
+    {
+        // setpriv (util-linux) starts the host with CAP_SYS_ADMIN out of its bounding set, so even root lacks it.
+        var (results, output) = await Run(launcher: ["setpriv", "--bounding-set", "-sys_admin"]);
+
+        Assert.Contains("no_new_privs set: the host lacks CAP_SYS_ADMIN", output);
+        Assert.Equal("EPERM", results["execve"]);
+        Assert.Equal("EPERM", results["setsid"]);
+    }
+
+    [Fact]
     public async Task ConfigurationCanTurnTheBackstopOff()
     {
-        var (results, output) = await Run("--PluginHost:Sandbox:Enabled=false");
+        var (results, output) = await Run(["--PluginHost:Sandbox:Enabled=false"]);
 
         Assert.Contains("[1703]", output);
         Assert.DoesNotContain("[1700]", output);
