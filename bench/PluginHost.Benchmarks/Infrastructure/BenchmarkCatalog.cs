@@ -14,6 +14,8 @@ public static class BenchmarkCatalog
         new RequestReplyBenchmark(),
         new FanOutBenchmark(),
         new HostCallBenchmark(),
+        new SandboxBenchmark(),
+        new ThreadConfinementBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>
