@@ -27,6 +27,9 @@ public static class ChildModes
             case "open-cost":
                 SandboxCosts.OpenCost(arguments);
                 return 0;
+            case "syscall-cost":
+                SandboxCosts.SyscallCost(arguments);
+                return 0;
             case "interpreter-create":
                 await SandboxCosts.InterpreterCreateAsync(arguments);
                 return 0;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using PluginHost.Benchmarks.Infrastructure;
+using PluginHost.Host.Sandbox.Bpf;
 using PluginHost.Host.Sandbox.Landlock;
 using PluginHost.Host.Sandbox.Native;
 using PluginHost.Host.Sandbox.Seccomp;
@@ -22,10 +22,18 @@ public static partial class SandboxCosts
     [LibraryImport("libc.so.6", EntryPoint = "getppid")]
     private static partial int GetParentProcessId();
 
+    [LibraryImport("libc.so.6", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out Timespec time);
+
+    private const int ClockThreadCpuTime = 3;   // CLOCK_THREAD_CPUTIME_ID
+
+    private readonly record struct Timespec(long Seconds, long Nanoseconds);
+
     /// <summary>
     /// <c>open(O_RDONLY)</c> + <c>close</c> of a file seven directories deep, on one thread, before and after that
-    /// thread enters a Landlock domain that allows reading the file's tree: the same file, the same thread.
-    /// Arguments: iterations per round, rounds.
+    /// thread enters a Landlock domain that allows reading the file's tree: the same file, the same thread. Times are
+    /// the thread's CPU time, so other processes competing for the cores do not count. Arguments: iterations per
+    /// round, rounds.
     /// </summary>
     public static void OpenCost(IReadOnlyList<string> arguments)
     {
@@ -62,9 +70,8 @@ public static partial class SandboxCosts
     }
 
     /// <summary>
-    /// Interpreter create and dispose times, and the cost of one trivial syscall (getppid), in a fresh runtime — with
-    /// the run mode's strictest seccomp filter (no capability granted) on every thread when the argument is
-    /// <c>filter</c>. Arguments: filter|none, cycles.
+    /// Interpreter create and dispose times in a fresh runtime — with the run mode's strictest seccomp filter (no
+    /// capability granted) on every thread when the argument is <c>filter</c>. Arguments: filter|none, cycles.
     /// </summary>
     public static async Task InterpreterCreateAsync(IReadOnlyList<string> arguments)
     {
@@ -85,34 +92,63 @@ public static partial class SandboxCosts
             await interpreter.DisposeAsync();
             disposes.Add(clock.Elapsed.TotalMilliseconds);
         }
-        var syscall = SyscallNanoseconds();
-        ChildModes.Report(new { filtered, creates, disposes, syscall, status = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Seccomp:", StringComparison.Ordinal)) });
+        ChildModes.Report(new { filtered, creates, disposes });
+    }
+
+    /// <summary>
+    /// The CPU time of one getppid() — a syscall that does nearly nothing, so a filter's share shows — on one thread,
+    /// before and after a seccomp filter is installed on every thread: the run mode's strictest (no capability
+    /// granted; argument <c>filter</c>), or one that allows everything (<c>allow-only</c>: what any filter costs, since
+    /// the kernel then takes its slower syscall entry path). Every syscall of the host pays this. Arguments:
+    /// filter|allow-only, rounds of a million calls.
+    /// </summary>
+    public static void SyscallCost(IReadOnlyList<string> arguments)
+    {
+        var allowOnly = arguments.Count > 0 && arguments[0] == "allow-only";
+        var rounds = arguments.Count > 1 ? int.Parse(arguments[1], CultureInfo.InvariantCulture) : 7;
+        List<double> before = [], after = [];
+        for (var i = 0; i < rounds; i++)
+            before.Add(GetParentProcessIdNanoseconds());
+        var program = allowOnly ? AllowEverything() : SeccompFilter.Build(Capability.None, Environment.ProcessId).Program;
+        Kernel.SetNoNewPrivileges();
+        Kernel.SeccompInstallOnAllThreads([.. program]);
+        for (var i = 0; i < rounds; i++)
+            after.Add(GetParentProcessIdNanoseconds());
+        ChildModes.Report(new { instructions = program.Count, before, after });
+    }
+
+    private static BpfInstruction[] AllowEverything()
+    {
+        var code = new BpfAssembler();
+        code.Return(Kernel.SECCOMP_RET_ALLOW);
+        return code.Assemble();
     }
 
     private static double OpenClose(string file, int iterations)
     {
-        var clock = Stopwatch.StartNew();
+        var start = ThreadCpuNanoseconds();
         for (var i = 0; i < iterations; i++)
         {
             var fd = Open(file, 0);
             if (fd < 0)
-                throw new IOException($"open({file}) failed: {Marshal.GetLastSystemError()}");
+                throw new IOException($"open({file}) failed");
             Close(fd);
         }
-        return clock.Elapsed.TotalNanoseconds / iterations;
+        return (ThreadCpuNanoseconds() - start) / iterations;
     }
 
-    // Median of 7 rounds of a million getppid(): a syscall that does nearly nothing, so the filter's share shows.
-    private static double SyscallNanoseconds()
+    private static double GetParentProcessIdNanoseconds()
     {
-        var rounds = new List<double>();
-        for (var round = 0; round < 7; round++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < 1_000_000; i++)
-                GetParentProcessId();
-            rounds.Add(clock.Elapsed.TotalNanoseconds / 1_000_000);
-        }
-        return Stats.Median(rounds);
+        const int Calls = 1_000_000;
+        var start = ThreadCpuNanoseconds();
+        for (var i = 0; i < Calls; i++)
+            GetParentProcessId();
+        return (ThreadCpuNanoseconds() - start) / Calls;
+    }
+
+    private static double ThreadCpuNanoseconds()
+    {
+        ClockGetTime(ClockThreadCpuTime, out var time);
+        return time.Seconds * 1e9 + time.Nanoseconds;
     }
 }
