@@ -66,11 +66,8 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
             var capabilities = PluginPolicies.Resolve(plugin, host.Value.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities, errors);
             if (errors.Count > 0)
                 continue;
-            foreach (var name in CapabilityNames.Each(capabilities.Granted))
-            {
-                CapabilityNames.TryParse(name, out var capability);
+            foreach (var capability in Enum.GetValues<Capability>().Where(c => c != Capability.None && (capabilities.Granted & c) != 0))
                 (holders.TryGetValue(capability, out var list) ? list : holders[capability] = []).Add(plugin.Name);
-            }
         }
         return holders;
     }

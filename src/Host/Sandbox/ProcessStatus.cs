@@ -8,9 +8,6 @@ namespace PluginHost.Host.Sandbox;
 /// </summary>
 internal sealed record ProcessStatus(bool NoNewPrivileges, int SeccompMode, int SeccompFilters, ulong Effective, ulong Permitted, ulong Inheritable, ulong Ambient, ulong Bounding)
 {
-    /// <summary>No capability in any set.</summary>
-    public bool HasNoCapabilities => (Effective | Permitted | Inheritable | Ambient | Bounding) == 0;
-
     public static ProcessStatus Read(string path = "/proc/self/status")
     {
         var fields = File.ReadLines(path)

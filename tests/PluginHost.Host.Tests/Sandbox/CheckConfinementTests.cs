@@ -1,6 +1,8 @@
 using System.Text.Json;
 using PluginHost.Host.Tests.HostFunctions;
 using PluginHost.Host.Tests.Lifecycle;
+using PluginHost.Host.Sandbox;
+using PluginHost.Host.Sandbox.Native;
 using PluginHost.Host.Tests.Manifest;
 
 namespace PluginHost.Host.Tests.Sandbox;
@@ -75,9 +77,13 @@ public sealed class CheckConfinementTests : IDisposable
         Assert.Equal("ok", results["socket NETLINK_ROUTE"]);
         Assert.Equal("ok", results["prlimit64 read"]);
         Assert.Equal("ok", results["personality query"]);
-        // No capability is left to fall back on (CAP_DAC_OVERRIDE, CAP_NET_RAW, CAP_SYS_ADMIN, ...).
+        // No capability is left to fall back on (CAP_DAC_OVERRIDE, CAP_NET_RAW, CAP_SYS_ADMIN, ...): none effective,
+        // permitted, inheritable or ambient, and — where the checking process could drop them (CAP_SETPCAP, as root) —
+        // none in the bounding set either, so nothing comes back at an execve.
         Assert.True(sandbox.GetProperty("noCapabilities").GetBoolean());
         Assert.True(sandbox.GetProperty("noNewPrivileges").GetBoolean());
+        if ((ProcessStatus.Read().Effective & (1UL << Kernel.CAP_SETPCAP)) != 0)
+            Assert.True(sandbox.GetProperty("emptyBoundingSet").GetBoolean());
     }
 
     [Fact]

@@ -38,9 +38,6 @@ internal sealed class LandlockRuleset : IDisposable
     /// <summary>Signals and abstract UNIX sockets cannot reach outside the domain.</summary>
     public bool Scoped { get; }
 
-    /// <summary>Paths given rules so far, with their access.</summary>
-    public List<(string Path, PathAccess Access)> Rules { get; } = [];
-
     /// <summary>A ruleset for ABI <paramref name="abi"/> (1 or more: <see cref="Kernel.LandlockAbi"/>).</summary>
     public static LandlockRuleset Create(int abi, bool restrictTcp)
     {
@@ -79,7 +76,6 @@ internal sealed class LandlockRuleset : IDisposable
             if (!Directory.Exists(path))
                 rights &= FileRights;
             LandlockAddPathRule(_fd, fd, rights & HandledFs, path);
-            Rules.Add((path, access));
             return true;
         }
         finally

@@ -7,20 +7,8 @@ internal static unsafe partial class Kernel
 {
     private const uint LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
-    internal const int CAP_DAC_OVERRIDE = 1;
     internal const int CAP_SETPCAP = 8;
-    internal const int CAP_NET_RAW = 13;
     internal const int CAP_SYS_ADMIN = 21;
-
-    // securebits (linux/securebits.h): root gets no capabilities at execve, setuid transitions do not fix them up,
-    // ambient capabilities cannot be raised; each locked.
-    internal const uint SECBIT_NOROOT = 1 << 0;
-    internal const uint SECBIT_NOROOT_LOCKED = 1 << 1;
-    internal const uint SECBIT_NO_SETUID_FIXUP = 1 << 2;
-    internal const uint SECBIT_NO_SETUID_FIXUP_LOCKED = 1 << 3;
-    internal const uint SECBIT_KEEP_CAPS_LOCKED = 1 << 5;
-    internal const uint SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6;
-    internal const uint SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED = 1 << 7;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct CapHeader

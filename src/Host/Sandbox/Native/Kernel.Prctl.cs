@@ -2,15 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace PluginHost.Host.Sandbox.Native;
 
-// prctl(2): no_new_privs, the capability bounding set, ambient capabilities, securebits, the seccomp mode.
+// prctl(2): no_new_privs, the capability bounding set, ambient capabilities, the seccomp mode.
 internal static partial class Kernel
 {
     private const int PR_GET_SECCOMP = 21;
     private const int PR_CAPBSET_READ = 23;
     private const int PR_CAPBSET_DROP = 24;
-    private const int PR_SET_SECUREBITS = 28;
     private const int PR_SET_NO_NEW_PRIVS = 38;
-    private const int PR_GET_NO_NEW_PRIVS = 39;
     private const int PR_CAP_AMBIENT = 47;
     private const int PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
@@ -23,9 +21,6 @@ internal static partial class Kernel
     /// longer grant privileges (setuid, file capabilities). Cannot be undone. Throws on EINVAL (no such option).
     /// </summary>
     internal static void SetNoNewPrivileges() => Check(RawPrctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
-
-    /// <summary>Whether the calling thread has no_new_privs.</summary>
-    internal static bool HasNoNewPrivileges => Check(RawPrctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), "prctl(PR_GET_NO_NEW_PRIVS)") == 1;
 
     /// <summary>
     /// The calling thread's seccomp mode (0 none, 2 filter), or -1 when the kernel has no seccomp (EINVAL). A thread
@@ -55,7 +50,4 @@ internal static partial class Kernel
     /// <summary>Clears the calling thread's ambient capabilities. Always allowed.</summary>
     internal static void ClearAmbientCapabilities() =>
         Check(RawPrctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-
-    /// <summary>Sets the calling thread's securebits (<c>SECBIT_*</c>). Needs CAP_SETPCAP; a locked bit cannot change (EPERM).</summary>
-    internal static void SetSecureBits(uint bits) => Check(RawPrctl(PR_SET_SECUREBITS, bits, 0, 0, 0), "prctl(PR_SET_SECUREBITS)");
 }
