@@ -30,6 +30,23 @@ internal static partial class NativeCallsPlugin
         return JsonSerializer.Deserialize<Dictionary<string, string>>(Regex.Unescape(match.Groups[1].Value))!;
     }
 
+    /// <summary>
+    /// What the seccomp filter denies a plugin that holds none of <c>process.spawn</c>, <c>cwd</c>,
+    /// <c>process.control</c>, <c>process.signal</c> — in <c>check</c>'s process and in the host's alike — and what
+    /// it leaves to the runtime and glibc.
+    /// </summary>
+    public static void AssertDeniedByTheFilter(Dictionary<string, string> results)
+    {
+        foreach (var call in new[] { "socket AF_PACKET", "socket AF_INET SOCK_RAW", "socket NETLINK_AUDIT", "setsid", "execve", "chdir", "prlimit64 set", "kill 1", "ptrace", "ioctl TIOCSTI" })
+            Assert.True(results[call] == "EPERM", $"{call}: {results[call]}, not EPERM");
+        Assert.Equal("ENOSYS", results["clone3"]);
+        // Other ABIs' numbers mean other syscalls: denied before any number is looked at.
+        Assert.Equal("EPERM", results["x32 getpid"]);
+        Assert.Equal("EPERM", results["i386 getpid"]);
+        foreach (var call in new[] { "socket NETLINK_ROUTE", "prlimit64 read", "personality query" })
+            Assert.True(results[call] == "ok", $"{call}: {results[call]}, not allowed");
+    }
+
     [GeneratedRegex(@"NATIVE (\{[^}]*\})")]
     private static partial Regex Marker();
 

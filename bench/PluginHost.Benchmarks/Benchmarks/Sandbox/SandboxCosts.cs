@@ -82,16 +82,7 @@ public static partial class SandboxCosts
             SeccompFilter.Build(Capability.None, Environment.ProcessId).InstallOnAllThreads();
         for (var i = 0; i < 5; i++)
             await (await runtime.CreateInterpreterAsync()).DisposeAsync();
-        List<double> creates = [], disposes = [];
-        for (var i = 0; i < cycles; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            var interpreter = await runtime.CreateInterpreterAsync();
-            creates.Add(clock.Elapsed.TotalMilliseconds);
-            clock.Restart();
-            await interpreter.DisposeAsync();
-            disposes.Add(clock.Elapsed.TotalMilliseconds);
-        }
+        var (creates, disposes, _) = await LifecycleBenchmark.CycleAsync(runtime, cycles);
         ChildModes.Report(new { filtered, creates, disposes });
     }
 
