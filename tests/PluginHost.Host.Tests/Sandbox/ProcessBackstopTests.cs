@@ -58,12 +58,17 @@ public sealed class ProcessBackstopTests : IDisposable
         File.WriteAllText(Path.Combine(folder, "main.py"), source);
     }
 
-    /// <summary>Runs the host until the native plugin reported and the pair exchanged 3000 more; stops it with SIGTERM.</summary>
-    private async Task<(Dictionary<string, string> Results, string Output)> Run(string[]? args = null, string[]? launcher = null)
+    /// <summary>
+    /// Runs the host until the native plugin reported, the pair exchanged 3000 messages (after it) and
+    /// <paramref name="until"/> holds for the output; stops it with SIGTERM.
+    /// </summary>
+    private async Task<(Dictionary<string, string> Results, string Output)> Run(string[]? args = null, string[]? launcher = null, Func<string, bool>? until = null)
     {
         using var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={_folders.Root}", .. args ?? []], launcher: launcher);
         await host.WaitForOutputAsync("NATIVE {", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("exchanged 3000", TimeSpan.FromMinutes(1));
+        if (until is not null)
+            await Messaging.Brokers.Until(() => until(host.Output), 60);
         host.Terminate();
         var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
         var output = host.Output;
@@ -75,7 +80,18 @@ public sealed class ProcessBackstopTests : IDisposable
     [Fact]
     public async Task WhatNoPluginHoldsIsDeniedByTheKernelWhileNeighboursKeepExchanging()
     {
-        var (results, output) = await Run();
+        // A neighbour that fails and restarts in a fresh interpreter: its new thread is created under the filter.
+        Plugin("crasher", """
+            import sys, pluginhost
+            def setup(ctx):
+                print("crasher setup")
+            @pluginhost.on("native.go")
+            def fail(message):
+                sys.exit(3)
+            """);
+
+        var (results, output) = await Run(["--PluginHost:Restart:InitialDelay=00:00:00.100"],
+            until: text => text.Split("crasher setup").Length > 2);
 
         Assert.Contains("[1700]", output);
         Assert.Contains("process creation (no plugin holds process.spawn)", output);
