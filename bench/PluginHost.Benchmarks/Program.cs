@@ -1,7 +1,11 @@
+using PluginHost.Benchmarks.Benchmarks.Sandbox;
 using PluginHost.Benchmarks.Infrastructure;
 using PluginHost.Interpreter;
 
 // dotnet run -c Release --project bench/PluginHost.Benchmarks -- <name> [--json] [options]
+// A measurement that needs a process of its own runs the program again as --child <mode>, before CPython starts.
+if (args is [ChildModes.Flag, var mode, .. var rest])
+    return await ChildModes.RunAsync(mode, rest);
 if (args is ["--help" or "-h", ..])
 {
     Console.Out.Write(Usage());

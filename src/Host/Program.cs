@@ -7,6 +7,8 @@ using PluginHost.Host.Health;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
+using PluginHost.Host.Sandbox;
+using PluginHost.Host.Sandbox.Confinement;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Locating;
 
@@ -35,6 +37,7 @@ builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<PythonOptions
 builder.Services.AddSingleton<PythonRuntimeService>();
 builder.Services.AddSingleton<IRuntimeAccess>(sp => sp.GetRequiredService<PythonRuntimeService>());
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PythonRuntimeService>());
+builder.Services.AddSingleton<ProcessBackstop>();
 builder.Services.AddSingleton<PluginSupervisor>();
 // Before the supervisor, so it stops after it and its last write shows the instances stopped.
 builder.Services.AddHostedService<StatusFileWriter>();
@@ -58,7 +61,8 @@ try
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value,
-                host.Services.GetRequiredService<HostFunctionRegistry>());
+                host.Services.GetRequiredService<HostFunctionRegistry>(),
+                new CheckSandbox(command.Confinement, host.Services.GetRequiredService<IOptions<SandboxOptions>>().Value));
         default:
             // Find CPython before the host starts, so a missing one is one clear message rather than a failed start.
             var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();

@@ -15,6 +15,8 @@ public static class BenchmarkCatalog
         new FanOutBenchmark(),
         new HostCallBenchmark(),
         new PolicyBenchmark(),
+        new SandboxBenchmark(),
+        new ThreadConfinementBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>

@@ -3,6 +3,7 @@ using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
+using PluginHost.Host.Sandbox.Confinement;
 using PluginHost.Interpreter;
 
 namespace PluginHost.Host.Cli;
@@ -11,12 +12,15 @@ namespace PluginHost.Host.Cli;
 /// <c>pluginhost check &lt;folder&gt; [--json]</c>: without starting the host, imports the plugin in an isolated
 /// interpreter under its policy and reports which modules can run isolated, which cannot and why, and which
 /// capabilities it used or was denied. Exit code 0 when it can run isolated, 1 when not (or the folder is invalid).
+/// The import runs in a process confined by the kernel where it can (<see cref="CheckSandbox"/>).
 /// </summary>
 internal static class CheckCommand
 {
     private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static int Run(string folder, TextWriter output, bool json, PythonRuntimeOptions python, PluginHostOptions host, HostFunctionRegistry? functions = null)
+    /// <param name="sandbox">The kernel sandbox to run in; null: none (an ordinary process, as in tests).</param>
+    public static int Run(string folder, TextWriter output, bool json, PythonRuntimeOptions python, PluginHostOptions host, HostFunctionRegistry? functions = null,
+        CheckSandbox? sandbox = null)
     {
         var read = ManifestReader.Read(folder);
         IsolationReport report;
@@ -26,11 +30,26 @@ internal static class CheckCommand
         }
         else
         {
+            var configured = host.Plugins.GetValueOrDefault(read.Manifest!.Name)?.Capabilities;
+            var errors = new List<string>();
+            var capabilities = PluginPolicies.Resolve(IsolationCheck.Describe(read), configured, errors);
+            SandboxReport? confinement;
+            try
+            {
+                // By default this confines the process and re-executes it: the rest runs in the confined process.
+                confinement = errors.Count > 0 ? null : sandbox?.Enter(read.Folder, capabilities, python);
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"pluginhost check: {e.Message}");
+                return ExitCodes.Failure;
+            }
             var runtime = PythonRuntime.Start(python);
             try
             {
-                var configured = host.Plugins.GetValueOrDefault(read.Manifest!.Name)?.Capabilities;
-                report = IsolationCheck.RunAsync(runtime, read.Folder, configured, functions).GetAwaiter().GetResult();
+                if (sandbox is { IsInside: true } && errors.Count == 0 && !TryCompleteInside(sandbox, read.Folder, capabilities, runtime, out confinement))
+                    return ExitCodes.Failure;
+                report = IsolationCheck.RunAsync(runtime, read.Folder, configured, functions).GetAwaiter().GetResult() with { Sandbox = confinement };
             }
             finally
             {
@@ -39,6 +58,23 @@ internal static class CheckCommand
         }
         Write(report, output, json);
         return ExitCode(report);
+    }
+
+    // In the confined process: the seccomp filter goes on once CPython is up, before the plugin is imported.
+    private static bool TryCompleteInside(CheckSandbox sandbox, string folder, PluginCapabilities capabilities, PythonRuntime runtime,
+        out SandboxReport? confinement)
+    {
+        try
+        {
+            confinement = sandbox.CompleteInside(folder, capabilities, runtime.Installation);
+            return true;
+        }
+        catch (Exception e) when (e is InvalidOperationException or Sandbox.Native.KernelException)
+        {
+            Console.Error.WriteLine($"pluginhost check: {e.Message}");
+            confinement = null;
+            return false;
+        }
     }
 
     public static int ExitCode(IsolationReport report) =>
@@ -83,6 +119,8 @@ internal static class CheckCommand
         output.WriteLine($"  granted: {(report.Granted.Count == 0 ? "none" : string.Join(", ", report.Granted))}");
         WriteUses("used", report.Used, output);
         WriteUses("denied", report.Denied, output);
+        if (report.Sandbox is { } sandbox)
+            output.WriteLine($"sandbox: {sandbox.Describe()}");
     }
 
     private static void WriteUses(string label, IReadOnlyList<CapabilityUse> uses, TextWriter output)

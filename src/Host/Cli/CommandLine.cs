@@ -1,3 +1,5 @@
+using PluginHost.Host.Sandbox.Confinement;
+
 namespace PluginHost.Host.Cli;
 
 /// <summary>
@@ -32,6 +34,7 @@ internal static class CommandLine
         string? folder = null;
         var json = false;
         var dotnet = false;
+        var confinement = CheckConfinement.Confine;
         string? name = null;
         var help = verb == CommandVerb.Help;
         foreach (var arg in args.Skip(start))
@@ -42,6 +45,10 @@ internal static class CommandLine
                 json = true;
             else if (arg == "--dotnet" && verb == CommandVerb.New)
                 dotnet = true;
+            else if (arg == "--no-confine" && verb == CommandVerb.Check)
+                confinement = CheckConfinement.Off;
+            else if (arg == CheckSandbox.InsideFlag && verb == CommandVerb.Check)
+                confinement = CheckConfinement.Inside;
             else if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') > 2)
                 configuration.Add(arg);
             else if (arg.StartsWith('-'))
@@ -62,7 +69,7 @@ internal static class CommandLine
             return Invalid("check needs a plugin folder: pluginhost check <folder>");
         if (verb == CommandVerb.New && name is null)
             return Invalid("new needs a plugin name: pluginhost new <name> [folder] [--dotnet]");
-        return new ParsedCommand(verb, configuration) { Folder = folder, Json = json, Name = name, DotNet = dotnet };
+        return new ParsedCommand(verb, configuration) { Folder = folder, Json = json, Name = name, DotNet = dotnet, Confinement = confinement };
     }
 
     public static void WriteHelp(TextWriter output) => output.Write(
@@ -75,11 +82,14 @@ internal static class CommandLine
           validate <folder> [--json]
                               Check one plugin folder (plugin.json, its Python's syntax, its dotnet/
                               assemblies) without starting the host. Exit code 0 when valid, 1 when not.
-          check <folder> [--json]
+          check <folder> [--json] [--no-confine]
                               Import one plugin in an isolated interpreter under its capabilities,
                               without starting the host: which modules can run isolated and which
                               cannot (and why), which capabilities it used or was denied. Exit code
                               0 when it can run isolated, 1 when not. See docs/isolation.md.
+                              The check runs confined by the kernel where it can (Landlock to the
+                              files it needs, no capabilities, seccomp); --no-confine runs it in an
+                              ordinary process. See docs/kernel-backstop.md.
           new <name> [folder] [--dotnet]
                               Create a working plugin in folder (default ./<name>): plugin.json, main.py,
                               type stubs and schema for editors; with --dotnet also a .NET project (src/)

@@ -1,3 +1,5 @@
+using PluginHost.Host.Sandbox.Confinement;
+
 namespace PluginHost.Host.Cli;
 
 /// <summary>
@@ -14,6 +16,9 @@ internal sealed record ParsedCommand(CommandVerb Verb, IReadOnlyList<string> Con
 
     /// <summary><c>--dotnet</c>: <see cref="CommandVerb.New"/> also scaffolds a .NET project.</summary>
     public bool DotNet { get; init; }
+
+    /// <summary>For <see cref="CommandVerb.Check"/>: confined by the kernel (the default), <c>--no-confine</c>, or the re-executed confined process.</summary>
+    public CheckConfinement Confinement { get; init; }
 
     /// <summary><c>--json</c>: machine-readable output for list and validate.</summary>
     public bool Json { get; init; }

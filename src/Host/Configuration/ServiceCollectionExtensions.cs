@@ -16,14 +16,17 @@ namespace PluginHost.Host.Configuration;
 internal static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds <see cref="PluginHostOptions"/> (section PluginHost) and <see cref="PythonOptions"/> (section Python);
-    /// PluginHostOptions is validated when the host starts, so bad configuration stops it with the key named.
+    /// Binds <see cref="PluginHostOptions"/> (section PluginHost), <see cref="SandboxOptions"/> (PluginHost:Sandbox)
+    /// and <see cref="PythonOptions"/> (section Python); the first two are validated when the host starts, so bad
+    /// configuration stops it with the key named.
     /// </summary>
     public static IServiceCollection AddPluginHostOptions(this IServiceCollection services)
     {
         services.AddOptionsWithValidateOnStart<PluginHostOptions, PluginHostOptionsValidator>()
             .BindConfiguration(PluginHostOptions.SectionName)
             .PostConfigure<IConfiguration>(PluginSettingsBinding.Complete);
+        services.AddOptionsWithValidateOnStart<SandboxOptions, SandboxOptionsValidator>()
+            .BindConfiguration(SandboxOptions.SectionName);
         services.AddOptions<PythonOptions>()
             .BindConfiguration(PythonOptions.SectionName);
         return services;

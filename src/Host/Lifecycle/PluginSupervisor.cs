@@ -5,13 +5,16 @@ using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
+using PluginHost.Host.Sandbox;
 
 namespace PluginHost.Host.Lifecycle;
 
 /// <summary>
 /// Starts every loadable plugin's instances one after another (name order), each in its own interpreter, and stops
 /// them in reverse start order. A plugin's <c>dotnet/</c> assemblies load before its first instance starts and unload
-/// after its instances stopped. A plugin that cannot load or start is logged and marked; the others carry on.
+/// after its instances stopped. A plugin that cannot load or start is logged and marked; the others carry on. The
+/// kernel backstop, when given, is installed after discovery and before the first instance starts, for the plugins
+/// that will run.
 /// </summary>
 internal sealed class PluginSupervisor(
     IRuntimeAccess python,
@@ -19,7 +22,8 @@ internal sealed class PluginSupervisor(
     IOptions<PluginHostOptions> options,
     MessageBroker broker,
     ILoggerFactory loggers,
-    HostFunctionRegistry? functions = null) : IHostedService
+    HostFunctionRegistry? functions = null,
+    ProcessBackstop? backstop = null) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger<PluginSupervisor>();
     private readonly HostFunctionRegistry _functions = functions ?? HostFunctionRegistry.Empty(loggers);
@@ -44,6 +48,7 @@ internal sealed class PluginSupervisor(
         foreach (var warning in discovery.Warnings)
             _logger.DiscoveryWarning(warning);
         _descriptors = discovery.Plugins;
+        backstop?.Install(_descriptors.Where(d => d.Enabled && d.CanLoad));
         foreach (var descriptor in _descriptors)
         {
             if (!descriptor.Enabled)

@@ -96,7 +96,7 @@ internal static class IsolationCheck
         if (!read.IsValid)
             return new IsolationReport { Folder = read.Folder, Errors = read.Errors };
         var manifest = read.Manifest!;
-        var descriptor = new PluginDescriptor(manifest.Name, read.Folder, manifest, Defaults(manifest), 1, true, null);
+        var descriptor = Describe(read);
         var errors = new List<string>();
         var capabilities = PluginPolicies.Resolve(descriptor, configuredCapabilities, errors);
         var report = new IsolationReport
@@ -161,6 +161,10 @@ internal static class IsolationCheck
             await interpreter.DisposeAsync();
         }
     }
+
+    /// <summary>The plugin in a valid folder as the host would see it (its defaults, one instance).</summary>
+    public static PluginDescriptor Describe(ManifestReadResult read) =>
+        new(read.Manifest!.Name, read.Folder, read.Manifest, Defaults(read.Manifest), 1, true, null);
 
     private static IReadOnlyList<CapabilityUse> Summarize(IEnumerable<PolicyDecision> decisions) =>
         [.. decisions

@@ -1,3 +1,5 @@
+using PluginHost.Host.Sandbox.Confinement;
+
 namespace PluginHost.Host.Policy;
 
 /// <summary>What <c>pluginhost check</c> found about one plugin: whether it can run in an isolated subinterpreter, and why.</summary>
@@ -31,6 +33,9 @@ internal sealed record IsolationReport
     public IReadOnlyList<CapabilityUse> Used { get; init; } = [];
 
     public IReadOnlyList<CapabilityUse> Denied { get; init; } = [];
+
+    /// <summary>Whether the check ran confined by the kernel, and how (null: not decided, as for an invalid folder).</summary>
+    public SandboxReport? Sandbox { get; init; }
 }
 
 /// <param name="Kind">python, extension, builtin or frozen.</param>

@@ -27,14 +27,20 @@ internal sealed class HostProcess : IDisposable
         }
     }
 
-    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="launcher">A command that runs <c>dotnet pluginhost.dll ...</c> for us (e.g. <c>setpriv</c> with its options).</param>
+    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launcher is [var program, ..] ? program : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        if (launcher is not null)
+        {
+            foreach (var option in launcher.Skip(1).Append("dotnet"))
+                start.ArgumentList.Add(option);
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pluginhost.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PluginHost.Host.Configuration;
+using PluginHost.Host.Plugins;
+using PluginHost.Host.Policy;
+using PluginHost.Host.Sandbox.Seccomp;
+using PluginHost.Interpreter.Policy;
+
+namespace PluginHost.Host.Sandbox;
+
+/// <summary>
+/// The run mode's kernel backstop: one seccomp filter on every thread of the host, installed after CPython is
+/// initialised and before the first plugin starts, denying what no plugin that will run is granted (the union of
+/// their capabilities) and what neither the host nor any plugin may do. Per interpreter thread it cannot be (see
+/// docs/kernel-backstop.md), so it is as strict as the most trusted plugin allows.
+/// </summary>
+internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions<PluginHostOptions> host, ILogger<ProcessBackstop> logger)
+{
+    /// <summary>The filter in force, once installed.</summary>
+    public SeccompFilter? Filter { get; private set; }
+
+    /// <summary>
+    /// Installs the filter for <paramref name="plugins"/> (the enabled, loadable ones: what will run). Logs once what
+    /// it denies and why, or that enforcement is audit-hook only. Throws when the kernel cannot and
+    /// <c>PluginHost:Sandbox:Required</c> is set.
+    /// </summary>
+    public void Install(IEnumerable<PluginDescriptor> plugins)
+    {
+        if (Filter is not null)
+            throw new InvalidOperationException("The kernel backstop is installed once per process.");
+        var options = sandbox.Value;
+        if (!options.Enabled)
+        {
+            logger.BackstopDisabled($"{SandboxOptions.SectionName}:{nameof(SandboxOptions.Enabled)}");
+            return;
+        }
+        if (KernelSupport.SeccompUnavailable() is { } reason)
+        {
+            if (options.Required)
+                throw new InvalidOperationException($"{SandboxOptions.SectionName}:{nameof(SandboxOptions.Required)} is true, but {reason}.");
+            logger.BackstopUnavailable(reason);
+            return;
+        }
+
+        var holders = Holders(plugins);
+        var granted = holders.Keys.Aggregate(Capability.None, (all, one) => all | one);
+        var filter = SeccompFilter.Build(granted, Environment.ProcessId, options.AllowSyscalls);
+        var noNewPrivileges = filter.InstallOnAllThreads();
+        Filter = filter;
+        logger.BackstopInstalled(
+            noNewPrivileges ? "no_new_privs set: the host lacks CAP_SYS_ADMIN" : "no_new_privs not needed: the host has CAP_SYS_ADMIN",
+            Denied(filter),
+            Allowed(filter, holders));
+        foreach (var group in filter.DeniedGroups)
+            logger.BackstopGroup(group.Name, string.Join(", ", filter.Checks.Where(c => c.Group == group).Select(c => c.Display)));
+    }
+
+    /// <summary>Each capability any of the plugins holds, with the plugins that hold it.</summary>
+    private Dictionary<Capability, List<string>> Holders(IEnumerable<PluginDescriptor> plugins)
+    {
+        var holders = new Dictionary<Capability, List<string>>();
+        foreach (var plugin in plugins)
+        {
+            // Capabilities that do not parse stop that plugin from starting (PluginInstance): it holds nothing.
+            var errors = new List<string>();
+            var capabilities = PluginPolicies.Resolve(plugin, host.Value.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities, errors);
+            if (errors.Count > 0)
+                continue;
+            foreach (var capability in Enum.GetValues<Capability>().Where(c => c != Capability.None && (capabilities.Granted & c) != 0))
+                (holders.TryGetValue(capability, out var list) ? list : holders[capability] = []).Add(plugin.Name);
+        }
+        return holders;
+    }
+
+    private static string Denied(SeccompFilter filter)
+    {
+        var unlockable = filter.DeniedGroups.Where(g => !g.IsAlwaysDenied)
+            .Select(g => $"{g.Name} (no plugin holds {string.Join(" or ", CapabilityNames.Each(g.UnlockedBy))})");
+        var always = filter.DeniedGroups.Where(g => g.IsAlwaysDenied).Select(g => g.Name).ToList();
+        var exempt = filter.Exempted.Count == 0 ? "" : $"; exempted by configuration: {string.Join(", ", filter.Exempted)}";
+        return string.Join(", ", unlockable) + (always.Count == 0 ? "" : $"; always: {string.Join(", ", always)}") + exempt;
+    }
+
+    private static string Allowed(SeccompFilter filter, Dictionary<Capability, List<string>> holders)
+    {
+        var allowed = filter.UnlockedGroups
+            .Select(g => $"{g.Name} ({string.Join("; ", holders.Where(h => (h.Key & g.UnlockedBy) != 0).Select(h => $"{CapabilityNames.Of(h.Key)}: {string.Join(", ", h.Value)}"))})")
+            .ToList();
+        return allowed.Count == 0 ? "" : $"Allowed because plugins hold the capability: {string.Join(", ", allowed)}. ";
+    }
+}
