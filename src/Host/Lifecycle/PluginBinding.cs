@@ -41,6 +41,8 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         }
     }
 
+    public void CheckHeaderBytes(string topic, long bytes) => broker.CheckHeaderBytes(topic, descriptor.Name, bytes);
+
     /// <summary>The instance's inbox, attached once its interpreter exists (subscriptions need it).</summary>
     public PluginInbox? Inbox { get; set; }
 

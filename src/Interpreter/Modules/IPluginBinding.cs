@@ -24,6 +24,15 @@ public interface IPluginBinding
     void Write(bool error, string text);
 
     /// <summary>
+    /// Throws <see cref="ArgumentException"/> when headers of <paramref name="bytes"/> bytes (UTF-8 names and values)
+    /// are more than a message on <paramref name="topic"/> may carry. The module measures them in Python and asks
+    /// before it copies any out.
+    /// </summary>
+    void CheckHeaderBytes(string topic, long bytes)
+    {
+    }
+
+    /// <summary>
     /// Publishes without waiting. Returns null when every receiver took the message, or a task the module waits on with
     /// the GIL released (receivers' inboxes were full). Throws for an invalid or refused message.
     /// </summary>
