@@ -1,3 +1,5 @@
+using System.Text;
+using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter;
@@ -33,14 +35,28 @@ public sealed class PythonException : Exception
             : From(exc.Borrow());
     }
 
+    /// <summary>
+    /// The most characters of an exception's message, and of its traceback, copied out of Python: code in an
+    /// interpreter chooses what it raises, and one huge message must not become huge strings in the host's log,
+    /// dead letters and replies. The rest is counted in a marker.
+    /// </summary>
+    internal const int MaxTextLength = 64 * 1024;
+
     /// <summary>Describes <paramref name="exc"/>; formatting failures are swallowed into placeholders so the original error is never masked.</summary>
     internal static PythonException From(BorrowedRef exc)
     {
         var p = exc.Pointer;
         return new PythonException(
             Describe(p, o => QualifiedName(Interop.TypeOf(o)), "<unknown type>"),
-            Describe(p, o => Interop.Str(new BorrowedRef(o)), "<unprintable>"),
+            Describe(p, o => BoundedStr(new BorrowedRef(o)), "<unprintable>"),
             Describe(p, o => FormatTraceback(new BorrowedRef(o)), ""));
+    }
+
+    private static string BoundedStr(BorrowedRef o)
+    {
+        using var text = Interop.StrObject(o);
+        var head = Interop.AsStringPrefix(text.Borrow(), MaxTextLength, out var dropped);
+        return dropped == 0 ? head : PluginOutput.Marker(head, dropped, MaxTextLength);
     }
 
     private static string QualifiedName(nint type)
@@ -60,7 +76,15 @@ public sealed class PythonException : Exception
         var item = new NewRef(exc.Pointer);
         Interop.TupleSet(args.Borrow(), 0, ref item);
         using var lines = Interop.Call(format.Borrow(), args.Borrow());
-        return string.Concat((object?[])PyConvert.FromPython(lines.Borrow())!);
+        var text = new StringBuilder();
+        long dropped = 0;
+        for (var i = 0; i < Interop.ListSize(lines.Borrow()); i++)
+        {
+            var line = Interop.ListItem(lines.Borrow(), i);
+            text.Append(Interop.AsStringPrefix(line, MaxTextLength - text.Length, out var rest));
+            dropped += rest;
+        }
+        return dropped == 0 ? text.ToString() : PluginOutput.Marker(text.ToString(), dropped, MaxTextLength);
     }
 
     private static string Describe(nint exc, Func<nint, string> describe, string fallback)

@@ -34,6 +34,15 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     /// <summary>The restart policy for every plugin (<c>PluginHost:Restart</c>); a plugin's own section overrides it key by key.</summary>
     public RestartOptions Restart { get; set; } = new();
 
+    public const int DefaultMaxOutputLineLength = 64 * 1024;
+
+    /// <summary>
+    /// The longest line of a plugin's output (print, sys.stderr) or logging record the host keeps, in characters; the
+    /// rest of a longer one is dropped and counted in a marker. Bounds what one plugin can make the host hold and write.
+    /// </summary>
+    [Range(256, 1 << 24)]
+    public int MaxOutputLineLength { get; set; } = DefaultMaxOutputLineLength;
+
     /// <summary>How often each instance's memory is sampled, on its own interpreter thread.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MemorySampleInterval { get; set; } = TimeSpan.FromSeconds(10);

@@ -1,8 +1,10 @@
+using PluginHost.Interpreter.Modules;
+
 namespace PluginHost.Interpreter.Tests.Modules;
 
 /// <summary>
 /// What a plugin hands the module is measured in Python before it is copied out (issue #12, item 7): headers against
-/// the host's limit.
+/// the host's limit, logging records against the longest the host keeps, large writes to stdout in pieces.
 /// </summary>
 [Collection(PythonCollection.Name)]
 public sealed class BoundedInputTests(PythonRuntimeFixture fixture)
@@ -71,5 +73,34 @@ public sealed class BoundedInputTests(PythonRuntimeFixture fixture)
         Assert.Equal("ValueError: headers of 1000 bytes are over the limit of 100", Assert.Single(many));
         Assert.Equal([1000], binding.HeaderSizes);
         Assert.Empty(binding.Published);
+    }
+
+    [Fact]
+    public async Task ALoggingRecordOverTheLimitArrivesCutWithAMarker()
+    {
+        var binding = new RecordingBinding("talker", 0) { MaxOutputLength = 1000 };
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        await interpreter.RunAsync("import pluginhost\npluginhost.log(30, 'x' * 50_000_000, 'n' * 1000)\npluginhost.log(20, 'short', 'ok')");
+
+        var records = binding.Records.ToArray();
+        Assert.Equal(new string('x', 1000) + "… [49999000 more characters dropped: a line of output or logging record is cut at 1000 characters]", records[0].Message);
+        Assert.Equal(new string('n', 256) + "… [744 more characters dropped: a line of output or logging record is cut at 256 characters]", records[0].Logger);
+        Assert.Equal((20, "ok", "short"), records[1]);
+    }
+
+    [Fact]
+    public async Task ALargeWriteCrossesInPiecesAndCountsCodePoints()
+    {
+        var binding = new RecordingBinding("printer", 0);
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
+
+        var written = await interpreter.EvaluateAsync("__import__('pluginhost').stdout.write('a😀' * 50_000)");
+
+        Assert.Equal(100_000L, written);
+        var pieces = binding.Output.Select(o => o.Text).ToArray();
+        Assert.True(pieces.Length > 1);
+        Assert.All(pieces, p => Assert.True(p.Length <= 2 * PluginOutput.PieceLength));   // UTF-16: 😀 is two chars
+        Assert.Equal(string.Concat(Enumerable.Repeat("a😀", 50_000)), string.Concat(pieces));
     }
 }

@@ -34,6 +34,8 @@ internal sealed class RecordingBinding(string name, int instance, IReadOnlyDicti
 
     public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) => OnCall(function, argument, timeout);
 
+    public int MaxOutputLength { get; set; } = int.MaxValue;
+
     /// <summary>Headers over this many bytes are refused; every size asked about is recorded in <see cref="HeaderSizes"/>.</summary>
     public long MaxHeaderBytes { get; set; } = long.MaxValue;
 
