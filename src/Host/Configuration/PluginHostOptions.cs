@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
+using PluginHost.Host.Plugins;
 
 namespace PluginHost.Host.Configuration;
 
 /// <summary>The host's settings, bound from the configuration section <c>PluginHost</c>.</summary>
-internal sealed partial class PluginHostOptions : IValidatableObject
+internal sealed class PluginHostOptions : IValidatableObject
 {
     public const string SectionName = "PluginHost";
     public const string DefaultPluginDirectory = "plugins";
@@ -71,8 +71,8 @@ internal sealed partial class PluginHostOptions : IValidatableObject
         foreach (var (name, plugin) in Plugins.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var key = $"{SectionName}:{nameof(Plugins)}:{name}";
-            if (!PluginName().IsMatch(name))
-                yield return Failure($"{key}: '{name}' is not a plugin name; names match {PluginName()} as in plugin.json.");
+            if (PluginNames.Problem(name) is { } problem)
+                yield return Failure($"{key}: {problem}, as in plugin.json.");
             if (plugin.Instances is < PluginOptions.MinInstances or > PluginOptions.MaxInstances)
                 yield return Failure($"{key}:{nameof(PluginOptions.Instances)} must be between {PluginOptions.MinInstances} and {PluginOptions.MaxInstances}; it is {plugin.Instances}.");
             if (plugin.Path is not null && string.IsNullOrWhiteSpace(plugin.Path))
@@ -85,7 +85,4 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     }
 
     private static ValidationResult Failure(string message) => new(message);
-
-    [GeneratedRegex("^[a-z][a-z0-9_.-]{0,63}$")]
-    private static partial Regex PluginName();
 }

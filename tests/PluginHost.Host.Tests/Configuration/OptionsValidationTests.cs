@@ -95,6 +95,14 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task PluginKeyWithAReservedNameIsNamed()
+    {
+        var message = await StartFailure(new() { ["PluginHost:Plugins:pluginhost:Enabled"] = "false" });
+
+        Assert.Contains("PluginHost:Plugins:pluginhost: 'pluginhost' is reserved: the host itself sends messages under it", message);
+    }
+
+    [Fact]
     public async Task EmptyPluginDirectoryIsNamed()
     {
         var message = await StartFailure(new() { ["PluginHost:PluginDirectories:0"] = " " });
