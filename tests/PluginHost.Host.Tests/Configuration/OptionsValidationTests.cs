@@ -73,6 +73,12 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task AnOutputLineLimitOutOfRangeNamesTheKey()
+    {
+        Assert.Contains("PluginHost:MaxOutputLineLength must be between 256 and 16777216", await StartFailure(new() { ["PluginHost:MaxOutputLineLength"] = "10" }));
+    }
+
+    [Fact]
     public async Task UnparsableTimeoutNamesTheKey()
     {
         Assert.Contains("PluginHost:StartTimeout", await StartFailure(new() { ["PluginHost:StartTimeout"] = "soon" }));
