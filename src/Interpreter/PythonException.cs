@@ -76,12 +76,17 @@ public sealed class PythonException : Exception
         var item = new NewRef(exc.Pointer);
         Interop.TupleSet(args.Borrow(), 0, ref item);
         using var lines = Interop.Call(format.Borrow(), args.Borrow());
+        return BoundedConcat(lines.Borrow());
+    }
+
+    /// <summary>The str items of <paramref name="lines"/> joined, of which at most <see cref="MaxTextLength"/> characters are copied out.</summary>
+    private static string BoundedConcat(BorrowedRef lines)
+    {
         var text = new StringBuilder();
         long dropped = 0;
-        for (var i = 0; i < Interop.ListSize(lines.Borrow()); i++)
+        for (var i = 0; i < Interop.ListSize(lines); i++)
         {
-            var line = Interop.ListItem(lines.Borrow(), i);
-            text.Append(Interop.AsStringPrefix(line, MaxTextLength - text.Length, out var rest));
+            text.Append(Interop.AsStringPrefix(Interop.ListItem(lines, i), MaxTextLength - text.Length, out var rest));
             dropped += rest;
         }
         return dropped == 0 ? text.ToString() : PluginOutput.Marker(text.ToString(), dropped, MaxTextLength);

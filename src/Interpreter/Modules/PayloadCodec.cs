@@ -92,5 +92,5 @@ internal static unsafe class PayloadCodec
     /// the sender's fault, never the receiving handler's.
     /// </summary>
     internal static string Undecodable(Message message, PythonException error) =>
-        $"the payload from '{(message.Sender.Length == 0 ? "(no sender)" : message.Sender)}' does not decode as {message.ContentType}: {error.Message}";
+        $"the payload from '{(string.IsNullOrEmpty(message.Sender) ? "(no sender)" : message.Sender)}' does not decode as {message.ContentType}: {error.Message}";
 }

@@ -9,28 +9,14 @@ namespace PluginHost.Interpreter.Tests.Modules;
 [Collection(PythonCollection.Name)]
 public sealed class BoundedInputTests(PythonRuntimeFixture fixture)
 {
-    private const string Attempt = """
-        import pluginhost
-        def attempt(*calls):
-            results = []
-            for call in calls:
-                try:
-                    call()
-                    results.append("ok")
-                except Exception as e:
-                    results.append(f"{type(e).__name__}: {e}")
-            return results
-        """;
-
     [Fact]
     public async Task HeadersMustBeNonEmptyStrNamesToStrValues()
     {
         var binding = new RecordingBinding("sender", 0);
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
-        await interpreter.RunAsync(Attempt);
+        await interpreter.RunAsync(Attempts.Define);
 
-        var results = (object?[])(await interpreter.EvaluateAsync("""
-            attempt(
+        var results = await Attempts.RunAsync(interpreter, """
                 lambda: pluginhost.publish("t", b"", {1: "v"}),
                 lambda: pluginhost.publish("t", b"", {"k": 1}),
                 lambda: pluginhost.publish("t", b"", {"k": ["a"]}),
@@ -38,8 +24,7 @@ public sealed class BoundedInputTests(PythonRuntimeFixture fixture)
                 lambda: pluginhost.publish("t", b"", {"": "v"}),
                 lambda: pluginhost.publish("t", b"", {"k": "\udc80"}),
                 lambda: pluginhost.publish("t", b"", {"é": "ü"}),
-            )
-            """))!;
+            """);
 
         Assert.Equal(
         [
@@ -60,12 +45,12 @@ public sealed class BoundedInputTests(PythonRuntimeFixture fixture)
     {
         var binding = new RecordingBinding("sender", 0) { MaxHeaderBytes = 100 };
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
-        await interpreter.RunAsync(Attempt);
+        await interpreter.RunAsync(Attempts.Define);
 
-        var big = (object?[])(await interpreter.EvaluateAsync("attempt(lambda: pluginhost.publish('t', b'', {'trace': 'x' * 100_000_000}))"))!;
+        var big = await Attempts.RunAsync(interpreter, "lambda: pluginhost.publish('t', b'', {'trace': 'x' * 100_000_000})");
         var sizes = binding.HeaderSizes.ToArray();
         binding.HeaderSizes.Clear();
-        var many = (object?[])(await interpreter.EvaluateAsync("attempt(lambda: pluginhost.request('t', b'', headers={str(i): '' for i in range(1000)}))"))!;
+        var many = await Attempts.RunAsync(interpreter, "lambda: pluginhost.request('t', b'', headers={str(i): '' for i in range(1000)})");
 
         Assert.Equal("ValueError: headers of 100000005 bytes are over the limit of 100", Assert.Single(big));
         Assert.Equal([1, 100_000_005], sizes);

@@ -12,31 +12,14 @@ namespace PluginHost.Interpreter.Tests.Modules;
 [Collection(PythonCollection.Name)]
 public sealed class HostilePayloadTests(PythonRuntimeFixture fixture)
 {
-    // Runs each lambda of `attempts` and gives back what it raised, "ok" when nothing.
-    private const string Attempt = """
-        import sys, pluginhost
-        def attempt(*calls):
-            results = []
-            for call in calls:
-                try:
-                    call()
-                    results.append("ok")
-                except Exception as e:
-                    results.append(f"{type(e).__name__}: {e}")
-            return results
-        """;
-
-    private static async Task<string[]> AttemptAsync(SubInterpreter interpreter, string calls) =>
-        [.. ((object?[])(await interpreter.EvaluateAsync($"attempt({calls})"))!).Cast<string>()];
-
     [Fact]
     public async Task AnIntegerTooLongForADefaultReceiverIsAValueErrorAtTheSenderAndNothingIsSent()
     {
         var binding = new RecordingBinding("sender", 0);
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
-        await interpreter.RunAsync(Attempt + "\nsys.set_int_max_str_digits(0)\n");
+        await interpreter.RunAsync(Attempts.Define + "\nsys.set_int_max_str_digits(0)\n");
 
-        var results = await AttemptAsync(interpreter, """
+        var results = await Attempts.RunAsync(interpreter, """
             lambda: pluginhost.publish("n", {"n": 10**5000}),
             lambda: pluginhost.publish("n", [1, [2, {"deep": -10**4300}]]),
             lambda: pluginhost.publish("n", 10**4300),
@@ -56,9 +39,9 @@ public sealed class HostilePayloadTests(PythonRuntimeFixture fixture)
     {
         var binding = new RecordingBinding("sender", 0);
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
-        await interpreter.RunAsync(Attempt + "\nsys.set_int_max_str_digits(0)\n");
+        await interpreter.RunAsync(Attempts.Define + "\nsys.set_int_max_str_digits(0)\n");
 
-        var results = await AttemptAsync(interpreter, """
+        var results = await Attempts.RunAsync(interpreter, """
             lambda: pluginhost.publish("n", {"n": 10**4299, "m": -(10**4299)}),
             lambda: pluginhost.publish("n", {"digits in a str": "7" * 9000, "escaped": '\\"' + "1" * 9000}),
             lambda: pluginhost.publish("n", [float("1" * 300), 1.5e300] * 100 + [1] * 3000),
@@ -109,7 +92,7 @@ public sealed class HostilePayloadTests(PythonRuntimeFixture fixture)
     {
         var binding = new RecordingBinding("sender", 0);
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
-        await interpreter.RunAsync(Attempt + """
+        await interpreter.RunAsync(Attempts.Define + """
 
             def nested(depth):
                 value = []
@@ -120,7 +103,7 @@ public sealed class HostilePayloadTests(PythonRuntimeFixture fixture)
             cycle.append(cycle)
             """);
 
-        var results = await AttemptAsync(interpreter, """
+        var results = await Attempts.RunAsync(interpreter, """
             lambda: pluginhost.publish("x", {"v": float("nan")}),
             lambda: pluginhost.publish("x", [float("inf")]),
             lambda: pluginhost.publish("x", "lone \ud800 surrogate"),
