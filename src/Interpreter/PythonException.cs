@@ -1,3 +1,5 @@
+using System.Text;
+using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter;
@@ -33,14 +35,28 @@ public sealed class PythonException : Exception
             : From(exc.Borrow());
     }
 
+    /// <summary>
+    /// The most characters of an exception's message, and of its traceback, copied out of Python: code in an
+    /// interpreter chooses what it raises, and one huge message must not become huge strings in the host's log,
+    /// dead letters and replies. The rest is counted in a marker.
+    /// </summary>
+    internal const int MaxTextLength = 64 * 1024;
+
     /// <summary>Describes <paramref name="exc"/>; formatting failures are swallowed into placeholders so the original error is never masked.</summary>
     internal static PythonException From(BorrowedRef exc)
     {
         var p = exc.Pointer;
         return new PythonException(
             Describe(p, o => QualifiedName(Interop.TypeOf(o)), "<unknown type>"),
-            Describe(p, o => Interop.Str(new BorrowedRef(o)), "<unprintable>"),
+            Describe(p, o => BoundedStr(new BorrowedRef(o)), "<unprintable>"),
             Describe(p, o => FormatTraceback(new BorrowedRef(o)), ""));
+    }
+
+    private static string BoundedStr(BorrowedRef o)
+    {
+        using var text = Interop.StrObject(o);
+        var head = Interop.AsStringPrefix(text.Borrow(), MaxTextLength, out var dropped);
+        return dropped == 0 ? head : PluginOutput.Marker(head, dropped, MaxTextLength);
     }
 
     private static string QualifiedName(nint type)
@@ -64,7 +80,20 @@ public sealed class PythonException : Exception
             Interop.PyErr_Clear();
             return "";
         }
-        return string.Concat((object?[])PyConvert.FromPython(lines.Borrow())!);
+        return BoundedConcat(lines.Borrow());
+    }
+
+    /// <summary>The str items of <paramref name="lines"/> joined, of which at most <see cref="MaxTextLength"/> characters are copied out.</summary>
+    private static string BoundedConcat(BorrowedRef lines)
+    {
+        var text = new StringBuilder();
+        long dropped = 0;
+        for (var i = 0; i < Interop.ListSize(lines); i++)
+        {
+            text.Append(Interop.AsStringPrefix(Interop.ListItem(lines, i), MaxTextLength - text.Length, out var rest));
+            dropped += rest;
+        }
+        return dropped == 0 ? text.ToString() : PluginOutput.Marker(text.ToString(), dropped, MaxTextLength);
     }
 
     private static string Describe(nint exc, Func<nint, string> describe, string fallback)

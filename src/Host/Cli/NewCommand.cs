@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Plugins;
 
@@ -9,15 +8,15 @@ namespace PluginHost.Host.Cli;
 /// the <c>pluginhost</c> type stubs and the manifest schema for editors, and with <c>--dotnet</c> a .NET project whose
 /// host function the Python side calls. The result passes <c>validate</c> as it is.
 /// </summary>
-internal static partial class NewCommand
+internal static class NewCommand
 {
     /// <param name="folder">Where to create it (must not exist or be empty); relative to the current directory.</param>
     /// <param name="sdkAssembly">The PluginHost.Sdk.dll the .NET project compiles against (the running host's).</param>
     public static int Run(string name, string folder, bool dotnet, TextWriter output, string sdkAssembly)
     {
-        if (!ValidName().IsMatch(name))
+        if (PluginNames.Problem(name) is { } problem)
         {
-            output.WriteLine($"invalid: '{name}' is not a plugin name: a lowercase letter, then up to 63 lowercase letters, digits, '_', '.' or '-'");
+            output.WriteLine($"invalid: {problem}");
             return ExitCodes.Failure;
         }
         folder = Path.GetFullPath(folder);
@@ -38,7 +37,4 @@ internal static partial class NewCommand
         output.WriteLine($"  check it:            pluginhost validate {folder}");
         return ExitCodes.Success;
     }
-
-    [GeneratedRegex("^[a-z][a-z0-9_.-]{0,63}$")]
-    private static partial Regex ValidName();
 }

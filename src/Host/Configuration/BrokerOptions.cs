@@ -40,6 +40,13 @@ internal sealed class BrokerOptions : IValidatableObject
     [Range(1, 1 << 30)]
     public int MaxPayloadBytes { get; set; } = 16 << 20;
 
+    /// <summary>
+    /// Largest total of a message's headers, in bytes (UTF-8 names and values; default 64 KiB, at most 16 MiB): headers
+    /// are metadata, copied with every delivery and into dead letters, and must not carry what payloads may not.
+    /// </summary>
+    [Range(1, 1 << 24)]
+    public int MaxHeaderBytes { get; set; } = 64 << 10;
+
     /// <summary>How often a message whose handler raised is delivered again before it is dead-lettered.</summary>
     [Range(0, 100)]
     public int MaxRetries { get; set; } = 2;

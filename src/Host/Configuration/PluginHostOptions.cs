@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
+using PluginHost.Host.Plugins;
 
 namespace PluginHost.Host.Configuration;
 
 /// <summary>The host's settings, bound from the configuration section <c>PluginHost</c>.</summary>
-internal sealed partial class PluginHostOptions : IValidatableObject
+internal sealed class PluginHostOptions : IValidatableObject
 {
     public const string SectionName = "PluginHost";
     public const string DefaultPluginDirectory = "plugins";
@@ -34,6 +34,15 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     /// <summary>The restart policy for every plugin (<c>PluginHost:Restart</c>); a plugin's own section overrides it key by key.</summary>
     public RestartOptions Restart { get; set; } = new();
 
+    public const int DefaultMaxOutputLineLength = 64 * 1024;
+
+    /// <summary>
+    /// The longest line of a plugin's output (print, sys.stderr) or logging record the host keeps, in characters; the
+    /// rest of a longer one is dropped and counted in a marker. Bounds what one plugin can make the host hold and write.
+    /// </summary>
+    [Range(256, 1 << 24)]
+    public int MaxOutputLineLength { get; set; } = DefaultMaxOutputLineLength;
+
     /// <summary>How often each instance's memory is sampled, on its own interpreter thread.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MemorySampleInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -62,8 +71,8 @@ internal sealed partial class PluginHostOptions : IValidatableObject
         foreach (var (name, plugin) in Plugins.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var key = $"{SectionName}:{nameof(Plugins)}:{name}";
-            if (!PluginName().IsMatch(name))
-                yield return Failure($"{key}: '{name}' is not a plugin name; names match {PluginName()} as in plugin.json.");
+            if (PluginNames.Problem(name) is { } problem)
+                yield return Failure($"{key}: {problem}, as in plugin.json.");
             if (plugin.Instances is < PluginOptions.MinInstances or > PluginOptions.MaxInstances)
                 yield return Failure($"{key}:{nameof(PluginOptions.Instances)} must be between {PluginOptions.MinInstances} and {PluginOptions.MaxInstances}; it is {plugin.Instances}.");
             if (plugin.Path is not null && string.IsNullOrWhiteSpace(plugin.Path))
@@ -76,7 +85,4 @@ internal sealed partial class PluginHostOptions : IValidatableObject
     }
 
     private static ValidationResult Failure(string message) => new(message);
-
-    [GeneratedRegex("^[a-z][a-z0-9_.-]{0,63}$")]
-    private static partial Regex PluginName();
 }

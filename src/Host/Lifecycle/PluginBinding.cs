@@ -1,5 +1,5 @@
-using System.Text;
 using Microsoft.Extensions.Logging;
+using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
@@ -11,12 +11,14 @@ namespace PluginHost.Host.Lifecycle;
 /// <summary>
 /// What one plugin instance's <c>pluginhost</c> module reaches: its identity and settings, the host's log, and the
 /// broker. Python logging records keep their level; print() output becomes one log line per line of text
-/// (stdout at Information, stderr at Error). Called with the instance's interpreter GIL held.
+/// (stdout at Information, stderr at Error). A line or record longer than <paramref name="maxOutputLength"/>
+/// characters is cut, with a marker (<see cref="OutputLines"/>). Called with the instance's interpreter GIL held.
 /// </summary>
-internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, ILogger logger, MessageBroker broker) : IPluginBinding
+internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, ILogger logger, MessageBroker broker,
+    int maxOutputLength = PluginHostOptions.DefaultMaxOutputLineLength) : IPluginBinding
 {
-    private readonly StringBuilder _stdout = new();
-    private readonly StringBuilder _stderr = new();
+    private readonly OutputLines _stdout = new(maxOutputLength);
+    private readonly OutputLines _stderr = new(maxOutputLength);
 
     public string PluginName => descriptor.Name;
 
@@ -33,13 +35,15 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     public void Write(bool error, string text)
     {
-        var buffer = error ? _stderr : _stdout;
-        lock (buffer)
-        {
-            buffer.Append(text);
-            EmitCompleteLines(buffer, error ? LogLevel.Error : LogLevel.Information);
-        }
+        var lines = error ? _stderr : _stdout;
+        var level = error ? LogLevel.Error : LogLevel.Information;
+        lock (lines)
+            lines.Append(text, line => logger.PythonOutput(level, line));
     }
+
+    public int MaxOutputLength => maxOutputLength;
+
+    public void CheckHeaderBytes(string topic, long bytes) => broker.CheckHeaderBytes(topic, descriptor.Name, bytes);
 
     /// <summary>The instance's inbox, attached once its interpreter exists (subscriptions need it).</summary>
     public PluginInbox? Inbox { get; set; }
@@ -82,13 +86,12 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     /// <summary>Logs what is left without a final newline (at stop).</summary>
     public void FlushOutput()
     {
-        foreach (var (buffer, level) in new[] { (_stdout, LogLevel.Information), (_stderr, LogLevel.Error) })
+        foreach (var (lines, level) in new[] { (_stdout, LogLevel.Information), (_stderr, LogLevel.Error) })
         {
-            lock (buffer)
+            lock (lines)
             {
-                if (buffer.Length > 0)
-                    logger.PythonOutput(level, buffer.ToString());
-                buffer.Clear();
+                if (!lines.IsEmpty)
+                    logger.PythonOutput(level, lines.Take());
             }
         }
     }
@@ -102,15 +105,4 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         >= 10 => LogLevel.Debug,
         _ => LogLevel.Trace,
     };
-
-    private void EmitCompleteLines(StringBuilder buffer, LogLevel level)
-    {
-        var text = buffer.ToString();
-        var end = text.LastIndexOf('\n');
-        if (end < 0)
-            return;
-        foreach (var line in text[..end].Split('\n'))
-            logger.PythonOutput(level, line.TrimEnd('\r'));
-        buffer.Remove(0, end + 1);
-    }
 }

@@ -249,9 +249,13 @@ internal sealed class PluginInbox : IMessageEndpoint
             HandlerStarted(message.Topic);
             try
             {
-                var reply = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
+                var outcome = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
                 HandlerEnded(scope);
-                _broker.Completed(delivery, reply);
+                // A payload that does not decode is its sender's fault: dead-lettered at once, never a handler failure.
+                if (outcome.Undecodable is { } why)
+                    _broker.Undecodable(delivery, why);
+                else
+                    _broker.Completed(delivery, outcome.Reply);
             }
             catch (PythonException e) when (e.PythonType == "SystemExit")
             {

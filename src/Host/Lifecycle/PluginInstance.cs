@@ -55,7 +55,8 @@ internal sealed partial class PluginInstance
         Number = number;
         _hostLogger = loggers.CreateLogger<PluginInstance>();
         var pluginLogger = loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}");
-        _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker) { Inbox = _inbox };
+        var maxOutput = host?.MaxOutputLineLength ?? PluginHostOptions.DefaultMaxOutputLineLength;
+        _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker, maxOutput) { Inbox = _inbox };
         var configured = host?.Plugins.GetValueOrDefault(descriptor.Name);
         _configuredCapabilities = configured?.Capabilities;
         _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);

@@ -35,6 +35,12 @@ internal static partial class BrokerLog
     [LoggerMessage(1309, LogLevel.Debug, "Message on '{Topic}' from '{Sender}' was refused: {Reason}")]
     public static partial void Rejected(this ILogger logger, string topic, string sender, string reason);
 
+    [LoggerMessage(1311, LogLevel.Warning, "Message {Id} on '{Topic}' from '{Sender}' does not decode in {Receiver}; it goes to '{DeadLetterTopic}' at once (the sender's fault: not retried, not a failure of the receiver): {Error}")]
+    public static partial void Undecodable(this ILogger logger, string id, string topic, string sender, string receiver, string deadLetterTopic, string error);
+
+    [LoggerMessage(1312, LogLevel.Warning, "Request {Id} on '{Topic}' from '{Sender}' does not decode in {Receiver}; it fails at once (the sender's fault: not retried, not a failure of the receiver): {Error}")]
+    public static partial void UndecodableRequest(this ILogger logger, string id, string topic, string sender, string receiver, string error);
+
     [LoggerMessage(1310, LogLevel.Error, ".NET subscriber {Receiver} could not report the outcome of message {Id}")]
     public static partial void OutcomeFailed(this ILogger logger, string receiver, string id, Exception exception);
 }

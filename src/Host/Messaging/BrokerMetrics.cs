@@ -19,6 +19,9 @@ internal sealed class BrokerMetrics : IDisposable
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _unrouted;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _undecodable;
+    private readonly KeyValuePair<string, object?>[] _reasonTags =
+        Enum.GetValues<DeadLetterReason>().Select(r => new KeyValuePair<string, object?>("reason", r.Text())).ToArray();
     private long _unroutedTotal;
     private long _rejectedTotal;
 
@@ -33,7 +36,8 @@ internal sealed class BrokerMetrics : IDisposable
         _deadLettered = Counter("dead_lettered", "Messages sent to the dead-letter topic after their last retry failed.");
         _dropped = Counter("dropped", "Messages a receiver did not get: inbox full past the wait, endpoint closed, dead letter failed.");
         _unrouted = Counter("unrouted", "Messages published with no receiver.");
-        _rejected = Counter("rejected", "Messages refused at publish: invalid topic or address, payload over the limit.");
+        _rejected = Counter("rejected", "Messages refused at publish: invalid topic, address or headers, payload or headers over the limit.");
+        _undecodable = Counter("undecodable", "Deliveries whose payload did not decode in the receiver (tag sender: who sent it).");
         Meter.CreateObservableGauge("pluginhost.inbox.depth", depths, "{message}", "Messages waiting in an inbox.");
     }
 
@@ -51,7 +55,18 @@ internal sealed class BrokerMetrics : IDisposable
 
     public void Retried(Receiver r) => Count(ref r.Counters.Retried, _retried, r);
 
-    public void DeadLettered(Receiver r) => Count(ref r.Counters.DeadLettered, _deadLettered, r);
+    public void DeadLettered(Receiver r, DeadLetterReason reason)
+    {
+        Interlocked.Increment(ref r.Counters.DeadLettered);
+        _deadLettered.Add(1, r.PluginTag, r.InstanceTag, _reasonTags[(int)reason]);
+    }
+
+    /// <summary>A delivery to <paramref name="r"/> whose payload, from <paramref name="sender"/>, did not decode there.</summary>
+    public void Undecodable(Receiver r, string sender)
+    {
+        Interlocked.Increment(ref r.Counters.Undecodable);
+        _undecodable.Add(1, r.PluginTag, r.InstanceTag, new KeyValuePair<string, object?>("sender", sender));
+    }
 
     public void Dropped(Receiver r) => Count(ref r.Counters.Dropped, _dropped, r);
 

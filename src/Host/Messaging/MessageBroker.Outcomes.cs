@@ -46,7 +46,7 @@ internal sealed partial class MessageBroker
         var abandoned = delivery.Reply?.IsCompleted ?? false;
         if (delivery.Failures > Options.MaxRetries || abandoned)
         {
-            GiveUp(delivery, error);
+            GiveUp(delivery, error, DeadLetterReason.Failed);
             return;
         }
 
@@ -56,6 +56,24 @@ internal sealed partial class MessageBroker
             _metrics.Received(receiver);
         else
             _ = RetryWhenRoomAsync(delivery, error);
+    }
+
+    /// <summary>
+    /// The delivery's payload did not decode in the consumer (<paramref name="why"/> names the sender and the error):
+    /// the sender's fault. Not retried and not a handler failure; counted as undecodable for the receiver, tagged with
+    /// the sender, and logged; a published message is dead-lettered at once (header
+    /// <see cref="DeadLetterHeaders.Reason"/> <c>undecodable</c>), a request fails at once.
+    /// </summary>
+    public void Undecodable(Delivery delivery, string why)
+    {
+        var receiver = ReceiverOf(delivery);
+        var message = delivery.Message;
+        _metrics.Undecodable(receiver, message.Sender);
+        if (delivery.IsRequest)
+            _logger.UndecodableRequest(message.Id, message.Topic, message.Sender, receiver.Name, why);
+        else
+            _logger.Undecodable(message.Id, message.Topic, message.Sender, receiver.Name, Options.DeadLetterTopic, why);
+        GiveUp(delivery, why, DeadLetterReason.Undecodable);
     }
 
     /// <summary>
@@ -80,7 +98,7 @@ internal sealed partial class MessageBroker
         if (delivery.Reply is not null)
             Dropped(delivery, reason);
         else
-            GiveUp(delivery, reason);
+            GiveUp(delivery, reason, DeadLetterReason.Abandoned);
     }
 
     private static Receiver ReceiverOf(Delivery delivery)
@@ -101,38 +119,51 @@ internal sealed partial class MessageBroker
         catch (Exception e)
         {
             var why = e is OperationCanceledException ? $"its inbox stayed full for {Options.PublishTimeout}" : e.Message;
-            GiveUp(delivery, $"{error} (the retry was not queued: {why})");
+            GiveUp(delivery, $"{error} (the retry was not queued: {why})", DeadLetterReason.Failed);
         }
     }
 
-    private void GiveUp(Delivery delivery, string error)
+    /// <summary>
+    /// The delivery's final outcome when it was not handled: a request fails, a dead letter is dropped (never
+    /// dead-lettered again), any other message goes to the dead-letter topic. Undecodable ones were logged and counted
+    /// by the caller.
+    /// </summary>
+    private void GiveUp(Delivery delivery, string error, DeadLetterReason reason)
     {
         var receiver = delivery.Receiver!;
         var message = delivery.Message;
+        var undecodable = reason == DeadLetterReason.Undecodable;
         // A dead letter carries the same payload to receivers of any kind: it leaves the pool's accounting.
         PooledPayload.Escape(message);
         delivery.Finish();
         if (delivery.Reply is { } requester)
         {
-            _logger.RequestFailed(message.Id, message.Topic, receiver.Name, delivery.Failures, error);
-            requester.TrySetException(new MessageDeliveryException(
-                $"'{receiver.Name}' failed to handle request {message.Id} on '{message.Topic}' ({delivery.Failures} time(s)): {error}"));
+            if (!undecodable)
+                _logger.RequestFailed(message.Id, message.Topic, receiver.Name, delivery.Failures, error);
+            requester.TrySetException(new MessageDeliveryException(undecodable
+                ? $"'{receiver.Name}' could not read request {message.Id} on '{message.Topic}': {error}"
+                : $"'{receiver.Name}' failed to handle request {message.Id} on '{message.Topic}' ({delivery.Failures} time(s)): {error}"));
             return;
         }
 
         // A dead letter whose handler fails is not dead-lettered again: that could loop.
         if (message.Topic == Options.DeadLetterTopic)
         {
-            _undelivered?.Write(message, receiver.Name, $"dead letter failed {delivery.Failures} time(s): {error}");
-            _metrics.Dropped(receiver);
-            _logger.DeadLetterFailed(message.Id, receiver.Name, delivery.Failures, error);
+            _undelivered?.Write(message, receiver.Name, undecodable ? $"dead letter did not decode: {error}" : $"dead letter failed {delivery.Failures} time(s): {error}");
+            if (!undecodable)
+            {
+                // (An undecodable one is already counted once, as undecodable.)
+                _metrics.Dropped(receiver);
+                _logger.DeadLetterFailed(message.Id, receiver.Name, delivery.Failures, error);
+            }
             return;
         }
 
-        _metrics.DeadLettered(receiver);
-        _logger.DeadLettered(message.Id, message.Topic, receiver.Name, delivery.Failures, Options.DeadLetterTopic, error);
-        var deadLetter = DeadLetter(delivery, receiver, error);
-        var result = TryPublishCore(deadLetter, forward: true);
+        _metrics.DeadLettered(receiver, reason);
+        if (!undecodable)
+            _logger.DeadLettered(message.Id, message.Topic, receiver.Name, delivery.Failures, Options.DeadLetterTopic, error);
+        var deadLetter = DeadLetter(delivery, receiver, error, reason);
+        var result = TryPublishCore(deadLetter, forward: true, PublishOrigin.Broker);
         if (result.Status == PublishStatus.NoReceivers)
         {
             _logger.DeadLetterUnrouted(message.Id, message.Topic, Options.DeadLetterTopic);
@@ -155,7 +186,7 @@ internal sealed partial class MessageBroker
         }
     }
 
-    private Message DeadLetter(Delivery delivery, Receiver receiver, string error)
+    private Message DeadLetter(Delivery delivery, Receiver receiver, string error, DeadLetterReason reason)
     {
         var original = delivery.Message;
         var headers = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
@@ -166,6 +197,7 @@ internal sealed partial class MessageBroker
         headers[DeadLetterHeaders.OriginalSender] = original.Sender;
         headers[DeadLetterHeaders.FailedBy] = receiver.Name;
         headers[DeadLetterHeaders.Failures] = delivery.Failures.ToString(CultureInfo.InvariantCulture);
+        headers[DeadLetterHeaders.Reason] = reason.Text();
         return new Message
         {
             Topic = Options.DeadLetterTopic,

@@ -20,7 +20,7 @@ internal sealed partial class MessageBroker
     /// the GIL and await <see cref="PublishPendingAsync"/> with <see cref="PublishResult.Pending"/>, which waits for
     /// room for those receivers only. With Fail, full inboxes are refused at once (<see cref="PublishStatus.Refused"/>).
     /// </summary>
-    public PublishResult TryPublish(Message message) => TryPublishCore(message, forward: true);
+    public PublishResult TryPublish(Message message) => TryPublishCore(message, forward: true, PublishOrigin.Publisher);
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> for a bad topic or address and <see cref="MessageDeliveryException"/> for
@@ -33,7 +33,7 @@ internal sealed partial class MessageBroker
     private ValueTask PublishCoreAsync(Message message, bool forward, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var result = TryPublishCore(message, forward);
+        var result = TryPublishCore(message, forward, forward ? PublishOrigin.Publisher : PublishOrigin.Transport);
         return result.Status switch
         {
             PublishStatus.Delivered => ValueTask.CompletedTask,
@@ -96,10 +96,10 @@ internal sealed partial class MessageBroker
         if (errors is not null) throw new MessageDeliveryException(string.Join(" ", errors));
     }
 
-    private PublishResult TryPublishCore(Message message, bool forward)
+    private PublishResult TryPublishCore(Message message, bool forward, PublishOrigin origin)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!Prepare(ref message, out var groups, out var failure)) return failure;
+        if (!Prepare(ref message, origin, out var groups, out var failure)) return failure;
 
         var remote = forward && _transport.HasRemoteReceivers(message);
         if (remote) PooledPayload.Escape(message);   // a transport's hold on the payload is not tracked
@@ -132,13 +132,21 @@ internal sealed partial class MessageBroker
     }
 
     /// <summary>Checks, routes and stamps; false with the result to return when the message cannot go anywhere.</summary>
-    private bool Prepare(ref Message message, out ConsumerGroup[] groups, out PublishResult failure)
+    private bool Prepare(ref Message message, PublishOrigin origin, out ConsumerGroup[] groups, out PublishResult failure)
     {
         groups = [];
         if (message.Payload.Length > Options.MaxPayloadBytes)
         {
             failure = Reject(message, PublishStatus.Refused,
                 $"The payload of {message.Payload.Length} bytes on '{message.Topic}' is over the limit of {Options.MaxPayloadBytes} bytes (PluginHost:Broker:MaxPayloadBytes).");
+            return false;
+        }
+
+        // Headers and the dead-letter topic are looked at only when there is something to see: not on the common path.
+        if (origin != PublishOrigin.Broker && (message.Headers is not { Count: 0 } || message.Topic == Options.DeadLetterTopic)
+            && CheckPublisher(message, origin) is { } refusal)
+        {
+            failure = Reject(message, PublishStatus.Invalid, refusal);
             return false;
         }
 

@@ -29,7 +29,7 @@ internal sealed partial class MessageBroker
 
     private Task<Message> RequestCoreAsync(Message request, TimeSpan timeout, bool forward, CancellationToken cancellationToken)
     {
-        if (!Prepare(ref request, out var groups, out var failure))
+        if (!Prepare(ref request, forward ? PublishOrigin.Publisher : PublishOrigin.Transport, out var groups, out var failure))
         {
             return Task.FromException<Message>(failure.Status == PublishStatus.Invalid
                 ? new ArgumentException(failure.Error, nameof(request))

@@ -140,7 +140,8 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
                 g.Sum(c => Interlocked.Read(ref c.Retried)),
                 g.Sum(c => Interlocked.Read(ref c.DeadLettered)),
                 g.Sum(c => Interlocked.Read(ref c.Dropped)),
-                depths.GetValueOrDefault(g.Key)))
+                depths.GetValueOrDefault(g.Key),
+                g.Sum(c => Interlocked.Read(ref c.Undecodable))))
             .ToList();
         return new BrokerStatistics(owners, _metrics.UnroutedTotal, _metrics.RejectedTotal);
     }

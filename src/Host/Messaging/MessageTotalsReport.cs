@@ -15,7 +15,7 @@ internal sealed class MessageTotalsReport(MessageBroker broker, ILogger<MessageT
     {
         var totals = broker.Snapshot();
         foreach (var o in totals.Owners.OrderBy(o => o.Owner, StringComparer.Ordinal))
-            logger.OwnerTotals(o.Owner, o.Received, o.Handled, o.Failed, o.Retried, o.DeadLettered, o.Dropped, o.InboxDepth);
+            logger.OwnerTotals(o.Owner, o.Received, o.Handled, o.Failed, o.Retried, o.DeadLettered, o.Dropped, o.InboxDepth, o.Undecodable);
         logger.BrokerTotals(
             totals.Owners.Sum(o => o.Received), totals.Owners.Sum(o => o.Handled), totals.Owners.Sum(o => o.DeadLettered),
             totals.Owners.Sum(o => o.Dropped), totals.Unrouted, totals.Rejected);
@@ -25,8 +25,8 @@ internal sealed class MessageTotalsReport(MessageBroker broker, ILogger<MessageT
 
 internal static partial class MessageTotalsLog
 {
-    [LoggerMessage(1320, LogLevel.Information, "Message totals for {Owner}: received {Received}, handled {Handled}, failed {Failed}, retried {Retried}, dead-lettered {DeadLettered}, dropped {Dropped}, waiting {Waiting}")]
-    public static partial void OwnerTotals(this ILogger logger, string owner, long received, long handled, long failed, long retried, long deadLettered, long dropped, int waiting);
+    [LoggerMessage(1320, LogLevel.Information, "Message totals for {Owner}: received {Received}, handled {Handled}, failed {Failed}, retried {Retried}, dead-lettered {DeadLettered}, dropped {Dropped}, waiting {Waiting}, undecodable {Undecodable}")]
+    public static partial void OwnerTotals(this ILogger logger, string owner, long received, long handled, long failed, long retried, long deadLettered, long dropped, int waiting, long undecodable);
 
     [LoggerMessage(1321, LogLevel.Information, "Message totals at stop: received {Received}, handled {Handled}, dead-lettered {DeadLettered}, dropped {Dropped}, unrouted {Unrouted}, rejected {Rejected}")]
     public static partial void BrokerTotals(this ILogger logger, long received, long handled, long deadLettered, long dropped, long unrouted, long rejected);

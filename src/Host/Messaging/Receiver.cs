@@ -59,6 +59,7 @@ internal sealed class ReceiverCounters(string owner, int instance)
     public long Retried;
     public long DeadLettered;
     public long Dropped;
+    public long Undecodable;
 
     public string Owner { get; } = owner;
 

@@ -13,8 +13,9 @@ internal static class ManifestSchema
 {
     internal const string ResourceName = "PluginHost.Host.Plugins.plugin-manifest.schema.json";
 
-    // The schema's own wording for a value that fails "pattern"; a regular expression is a poor error message.
+    // The schema's own wording for a value that fails "pattern" or "not"; a regular expression is a poor error message.
     private const string PatternMessage = "x-patternMessage";
+    private const string NotMessage = "x-notMessage";
 
     private static readonly EvaluationOptions ListOutput = new() { OutputFormat = OutputFormat.List };
 
@@ -33,9 +34,17 @@ internal static class ManifestSchema
         if (results.IsValid) return [];
 
         var problems = new List<string>();
-        foreach (var node in (IEnumerable<EvaluationResults>)[results, .. results.Details ?? []])
+        var nodes = (IReadOnlyList<EvaluationResults>)[results, .. results.Details ?? []];
+        foreach (var node in nodes)
         {
-            if (node.Errors is not { Count: > 0 } errors) continue;
+            var path = node.EvaluationPath.ToString();
+            // Inside a "not", a subschema that fails is the success of the "not": not a problem to report.
+            if (path.EndsWith("/not", StringComparison.Ordinal) || path.Contains("/not/", StringComparison.Ordinal)) continue;
+            // A failed "not" carries no message of its own: its subschema, evaluated beside it, passed.
+            var errors = node.Errors is { Count: > 0 } own ? own
+                : !node.IsValid && nodes.Any(n => n.IsValid && n.EvaluationPath.ToString() == path + "/not") ? new Dictionary<string, string> { ["not"] = "is excluded" }
+                : null;
+            if (errors is null) continue;
             var location = node.InstanceLocation.ToString();
             foreach (var (keyword, message) in errors)
             {
@@ -57,6 +66,11 @@ internal static class ManifestSchema
             return schemaNode.Value.TryGetProperty(PatternMessage, out var wording)
                 ? $"{value.GetRawText()} is not {wording.GetString()}"
                 : $"{value.GetRawText()} does not match {pattern.GetString()}";
+        }
+        if (keyword == "not" && schemaNode?.TryGetProperty(NotMessage, out var notWording) == true
+            && node.InstanceLocation.Evaluate(manifest) is { } instance)
+        {
+            return $"{instance.GetRawText()} is {notWording.GetString()}";
         }
         if (node.EvaluationPath.ToString().EndsWith("/additionalProperties", StringComparison.Ordinal))
             return $"unknown property; allowed: {string.Join(", ", AllowedProperties())}";

@@ -62,13 +62,40 @@ internal static unsafe class FastCallArgs
             : throw new ArgumentException($"{function}() argument '{name}' must be a positive number of seconds");
     }
 
-    /// <summary>Headers: a dict of str to str, or None.</summary>
-    internal static IReadOnlyDictionary<string, string>? Headers(string function, nint value)
+    /// <summary>
+    /// Headers: a dict of non-empty str to str, or None. Measured in Python first — count, then the UTF-8 bytes of
+    /// names and values, checked with <paramref name="binding"/> — so headers over the limit are refused before any
+    /// is copied out (a 100 MiB header never becomes a .NET string).
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string>? Headers(string function, string topic, nint value, IPluginBinding binding)
     {
         if (!IsGiven(value))
             return null;
-        if (PyConvert.FromPython(new BorrowedRef(value)) is not Dictionary<string, object?> dict || dict.Values.Any(v => v is not string))
-            throw new InvalidCastException($"{function}() headers must be a dict of str to str");
-        return dict.ToDictionary(h => h.Key, h => (string)h.Value!);
+        if (!Interop.HasTypeFlag(value, Interop.Py_TPFLAGS_DICT_SUBCLASS))
+            throw new InvalidCastException($"{function}() headers must be a dict of str to str, not {Interop.TypeName(Interop.TypeOf(value))}");
+        var dict = new BorrowedRef(value);
+        // Every header takes at least one byte (its name): a dict with more entries than the limit has bytes is refused unread.
+        var count = Interop.DictSize(dict);
+        binding.CheckHeaderBytes(topic, count);
+        long bytes = 0;
+        nint position = 0;
+        while (Interop.DictNext(dict, ref position, out var name, out var text))
+        {
+            if (!Interop.HasTypeFlag(name, Interop.Py_TPFLAGS_UNICODE_SUBCLASS) || !Interop.HasTypeFlag(text, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
+            {
+                var wrong = Interop.HasTypeFlag(name, Interop.Py_TPFLAGS_UNICODE_SUBCLASS) ? text : name;
+                throw new InvalidCastException($"{function}() headers must be a dict of str to str, not {Interop.TypeName(Interop.TypeOf(wrong))} ({(wrong == name ? "a name" : "a value")})");
+            }
+            var nameBytes = Interop.Utf8Span(new BorrowedRef(name), "a header name").Length;
+            if (nameBytes == 0)
+                throw new ArgumentException($"{function}() header names must not be empty");
+            bytes += nameBytes + Interop.Utf8Span(new BorrowedRef(text), "a header value").Length;
+        }
+        binding.CheckHeaderBytes(topic, bytes);
+        var headers = new Dictionary<string, string>((int)count, StringComparer.Ordinal);
+        position = 0;
+        while (Interop.DictNext(dict, ref position, out var name, out var text))
+            headers[Interop.AsString(new BorrowedRef(name))] = Interop.AsString(new BorrowedRef(text));
+        return headers;
     }
 }

@@ -17,11 +17,32 @@ public interface IPluginBinding
     /// <summary>Plain values (string, long, double, bool, null, lists, string-keyed dictionaries) copied into Python.</summary>
     IReadOnlyDictionary<string, object?> Settings { get; }
 
-    /// <summary>A record from Python: <paramref name="level"/> is Python's numeric level (10 DEBUG … 50 CRITICAL).</summary>
+    /// <summary>
+    /// A record from Python: <paramref name="level"/> is Python's numeric level (10 DEBUG … 50 CRITICAL). A message
+    /// longer than <see cref="MaxOutputLength"/> arrives cut, ending with <see cref="PluginOutput.Marker"/>.
+    /// </summary>
     void Log(int level, string logger, string message);
 
-    /// <summary>Text written to the plugin's <c>sys.stdout</c> (<paramref name="error"/> false) or <c>sys.stderr</c>.</summary>
+    /// <summary>
+    /// Text written to the plugin's <c>sys.stdout</c> (<paramref name="error"/> false) or <c>sys.stderr</c>, in pieces of
+    /// at most <see cref="PluginOutput.PieceLength"/> characters: one large write never crosses as one string.
+    /// </summary>
     void Write(bool error, string text);
+
+    /// <summary>
+    /// The most characters of one logging record (or line of output) the host keeps; the module copies no more than
+    /// this out of Python.
+    /// </summary>
+    int MaxOutputLength => int.MaxValue;
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when headers of <paramref name="bytes"/> bytes (UTF-8 names and values)
+    /// are more than a message on <paramref name="topic"/> may carry. The module measures them in Python and asks
+    /// before it copies any out.
+    /// </summary>
+    void CheckHeaderBytes(string topic, long bytes)
+    {
+    }
 
     /// <summary>
     /// Publishes without waiting. Returns null when every receiver took the message, or a task the module waits on with

@@ -21,6 +21,7 @@ internal static unsafe class MessageType
         internal nint Slot;         // in the interpreter's MessageTable (its message null while parked as the spare); 0: none
         internal nint Payload;      // decoded payload, made on first read
         internal nint Table;        // GCHandle to the interpreter's MessageTable: usable in a dealloc after the module is gone
+        internal nint DecodeError;  // str: why the payload did not decode on first read (lazy only); 0: it did, or was not read
     }
 
     private enum Field
@@ -111,10 +112,12 @@ internal static unsafe class MessageType
     /// <summary>
     /// A new reference to a Message holding <paramref name="message"/>, its payload decoded (see <see cref="Spec"/>)
     /// unless pooled (see <see cref="LazySpec"/>): the interpreter's spare (see <see cref="Recycle"/>) when there is
-    /// one, else a fresh object. A payload that does not decode (JSON that is not) is a <see cref="PythonException"/>.
+    /// one, else a fresh object. A payload that does not decode (JSON that is not, text that is not UTF-8, whatever
+    /// the cause) is an outcome, not an exception: null, with <paramref name="undecodable"/> saying why.
     /// </summary>
-    internal static NewRef Create(ModuleState* state, Message message)
+    internal static NewRef Create(ModuleState* state, Message message, out string? undecodable)
     {
+        undecodable = null;
         var lazy = PooledPayload.TryGet(message, out _);
         var table = state->RequireTarget().Messages;
         NewRef self;
@@ -140,11 +143,27 @@ internal static unsafe class MessageType
             ((MessageObject*)self.Pointer)->Payload = PayloadCodec.Decode(state, message).Steal();
             return self;
         }
+        catch (PythonException e)
+        {
+            self.Dispose();
+            undecodable = PayloadCodec.Undecodable(message, e);
+            return default;
+        }
         catch
         {
             self.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Why the payload of <paramref name="self"/> (a Message made by <see cref="Create"/>) did not decode when a handler
+    /// first read it (a pooled payload is decoded then); null when it did or was not read.
+    /// </summary>
+    internal static string? DecodeFailure(BorrowedRef self)
+    {
+        var error = ((MessageObject*)self.Pointer)->DecodeError;
+        return error == 0 ? null : Interop.AsString(new BorrowedRef(error));
     }
 
     /// <summary>
@@ -169,6 +188,7 @@ internal static unsafe class MessageType
     private static void Unbind(MessageObject* o, MessageTable table)
     {
         SdkModule.ClearSlot(ref o->Payload);
+        SdkModule.ClearSlot(ref o->DecodeError);
         if (table[(int)o->Slot] is { } message)
             PooledPayload.Release(message);
         table[(int)o->Slot] = null;
@@ -210,15 +230,30 @@ internal static unsafe class MessageType
 
     private static nint Optional(string? value) => (value is null ? Interop.NewNone() : Interop.NewString(value)).Steal();
 
+    /// <summary>
+    /// The payload, decoded on first read. One that does not decode is a ValueError naming the sender, raised again on
+    /// every read, and remembered on the object: the dispatcher then knows a handler that raised read a bad payload.
+    /// </summary>
     private static nint CachedPayload(nint self, Message message)
     {
         var o = (MessageObject*)self;
+        if (o->DecodeError != 0)
+            throw new ArgumentException(Interop.AsString(new BorrowedRef(o->DecodeError)));
         if (o->Payload == 0)
         {
             var state = (ModuleState*)Interop.PyType_GetModuleState(o->Type);
             if (state == null)
                 throw PythonException.FetchCurrent();
-            o->Payload = PayloadCodec.Decode(state, message).Steal();
+            try
+            {
+                o->Payload = PayloadCodec.Decode(state, message).Steal();
+            }
+            catch (PythonException e)
+            {
+                var why = PayloadCodec.Undecodable(message, e);
+                o->DecodeError = Interop.NewString(why).Steal();
+                throw new ArgumentException(why);
+            }
         }
         Interop.IncRef(o->Payload);
         return o->Payload;
@@ -283,6 +318,8 @@ internal static unsafe class MessageType
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
         if (visitor(o->Type, arg) is var result and not 0)
             return result;
+        if (o->DecodeError != 0 && visitor(o->DecodeError, arg) is var error and not 0)
+            return error;
         return o->Payload != 0 ? visitor(o->Payload, arg) : 0;
     }
 
@@ -290,6 +327,7 @@ internal static unsafe class MessageType
     private static int Clear(nint self)
     {
         SdkModule.ClearSlot(ref ((MessageObject*)self)->Payload);
+        SdkModule.ClearSlot(ref ((MessageObject*)self)->DecodeError);
         return 0;
     }
 
@@ -310,6 +348,7 @@ internal static unsafe class MessageType
         else
         {
             SdkModule.ClearSlot(ref o->Payload);
+            SdkModule.ClearSlot(ref o->DecodeError);
         }
         ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
         Interop.DecRef(type);

@@ -13,12 +13,15 @@ internal static unsafe class PayloadCodec
     /// <summary>
     /// Copies <paramref name="value"/> out of Python. With a <paramref name="pool"/>, a large payload lands in a
     /// <see cref="PooledPayload"/> holding one reference for the caller, who releases it once the message is sent.
+    /// A value of a type that cannot be sent is an <see cref="InvalidCastException"/> (TypeError in Python); one that
+    /// a receiver with CPython's default settings could not decode (see <see cref="JsonReceiverLimits"/>), or that has
+    /// no JSON or UTF-8 form, an <see cref="ArgumentException"/> (ValueError) saying why. Nothing is copied then.
     /// </summary>
     internal static (ReadOnlyMemory<byte> Payload, string ContentType) Encode(ModuleState* state, BorrowedRef value, PayloadPool? pool = null)
     {
         var p = value.Pointer;
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
-            return (Copy(Interop.Utf8Span(value), pool), ContentTypes.Text);
+            return (Copy(Interop.Utf8Span(value, "the str payload"), pool), ContentTypes.Text);
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
             return (Copy(Interop.BytesSpan(value), pool), ContentTypes.Bytes);
         if (Interop.SupportsBuffer(value))
@@ -26,15 +29,31 @@ internal static unsafe class PayloadCodec
             using var view = Interop.GetBuffer(value);
             return (Copy(view.Span, pool), ContentTypes.Bytes);
         }
+        using var json = EncodeJson(state, value);
+        var utf8 = Interop.Utf8Span(json.Borrow(), "a str in the payload");
+        if (JsonReceiverLimits.OversizedInteger(utf8) is > 0 and var digits)
+        {
+            throw new ArgumentException(
+                $"the payload holds an integer of {digits} digits, which a receiver could not decode: json there reads at most {JsonReceiverLimits.MaxIntegerDigits} (CPython's default sys.int_max_str_digits); send it as a str");
+        }
+        return (Copy(utf8, pool), ContentTypes.Json);
+    }
+
+    private static NewRef EncodeJson(ModuleState* state, BorrowedRef value)
+    {
         try
         {
-            using var json = Interop.CallOne(new BorrowedRef(state->JsonDumps), value);
-            return (Copy(Interop.Utf8Span(json.Borrow()), pool), ContentTypes.Json);
+            return Interop.CallOne(new BorrowedRef(state->JsonDumps), value);
         }
-        catch (PythonException e) when (e.PythonType is "TypeError" or "ValueError" or "RecursionError")
+        catch (PythonException e) when (e.PythonType is "TypeError")
         {
             throw new InvalidCastException(
-                $"payload of type '{Interop.TypeName(Interop.TypeOf(p))}' cannot be sent: use bytes, str, or a JSON value (dict, list, str, int, float, bool, None) ({e.PythonMessage})");
+                $"payload of type '{Interop.TypeName(Interop.TypeOf(value.Pointer))}' cannot be sent: use bytes, str, or a JSON value (dict, list, str, int, float, bool, None) ({e.PythonMessage})");
+        }
+        catch (PythonException e) when (e.PythonType is "ValueError" or "RecursionError")
+        {
+            // NaN or infinity, a cycle, nesting past CPython's fixed C recursion limit, an int past the sender's own digit limit.
+            throw new ArgumentException($"the payload cannot be sent as JSON: {e.PythonMessage}");
         }
     }
 
@@ -67,4 +86,11 @@ internal static unsafe class PayloadCodec
                 return Interop.NewBytes(payload);
         }
     }
+
+    /// <summary>
+    /// Why <paramref name="message"/>'s payload did not decode, naming its sender: a payload that does not decode is
+    /// the sender's fault, never the receiving handler's.
+    /// </summary>
+    internal static string Undecodable(Message message, PythonException error) =>
+        $"the payload from '{(string.IsNullOrEmpty(message.Sender) ? "(no sender)" : message.Sender)}' does not decode as {message.ContentType}: {error.Message}";
 }

@@ -70,7 +70,7 @@ internal static unsafe partial class SdkModule
             var state = State(module);
             // A reply usually arrives within microseconds: spinning (GIL released) can save a kernel wake-up.
             var reply = WaitWithoutGil(SendRequest(state, "request", args, nargs, kwnames), state->RequireTarget().ReplySpin);
-            return MessageType.Create(state, reply).Steal();
+            return Reply(state, reply);
         }
         catch (Exception e)
         {
@@ -173,12 +173,19 @@ internal static unsafe partial class SdkModule
             var id = IdArgument(pending, "_wait_reply() takes the id _begin_request() returned");
             var state = State(module);
             var reply = WaitWithoutGil(state->RequireTarget().EndRequest(id));
-            return MessageType.Create(state, reply).Steal();
+            return Reply(state, reply);
         }
         catch (Exception e)
         {
             return Firewall.Null(e);
         }
+    }
+
+    /// <summary>A new reference to the reply as a Message; a reply that does not decode is a ValueError naming its sender.</summary>
+    private static nint Reply(ModuleState* state, Message reply)
+    {
+        var made = MessageType.Create(state, reply, out var undecodable);
+        return made.IsNull ? throw new ArgumentException($"{undecodable} (a reply on '{reply.Topic}')") : made.Steal();
     }
 
     private static void SetHandler(ModuleState* state, long id, BorrowedRef handler)
@@ -215,7 +222,7 @@ internal static unsafe partial class SdkModule
         // Arguments first: the payload is copied (possibly into a pooled buffer) only once nothing else can fail.
         var topicText = target.Topics.Get(function, topic);
         var address = FastCallArgs.OptionalString(function, "to", to);
-        var headerValues = FastCallArgs.Headers(function, headers);
+        var headerValues = FastCallArgs.Headers(function, topicText, headers, binding);
         var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload), pool);
         var message = new Message
         {

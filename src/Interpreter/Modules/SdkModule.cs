@@ -214,15 +214,27 @@ internal static unsafe partial class SdkModule
             if (nargs is < 2 or > 3)
                 throw new InvalidCastException($"log() takes 2 or 3 arguments (level, message, logger=''), {nargs} given");
             var level = Interop.AsLong(new BorrowedRef(args[0])) ?? throw new ArgumentException("log() level is out of range");
-            var message = Interop.Str(new BorrowedRef(args[1]));
-            var logger = nargs == 3 ? Interop.Str(new BorrowedRef(args[2])) : "";
-            State(module)->RequireBinding().Log((int)level, logger, message);
+            var binding = State(module)->RequireBinding();
+            var message = Bounded(new BorrowedRef(args[1]), binding.MaxOutputLength);
+            var logger = nargs == 3 ? Bounded(new BorrowedRef(args[2]), MaxLoggerName) : "";
+            binding.Log((int)level, logger, message);
             return Interop.NewNone().Steal();
         }
         catch (Exception e)
         {
             return Firewall.Null(e);
         }
+    }
+
+    // A logger's name is a dotted module path; one longer than this is cut like an overlong record.
+    private const int MaxLoggerName = 256;
+
+    /// <summary>str(<paramref name="value"/>), of which at most <paramref name="limit"/> characters are copied out of Python.</summary>
+    private static string Bounded(BorrowedRef value, int limit)
+    {
+        using var text = Interop.StrObject(value);
+        var head = Interop.AsStringPrefix(text.Borrow(), limit, out var dropped);
+        return dropped == 0 ? head : PluginOutput.Marker(head, dropped, limit);
     }
 
     [UnmanagedCallersOnly]

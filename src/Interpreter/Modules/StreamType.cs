@@ -67,9 +67,23 @@ internal static unsafe class StreamType
             var state = (ModuleState*)Interop.PyType_GetModuleState(definingClass);
             if (state == null)
                 throw PythonException.FetchCurrent();
-            var value = Interop.AsString(text);
-            state->RequireBinding().Write(((StreamObject*)self)->IsError != 0, value);
-            return Interop.NewLong(value.Length).Steal();
+            var binding = state->RequireBinding();
+            var error = ((StreamObject*)self)->IsError != 0;
+            var length = Interop.StringLength(text);
+            if (length <= PluginOutput.PieceLength)
+            {
+                binding.Write(error, Interop.AsString(text));
+            }
+            else
+            {
+                // A large write crosses in pieces: the host keeps a bounded part of each line, so it never holds it whole.
+                for (long start = 0; start < length; start += PluginOutput.PieceLength)
+                {
+                    using var piece = Interop.Substring(text, start, start + PluginOutput.PieceLength);
+                    binding.Write(error, Interop.AsString(piece.Borrow()));
+                }
+            }
+            return Interop.NewLong(length).Steal();
         }
         catch (Exception e)
         {

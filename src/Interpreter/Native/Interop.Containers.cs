@@ -55,6 +55,10 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     private static partial int PyDict_Next(nint dict, ref nint position, out nint key, out nint value);
 
+    /// <summary>-1 on error (not a dict).</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyDict_Size(nint dict);
+
     /// <summary>Borrowed reference, NULL when missing or on error (check PyErr_Occurred).</summary>
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint PyDict_GetItemString(nint dict, string key);
@@ -115,6 +119,8 @@ internal static unsafe partial class Interop
             throw PythonException.FetchCurrent();
         return new BorrowedRef(p);
     }
+
+    internal static long DictSize(BorrowedRef dict) => CheckSize(PyDict_Size(dict.Pointer));
 
     internal static bool DictNext(BorrowedRef dict, ref nint position, out nint key, out nint value) =>
         PyDict_Next(dict.Pointer, ref position, out key, out value) == 1;

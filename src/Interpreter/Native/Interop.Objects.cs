@@ -92,9 +92,12 @@ internal static unsafe partial class Interop
     /// <summary>str(o) as a .NET string.</summary>
     internal static string Str(BorrowedRef o)
     {
-        using var s = CheckNew(PyObject_Str(o.Pointer));
+        using var s = StrObject(o);
         return AsString(s.Borrow());
     }
+
+    /// <summary>str(o): a new reference.</summary>
+    internal static NewRef StrObject(BorrowedRef o) => CheckNew(PyObject_Str(o.Pointer));
 
     internal static string Repr(BorrowedRef o)
     {

@@ -39,6 +39,14 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     private static partial nint PyByteArray_Size(nint o);
 
+    /// <summary>Length in code points; -1 on error (not a str).</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyUnicode_GetLength(nint o);
+
+    /// <summary>New reference to code points [start, end) (end clamped to the length), NULL on error.</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyUnicode_Substring(nint o, nint start, nint end);
+
     internal static NewRef NewString(string value)
     {
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
@@ -75,6 +83,39 @@ internal static unsafe partial class Interop
         if (p == null)
             throw PythonException.FetchCurrent();
         return new ReadOnlySpan<byte>(p, checked((int)size));
+    }
+
+    /// <summary>
+    /// Like <see cref="Utf8Span"/>, but a str that has no UTF-8 form (a lone surrogate) is a <see cref="ArgumentException"/>
+    /// saying so in <paramref name="what"/>'s terms, not the codec's error.
+    /// </summary>
+    internal static ReadOnlySpan<byte> Utf8Span(BorrowedRef o, string what)
+    {
+        var p = PyUnicode_AsUTF8AndSize(o.Pointer, out var size);
+        if (p == null)
+            throw new ArgumentException($"{what} is not valid Unicode text and cannot be sent: {PythonException.FetchCurrent().PythonMessage}");
+        return new ReadOnlySpan<byte>(p, checked((int)size));
+    }
+
+    /// <summary>A str's length in code points.</summary>
+    internal static long StringLength(BorrowedRef o) => CheckSize(PyUnicode_GetLength(o.Pointer));
+
+    /// <summary>Code points [<paramref name="start"/>, <paramref name="end"/>) of a str, as a new str.</summary>
+    internal static NewRef Substring(BorrowedRef o, long start, long end) => CheckNew(PyUnicode_Substring(o.Pointer, (nint)start, (nint)end));
+
+    /// <summary>
+    /// The first <paramref name="max"/> code points of a str as a .NET string; <paramref name="dropped"/> counts the
+    /// code points after them, which are never copied out of Python.
+    /// </summary>
+    internal static string AsStringPrefix(BorrowedRef o, int max, out long dropped)
+    {
+        max = Math.Max(0, max);
+        var length = StringLength(o);
+        dropped = Math.Max(0, length - max);
+        if (dropped == 0)
+            return AsString(o);
+        using var head = Substring(o, 0, max);
+        return AsString(head.Borrow());
     }
 
     internal static NewRef NewBytes(ReadOnlySpan<byte> data)

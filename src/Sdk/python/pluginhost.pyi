@@ -44,13 +44,15 @@ class Stream:
     def writable(self) -> bool: ...
 
 stdout: Final[Stream]
-"""Where ``print()`` goes: one Information log line per line of text."""
+"""Where ``print()`` goes: one Information log line per line of text (a line past the host's
+PluginHost:MaxOutputLineLength is cut, with a marker saying how many characters were dropped)."""
 
 stderr: Final[Stream]
-"""``sys.stderr``: one Error log line per line of text."""
+"""``sys.stderr``: one Error log line per line of text, cut like ``stdout``'s."""
 
 def log(level: int, message: str, logger: str = "", /) -> None:
-    """Sends a record to the host's log; ``logging`` records already arrive here through the host's handler."""
+    """Sends a record to the host's log; ``logging`` records already arrive here through the host's handler. A
+    record past the host's PluginHost:MaxOutputLineLength is cut, with a marker."""
 
 def context() -> Context:
     """This plugin instance's context."""
@@ -63,7 +65,9 @@ class Message:
     def topic(self) -> str: ...
     @property
     def payload(self) -> Any:
-        """Decoded by content type: bytes, str, or the JSON value (dict, list, ...)."""
+        """Decoded by content type: bytes, str, or the JSON value (dict, list, ...). A payload that does not decode
+        never reaches a handler (the host dead-letters it as the sender's fault); a large one (64 KiB or more) is
+        decoded on first read, and then raises ValueError naming the sender, every time it is read."""
     @property
     def content_type(self) -> str:
         """``application/octet-stream``, ``text/plain; charset=utf-8`` or ``application/json``."""
@@ -88,12 +92,16 @@ def publish(topic: str, payload: Payload, headers: dict[str, str] | None = None,
     """Sends a copy of ``payload`` to every plugin subscribed to ``topic`` (one instance each), or to plugin ``to``.
 
     Returns once every receiver's inbox took it; waits (without blocking other threads) while an inbox is full, and
-    raises after the host's configured time. Raises TypeError for a payload that is not bytes, str or JSON."""
+    raises after the host's configured time. Raises TypeError for a payload that is not bytes, str or JSON, and for
+    headers that are not a dict of str to str; ValueError for a value a receiver could not decode (an int of more
+    than 4300 digits, NaN or infinity, a str that is not valid Unicode, a cycle, nesting too deep), for headers over
+    PluginHost:Broker:MaxHeaderBytes or named like the broker's dead-letter headers, and for the dead-letter topic."""
 
 def request(topic: str, payload: Payload, *, to: str | None = None, timeout: float | None = None,
             headers: dict[str, str] | None = None) -> Message:
     """Sends a request to one receiver and returns its reply (the handler's return value). TimeoutError after
-    ``timeout`` seconds (default: the host's PluginHost:Broker:RequestTimeout)."""
+    ``timeout`` seconds (default: the host's PluginHost:Broker:RequestTimeout); the payload and headers are checked
+    as by :func:`publish`; a reply that does not decode is a ValueError naming its sender."""
 
 async def request_async(topic: str, payload: Payload, *, to: str | None = None, timeout: float | None = None,
                         headers: dict[str, str] | None = None) -> Message:

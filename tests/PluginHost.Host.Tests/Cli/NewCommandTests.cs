@@ -45,6 +45,7 @@ public sealed class NewCommandTests(PythonRuntimeFixture fixture) : IDisposable
 
     [Theory]
     [InlineData("Bad Name", "is not a plugin name")]
+    [InlineData("pluginhost", "'pluginhost' is reserved")]
     [InlineData("taken", "exists and is not empty")]
     public void AnInvalidNameOrAUsedFolderIsRefused(string name, string error)
     {

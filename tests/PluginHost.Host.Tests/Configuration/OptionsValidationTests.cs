@@ -73,6 +73,12 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task AnOutputLineLimitOutOfRangeNamesTheKey()
+    {
+        Assert.Contains("PluginHost:MaxOutputLineLength must be between 256 and 16777216", await StartFailure(new() { ["PluginHost:MaxOutputLineLength"] = "10" }));
+    }
+
+    [Fact]
     public async Task UnparsableTimeoutNamesTheKey()
     {
         Assert.Contains("PluginHost:StartTimeout", await StartFailure(new() { ["PluginHost:StartTimeout"] = "soon" }));
@@ -92,6 +98,14 @@ public sealed class OptionsValidationTests
         var message = await StartFailure(new() { ["PluginHost:Plugins:Not A Name:Enabled"] = "false" });
 
         Assert.Contains("PluginHost:Plugins:Not A Name: 'Not A Name' is not a plugin name", message);
+    }
+
+    [Fact]
+    public async Task PluginKeyWithAReservedNameIsNamed()
+    {
+        var message = await StartFailure(new() { ["PluginHost:Plugins:pluginhost:Enabled"] = "false" });
+
+        Assert.Contains("PluginHost:Plugins:pluginhost: 'pluginhost' is reserved: the host itself sends messages under it", message);
     }
 
     [Fact]

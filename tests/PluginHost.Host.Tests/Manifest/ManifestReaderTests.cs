@@ -119,6 +119,32 @@ public sealed class ManifestReaderTests : IDisposable
         Assert.Equal(4, errors.Count);
     }
 
+    [Theory]
+    [InlineData("pluginhost")]
+    [InlineData("host")]
+    public void NamesTheHostSendsUnderAreReserved(string name)
+    {
+        var result = ManifestReader.Read(_folders.Plugin(name, PluginFolders.Manifest(name), "main.py"));
+
+        Assert.Null(result.Manifest);
+        Assert.Equal($"plugin.json /name: \"{name}\" is reserved: the host itself sends messages under it (dead letters come from 'pluginhost'; .NET subscribers are 'host#<n>')",
+            Assert.Single(result.Errors));
+    }
+
+    [Fact]
+    public void NamesMerelyStartingLikeAReservedOneAreFine() =>
+        Assert.Empty(ManifestReader.Read(_folders.Plugin("pluginhost-tools", PluginFolders.Manifest("pluginhost-tools"), "main.py")).Errors);
+
+    [Fact]
+    public void TheSchemaReservesWhatTheHostReserves()
+    {
+        using var schema = JsonDocument.Parse(ManifestSchema.Text);
+        var reserved = schema.RootElement.GetProperty("properties").GetProperty("name").GetProperty("not").GetProperty("enum")
+            .EnumerateArray().Select(e => e.GetString());
+
+        Assert.Equal(PluginNames.Reserved, reserved);
+    }
+
     [Fact]
     public void MissingEntryModuleIsReportedButTheManifestKept()
     {

@@ -32,6 +32,7 @@ public sealed class BrokerOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), options.PublishTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), options.RequestTimeout);
         Assert.Equal(16 * 1024 * 1024, options.MaxPayloadBytes);
+        Assert.Equal(64 * 1024, options.MaxHeaderBytes);
         Assert.Equal(2, options.MaxRetries);
         Assert.Equal("pluginhost.deadletter", options.DeadLetterTopic);
         Assert.Same(broker, host.Services.GetRequiredService<IMessageBus>());
@@ -48,17 +49,19 @@ public sealed class BrokerOptionsTests
             ["PluginHost:Broker:PublishTimeout"] = "00:00:01",
             ["PluginHost:Broker:MaxRetries"] = "0",
             ["PluginHost:Broker:DeadLetterTopic"] = "errors.dead",
+            ["PluginHost:Broker:MaxHeaderBytes"] = "1024",
         });
 
         var broker = host.Services.GetRequiredService<MessageBroker>();
 
-        Assert.Equal((64, FullInboxMode.Fail, TimeSpan.FromSeconds(1), 0, "errors.dead"),
-            (broker.Options.InboxCapacity, broker.Options.FullInboxMode, broker.Options.PublishTimeout, broker.Options.MaxRetries, broker.Options.DeadLetterTopic));
+        Assert.Equal((64, FullInboxMode.Fail, TimeSpan.FromSeconds(1), 0, "errors.dead", 1024),
+            (broker.Options.InboxCapacity, broker.Options.FullInboxMode, broker.Options.PublishTimeout, broker.Options.MaxRetries, broker.Options.DeadLetterTopic, broker.Options.MaxHeaderBytes));
     }
 
     [Theory]
     [InlineData("InboxCapacity", "0", "PluginHost:Broker:InboxCapacity must be between 1 and 1000000")]
     [InlineData("MaxPayloadBytes", "2000000000", "PluginHost:Broker:MaxPayloadBytes must be between 1 and 1073741824")]
+    [InlineData("MaxHeaderBytes", "0", "PluginHost:Broker:MaxHeaderBytes must be between 1 and 16777216")]
     [InlineData("MaxRetries", "101", "PluginHost:Broker:MaxRetries must be between 0 and 100")]
     [InlineData("PublishTimeout", "00:00:00", "PluginHost:Broker:PublishTimeout must be between")]
     [InlineData("DeadLetterTopic", "dead.*", "PluginHost:Broker:DeadLetterTopic: Topic 'dead.*' contains a wildcard")]

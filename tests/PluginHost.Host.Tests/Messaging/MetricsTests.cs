@@ -10,7 +10,7 @@ namespace PluginHost.Host.Tests.Messaging;
 public sealed class MetricsTests
 {
     /// <summary>Sums of one broker's measurements by instrument name and plugin/instance (or sender) tags.</summary>
-    private sealed class Recorder : IDisposable
+    internal sealed class Recorder : IDisposable
     {
         private readonly MeterListener _listener = new();
 
@@ -66,7 +66,7 @@ public sealed class MetricsTests
         Assert.Equal(1, recorder["pluginhost.messages.handled" + tags]);
         Assert.Equal(2, recorder["pluginhost.messages.failed" + tags]);
         Assert.Equal(1, recorder["pluginhost.messages.retried" + tags]);
-        Assert.Equal(1, recorder["pluginhost.messages.dead_lettered" + tags]);
+        Assert.Equal(1, recorder["pluginhost.messages.dead_lettered" + tags + " reason=failed"]);
         Assert.Equal(1, recorder["pluginhost.messages.unrouted sender=planner"]);
         Assert.Equal(1, recorder["pluginhost.messages.unrouted sender=pluginhost"]);
     }

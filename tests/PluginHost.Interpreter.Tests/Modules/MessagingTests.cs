@@ -81,7 +81,7 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
         var reply = await interpreter.InvokeAsync(scope =>
         {
             using var dispatcher = SdkDispatcher.For(scope);
-            return dispatcher.Deliver(request, [SdkModule.DirectHandlerId], isRequest: true);
+            return dispatcher.Deliver(request, [SdkModule.DirectHandlerId], isRequest: true).Reply;
         });
 
         Assert.Equal("""{"sum":6}""", Encoding.UTF8.GetString(reply!.Payload.Span));
@@ -283,7 +283,7 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
-    public async Task JsonThatDoesNotDecodeFailsTheDeliveryBeforeAnyHandlerRuns()
+    public async Task JsonThatDoesNotDecodeIsAnOutcomeNamingTheSenderAndNoHandlerRuns()
     {
         var binding = new RecordingBinding("r", 0);
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
@@ -294,21 +294,14 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
             """);
         var id = binding.Subscriptions["j"];
 
-        var error = await interpreter.InvokeAsync(scope =>
+        var outcome = await interpreter.InvokeAsync(scope =>
         {
             using var dispatcher = SdkDispatcher.For(scope);
-            try
-            {
-                dispatcher.Deliver(new Message { Topic = "j", Payload = Encoding.UTF8.GetBytes("{not json"), ContentType = ContentTypes.Json }, [id], isRequest: false);
-                return null;
-            }
-            catch (PythonException e)
-            {
-                return e;
-            }
+            return dispatcher.Deliver(new Message { Topic = "j", Payload = Encoding.UTF8.GetBytes("{not json"), ContentType = ContentTypes.Json, Sender = "garbler" }, [id], isRequest: false);
         });
 
-        Assert.Equal("json.decoder.JSONDecodeError", error?.PythonType);
+        Assert.Null(outcome.Reply);
+        Assert.StartsWith("the payload from 'garbler' does not decode as application/json: json.decoder.JSONDecodeError: Expecting property name", outcome.Undecodable);
         Assert.Equal(0L, await interpreter.EvaluateAsync("len(calls)"));
     }
 

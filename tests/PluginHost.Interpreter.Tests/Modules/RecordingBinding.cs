@@ -34,6 +34,20 @@ internal sealed class RecordingBinding(string name, int instance, IReadOnlyDicti
 
     public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) => OnCall(function, argument, timeout);
 
+    public int MaxOutputLength { get; set; } = int.MaxValue;
+
+    /// <summary>Headers over this many bytes are refused; every size asked about is recorded in <see cref="HeaderSizes"/>.</summary>
+    public long MaxHeaderBytes { get; set; } = long.MaxValue;
+
+    public ConcurrentQueue<long> HeaderSizes { get; } = new();
+
+    public void CheckHeaderBytes(string topic, long bytes)
+    {
+        HeaderSizes.Enqueue(bytes);
+        if (bytes > MaxHeaderBytes)
+            throw new ArgumentException($"headers of {bytes} bytes are over the limit of {MaxHeaderBytes}");
+    }
+
     public void Log(int level, string logger, string message) => Records.Enqueue((level, logger, message));
 
     public void Write(bool error, string text) => Output.Enqueue((error, text));

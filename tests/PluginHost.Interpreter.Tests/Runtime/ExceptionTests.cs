@@ -21,6 +21,20 @@ public sealed class ExceptionTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task AHugeMessageIsCutWithAMarkerInTheMessageAndTheTraceback()
+    {
+        await using var interpreter = await fixture.Runtime.CreateInterpreterAsync();
+
+        var error = await Assert.ThrowsAsync<PythonException>(() => interpreter.RunAsync("raise ValueError('m' * 50_000_000)"));
+
+        const int Limit = PythonException.MaxTextLength;
+        Assert.Equal(new string('m', Limit) + $"… [{50_000_000 - Limit} more characters dropped: a line of output or logging record is cut at {Limit} characters]", error.PythonMessage);
+        Assert.StartsWith("Traceback (most recent call last):", error.PythonTraceback);
+        Assert.True(error.PythonTraceback.Length < Limit + 200);
+        Assert.EndsWith($"more characters dropped: a line of output or logging record is cut at {Limit} characters]", error.PythonTraceback);
+    }
+
+    [Fact]
     public async Task ExceptionTypeIsQualifiedByItsModule()
     {
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync();
