@@ -43,6 +43,12 @@ public sealed partial class SubInterpreter : IAsyncDisposable
 
     public InterpreterOptions Options => _options;
 
+    /// <summary>
+    /// Bytes in this interpreter's live blocks from the raw allocator (objects over 512 bytes): a counter, readable from
+    /// any thread at any time, even while the interpreter runs. Null when the runtime does not track them.
+    /// </summary>
+    public long? LargeBytes => Id >= 0 ? _runtime.LargeAllocations?.BytesOf(Id) : null;
+
     internal PythonRuntime Runtime => _runtime;
 
     /// <summary>Completes when the interpreter has ended (after <see cref="DisposeAsync"/> or runtime shutdown).</summary>
@@ -155,6 +161,8 @@ public sealed partial class SubInterpreter : IAsyncDisposable
             AbandonCreated(mainState);
             throw;
         }
+        // What this thread allocates with the GIL released (no thread state attached) is still this interpreter's.
+        _runtime.LargeAllocations?.RegisterOwner(_ownerIdent, Id);
         Interop.PyEval_SaveThread();
         // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
         Interop.PyEval_RestoreThread(mainState);
@@ -194,6 +202,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         ReleaseDummyThread();
         Interop.Py_EndInterpreter(_threadState);
         _threadState = 0;
+        _runtime.LargeAllocations?.UnregisterOwner(_ownerIdent);
         // Policy: kept to the very end (atexit handlers and finalizers are the plugin's code too); ids are never reused.
         _runtime.Policies.Unregister(Id);
         FreeBinding();

@@ -80,5 +80,8 @@ internal static unsafe partial class LibPython
 
     internal static nint Export(string name) => NativeLibrary.GetExport(s_handle, name);
 
+    /// <summary>The symbol's address, or false when this version does not export it.</summary>
+    internal static bool TryExport(string name, out nint address) => NativeLibrary.TryGetExport(s_handle, name, out address);
+
     private static nint ExceptionType(string name) => *(nint*)Export(name);
 }
