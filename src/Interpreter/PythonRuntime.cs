@@ -59,6 +59,9 @@ public sealed class PythonRuntime : IAsyncDisposable
     /// </summary>
     internal LargeAllocations? LargeAllocations { get; private set; }
 
+    /// <summary>Whether interpreters' large blocks are charged to them (<see cref="SubInterpreter.LargeBytes"/> is not null).</summary>
+    public bool LargeAllocationsTracked => LargeAllocations is not null;
+
     /// <summary>Buffers for large message payloads, shared by every interpreter of this runtime.</summary>
     internal PayloadPool Payloads { get; } = new();
 

@@ -14,6 +14,7 @@ public static class BenchmarkCatalog
         new RequestReplyBenchmark(),
         new FanOutBenchmark(),
         new HostCallBenchmark(),
+        new AllocationBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>
