@@ -6,7 +6,9 @@ namespace PluginHost.Host.Lifecycle;
 /// <summary>
 /// Meter <c>PluginHost.Plugins</c>, tagged with <c>plugin</c> and <c>instance</c>: <c>pluginhost.plugin.restarts</c>
 /// (counter, with <c>reason</c>), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
-/// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (gauges, bytes, last sample).
+/// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (the interpreter's own
+/// allocator, last sample), <c>pluginhost.plugin.memory.large</c>, <c>pluginhost.plugin.memory.inbox</c> and their sum
+/// with the live blocks, <c>pluginhost.plugin.memory</c> (gauges, bytes).
 /// </summary>
 internal static class PluginMetrics
 {
@@ -27,6 +29,12 @@ internal static class PluginMetrics
             "Bytes in live blocks of the instance's own interpreter allocator (objects up to 512 bytes).");
         Meter.CreateObservableGauge("pluginhost.plugin.memory.arenas", () => Measure(s => s.ArenaBytes), "By",
             "Bytes of arenas the instance's own interpreter allocator holds.");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory.large", () => Measure(s => s.LargeBytes), "By",
+            "Bytes in the instance's interpreter's large blocks (objects over 512 bytes, from the raw allocator).");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory.inbox", () => Measure(s => s.InboxBytes), "By",
+            "Payload bytes waiting in the instance's inbox.");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory", () => Measure(s => s.MemoryBytes), "By",
+            "What the instance holds: live small blocks, large blocks and payloads waiting in its inbox.");
     }
 
     public static void Track(PluginInstance instance) => Live.TryAdd(instance, 0);
