@@ -44,8 +44,8 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: interpreter {InterpreterId} is left to end by itself (a handler is blocked in native code)")]
     public static partial void InterpreterAbandoned(this ILogger logger, string plugin, int instance, long interpreterId);
 
-    [LoggerMessage(1013, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: {Allocated} bytes in live blocks, {Arenas} bytes of arenas, {Large} bytes in large blocks, {Inbox} bytes of payloads waiting in its inbox")]
-    public static partial void MemorySampled(this ILogger logger, string plugin, int instance, long allocated, long arenas, long large, long inbox);
+    [LoggerMessage(1013, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: {Allocated} bytes in live blocks, {Arenas} bytes of arenas, {Large} bytes in large blocks, {Messages} bytes of received payloads kept, {Inbox} bytes of payloads waiting in its inbox")]
+    public static partial void MemorySampled(this ILogger logger, string plugin, int instance, long allocated, long arenas, long large, long messages, long inbox);
 
     [LoggerMessage(1014, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: memory sample not taken: {Reason}")]
     public static partial void MemorySampleFailed(this ILogger logger, string plugin, int instance, string reason);

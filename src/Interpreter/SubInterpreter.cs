@@ -23,12 +23,16 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     private readonly InterpreterScope _scope;
     private nint _threadState;
     private GCHandle _binding;
+    private readonly InterpreterBinding? _bound;   // what _binding points at, readable after the handle is freed
 
     private SubInterpreter(PythonRuntime runtime, InterpreterOptions options, IPluginBinding? binding)
     {
         _runtime = runtime;
         if (binding is not null)
-            _binding = GCHandle.Alloc(new InterpreterBinding(this, binding));
+        {
+            _bound = new InterpreterBinding(this, binding);
+            _binding = GCHandle.Alloc(_bound);
+        }
         _options = options;
         _scope = new InterpreterScope(this);
         _thread = new Thread(ThreadMain, options.ThreadStackSize)
@@ -48,6 +52,12 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     /// any thread at any time, even while the interpreter runs. Null when the runtime does not track them.
     /// </summary>
     public long? LargeBytes => Id >= 0 ? _runtime.LargeAllocations?.BytesOf(Id) : null;
+
+    /// <summary>
+    /// Payload bytes of received messages this interpreter's <c>pluginhost.Message</c> objects still hold (.NET
+    /// memory, in no allocator figure): readable from any thread.
+    /// </summary>
+    public long MessageBytes => _bound?.Messages.PayloadBytes ?? 0;
 
     internal PythonRuntime Runtime => _runtime;
 

@@ -11,10 +11,11 @@ internal sealed partial class PluginInstance
     private readonly TimeSpan _sampleInterval;
     private Timer? _sampler;
     // The current interpreter's last figures (-1: none yet): its own allocator's live blocks and arenas (sampled on
-    // its thread) and its large blocks (a counter, read by the sampler's timer).
+    // its thread), its large blocks and the received payloads its Message objects keep (counters, read by the timer).
     private long _allocatedBytes = -1;
     private long _arenaBytes = -1;
     private long _largeBytes = -1;
+    private long _messageBytes;
 
     private void StartTimers(SubInterpreter interpreter)
     {
@@ -46,22 +47,22 @@ internal sealed partial class PluginInstance
         Volatile.Write(ref _allocatedBytes, -1);
         Volatile.Write(ref _arenaBytes, -1);
         Volatile.Write(ref _largeBytes, -1);
+        Volatile.Write(ref _messageBytes, 0);
         _inbox.LimitBytes(_memoryLimit, LimitKey);
     }
 
     /// <summary>
-    /// Reads the large-block counter here (it needs no GIL, so an instance busy in a long handler is checked too) and
-    /// posts the small-object sample to the interpreter's own thread (its allocator is read nowhere else).
+    /// Reads the counters here (they need no GIL, so an instance busy in a long handler is checked too) and posts the
+    /// small-object sample to the interpreter's own thread (its allocator is read nowhere else).
     /// </summary>
     private void Sample(SubInterpreter interpreter)
     {
         if (!ReferenceEquals(interpreter, Volatile.Read(ref _interpreter)))
             return;   // a retired interpreter's timer, still firing once
         if (interpreter.LargeBytes is { } large)
-        {
             Volatile.Write(ref _largeBytes, large);
-            CheckMemory(interpreter);
-        }
+        Volatile.Write(ref _messageBytes, interpreter.MessageBytes);
+        CheckMemory(interpreter);
         interpreter.Post(scope =>
         {
             if (!ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter)) || scope.ReadAllocator() is not { } allocator)
@@ -70,13 +71,14 @@ internal sealed partial class PluginInstance
             Volatile.Write(ref _arenaBytes, allocator.ArenaBytes);
             if (allocator.LargeBytes is { } now)
                 Volatile.Write(ref _largeBytes, now);
-            _hostLogger.MemorySampled(Name, Number, allocator.AllocatedBytes, allocator.ArenaBytes, allocator.LargeBytes ?? 0, _inbox.WaitingBytes);
+            _hostLogger.MemorySampled(Name, Number, allocator.AllocatedBytes, allocator.ArenaBytes, allocator.LargeBytes ?? 0, scope.Interpreter.MessageBytes, _inbox.WaitingBytes);
             CheckMemory(scope.Interpreter);
         }, e => _hostLogger.MemorySampleFailed(Name, Number, e.Message));
     }
 
     /// <summary>
-    /// Against <c>MemoryLimitMiB</c>: what the interpreter holds restarts it when over the limit; the inbox may hold
+    /// Against <c>MemoryLimitMiB</c>: what the interpreter holds (small and large blocks, and received payloads its
+    /// Message objects keep) restarts it when over the limit; the inbox may hold
     /// what the interpreter leaves of it. Waiting messages never restart the instance: a restart cannot free them
     /// (the inbox outlives the interpreter), so the inbox refuses more instead.
     /// </summary>
@@ -86,12 +88,15 @@ internal sealed partial class PluginInstance
             return;
         var allocated = Math.Max(Volatile.Read(ref _allocatedBytes), 0);
         var large = Math.Max(Volatile.Read(ref _largeBytes), 0);
-        var held = allocated + large;
+        var messages = Volatile.Read(ref _messageBytes);
+        var held = allocated + large + messages;
         _inbox.LimitBytes(limit - held, $"what {LimitKey} leaves beside the {MiB(held)} its interpreter holds");
         if (held > limit)
+        {
             RequestRestart(interpreter,
-                $"its interpreter holds {MiB(held)} ({held} bytes): {MiB(large)} in large blocks (objects over 512 bytes) and {MiB(allocated)} in live blocks of its own allocator, over the limit of {MiB(limit)} ({LimitKey})",
+                $"its interpreter holds {MiB(held)} ({held} bytes): {MiB(large)} in large blocks (objects over 512 bytes), {MiB(allocated)} in live blocks of its own allocator and {MiB(messages)} in received payloads its Message objects keep, over the limit of {MiB(limit)} ({LimitKey})",
                 Retire.Teardown, "memory");
+        }
     }
 
     private string LimitKey => $"PluginHost:Plugins:{Name}:MemoryLimitMiB";

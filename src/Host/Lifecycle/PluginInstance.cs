@@ -90,6 +90,7 @@ internal sealed partial class PluginInstance
         AllocatedBytes = Volatile.Read(ref _allocatedBytes) is >= 0 and var allocated ? allocated : null,
         ArenaBytes = Volatile.Read(ref _arenaBytes) is >= 0 and var arenas ? arenas : null,
         LargeBytes = Volatile.Read(ref _largeBytes) is >= 0 and var large ? large : null,
+        MessageBytes = Volatile.Read(ref _messageBytes),
         InboxBytes = _inbox.WaitingBytes,
     };
 

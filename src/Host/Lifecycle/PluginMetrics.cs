@@ -7,8 +7,8 @@ namespace PluginHost.Host.Lifecycle;
 /// Meter <c>PluginHost.Plugins</c>, tagged with <c>plugin</c> and <c>instance</c>: <c>pluginhost.plugin.restarts</c>
 /// (counter, with <c>reason</c>), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
 /// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (the interpreter's own
-/// allocator, last sample), <c>pluginhost.plugin.memory.large</c>, <c>pluginhost.plugin.memory.inbox</c> and their sum
-/// with the live blocks, <c>pluginhost.plugin.memory</c> (gauges, bytes).
+/// allocator, last sample), <c>pluginhost.plugin.memory.large</c>, <c>pluginhost.plugin.memory.messages</c>,
+/// <c>pluginhost.plugin.memory.inbox</c> and what the instance holds in all, <c>pluginhost.plugin.memory</c> (gauges, bytes).
 /// </summary>
 internal static class PluginMetrics
 {
@@ -31,10 +31,12 @@ internal static class PluginMetrics
             "Bytes of arenas the instance's own interpreter allocator holds.");
         Meter.CreateObservableGauge("pluginhost.plugin.memory.large", () => Measure(s => s.LargeBytes), "By",
             "Bytes in the instance's interpreter's large blocks (objects over 512 bytes, from the raw allocator).");
+        Meter.CreateObservableGauge("pluginhost.plugin.memory.messages", () => Measure(s => s.MessageBytes), "By",
+            "Payload bytes of received messages the instance's Python code still holds.");
         Meter.CreateObservableGauge("pluginhost.plugin.memory.inbox", () => Measure(s => s.InboxBytes), "By",
             "Payload bytes waiting in the instance's inbox.");
         Meter.CreateObservableGauge("pluginhost.plugin.memory", () => Measure(s => s.MemoryBytes), "By",
-            "What the instance holds: live small blocks, large blocks and payloads waiting in its inbox.");
+            "What the instance holds: small and large blocks, kept received payloads and payloads waiting in its inbox.");
     }
 
     public static void Track(PluginInstance instance) => Live.TryAdd(instance, 0);

@@ -17,8 +17,8 @@ internal enum PluginState
 /// A snapshot of one plugin instance for health, logs and metrics. <see cref="RestartAttempt"/> and
 /// <see cref="NextStart"/> describe the restart in progress (Restarting); <see cref="Restarts"/> counts all of them.
 /// Memory is what the instance holds (docs/reliability.md): its interpreter's own allocator's live blocks and arenas
-/// (the last sample, taken on its own thread), its large blocks (objects over 512 bytes) and the payloads waiting
-/// in its inbox; <see cref="MemoryBytes"/> adds them up.
+/// (the last sample, taken on its own thread), its large blocks (objects over 512 bytes), the received payloads its
+/// Message objects keep and the payloads waiting in its inbox; <see cref="MemoryBytes"/> adds them up.
 /// </summary>
 internal sealed record PluginStatus(string Plugin, int Instance, PluginState State, long? InterpreterId, string? Error)
 {
@@ -35,9 +35,12 @@ internal sealed record PluginStatus(string Plugin, int Instance, PluginState Sta
     /// <summary>The interpreter's blocks from the raw allocator (objects over 512 bytes); null when not tracked (Python:TrackLargeAllocations).</summary>
     public long? LargeBytes { get; init; }
 
+    /// <summary>Payload bytes of received messages its Python code still holds (its <c>pluginhost.Message</c> objects).</summary>
+    public long MessageBytes { get; init; }
+
     /// <summary>Payload bytes waiting in the instance's inbox.</summary>
     public long InboxBytes { get; init; }
 
-    /// <summary>What the instance holds: live small blocks, large blocks and waiting payloads; null before its first sample.</summary>
-    public long? MemoryBytes => AllocatedBytes is null && LargeBytes is null ? null : (AllocatedBytes ?? 0) + (LargeBytes ?? 0) + InboxBytes;
+    /// <summary>What the instance holds: small and large blocks, kept and waiting payloads; null before its first sample.</summary>
+    public long? MemoryBytes => AllocatedBytes is null && LargeBytes is null ? null : (AllocatedBytes ?? 0) + (LargeBytes ?? 0) + MessageBytes + InboxBytes;
 }

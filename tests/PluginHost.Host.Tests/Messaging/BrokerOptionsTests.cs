@@ -32,6 +32,7 @@ public sealed class BrokerOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), options.PublishTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), options.RequestTimeout);
         Assert.Equal(16 * 1024 * 1024, options.MaxPayloadBytes);
+        Assert.Equal(256L * 1024 * 1024, options.InboxMaxBytes);
         Assert.Equal(2, options.MaxRetries);
         Assert.Equal("pluginhost.deadletter", options.DeadLetterTopic);
         Assert.Same(broker, host.Services.GetRequiredService<IMessageBus>());
@@ -48,18 +49,20 @@ public sealed class BrokerOptionsTests
             ["PluginHost:Broker:PublishTimeout"] = "00:00:01",
             ["PluginHost:Broker:MaxRetries"] = "0",
             ["PluginHost:Broker:DeadLetterTopic"] = "errors.dead",
+            ["PluginHost:Broker:InboxMaxBytes"] = "1048576",
         });
 
         var broker = host.Services.GetRequiredService<MessageBroker>();
 
-        Assert.Equal((64, FullInboxMode.Fail, TimeSpan.FromSeconds(1), 0, "errors.dead"),
-            (broker.Options.InboxCapacity, broker.Options.FullInboxMode, broker.Options.PublishTimeout, broker.Options.MaxRetries, broker.Options.DeadLetterTopic));
+        Assert.Equal((64, FullInboxMode.Fail, TimeSpan.FromSeconds(1), 0, "errors.dead", 1L << 20),
+            (broker.Options.InboxCapacity, broker.Options.FullInboxMode, broker.Options.PublishTimeout, broker.Options.MaxRetries, broker.Options.DeadLetterTopic, broker.Options.InboxMaxBytes));
     }
 
     [Theory]
     [InlineData("InboxCapacity", "0", "PluginHost:Broker:InboxCapacity must be between 1 and 1000000")]
     [InlineData("MaxPayloadBytes", "2000000000", "PluginHost:Broker:MaxPayloadBytes must be between 1 and 1073741824")]
     [InlineData("MaxRetries", "101", "PluginHost:Broker:MaxRetries must be between 0 and 100")]
+    [InlineData("InboxMaxBytes", "0", "PluginHost:Broker:InboxMaxBytes must be between 1 and 1099511627776")]
     [InlineData("PublishTimeout", "00:00:00", "PluginHost:Broker:PublishTimeout must be between")]
     [InlineData("DeadLetterTopic", "dead.*", "PluginHost:Broker:DeadLetterTopic: Topic 'dead.*' contains a wildcard")]
     [InlineData("FullInboxMode", "7", "PluginHost:Broker:FullInboxMode must be Wait or Fail")]
