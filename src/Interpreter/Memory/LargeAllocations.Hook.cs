@@ -13,6 +13,11 @@ internal sealed unsafe partial class LargeAllocations
     // PyMem_RawMalloc refuses requests over PY_SSIZE_T_MAX before calling the allocator; the header must fit too.
     private const ulong MaxRequest = long.MaxValue - HeaderSize;
 
+    // Below this, glibc serves a block from its heap without a system call: too short a call to be worth a GC
+    // transition (which lets a collection proceed while the thread is in native code). Larger blocks are mapped and
+    // unmapped, which can take long; those calls keep the transition.
+    private const ulong Quick = 64 << 10;
+
     [UnmanagedCallersOnly]
     private static nint Malloc(nint context, nuint size) => Allocate((State*)context, size);
 
@@ -23,7 +28,9 @@ internal sealed unsafe partial class LargeAllocations
         if (elementSize != 0 && count > MaxRequest / elementSize)
             return 0;
         var size = count * elementSize;
-        var block = state->Previous.Calloc(state->Previous.Context, 1, size + HeaderSize);
+        var block = size < Quick
+            ? ((delegate* unmanaged[SuppressGCTransition]<nint, nuint, nuint, nint>)state->Previous.Calloc)(state->Previous.Context, 1, size + HeaderSize)
+            : state->Previous.Calloc(state->Previous.Context, 1, size + HeaderSize);
         return block == 0 ? 0 : Charge(state, block, size, CallerCounter(state));
     }
 
@@ -39,7 +46,9 @@ internal sealed unsafe partial class LargeAllocations
         if (size > MaxRequest)
             return 0;
         var before = *(nuint*)(pointer - sizeof(nuint));
-        var block = state->Previous.Realloc(state->Previous.Context, pointer - HeaderSize, size + HeaderSize);
+        var block = size < Quick && before < Quick
+            ? ((delegate* unmanaged[SuppressGCTransition]<nint, nint, nuint, nint>)state->Previous.Realloc)(state->Previous.Context, pointer - HeaderSize, size + HeaderSize)
+            : state->Previous.Realloc(state->Previous.Context, pointer - HeaderSize, size + HeaderSize);
         if (block == 0)
             return 0;   // the old block is untouched and still charged
         // The block stays charged to the interpreter that allocated it; the header moved with it.
@@ -53,19 +62,26 @@ internal sealed unsafe partial class LargeAllocations
     {
         var state = (State*)context;
         var counter = pointer == 0 ? null : OwnerCounter(state, pointer);
-        if (counter is not null)
+        if (counter is null)
         {
-            Interlocked.Add(ref *counter, -(long)*(nuint*)(pointer - sizeof(nuint)));
-            pointer -= HeaderSize;
+            state->Previous.Free(state->Previous.Context, pointer);
+            return;
         }
-        state->Previous.Free(state->Previous.Context, pointer);
+        var size = *(nuint*)(pointer - sizeof(nuint));
+        Interlocked.Add(ref *counter, -(long)size);
+        if (size < Quick)
+            ((delegate* unmanaged[SuppressGCTransition]<nint, nint, void>)state->Previous.Free)(state->Previous.Context, pointer - HeaderSize);
+        else
+            state->Previous.Free(state->Previous.Context, pointer - HeaderSize);
     }
 
     private static nint Allocate(State* state, nuint size)
     {
         if (size > MaxRequest)
             return 0;
-        var block = state->Previous.Malloc(state->Previous.Context, size + HeaderSize);
+        var block = size < Quick
+            ? ((delegate* unmanaged[SuppressGCTransition]<nint, nuint, nint>)state->Previous.Malloc)(state->Previous.Context, size + HeaderSize)
+            : state->Previous.Malloc(state->Previous.Context, size + HeaderSize);
         return block == 0 ? 0 : Charge(state, block, size, CallerCounter(state));
     }
 
