@@ -25,19 +25,16 @@ internal static class PluginMetrics
     {
         Meter.CreateObservableGauge("pluginhost.plugin.state", () => Measure(s => (long)s.State), null,
             "The instance's state: 0 Pending, 1 Starting, 2 Running, 3 Restarting, 4 Stopping, 5 Stopped, 6 Failed.");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.allocated", () => Measure(s => s.AllocatedBytes), "By",
-            "Bytes in live blocks of the instance's own interpreter allocator (objects up to 512 bytes).");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.arenas", () => Measure(s => s.ArenaBytes), "By",
-            "Bytes of arenas the instance's own interpreter allocator holds.");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.large", () => Measure(s => s.LargeBytes), "By",
-            "Bytes in the instance's interpreter's large blocks (objects over 512 bytes, from the raw allocator).");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.messages", () => Measure(s => s.MessageBytes), "By",
-            "Payload bytes of received messages the instance's Python code still holds.");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.inbox", () => Measure(s => s.InboxBytes), "By",
-            "Payload bytes waiting in the instance's inbox.");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory", () => Measure(s => s.MemoryBytes), "By",
-            "What the instance holds: small and large blocks, kept received payloads and payloads waiting in its inbox.");
+        Bytes("memory.allocated", s => s.AllocatedBytes, "Bytes in live blocks of the instance's own interpreter allocator (objects up to 512 bytes).");
+        Bytes("memory.arenas", s => s.ArenaBytes, "Bytes of arenas the instance's own interpreter allocator holds.");
+        Bytes("memory.large", s => s.LargeBytes, "Bytes in the instance's interpreter's large blocks (objects over 512 bytes, from the raw allocator).");
+        Bytes("memory.messages", s => s.MessageBytes, "Payload bytes of received messages the instance's Python code still holds.");
+        Bytes("memory.inbox", s => s.InboxBytes, "Payload bytes waiting in the instance's inbox.");
+        Bytes("memory", s => s.MemoryBytes, "What the instance holds: small and large blocks, kept received payloads and payloads waiting in its inbox.");
     }
+
+    private static void Bytes(string name, Func<PluginStatus, long?> value, string description) =>
+        Meter.CreateObservableGauge($"pluginhost.plugin.{name}", () => Measure(value), "By", description);
 
     public static void Track(PluginInstance instance) => Live.TryAdd(instance, 0);
 
