@@ -27,9 +27,9 @@ internal sealed class BrokerOptions : IValidatableObject
     public int InboxCapacity { get; set; } = 8192;
 
     /// <summary>
-    /// The most payload bytes waiting in one plugin instance's inbox (default 256 MiB, sixteen payloads of the largest
-    /// default size): past it the inbox refuses like a full one, except that an empty inbox takes any one message. An
-    /// instance with <c>MemoryLimitMiB</c> gets at most what its interpreter leaves of that limit.
+    /// The most payload bytes waiting in one inbox (default 256 MiB, sixteen payloads of the largest default size):
+    /// past it the inbox refuses like a full one, except that an empty inbox takes any one message. A plugin instance
+    /// with <c>MemoryLimitMiB</c> gets at most what its interpreter leaves of that limit.
     /// </summary>
     [Range(1L, 1L << 40)]
     public long InboxMaxBytes { get; set; } = 256L << 20;

@@ -110,12 +110,7 @@ internal sealed class PluginInbox : IMessageEndpoint
         _queue.MaxBytes = bound;
     }
 
-    public string? FullReason(Delivery delivery) =>
-        _queue.Count >= _queue.Capacity ? null
-            : $"its inbox holds {Size(_queue.Bytes)} of payloads, and this one's {Size(delivery.Message.Payload.Length)} would take it past its bound of {Size(_queue.MaxBytes)} ({_byteBound})";
-
-    private static string Size(long bytes) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
+    public string? FullReason(Delivery delivery) => _queue.BytesFullReason(delivery.Message.Payload.Length, _byteBound);
 
     // Handlers see payloads through Message objects that hold their own reference (see PooledPayload).
     public bool ReleasesPayloads => true;

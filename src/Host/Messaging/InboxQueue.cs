@@ -84,6 +84,17 @@ internal sealed class InboxQueue<T>
         }
     }
 
+    /// <summary>
+    /// Why an item of <paramref name="bytes"/> does not fit, worded for a refusal, when it is the bytes (the bound set
+    /// by <paramref name="boundKey"/>); null when it is the count.
+    /// </summary>
+    public string? BytesFullReason(long bytes, string boundKey) =>
+        Count >= _capacity ? null
+            : $"its inbox holds {Size(Bytes)} of payloads, and this one's {Size(bytes)} would take it past its bound of {Size(MaxBytes)} ({boundKey})";
+
+    private static string Size(long bytes) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
+
     /// <summary>False when full (by count or by bytes) or closed.</summary>
     public bool TryWrite(T item, long bytes = 0)
     {

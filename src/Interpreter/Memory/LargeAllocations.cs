@@ -71,6 +71,7 @@ internal sealed unsafe partial class LargeAllocations
             Realloc = &Realloc,
             Free = &Free,
         };
+        LibPython.AllocatorCallsDotNet = true;
         Interop.PyMem_SetAllocator(Interop.PYMEM_DOMAIN_RAW, &hook);
         return ledger;
     }
