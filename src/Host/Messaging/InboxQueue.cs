@@ -16,7 +16,8 @@ namespace PluginHost.Host.Messaging;
 /// <para>
 /// It also bounds the bytes its items stand for (a message's payload): an item that would take the waiting bytes past
 /// <see cref="MaxBytes"/> is refused like one that finds the ring full, except by an empty queue (one item always
-/// fits, so a bound below an item's size cannot block it for ever). Writers add an item's bytes beside the tail they
+/// fits, so a bound below an item's size cannot block it for ever; writers that check at the same moment may each pass
+/// it by one item). Writers add an item's bytes beside the tail they
 /// already write and the reader subtracts them beside the head, so this costs one atomic add per side and no lock;
 /// waiting writers are released once both the count and the bytes have drained to half.
 /// </para>
