@@ -17,9 +17,9 @@ namespace PluginHost.Host.Messaging;
 /// It also bounds the bytes its items stand for (a message's payload): an item that would take the waiting bytes past
 /// <see cref="MaxBytes"/> is refused like one that finds the ring full, except by an empty queue (one item always
 /// fits, so a bound below an item's size cannot block it for ever; writers that check at the same moment may each pass
-/// it by one item). Writers add an item's bytes beside the tail they
-/// already write and the reader subtracts them beside the head, so this costs one atomic add per side and no lock;
-/// waiting writers are released once both the count and the bytes have drained to half.
+/// it by one item). Writers add an item's bytes beside the tail they already write and the reader subtracts them
+/// beside the head, so this costs one atomic add per side and no lock; waiting writers are released once both the
+/// count and the bytes have drained to half.
 /// </para>
 /// </summary>
 internal sealed class InboxQueue<T>
@@ -87,11 +87,15 @@ internal sealed class InboxQueue<T>
 
     /// <summary>
     /// Why an item of <paramref name="bytes"/> does not fit, worded for a refusal, when it is the bytes (the bound set
-    /// by <paramref name="boundKey"/>); null when it is the count.
+    /// by <paramref name="boundKey"/>); null when they fit (it is the count).
     /// </summary>
-    public string? BytesFullReason(long bytes, string boundKey) =>
-        Count >= _capacity ? null
-            : $"its inbox holds {Size(Bytes)} of payloads, and this one's {Size(bytes)} would take it past its bound of {Size(MaxBytes)} ({boundKey})";
+    public string? BytesFullReason(long bytes, string boundKey)
+    {
+        var waiting = Bytes;
+        return Count > 0 && waiting > MaxBytes - bytes
+            ? $"its inbox holds {Size(waiting)} of payloads, and this one's {Size(bytes)} would take it past its bound of {Size(MaxBytes)} ({boundKey})"
+            : null;
+    }
 
     private static string Size(long bytes) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
