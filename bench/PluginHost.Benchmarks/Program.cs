@@ -30,10 +30,10 @@ catch (FormatException e)
     return 2;
 }
 
-await using var runtime = PythonRuntime.Start();
+await using var runtime = PythonRuntime.Start(new PythonRuntimeOptions { TrackLargeAllocations = !options.NoLargeAllocationTracking });
 var context = new BenchContext(runtime, options, Console.Error);
 IReporter reporter = options.Json ? new JsonReporter(Console.Out) : new TableReporter(Console.Out, context.PythonVersion);
-context.Log.WriteLine($"CPython {runtime.Version.Split(' ')[0]} from {runtime.Installation.LibraryPath}; {Environment.ProcessorCount} logical CPUs; .NET {Environment.Version}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+context.Log.WriteLine($"CPython {runtime.Version.Split(' ')[0]} from {runtime.Installation.LibraryPath}; {Environment.ProcessorCount} logical CPUs; .NET {Environment.Version}; large blocks {(runtime.LargeAllocationsTracked ? "charged to interpreters" : "not tracked")}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 foreach (var benchmark in selected)
 {
     reporter.Begin(benchmark);

@@ -44,14 +44,17 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: interpreter {InterpreterId} is left to end by itself (a handler is blocked in native code)")]
     public static partial void InterpreterAbandoned(this ILogger logger, string plugin, int instance, long interpreterId);
 
-    [LoggerMessage(1013, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: {Allocated} bytes in live blocks, {Arenas} bytes of arenas")]
-    public static partial void MemorySampled(this ILogger logger, string plugin, int instance, long allocated, long arenas);
+    [LoggerMessage(1013, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: {Allocated} bytes in live blocks, {Arenas} bytes of arenas, {Large} bytes in large blocks, {Messages} bytes of received payloads kept, {Inbox} bytes of payloads waiting in its inbox")]
+    public static partial void MemorySampled(this ILogger logger, string plugin, int instance, long allocated, long arenas, long large, long messages, long inbox);
 
     [LoggerMessage(1014, LogLevel.Debug, "Plugin {Plugin} instance {Instance}: memory sample not taken: {Reason}")]
     public static partial void MemorySampleFailed(this ILogger logger, string plugin, int instance, string reason);
 
     [LoggerMessage(1015, LogLevel.Warning, "Could not write the status file {Path}: {Reason}")]
     public static partial void StatusFileFailed(this ILogger logger, string path, string reason);
+
+    [LoggerMessage(1016, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: MemoryLimitMiB counts only objects up to 512 bytes, because Python:TrackLargeAllocations is off")]
+    public static partial void MemoryLimitWithoutLargeBlocks(this ILogger logger, string plugin, int instance);
 
     [LoggerMessage(1200, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' raised:\n{Traceback}")]
     public static partial void HandlerFailed(this ILogger logger, string plugin, int instance, string topic, string traceback);

@@ -39,11 +39,11 @@ public sealed class InterpreterScope
         return PyConvert.FromPython(result.Borrow());
     }
 
-    /// <summary>This interpreter's own allocator figures; null when CPython runs without pymalloc.</summary>
+    /// <summary>This interpreter's own allocator figures, with its large blocks; null when CPython runs without pymalloc.</summary>
     public AllocatorStatistics? ReadAllocator()
     {
         _owner.EnsureOwnerThread();
-        return AllocatorStatistics.ReadCurrent();
+        return AllocatorStatistics.ReadCurrent() is { } statistics ? statistics with { LargeBytes = _owner.LargeBytes } : null;
     }
 
     internal static NewRef CallWith(BorrowedRef callable, object?[] args)

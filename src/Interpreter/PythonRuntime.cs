@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluginHost.Interpreter.Locating;
+using PluginHost.Interpreter.Memory;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 using PluginHost.Interpreter.Payloads;
@@ -51,6 +52,15 @@ public sealed class PythonRuntime : IAsyncDisposable
 
     /// <summary>Each governed interpreter's policy by id, read by the process-wide audit hook (see Policy/AuditHook.cs).</summary>
     internal PolicyRegistry Policies { get; } = new();
+
+    /// <summary>
+    /// Each interpreter's blocks from the raw allocator (objects over 512 bytes among them); null when
+    /// <see cref="PythonRuntimeOptions.TrackLargeAllocations"/> is off.
+    /// </summary>
+    internal LargeAllocations? LargeAllocations { get; private set; }
+
+    /// <summary>Whether interpreters' large blocks are charged to them (<see cref="SubInterpreter.LargeBytes"/> is not null).</summary>
+    public bool LargeAllocationsTracked => LargeAllocations is not null;
 
     /// <summary>Buffers for large message payloads, shared by every interpreter of this runtime.</summary>
     internal PayloadPool Payloads { get; } = new();
@@ -129,10 +139,16 @@ public sealed class PythonRuntime : IAsyncDisposable
     private void Initialize(PythonRuntimeOptions options)
     {
         LibPython.Load(Installation.LibraryPath);
+        RuntimeConfig.PreInitialize(Installation);
+        // Memory: the raw allocator is wrapped right after pre-initialisation set it up, where PYTHONMALLOC=debug's hooks
+        // go, and before anything the runtime keeps is allocated from it (the audit hook's entry below is).
+        if (options.TrackLargeAllocations)
+            LargeAllocations = LargeAllocations.Install();
         SdkModule.Register();
         // Policy: the native audit hook must be in place before initialisation, so no Python code can remove it.
         AuditHook.Install(Policies);
         RuntimeConfig.Initialize(Installation);
+        LargeAllocations?.RuntimeInitialized = true;
         Version = Interop.Version;
         MainInterpreter = Interop.PyInterpreterState_Main();
         var (stdlib, native) = InstallationPaths.Read();
@@ -166,6 +182,7 @@ public sealed class PythonRuntime : IAsyncDisposable
     private void FinalizeRuntime()
     {
         Interop.PyEval_RestoreThread(_mainThreadState);
+        LargeAllocations?.RuntimeInitialized = false;
         if (KnownIssues.FinalizeFreesForeignMemory(Version))
         {
             // CPython gh-119213: finalising would free argument-parser tuples that ended subinterpreters allocated.

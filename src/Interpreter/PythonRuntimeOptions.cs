@@ -14,6 +14,14 @@ public sealed record PythonRuntimeOptions
     /// </summary>
     public IReadOnlyList<string> PreloadModules { get; init; } = ["_datetime", "_decimal", "_ctypes", "pyexpat", "_elementtree"];
 
+    /// <summary>
+    /// Charge each interpreter with its blocks from CPython's raw allocator — every object over 512 bytes, which its
+    /// own obmalloc does not hold — by wrapping that allocator before initialisation (configuration
+    /// <c>Python:TrackLargeAllocations</c>). Off, <see cref="AllocatorStatistics.LargeBytes"/> is null and a plugin's
+    /// memory figure misses its large objects. Cost: docs/benchmarks.md.
+    /// </summary>
+    public bool TrackLargeAllocations { get; init; } = true;
+
     /// <summary>Already located installation; skips the search when set (the host locates before it starts).</summary>
     public PythonInstallation? Installation { get; set; }
 }

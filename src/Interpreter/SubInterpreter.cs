@@ -23,12 +23,16 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     private readonly InterpreterScope _scope;
     private nint _threadState;
     private GCHandle _binding;
+    private readonly InterpreterBinding? _bound;   // what _binding points at, readable after the handle is freed
 
     private SubInterpreter(PythonRuntime runtime, InterpreterOptions options, IPluginBinding? binding)
     {
         _runtime = runtime;
         if (binding is not null)
-            _binding = GCHandle.Alloc(new InterpreterBinding(this, binding));
+        {
+            _bound = new InterpreterBinding(this, binding);
+            _binding = GCHandle.Alloc(_bound);
+        }
         _options = options;
         _scope = new InterpreterScope(this);
         _thread = new Thread(ThreadMain, options.ThreadStackSize)
@@ -42,6 +46,18 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     public long Id { get; private set; } = -1;
 
     public InterpreterOptions Options => _options;
+
+    /// <summary>
+    /// Bytes in this interpreter's live blocks from the raw allocator (objects over 512 bytes): a counter, readable from
+    /// any thread at any time, even while the interpreter runs. Null when the runtime does not track them.
+    /// </summary>
+    public long? LargeBytes => Id >= 0 ? _runtime.LargeAllocations?.BytesOf(Id) : null;
+
+    /// <summary>
+    /// Payload bytes of received messages this interpreter's <c>pluginhost.Message</c> objects still hold (.NET
+    /// memory, in no allocator figure): readable from any thread.
+    /// </summary>
+    public long MessageBytes => _bound?.Messages.PayloadBytes ?? 0;
 
     internal PythonRuntime Runtime => _runtime;
 
@@ -155,6 +171,8 @@ public sealed partial class SubInterpreter : IAsyncDisposable
             AbandonCreated(mainState);
             throw;
         }
+        // What this thread allocates with the GIL released (no thread state attached) is still this interpreter's.
+        _runtime.LargeAllocations?.RegisterOwner(_ownerIdent, Id);
         Interop.PyEval_SaveThread();
         // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
         Interop.PyEval_RestoreThread(mainState);
@@ -194,6 +212,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         ReleaseDummyThread();
         Interop.Py_EndInterpreter(_threadState);
         _threadState = 0;
+        _runtime.LargeAllocations?.UnregisterOwner(_ownerIdent);
         // Policy: kept to the very end (atexit handlers and finalizers are the plugin's code too); ids are never reused.
         _runtime.Policies.Unregister(Id);
         FreeBinding();

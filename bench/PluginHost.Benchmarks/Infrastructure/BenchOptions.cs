@@ -48,9 +48,12 @@ public sealed record BenchOptions
     /// <summary>Skip the Python baselines (their rows then carry no baseline or ratio).</summary>
     public bool NoBaselines { get; init; }
 
+    /// <summary>Start the runtime without charging large blocks to interpreters (<c>PythonRuntimeOptions.TrackLargeAllocations</c> off).</summary>
+    public bool NoLargeAllocationTracking { get; init; }
+
     public const string Help = """
           --json              one JSON object per result line (System.Text.Json)
-          --repeats N         parallel: timed repetitions per case, median reported (5)
+          --repeats N         parallel, allocations: timed repetitions per case, median reported (5)
           --max-n N           parallel, fan-out: largest number of interpreters / subscribers at once (processor count)
           --iterations N      parallel: loop length of one work unit (calibrated to --unit-seconds)
           --unit-seconds S    parallel: calibration target for one unit (0.4)
@@ -59,12 +62,15 @@ public sealed record BenchOptions
           --live N            lifecycle: idle interpreters kept alive for the memory figure (20)
           --import-samples N  lifecycle: fresh interpreters timing the stdlib imports (20)
           --count N           broker-throughput: small messages (1000000); request-reply: timed round trips (20000);
-                              host-call: timed calls of each kind (20000); fan-out: messages published (200000)
+                              host-call: timed calls of each kind (20000); fan-out: messages published (200000);
+                              allocations: loop turns per case (1000000)
           --size N            broker-throughput, request-reply, fan-out, host-call: bytes per small message (64)
           --large-count N     broker-throughput: large messages (10000)
           --large-size N      broker-throughput: bytes per large message (1048576)
           --inbox-capacity N  broker-throughput, request-reply, fan-out: messages per plugin inbox (the host's default, 1024)
-          --no-baselines      broker-throughput, request-reply, fan-out: skip the Python baselines
+          --no-baselines      broker-throughput, request-reply, fan-out, allocations: skip the baselines
+          --no-large-allocation-tracking
+                              all: run CPython without the wrapper that charges large blocks to interpreters
         """;
 
     /// <summary>Parses the options after the benchmark name; throws <see cref="FormatException"/> on anything unknown.</summary>
@@ -91,6 +97,7 @@ public sealed record BenchOptions
                 "--large-size" => o with { LargeSize = Positive(Next()) },
                 "--inbox-capacity" => o with { InboxCapacity = Positive(Next()) },
                 "--no-baselines" => o with { NoBaselines = true },
+                "--no-large-allocation-tracking" => o with { NoLargeAllocationTracking = true },
                 _ => throw new FormatException($"Unknown option '{args[i]}'."),
             };
         }

@@ -17,6 +17,7 @@ public static class BenchmarkCatalog
         new PolicyBenchmark(),
         new SandboxBenchmark(),
         new ThreadConfinementBenchmark(),
+        new AllocationBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>

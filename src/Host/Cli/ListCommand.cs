@@ -72,7 +72,7 @@ internal static class ListCommand
 
     private static string[] LiveColumns(IReadOnlyList<PluginStatus> instances)
     {
-        var bytes = instances.Sum(i => i.AllocatedBytes ?? 0);
+        var bytes = instances.Sum(i => i.MemoryBytes ?? 0);
         return
         [
             Describe(instances),

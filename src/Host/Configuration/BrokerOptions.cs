@@ -26,6 +26,14 @@ internal sealed class BrokerOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int InboxCapacity { get; set; } = 8192;
 
+    /// <summary>
+    /// The most payload bytes waiting in one inbox (default 256 MiB, sixteen payloads of the largest default size):
+    /// past it the inbox refuses like a full one, except that an empty inbox takes any one message. A plugin instance
+    /// with <c>MemoryLimitMiB</c> gets at most what its interpreter leaves of that limit.
+    /// </summary>
+    [Range(1L, 1L << 40)]
+    public long InboxMaxBytes { get; set; } = 256L << 20;
+
     public FullInboxMode FullInboxMode { get; set; } = FullInboxMode.Wait;
 
     /// <summary>How long a publisher waits for room in a full inbox (FullInboxMode Wait).</summary>

@@ -31,8 +31,9 @@ internal sealed class PluginOptions
     public RestartOptions? Restart { get; set; }
 
     /// <summary>
-    /// Restart an instance whose interpreter holds more than this many MiB in its own allocator's live blocks (objects
-    /// up to 512 bytes; larger ones come from the process-wide malloc and are not attributed). Null: no limit.
+    /// Restart an instance whose interpreter holds more than this many MiB: live blocks of its own allocator (objects
+    /// up to 512 bytes) plus its large blocks (Python:TrackLargeAllocations). Its inbox holds at most what its
+    /// interpreter leaves of the limit in waiting payloads. Null: no limit.
     /// </summary>
     public int? MemoryLimitMiB { get; set; }
 }

@@ -11,5 +11,15 @@ internal sealed class PythonOptions
     /// <summary>A libpython path, python executable or installation prefix; null searches (see <see cref="PythonLocator"/>).</summary>
     public string? Library { get; set; }
 
-    public PythonRuntimeOptions ToRuntimeOptions() => new() { Library = string.IsNullOrWhiteSpace(Library) ? null : Library };
+    /// <summary>
+    /// Charge each interpreter with its large blocks (objects over 512 bytes), so a plugin's memory figure and
+    /// <c>MemoryLimitMiB</c> see them; off saves the raw-allocator wrapper's cost (docs/reliability.md).
+    /// </summary>
+    public bool TrackLargeAllocations { get; set; } = true;
+
+    public PythonRuntimeOptions ToRuntimeOptions() => new()
+    {
+        Library = string.IsNullOrWhiteSpace(Library) ? null : Library,
+        TrackLargeAllocations = TrackLargeAllocations,
+    };
 }

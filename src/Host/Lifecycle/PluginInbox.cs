@@ -31,6 +31,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     // costs nothing, enumerating the immutable dictionary was 8% of a busy subscriber's thread.
     private (int Id, TopicPattern Pattern)[] _matchers = [];
     private int _drainScheduled;
+    private volatile string _byteBound = "PluginHost:Broker:InboxMaxBytes";   // what set the inbox's byte bound, for refusals
     private volatile bool _exitRequested;
     // Odd while a handler runs; advanced by the attached interpreter's thread (and by Detach for one left behind).
     // No clock is read per message: the watchdog times a handler from the first tick that sees its sequence number.
@@ -49,7 +50,7 @@ internal sealed class PluginInbox : IMessageEndpoint
         Instance = instance;
         _broker = broker;
         _logger = logger;
-        _queue = new InboxQueue<Delivery>(capacity);
+        _queue = new InboxQueue<Delivery>(capacity, broker.Options.InboxMaxBytes);
         // A drain abandoned by an interpreter that ended (stop, restart) is not a failure: its messages are still queued.
         _drain = new PostedWork(Drain, e =>
         {
@@ -94,12 +95,29 @@ internal sealed class PluginInbox : IMessageEndpoint
 
     public int Depth => _queue.Count;
 
+    /// <summary>Payload bytes waiting in the inbox (part of the instance's memory figure).</summary>
+    public long WaitingBytes => _queue.Bytes;
+
+    /// <summary>
+    /// Bounds the waiting payload bytes to <paramref name="bytes"/> when that is below PluginHost:Broker:InboxMaxBytes
+    /// (null: back to it); <paramref name="why"/> says where the bound comes from, for the refusal.
+    /// </summary>
+    public void LimitBytes(long? bytes, string why)
+    {
+        var configured = _broker.Options.InboxMaxBytes;
+        var bound = bytes is { } b && b < configured ? Math.Max(b, 0) : configured;
+        _byteBound = bound < configured ? why : "PluginHost:Broker:InboxMaxBytes";
+        _queue.MaxBytes = bound;
+    }
+
+    public string? FullReason(Delivery delivery) => _queue.BytesFullReason(delivery.Message.Payload.Length, _byteBound);
+
     // Handlers see payloads through Message objects that hold their own reference (see PooledPayload).
     public bool ReleasesPayloads => true;
 
     public bool TryDeliver(Delivery delivery)
     {
-        if (!_queue.TryWrite(delivery))
+        if (!_queue.TryWrite(delivery, delivery.Message.Payload.Length))
             return false;
         ScheduleDrain();
         return true;
@@ -107,7 +125,7 @@ internal sealed class PluginInbox : IMessageEndpoint
 
     public async ValueTask DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
     {
-        await _queue.WriteAsync(delivery, cancellationToken);
+        await _queue.WriteAsync(delivery, delivery.Message.Payload.Length, cancellationToken);
         ScheduleDrain();
     }
 

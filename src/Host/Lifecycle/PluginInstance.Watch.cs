@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using PluginHost.Interpreter;
 
@@ -9,11 +10,16 @@ internal sealed partial class PluginInstance
     private readonly long? _memoryLimit;   // bytes
     private readonly TimeSpan _sampleInterval;
     private Timer? _sampler;
+    // The current interpreter's last figures (-1: none yet): its own allocator's live blocks and arenas (sampled on
+    // its thread), its large blocks and the received payloads its Message objects keep (counters, read by the timer).
     private long _allocatedBytes = -1;
     private long _arenaBytes = -1;
+    private long _largeBytes = -1;
+    private long _messageBytes;
 
     private void StartTimers(SubInterpreter interpreter)
     {
+        ResetMemory();
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_handlerTimeout.TotalMilliseconds / 4, 10, 1000));
         _watchdog = new Timer(_ => Watch(interpreter), null, period, period);
         _sampler = new Timer(_ => Sample(interpreter), null, TimeSpan.Zero, _sampleInterval);
@@ -35,16 +41,65 @@ internal sealed partial class PluginInstance
             RequestRestart(interpreter, $"a handler has run for {running:g} and did not return when interrupted (blocked in native code?)", Retire.Abandon, "stuck");
     }
 
-    /// <summary>Posts a sample to the interpreter's own thread (its objects and allocator are touched nowhere else).</summary>
-    private void Sample(SubInterpreter interpreter) =>
+    /// <summary>A fresh interpreter: no figures yet, and the inbox may hold the whole limit until its first sample.</summary>
+    private void ResetMemory()
+    {
+        Volatile.Write(ref _allocatedBytes, -1);
+        Volatile.Write(ref _arenaBytes, -1);
+        Volatile.Write(ref _largeBytes, -1);
+        Volatile.Write(ref _messageBytes, 0);
+        _inbox.LimitBytes(_memoryLimit, LimitKey);
+    }
+
+    /// <summary>
+    /// Reads the counters here (they need no GIL, so an instance busy in a long handler is checked too) and posts the
+    /// small-object sample to the interpreter's own thread (its allocator is read nowhere else).
+    /// </summary>
+    private void Sample(SubInterpreter interpreter)
+    {
+        if (!ReferenceEquals(interpreter, Volatile.Read(ref _interpreter)))
+            return;   // a retired interpreter's timer, still firing once
+        if (interpreter.LargeBytes is { } large)
+            Volatile.Write(ref _largeBytes, large);
+        Volatile.Write(ref _messageBytes, interpreter.MessageBytes);
+        CheckMemory(interpreter);
         interpreter.Post(scope =>
         {
-            if (scope.ReadAllocator() is not { } allocator)
+            if (!ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter)) || scope.ReadAllocator() is not { } allocator)
                 return;
             Volatile.Write(ref _allocatedBytes, allocator.AllocatedBytes);
             Volatile.Write(ref _arenaBytes, allocator.ArenaBytes);
-            _hostLogger.MemorySampled(Name, Number, allocator.AllocatedBytes, allocator.ArenaBytes);
-            if (allocator.AllocatedBytes > _memoryLimit)
-                RequestRestart(scope.Interpreter, $"its interpreter's allocator holds {allocator.AllocatedBytes / (1 << 20)} MiB ({allocator.AllocatedBytes} bytes) in live blocks, over the limit of {_memoryLimit / (1 << 20)} MiB (PluginHost:Plugins:{Name}:MemoryLimitMiB)", Retire.Teardown, "memory");
+            if (allocator.LargeBytes is { } now)
+                Volatile.Write(ref _largeBytes, now);
+            _hostLogger.MemorySampled(Name, Number, allocator.AllocatedBytes, allocator.ArenaBytes, allocator.LargeBytes ?? 0, scope.Interpreter.MessageBytes, _inbox.WaitingBytes);
+            CheckMemory(scope.Interpreter);
         }, e => _hostLogger.MemorySampleFailed(Name, Number, e.Message));
+    }
+
+    /// <summary>
+    /// Against <c>MemoryLimitMiB</c>: what the interpreter holds (small and large blocks, and received payloads its
+    /// Message objects keep) restarts it when over the limit; the inbox may hold
+    /// what the interpreter leaves of it. Waiting messages never restart the instance: a restart cannot free them
+    /// (the inbox outlives the interpreter), so the inbox refuses more instead.
+    /// </summary>
+    private void CheckMemory(SubInterpreter interpreter)
+    {
+        if (_memoryLimit is not { } limit)
+            return;
+        var allocated = Math.Max(Volatile.Read(ref _allocatedBytes), 0);
+        var large = Math.Max(Volatile.Read(ref _largeBytes), 0);
+        var messages = Volatile.Read(ref _messageBytes);
+        var held = allocated + large + messages;
+        _inbox.LimitBytes(limit - held, $"what {LimitKey} leaves beside the {MiB(held)} its interpreter holds");
+        if (held > limit)
+        {
+            RequestRestart(interpreter,
+                $"its interpreter holds {MiB(held)} ({held} bytes): {MiB(large)} in large blocks (objects over 512 bytes), {MiB(allocated)} in live blocks of its own allocator and {MiB(messages)} in received payloads its Message objects keep, over the limit of {MiB(limit)} ({LimitKey})",
+                Retire.Teardown, "memory");
+        }
+    }
+
+    private string LimitKey => $"PluginHost:Plugins:{Name}:MemoryLimitMiB";
+
+    private static string MiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.#} MiB");
 }

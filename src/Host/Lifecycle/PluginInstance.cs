@@ -70,6 +70,7 @@ internal sealed partial class PluginInstance
             ExitRequested = OnExitRequested,
             HandlerFailure = OnHandlerFailure,
         };
+        _inbox.LimitBytes(_memoryLimit, LimitKey);
         _binding = _newBinding();
         _address = broker.AddEndpoint(_inbox);
         PluginMetrics.Track(this);
@@ -89,6 +90,9 @@ internal sealed partial class PluginInstance
         NextStart = _state == PluginState.Restarting ? _nextStart : null,
         AllocatedBytes = Volatile.Read(ref _allocatedBytes) is >= 0 and var allocated ? allocated : null,
         ArenaBytes = Volatile.Read(ref _arenaBytes) is >= 0 and var arenas ? arenas : null,
+        LargeBytes = Volatile.Read(ref _largeBytes) is >= 0 and var large ? large : null,
+        MessageBytes = Volatile.Read(ref _messageBytes),
+        InboxBytes = _inbox.WaitingBytes,
     };
 
     private string Entry => _descriptor.Manifest!.Entry;
@@ -99,6 +103,8 @@ internal sealed partial class PluginInstance
         _runtime = runtime;
         _startTimeout = timeout;
         _handlerTimeout = handlerTimeout;
+        if (_memoryLimit is not null && !runtime.LargeAllocationsTracked)
+            _hostLogger.MemoryLimitWithoutLargeBlocks(Name, Number);
         if (await StartInterpreterAsync(cancellationToken) is { } failure)
             Recover(failure, Retire.NotStarted, "start");
     }

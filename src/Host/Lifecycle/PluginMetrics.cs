@@ -6,7 +6,9 @@ namespace PluginHost.Host.Lifecycle;
 /// <summary>
 /// Meter <c>PluginHost.Plugins</c>, tagged with <c>plugin</c> and <c>instance</c>: <c>pluginhost.plugin.restarts</c>
 /// (counter, with <c>reason</c>), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
-/// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (gauges, bytes, last sample).
+/// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (the interpreter's own
+/// allocator, last sample), <c>pluginhost.plugin.memory.large</c>, <c>pluginhost.plugin.memory.messages</c>,
+/// <c>pluginhost.plugin.memory.inbox</c> and what the instance holds in all, <c>pluginhost.plugin.memory</c> (gauges, bytes).
 /// </summary>
 internal static class PluginMetrics
 {
@@ -23,11 +25,16 @@ internal static class PluginMetrics
     {
         Meter.CreateObservableGauge("pluginhost.plugin.state", () => Measure(s => (long)s.State), null,
             "The instance's state: 0 Pending, 1 Starting, 2 Running, 3 Restarting, 4 Stopping, 5 Stopped, 6 Failed.");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.allocated", () => Measure(s => s.AllocatedBytes), "By",
-            "Bytes in live blocks of the instance's own interpreter allocator (objects up to 512 bytes).");
-        Meter.CreateObservableGauge("pluginhost.plugin.memory.arenas", () => Measure(s => s.ArenaBytes), "By",
-            "Bytes of arenas the instance's own interpreter allocator holds.");
+        Bytes("memory.allocated", s => s.AllocatedBytes, "Bytes in live blocks of the instance's own interpreter allocator (objects up to 512 bytes).");
+        Bytes("memory.arenas", s => s.ArenaBytes, "Bytes of arenas the instance's own interpreter allocator holds.");
+        Bytes("memory.large", s => s.LargeBytes, "Bytes in the instance's interpreter's large blocks (objects over 512 bytes, from the raw allocator).");
+        Bytes("memory.messages", s => s.MessageBytes, "Payload bytes of received messages the instance's Python code still holds.");
+        Bytes("memory.inbox", s => s.InboxBytes, "Payload bytes waiting in the instance's inbox.");
+        Bytes("memory", s => s.MemoryBytes, "What the instance holds: small and large blocks, kept received payloads and payloads waiting in its inbox.");
     }
+
+    private static void Bytes(string name, Func<PluginStatus, long?> value, string description) =>
+        Meter.CreateObservableGauge($"pluginhost.plugin.{name}", () => Measure(value), "By", description);
 
     public static void Track(PluginInstance instance) => Live.TryAdd(instance, 0);
 

@@ -16,8 +16,9 @@ internal enum PluginState
 /// <summary>
 /// A snapshot of one plugin instance for health, logs and metrics. <see cref="RestartAttempt"/> and
 /// <see cref="NextStart"/> describe the restart in progress (Restarting); <see cref="Restarts"/> counts all of them.
-/// Memory is the last sample taken on the instance's own thread: bytes in live blocks and in arenas of its
-/// interpreter's own allocator (tracemalloc cannot be loaded in an isolated interpreter; see docs/reliability.md).
+/// Memory is what the instance holds (docs/reliability.md): its interpreter's own allocator's live blocks and arenas
+/// (the last sample, taken on its own thread), its large blocks (objects over 512 bytes), the received payloads its
+/// Message objects keep and the payloads waiting in its inbox; <see cref="MemoryBytes"/> adds them up.
 /// </summary>
 internal sealed record PluginStatus(string Plugin, int Instance, PluginState State, long? InterpreterId, string? Error)
 {
@@ -30,4 +31,16 @@ internal sealed record PluginStatus(string Plugin, int Instance, PluginState Sta
     public long? AllocatedBytes { get; init; }
 
     public long? ArenaBytes { get; init; }
+
+    /// <summary>The interpreter's blocks from the raw allocator (objects over 512 bytes); null when not tracked (Python:TrackLargeAllocations).</summary>
+    public long? LargeBytes { get; init; }
+
+    /// <summary>Payload bytes of received messages its Python code still holds (its <c>pluginhost.Message</c> objects).</summary>
+    public long MessageBytes { get; init; }
+
+    /// <summary>Payload bytes waiting in the instance's inbox.</summary>
+    public long InboxBytes { get; init; }
+
+    /// <summary>What the instance holds: small and large blocks, kept and waiting payloads; null before its first sample.</summary>
+    public long? MemoryBytes => AllocatedBytes is null && LargeBytes is null ? null : (AllocatedBytes ?? 0) + (LargeBytes ?? 0) + MessageBytes + InboxBytes;
 }

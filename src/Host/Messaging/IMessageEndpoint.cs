@@ -18,6 +18,12 @@ internal interface IMessageEndpoint
     /// <summary>Messages waiting in the inbox.</summary>
     int Depth { get; }
 
+    /// <summary>
+    /// Why <paramref name="delivery"/> does not fit, when it is not the message count (the broker words that one with
+    /// <see cref="Configuration.BrokerOptions.InboxCapacity"/>); null otherwise. A plugin's inbox also bounds its bytes.
+    /// </summary>
+    string? FullReason(Delivery delivery) => null;
+
     /// <summary>Non-blocking: false when the inbox is full (or closed).</summary>
     bool TryDeliver(Delivery delivery);
 

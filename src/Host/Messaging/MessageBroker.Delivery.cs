@@ -47,8 +47,9 @@ internal sealed partial class MessageBroker
         }
         catch (OperationCanceledException) when (wait.IsCancellationRequested)
         {
-            return Refuse(delivery,
-                $"its inbox of {Options.InboxCapacity} messages stayed full for {Options.PublishTimeout} (PluginHost:Broker:PublishTimeout).");
+            return Refuse(delivery, receiver.Endpoint.FullReason(delivery) is { } full
+                ? $"{full}, and it stayed so for {Options.PublishTimeout} (PluginHost:Broker:PublishTimeout)."
+                : $"its inbox of {Options.InboxCapacity} messages stayed full for {Options.PublishTimeout} (PluginHost:Broker:PublishTimeout).");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -58,8 +59,8 @@ internal sealed partial class MessageBroker
         }
     }
 
-    private string FullNow() =>
-        $"its inbox of {Options.InboxCapacity} messages is full and PluginHost:Broker:FullInboxMode is Fail.";
+    private string FullNow(Delivery delivery) =>
+        $"{delivery.Receiver!.Endpoint.FullReason(delivery) ?? $"its inbox of {Options.InboxCapacity} messages is full"} and PluginHost:Broker:FullInboxMode is Fail.";
 
     /// <summary>Counts and logs a receiver not getting a delivery, and words it for the sender.</summary>
     private string Refuse(Delivery delivery, string reason)

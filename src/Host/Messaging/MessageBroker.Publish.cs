@@ -116,7 +116,7 @@ internal sealed partial class MessageBroker
             else if (Options.FullInboxMode == FullInboxMode.Wait)
                 (pending ??= new PendingPublish(message)).Deliveries.Add((group, delivery));
             else
-                (refusals ??= []).Add(Refuse(delivery, FullNow()));
+                (refusals ??= []).Add(Refuse(delivery, FullNow(delivery)));
         }
 
         if (remote) (pending ??= new PendingPublish(message)).Remote = true;

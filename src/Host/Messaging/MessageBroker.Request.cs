@@ -53,7 +53,7 @@ internal sealed partial class MessageBroker
             return reply.Task;
         if (Options.FullInboxMode == FullInboxMode.Fail)
         {
-            reply.TrySetException(new MessageDeliveryException(Refuse(delivery, FullNow())));
+            reply.TrySetException(new MessageDeliveryException(Refuse(delivery, FullNow(delivery))));
             return reply.Task;
         }
         return DeliverWhenRoomAsync(groups[0], delivery, reply, timeout, cancellationToken);

@@ -107,7 +107,8 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
     }
 
     /// <summary>
-    /// Subscribes a .NET handler: it gets its own bounded inbox (<see cref="BrokerOptions.InboxCapacity"/>) and runs on
+    /// Subscribes a .NET handler: it gets its own bounded inbox (<see cref="BrokerOptions.InboxCapacity"/> messages,
+    /// <see cref="BrokerOptions.InboxMaxBytes"/> of payloads) and runs on
     /// the thread pool, one message at a time in arrival order. Each subscription is its own owner (<c>host#n</c>), so
     /// it receives every matching message. After disposal no new message reaches it and those still queued are
     /// counted as dropped.

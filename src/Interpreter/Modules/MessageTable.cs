@@ -14,6 +14,13 @@ internal sealed class MessageTable
     private int[] _free = new int[16];
     private int _freeCount;
     private int _used;
+    private long _payloadBytes;
+
+    /// <summary>
+    /// Payload bytes of the messages held: memory the interpreter's Python code keeps (a pooled payload stays out of
+    /// the pool while a Message holds it). Written under the GIL, readable from any thread.
+    /// </summary>
+    public long PayloadBytes => Volatile.Read(ref _payloadBytes);
 
     /// <summary>A slot holding <paramref name="message"/>: 1 or more (0 in a Message object means none).</summary>
     public int Add(Message message)
@@ -30,20 +37,31 @@ internal sealed class MessageTable
             slot = ++_used;
         }
         _messages[slot - 1] = message;
+        Count(message.Payload.Length);
         return slot;
     }
 
     public Message? this[int slot]
     {
         get => _messages[slot - 1];
-        set => _messages[slot - 1] = value;
+        set
+        {
+            Count((value?.Payload.Length ?? 0) - (_messages[slot - 1]?.Payload.Length ?? 0));
+            _messages[slot - 1] = value;
+        }
     }
 
     public void Remove(int slot)
     {
-        _messages[slot - 1] = null;
+        this[slot] = null;
         if (_freeCount == _free.Length)
             Array.Resize(ref _free, _free.Length * 2);
         _free[_freeCount++] = slot;
+    }
+
+    private void Count(long bytes)
+    {
+        if (bytes != 0)
+            Volatile.Write(ref _payloadBytes, _payloadBytes + bytes);
     }
 }

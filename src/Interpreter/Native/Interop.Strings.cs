@@ -19,8 +19,11 @@ internal static unsafe partial class Interop
     private static partial nint PyBytes_FromStringAndSize(byte* data, nint size);
 
     /// <summary>
-    /// The same function without the GC transition, for small buffers only: it allocates and copies, never calls back
-    /// into .NET or blocks, and a short copy keeps a GC waiting no longer than the transition would cost.
+    /// The same function without the GC transition, for small buffers only, and only while CPython's allocators do not
+    /// call .NET (<see cref="LibPython.AllocatorCallsDotNet"/>): it allocates and copies, never blocks, and a short copy
+    /// keeps a GC waiting no longer than the transition would cost. Once the raw allocator is wrapped by .NET code, any
+    /// allocation may reach it (obmalloc grows its arena table and address tree through it), and .NET refuses a
+    /// callback on a thread that skipped the transition (a fatal "UnmanagedCallersOnly method called from managed code").
     /// </summary>
     [LibraryImport(Library, EntryPoint = "PyBytes_FromStringAndSize")]
     [SuppressGCTransition]
@@ -121,7 +124,7 @@ internal static unsafe partial class Interop
     internal static NewRef NewBytes(ReadOnlySpan<byte> data)
     {
         fixed (byte* p = data)
-            return CheckNew(data.Length <= ShortCopy ? PyBytes_FromStringAndSizeShort(p, data.Length) : PyBytes_FromStringAndSize(p, data.Length));
+            return CheckNew(data.Length <= ShortCopy && !LibPython.AllocatorCallsDotNet ? PyBytes_FromStringAndSizeShort(p, data.Length) : PyBytes_FromStringAndSize(p, data.Length));
     }
 
     /// <summary>A view of a bytes object's buffer; valid while <paramref name="o"/> lives.</summary>

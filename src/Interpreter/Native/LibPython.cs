@@ -78,7 +78,17 @@ internal static unsafe partial class LibPython
 
     internal static bool IsLoaded => s_handle != 0;
 
+    /// <summary>
+    /// Whether CPython's raw allocator is wrapped by .NET code (Memory/LargeAllocations): process-wide, as the allocator
+    /// is, and set once before initialisation. Then no call into CPython that may allocate or free can skip the GC
+    /// transition ([SuppressGCTransition]): the allocator's callback would enter .NET on a thread already in it.
+    /// </summary>
+    internal static bool AllocatorCallsDotNet { get; set; }
+
     internal static nint Export(string name) => NativeLibrary.GetExport(s_handle, name);
+
+    /// <summary>The symbol's address, or false when this version does not export it.</summary>
+    internal static bool TryExport(string name, out nint address) => NativeLibrary.TryGetExport(s_handle, name, out address);
 
     private static nint ExceptionType(string name) => *(nint*)Export(name);
 }

@@ -24,11 +24,28 @@ internal static unsafe class RuntimeConfig
         [(3, 13)] = 296,
     };
 
+    /// <summary>
+    /// Pre-initialises from the isolated preset (no environment variables, no locale coercion): sets up the runtime and
+    /// its memory allocators, so a hook can wrap one before any block the runtime keeps is allocated. First of all.
+    /// </summary>
+    internal static void PreInitialize(PythonInstallation installation)
+    {
+        HomeOffsetOf(installation);
+        var preconfig = (nint)NativeMemory.AllocZeroed(BufferSize);
+        try
+        {
+            Interop.PyPreConfig_InitIsolatedConfig(preconfig);
+            Check(Interop.Py_PreInitialize(preconfig), "Py_PreInitialize");
+        }
+        finally
+        {
+            NativeMemory.Free((void*)preconfig);
+        }
+    }
+
     internal static void Initialize(PythonInstallation installation)
     {
-        var version = (installation.Version.Major, installation.Version.Minor);
-        if (!HomeOffset.TryGetValue(version, out var homeOffset))
-            throw new NotSupportedException($"CPython {installation.Version} at {installation.LibraryPath} is not supported: PluginHost runs on 3.12 and 3.13. Point PLUGINHOST_PYTHON or Python:Library at one of those.");
+        var homeOffset = HomeOffsetOf(installation);
         var config = (nint)NativeMemory.AllocZeroed(BufferSize);
         try
         {
@@ -44,6 +61,10 @@ internal static unsafe class RuntimeConfig
             NativeMemory.Free((void*)config);
         }
     }
+
+    private static int HomeOffsetOf(PythonInstallation installation) =>
+        HomeOffset.TryGetValue((installation.Version.Major, installation.Version.Minor), out var offset) ? offset
+            : throw new NotSupportedException($"CPython {installation.Version} at {installation.LibraryPath} is not supported: PluginHost runs on 3.12 and 3.13. Point PLUGINHOST_PYTHON or Python:Library at one of those.");
 
     private static void Check(PyStatus status, string what)
     {

@@ -33,12 +33,15 @@ public sealed class PluginMetricsTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
 
         await harness.Broker.PublishAsync(RestartTests.Text("x", "die") with { To = "metered" });
-        await Messaging.Brokers.Until(() => harness.Status("metered") is { State: PluginState.Running, Restarts: 1, AllocatedBytes: not null }, 30);
+        await Messaging.Brokers.Until(() => harness.Status("metered") is { State: PluginState.Running, Restarts: 1, AllocatedBytes: not null, LargeBytes: not null }, 30);
         listener.RecordObservableInstruments();
 
         Assert.Equal(1, seen["pluginhost.plugin.restarts"]);
         Assert.Equal((long)PluginState.Running, seen["pluginhost.plugin.state"]);
         Assert.InRange(seen["pluginhost.plugin.memory.allocated"], 1, long.MaxValue);
         Assert.InRange(seen["pluginhost.plugin.memory.arenas"], seen["pluginhost.plugin.memory.allocated"], long.MaxValue);
+        Assert.InRange(seen["pluginhost.plugin.memory.large"], 1, long.MaxValue);
+        Assert.Equal(0, seen["pluginhost.plugin.memory.inbox"]);
+        Assert.InRange(seen["pluginhost.plugin.memory"], seen["pluginhost.plugin.memory.large"], long.MaxValue);   // each gauge reads its own sample
     }
 }

@@ -33,6 +33,7 @@ public sealed class BrokerOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), options.RequestTimeout);
         Assert.Equal(16 * 1024 * 1024, options.MaxPayloadBytes);
         Assert.Equal(64 * 1024, options.MaxHeaderBytes);
+        Assert.Equal(256L * 1024 * 1024, options.InboxMaxBytes);
         Assert.Equal(2, options.MaxRetries);
         Assert.Equal("pluginhost.deadletter", options.DeadLetterTopic);
         Assert.Same(broker, host.Services.GetRequiredService<IMessageBus>());
@@ -50,12 +51,13 @@ public sealed class BrokerOptionsTests
             ["PluginHost:Broker:MaxRetries"] = "0",
             ["PluginHost:Broker:DeadLetterTopic"] = "errors.dead",
             ["PluginHost:Broker:MaxHeaderBytes"] = "1024",
+            ["PluginHost:Broker:InboxMaxBytes"] = "1048576",
         });
 
         var broker = host.Services.GetRequiredService<MessageBroker>();
 
-        Assert.Equal((64, FullInboxMode.Fail, TimeSpan.FromSeconds(1), 0, "errors.dead", 1024),
-            (broker.Options.InboxCapacity, broker.Options.FullInboxMode, broker.Options.PublishTimeout, broker.Options.MaxRetries, broker.Options.DeadLetterTopic, broker.Options.MaxHeaderBytes));
+        Assert.Equal((64, FullInboxMode.Fail, TimeSpan.FromSeconds(1), 0, "errors.dead", 1024, 1L << 20),
+            (broker.Options.InboxCapacity, broker.Options.FullInboxMode, broker.Options.PublishTimeout, broker.Options.MaxRetries, broker.Options.DeadLetterTopic, broker.Options.MaxHeaderBytes, broker.Options.InboxMaxBytes));
     }
 
     [Theory]
@@ -63,6 +65,7 @@ public sealed class BrokerOptionsTests
     [InlineData("MaxPayloadBytes", "2000000000", "PluginHost:Broker:MaxPayloadBytes must be between 1 and 1073741824")]
     [InlineData("MaxHeaderBytes", "0", "PluginHost:Broker:MaxHeaderBytes must be between 1 and 16777216")]
     [InlineData("MaxRetries", "101", "PluginHost:Broker:MaxRetries must be between 0 and 100")]
+    [InlineData("InboxMaxBytes", "0", "PluginHost:Broker:InboxMaxBytes must be between 1 and 1099511627776")]
     [InlineData("PublishTimeout", "00:00:00", "PluginHost:Broker:PublishTimeout must be between")]
     [InlineData("DeadLetterTopic", "dead.*", "PluginHost:Broker:DeadLetterTopic: Topic 'dead.*' contains a wildcard")]
     [InlineData("FullInboxMode", "7", "PluginHost:Broker:FullInboxMode must be Wait or Fail")]

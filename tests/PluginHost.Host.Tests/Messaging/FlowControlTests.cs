@@ -142,24 +142,71 @@ public sealed class FlowControlTests
     public async Task ADotNetSubscriberHoldsBackItsPublisherUntilItCatchesUp()
     {
         using var broker = Create(new BrokerOptions { InboxCapacity = 4 });
-        var gate = new SemaphoreSlim(0);
-        var handled = 0;
-        using var subscription = broker.Subscribe("data", async (_, ct) =>
-        {
-            await gate.WaitAsync(ct);
-            Interlocked.Increment(ref handled);
-            return null;
-        });
+        using var subscriber = new GatedSubscriber(broker, "data");
 
         var publishing = Task.Run(async () =>
         {
             for (var i = 0; i < 20; i++) await broker.PublishAsync(Text("data"));
         });
-        await Until(() => broker.Snapshot().For("host#1").InboxDepth == 4);
+        // Full: 4 waiting, or 3 once the handler took the first (a waiting publisher goes again at half, not at once).
+        await Until(() => broker.Snapshot().For("host#1").InboxDepth >= 3);
+        await Task.Delay(100);
         Assert.False(publishing.IsCompleted);
+        Assert.InRange(broker.Snapshot().For("host#1").InboxDepth, 3, 4);
 
-        gate.Release(20);
+        subscriber.Open(20);
         await publishing.WaitAsync(TimeSpan.FromSeconds(5));
-        await Until(() => Volatile.Read(ref handled) == 20);
+        await Until(() => subscriber.Handled == 20);
+    }
+
+    [Fact]
+    public async Task ADotNetSubscribersInboxIsBoundedByBytesToo()
+    {
+        using var broker = Create(new BrokerOptions { InboxMaxBytes = 1 << 20, FullInboxMode = FullInboxMode.Fail });
+        using var subscriber = new GatedSubscriber(broker, "data");
+        var refusals = new List<string>();
+
+        // The handler holds the first while the rest wait: 1 MiB of them, four of 256 KiB; the others are refused.
+        for (var i = 0; i < 10; i++)
+        {
+            try
+            {
+                await broker.PublishAsync(new Message { Topic = "data", Payload = new byte[256 << 10] });
+            }
+            catch (MessageDeliveryException e)
+            {
+                refusals.Add(e.Message);
+            }
+            if (i == 0)
+                await Until(() => broker.Snapshot().For("host#1").InboxDepth == 0);   // taken by the handler
+        }
+
+        Assert.Equal(5, refusals.Count);
+        Assert.All(refusals, r => Assert.Matches(@"its inbox holds 1\.0 MiB of payloads, and this one's 0\.[23] MiB would take it past its bound of 1\.0 MiB \(PluginHost:Broker:InboxMaxBytes\) and PluginHost:Broker:FullInboxMode is Fail", r));
+        subscriber.Open(10);
+        await Until(() => subscriber.Handled == 5);
+        Assert.Equal((5L, 5L), (broker.Snapshot().For("host#1").Handled, broker.Snapshot().For("host#1").Dropped));
+    }
+
+    /// <summary>A .NET subscriber whose handler waits at a gate: what it holds back stays in its inbox.</summary>
+    private sealed class GatedSubscriber : IDisposable
+    {
+        private readonly SemaphoreSlim _gate = new(0);
+        private readonly IDisposable _subscription;
+        private int _handled;
+
+        public GatedSubscriber(MessageBroker broker, string pattern) =>
+            _subscription = broker.Subscribe(pattern, async (_, ct) =>
+            {
+                await _gate.WaitAsync(ct);
+                Interlocked.Increment(ref _handled);
+                return null;
+            });
+
+        public int Handled => Volatile.Read(ref _handled);
+
+        public void Open(int messages) => _gate.Release(messages);
+
+        public void Dispose() => _subscription.Dispose();
     }
 }

@@ -157,4 +157,101 @@ public sealed class InboxQueueTests
             Assert.False(queue.TryRead(out _));
         }
     }
+
+    [Fact]
+    public void RefusesPastItsByteBoundButAnEmptyQueueTakesAnyOneItem()
+    {
+        var queue = new InboxQueue<int>(100, maxBytes: 1000);
+        Assert.True(queue.TryWrite(1, 600) && queue.TryWrite(2, 400));
+        Assert.False(queue.TryWrite(3, 1));           // 1000 waiting: no byte more
+        Assert.Equal(1000, queue.Bytes);
+        Assert.True(queue.TryRead(out _) && queue.TryRead(out _));
+        Assert.Equal(0, queue.Bytes);
+        Assert.True(queue.TryWrite(4, 5000));         // larger than the bound, but the queue was empty
+        Assert.False(queue.TryWrite(5, 0));           // over the bound now: not even an empty payload
+        Assert.True(queue.TryRead(out var big));
+        Assert.Equal(4, big);
+    }
+
+    [Fact]
+    public async Task AWriterWaitingForBytesIsReleasedOnceTheBytesHaveDrainedToHalfAndItFits()
+    {
+        var queue = new InboxQueue<int>(100, maxBytes: 1000);
+        for (var i = 0; i < 10; i++)
+            Assert.True(queue.TryWrite(i, 100));
+        var writer = queue.WriteAsync(10, 300, CancellationToken.None).AsTask();
+
+        for (var i = 0; i < 4; i++)
+            Assert.True(queue.TryRead(out _));
+        await Task.Delay(200);
+        Assert.False(writer.IsCompleted);             // 600 waiting: above half, the writer still waits
+
+        Assert.True(queue.TryRead(out _));            // 500: half, and 300 more fit
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(800, queue.Bytes);
+    }
+
+    [Fact]
+    public async Task ALargeWriterWaitsUntilItFitsEvenBelowHalf()
+    {
+        var queue = new InboxQueue<int>(100, maxBytes: 1000);
+        for (var i = 0; i < 9; i++)
+            Assert.True(queue.TryWrite(i, 100));
+        var writer = queue.WriteAsync(9, 900, CancellationToken.None).AsTask();
+
+        for (var i = 0; i < 7; i++)
+            Assert.True(queue.TryRead(out _));        // 200 waiting: drained, but 900 more do not fit
+        await Task.Delay(200);
+        Assert.False(writer.IsCompleted);
+
+        Assert.True(queue.TryRead(out _));            // 100 + 900 fit
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1000, queue.Bytes);
+    }
+
+    [Fact]
+    public async Task RaisingTheByteBoundReleasesWaitingWriters()
+    {
+        var queue = new InboxQueue<int>(100, maxBytes: 100);
+        Assert.True(queue.TryWrite(1, 100));
+        var writer = queue.WriteAsync(2, 100, CancellationToken.None).AsTask();
+        await Task.Delay(100);
+        Assert.False(writer.IsCompleted);
+
+        queue.MaxBytes = 200;
+
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(200, queue.Bytes);
+    }
+
+    [Fact]
+    public async Task BytesInAndOutBalanceUnderManyWritersAndTwoReaders()
+    {
+        const int writers = 4, each = 20_000;
+        var queue = new InboxQueue<int>(64, maxBytes: 64 * 50);
+        var producers = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < each; i++)
+                await queue.WriteAsync(i, i % 100, CancellationToken.None);
+        })).ToArray();
+        long read = 0, bytes = 0;
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            while (Interlocked.Read(ref read) < writers * each)
+            {
+                // Read while both sides move: never negative (an item's bytes go in before it can be taken).
+                Assert.InRange(queue.Bytes, 0, long.MaxValue);
+                if (queue.TryRead(out var n))
+                {
+                    Interlocked.Add(ref bytes, n % 100);
+                    Interlocked.Increment(ref read);
+                }
+            }
+        })).ToArray();
+
+        await Task.WhenAll(producers.Concat(readers)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(writers * (long)Enumerable.Range(0, each).Sum(i => i % 100), bytes);
+        Assert.Equal(0, queue.Bytes);
+    }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PluginHost.Interpreter.Tests.Runtime;
 
 /// <summary>Initialising and finalising CPython happens once per process, so these run the probe program in a fresh one.</summary>
@@ -10,7 +8,7 @@ public sealed class ShutdownTests
     [InlineData("/root/.pyenv/versions/3.12.1/bin/python3.12")]
     public async Task ShutdownEndsLiveInterpretersAndFinalisesCleanly(string python)
     {
-        var (exitCode, stdout, stderr) = await RunProbeAsync(python, "4", "import json, base64\nbase64.b64encode(b'x', altchars=b'-_')\nprint('hello from', json.dumps(1))");
+        var (exitCode, stdout, stderr) = await Probe.RunAsync(python, "4", "import json, base64\nbase64.b64encode(b'x', altchars=b'-_')\nprint('hello from', json.dumps(1))");
 
         Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
         Assert.Contains("ran in 4 live=4", stdout);
@@ -22,27 +20,11 @@ public sealed class ShutdownTests
     [Fact]
     public async Task UnusablePythonLocationGivesTheClearError()
     {
-        var (exitCode, _, stderr) = await RunProbeAsync("/nonexistent/libpython3.13.so", "1", "x = 1");
+        var (exitCode, _, stderr) = await Probe.RunAsync("/nonexistent/libpython3.13.so", "1", "x = 1");
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("PythonNotFoundException", stderr);
         Assert.Contains("/nonexistent/libpython3.13.so", stderr);
         Assert.Contains("PLUGINHOST_PYTHON", stderr);
-    }
-
-    private static async Task<(int, string, string)> RunProbeAsync(string python, params string[] args)
-    {
-        var probe = Path.Combine(AppContext.BaseDirectory, "PluginHost.Interpreter.Probe.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(probe);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["PLUGINHOST_PYTHON"] = python;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
