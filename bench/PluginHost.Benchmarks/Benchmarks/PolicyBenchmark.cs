@@ -58,12 +58,12 @@ public sealed class PolicyBenchmark : IBenchmark
             var (importsGoverned, importsPlain) = await AlternateAsync(o.ImportSamples,
                 () => TimeImportsAsync(context.Runtime, Policy(home, Capability.None)),
                 () => TimeImportsAsync(context.Runtime, null));
-            yield return Row("imports_vs_ungoverned", 1, Stats.Median(importsGoverned), Stats.Median(importsPlain), $"median of {o.ImportSamples} fresh interpreters: {Imports}") with { Unit = "ms" };
+            yield return Row("imports_vs_ungoverned", 1, Stats.Median(importsGoverned), Stats.Median(importsPlain), $"median of {o.ImportSamples} fresh interpreters: {Imports}") with { Unit = "ms", Stat = "median" };
 
             var (createGoverned, createPlain) = await AlternateAsync(o.Cycles,
                 () => TimeCreateAsync(context.Runtime, Policy(home, Capability.None)),
                 () => TimeCreateAsync(context.Runtime, null));
-            yield return Row("create_vs_ungoverned", 1, Stats.Median(createGoverned), Stats.Median(createPlain), $"median of {o.Cycles} create+dispose cycles") with { Unit = "ms" };
+            yield return Row("create_vs_ungoverned", 1, Stats.Median(createGoverned), Stats.Median(createPlain), $"median of {o.Cycles} create+dispose cycles") with { Unit = "ms", Stat = "median" };
         }
         finally
         {
