@@ -27,14 +27,24 @@ internal sealed class HostProcess : IDisposable
         }
     }
 
-    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>
+    /// Starts the program; with <paramref name="launcher"/> (e.g. <c>setsid</c>, which execs in place: the same pid),
+    /// as <c>launcher dotnet pluginhost.dll args</c>.
+    /// </summary>
+    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launcher ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        if (launcher is not null)
+            start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pluginhost.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
