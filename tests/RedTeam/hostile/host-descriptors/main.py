@@ -118,3 +118,13 @@ if DOUBLE_MAPPED:   # the runtime's W^X double mapping (DOTNET_EnableWriteXorExe
     def map_runtime_code():
         with mmap.mmap(DOUBLE_MAPPED[0], mmap.PAGESIZE, access=mmap.ACCESS_WRITE) as mapped:
             return mapped[:16].hex()
+
+
+@attack("a socket object over descriptor 1, claimed AF_UNIX (under systemd stdout is the journal's socket: forged lines, "
+        "and closing the object closes the host's stdout; elsewhere ENOTSOCK shows the kernel was asked)", needs="process.stdio")
+def socket_over_stdout():
+    adopted = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, 1)
+    try:
+        return adopted.send(b"")
+    finally:
+        adopted.detach()   # never closes descriptor 1
