@@ -4,21 +4,21 @@ login_tty(fd) is setsid() + ioctl(fd, TIOCSCTTY) + dup2 onto 0-2, and only login
 alone makes the plugin's pty the controlling terminal of a host that is a session leader (every systemd service is),
 which then dies of SIGHUP when the plugin closes it. That attack runs in a host process of its own
 (tests/RedTeam/process/controlling-terminal, RedTeamProcessTests): here the test process is no session leader and the
-kernel would refuse it with EPERM. Here: a pty follower opened by name, which is a file like any other.
+kernel would refuse it with EPERM. Here: a pty follower opened by its name, which is a file like any other.
 """
 import os
 
 from redteam import attack, on_message  # noqa: F401
 
 
-@attack("the follower of a pty from os.posix_openpt (without O_NOCTTY), opened by its name", needs="filesystem")
+@attack("the follower of the plugin's own pty, opened again by its name (/dev/pts/N)", needs="filesystem")
 def open_follower():
-    leader = os.posix_openpt(os.O_RDWR)
+    leader, follower = os.openpty()
     try:
-        os.grantpt(leader)
-        os.unlockpt(leader)
-        follower = os.open(os.ptsname(leader), os.O_RDWR)
-        os.close(follower)
-        return follower
+        name = os.ttyname(follower)
+        again = os.open(name, os.O_RDWR)   # without O_NOCTTY: a session leader without a terminal would acquire it
+        os.close(again)
+        return name
     finally:
+        os.close(follower)
         os.close(leader)
