@@ -27,6 +27,10 @@ internal sealed class HostProcess : IDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
     /// <param name="launcher">A command that runs <c>dotnet pluginhost.dll ...</c> for us (e.g. <c>setpriv</c> with its options).</param>
     public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {

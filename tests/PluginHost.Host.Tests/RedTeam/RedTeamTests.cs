@@ -41,7 +41,7 @@ public sealed class RedTeamTests(PythonRuntimeFixture fixture)
         var exchanged = await traffic;
 
         Assert.NotEmpty(report);
-        Assert.All(report, Judge);
+        Assert.All(report, attack => attack.AssertRefused());
         Assert.True(exchanged > exchangedDuringAttack || exchangedDuringAttack > 0, "the benign pair stopped exchanging messages");
         Assert.All(new[] { "pinger", "ponger", technique }, p => Assert.Equal(PluginState.Running, harness.Status(p).State));
         var after = ProcessState.Capture();
@@ -77,42 +77,12 @@ public sealed class RedTeamTests(PythonRuntimeFixture fixture)
         return Exchanged;
     }
 
-    private static async Task<Attack[]> AttackAsync(SupervisorHarness harness, string technique)
+    private static async Task<RedTeamAttack[]> AttackAsync(SupervisorHarness harness, string technique)
     {
         var reply = await harness.Broker.RequestAsync(Json("attack", "null", technique), TimeSpan.FromSeconds(60));
-        return JsonSerializer.Deserialize<Attack[]>(reply.Payload.Span, JsonOptions)!;
-    }
-
-    private static void Judge(Attack attack)
-    {
-        var what = $"{attack.Name}: {attack.Outcome}: {attack.Message}";
-        if (attack.Returns is { } harmless)
-        {
-            Assert.True(attack.Outcome == "returned" && attack.Message == harmless, $"expected it to return {harmless} — {what}");
-            return;
-        }
-        if (attack.RefusedBy is { } refusal)
-        {
-            Assert.True(attack.Outcome == refusal, $"expected CPython's {refusal} — {what}");
-            return;
-        }
-        Assert.True(attack.Outcome == "PermissionError", $"expected a PermissionError — {what}");
-        var expected = attack.Needs is "" or null
-            ? "No capability allows this"
-            : $"needs the capability '{attack.Needs}";
-        Assert.True(attack.Message.Contains(expected, StringComparison.Ordinal), $"expected '{expected}' — {what}");
+        return RedTeamAttack.ParseAll(reply.Payload.Span);
     }
 
     private static Message Json(string topic, string json, string to) =>
         new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
-
-    private sealed record Attack(
-        [property: System.Text.Json.Serialization.JsonPropertyName("attack")] string Name,
-        string Outcome,
-        string Message,
-        string? Needs,
-        [property: System.Text.Json.Serialization.JsonPropertyName("refused_by")] string? RefusedBy,
-        string? Returns);
 }

@@ -33,3 +33,23 @@ def on_message(message):
         results.append({"attack": name, "outcome": outcome, "message": text[:4000],
                         "needs": needs, "refused_by": refused_by, "returns": None if returns is None else repr(returns)})
     return results
+
+
+def run_when_started(delay=1.0):
+    """For a plugin run in a host process of its own (RedTeamProcessTests): once the host has started it, every attack
+    runs once in a thread of the plugin, and each outcome is logged as one 'redteam-outcome <json>' line, then
+    'redteam-done'. If an attack escapes, the host process may not live to log it: the test sees it end."""
+    import json
+    import logging
+    import threading
+    import time
+
+    log = logging.getLogger("redteam")
+
+    def run():
+        time.sleep(delay)
+        for result in on_message(None):
+            log.warning("redteam-outcome %s", json.dumps(result))
+        log.warning("redteam-done")
+
+    threading.Thread(target=run, name="redteam").start()
