@@ -43,8 +43,6 @@ internal enum AuditEvent : byte
     ReadPath,
     /// <summary>Every argument is a file descriptor (the native guards' events): 0–2 need process.stdio.</summary>
     Descriptors,
-    /// <summary>The first argument is a file descriptor (CPython's fcntl.* and mmap.__new__ events).</summary>
-    DescriptorFirst,
     CloseRange,
     SharedMemory,
     PidfdSignal,
@@ -58,6 +56,20 @@ internal enum AuditEvent : byte
     Syslog,
     /// <summary>Every argument not None is a path to be read (the native guards of OpenSSL's file loading).</summary>
     ReadPaths,
+    /// <summary>fcntl.fcntl, fcntl.flock, fcntl.lockf: (fd, cmd, arg): the descriptor, and commands that make the kernel signal a process.</summary>
+    Fcntl,
+    /// <summary>fcntl.ioctl: (fd, request, arg): the descriptor, and the request against the list a plugin may make.</summary>
+    Ioctl,
+    /// <summary>mmap.__new__: (fileno, length, access, offset).</summary>
+    Mmap,
+    /// <summary>sys._current_frames, sys._current_exceptions: every interpreter's threads' objects.</summary>
+    ForeignObjects,
+    /// <summary>gc.get_referrers, gc.get_referents: objects in states Python code must not see.</summary>
+    GcReferences,
+    /// <summary>gc.set_debug(flags) (a native guard's event): the flags that print, onto descriptor 2 when sys.stderr is gone.</summary>
+    GcDebug,
+    /// <summary>threading.stack_size(size) (a native guard's event).</summary>
+    StackSize,
     /// <summary>Waiting for a child process (native guards): (pid) of os.waitpid/wait4, (idtype, id) of os.waitid, () of os.wait/wait3.</summary>
     Wait,
 }
@@ -125,11 +137,15 @@ internal static unsafe class AuditEvents
         ("cpython.PyInterpreterState_New", AuditEvent.NewInterpreter),
         ("os.getxattr", AuditEvent.ReadPath),
         ("os.listxattr", AuditEvent.ReadPath),
-        ("fcntl.fcntl", AuditEvent.DescriptorFirst),
-        ("fcntl.ioctl", AuditEvent.DescriptorFirst),
-        ("fcntl.flock", AuditEvent.DescriptorFirst),
-        ("fcntl.lockf", AuditEvent.DescriptorFirst),
-        ("mmap.__new__", AuditEvent.DescriptorFirst),
+        ("fcntl.fcntl", AuditEvent.Fcntl),
+        ("fcntl.ioctl", AuditEvent.Ioctl),
+        ("fcntl.flock", AuditEvent.Fcntl),
+        ("fcntl.lockf", AuditEvent.Fcntl),
+        ("mmap.__new__", AuditEvent.Mmap),
+        ("sys._current_frames", AuditEvent.ForeignObjects),
+        ("sys._current_exceptions", AuditEvent.ForeignObjects),
+        ("gc.get_referrers", AuditEvent.GcReferences),
+        ("gc.get_referents", AuditEvent.GcReferences),
         ("socket.__new__", AuditEvent.Socket),
         ("code.__new__", AuditEvent.CodeObject),
         ("marshal.loads", AuditEvent.Marshal),
@@ -172,8 +188,10 @@ internal static unsafe class AuditEvents
 
     private static AuditEvent ClassifySlow(byte* name)
     {
-        // Reject frequent look-alikes before measuring: "object.*", "sys.*", "compile".
-        if ((name[0], name[1]) is ((byte)'o', (byte)'b') or ((byte)'s', (byte)'y')
+        // Reject frequent look-alikes before measuring: "object.*", "sys.*" (but sys._current_*), "compile".
+        if ((name[0], name[1]) is ((byte)'o', (byte)'b')
+            || (name[0] == (byte)'s' && name[1] == (byte)'y'
+                && !(name[2] == (byte)'s' && name[3] == (byte)'.' && name[4] == (byte)'_' && name[5] == (byte)'c' && name[6] == (byte)'u'))
             || (name[0] == (byte)'c' && name[1] == (byte)'o' && name[2] == (byte)'m'))
             return AuditEvent.None;
         var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name);

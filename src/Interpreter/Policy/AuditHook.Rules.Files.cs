@@ -20,10 +20,13 @@ internal static unsafe partial class AuditHook
         private int Open()
         {
             var flags = Long(Arg(2)) ?? 0;
-            var write = (flags & O_ACCMODE) != 0 || (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0;
+            // CPython's fopen-style opens (SSLContext.keylog_filename, ...) pass flags 0 and the mode as a str.
+            var mode = Utf8(Arg(1));
+            var write = (flags & O_ACCMODE) != 0 || (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0
+                || mode.IndexOfAny("wax+"u8) >= 0;
             var path = Arg(0);
             if (Long(path) is { } fd)
-                return fd is >= 0 and <= 2 ? Stdio("open", fd) : 0;   // a file object over a descriptor already open
+                return OwnDescriptor("open", fd);   // a file object over a descriptor already open: the plugin's own only
             // os.open(name, dir_fd=fd): CPython's event carries no dir_fd; the os.open guard left it for this event.
             var dirFd = compiled.TakeDirFd(path);
             var decision = CheckPath("open", path, dirFd, write, noneIsCwd: false, out var resolved);
@@ -96,17 +99,27 @@ internal static unsafe partial class AuditHook
         }
 
         /// <summary>A call on an open descriptor: judged by the file it refers to; 0–2 are the host's standard streams.</summary>
-        private int Descriptor(string facility, long fd, bool write)
+        /// <summary>
+        /// A call on an open descriptor: one of the host's standard streams, one this interpreter did not make (the
+        /// host's or another plugin's), or judged by the file it refers to. <paramref name="ownMemoryFiles"/>: the
+        /// interpreter's own memfd (no file of the file system) is its to map.
+        /// </summary>
+        private int Descriptor(string facility, long fd, bool write, bool ownMemoryFiles = false)
         {
             if (fd is >= 0 and <= 2)
                 return write ? Stdio(facility, fd) : 0;
+            if (compiled.OwnsDescriptor(fd) == false)
+                return ForeignDescriptor(facility, fd);
             var buffer = compiled.PathBuffer;
             var length = PathRules.DescriptorPath(fd, buffer);
             if (length == 0)
                 return 0;   // a pipe, a socket, an anonymous inode, or not open: no file of the file system to protect
             if (length < 0)
                 return Unknown(facility, $"descriptor {fd}", write);
-            return Decide(facility, new ReadOnlySpan<byte>(buffer, length), write);
+            var path = new ReadOnlySpan<byte>(buffer, length);
+            if (ownMemoryFiles && path.StartsWith("/memfd:"u8))
+                return 0;
+            return Decide(facility, path, write);
         }
 
         private int Decide(string? facility, ReadOnlySpan<byte> resolved, bool write)
@@ -141,6 +154,7 @@ internal static unsafe partial class AuditHook
                 return SqliteUri.Parse(text) switch
                 {
                     null => Unknown("sqlite3.connect", text, write: true),
+                    { Shared: true } => Deny("sqlite3.connect", $"'{text}'", Capability.None, "a shared-cache or memdb database is one for the whole process: every plugin could read and write it, outside the broker"),
                     { InMemory: true } => 0,
                     var uri => CheckName("sqlite3.connect", uri.Path, write: !uri.ReadOnly),
                 };
@@ -159,13 +173,9 @@ internal static unsafe partial class AuditHook
             }
         }
 
-        /// <summary>A new SQLite connection: without an unrestricted write grant, no ATTACH (nor VACUUM INTO, which attaches).</summary>
-        private int SqliteHandle()
-        {
-            if (Policy.Grants(Capability.FileSystemWrite))
-                return 0;
-            return SqliteAttachments.Restrict(Arg(0)) ? 0 : -1;
-        }
+        /// <summary>A new SQLite connection: the host's authorizer; without an unrestricted write grant, no ATTACH.</summary>
+        private int SqliteHandle() =>
+            SqliteConnections.Restrict(Arg(0), attachments: Policy.Grants(Capability.FileSystemWrite)) ? 0 : -1;
 
         /// <summary><c>Connection.setlimit(category, limit)</c>: the attachment limit may not be raised from 0 without the grant.</summary>
         private int SqliteLimit()
@@ -190,7 +200,7 @@ internal static unsafe partial class AuditHook
     }
 
     /// <summary>A SQLite URI (<c>file:path?mode=ro&amp;...</c>) as SQLite reads it: its file, and whether it is in memory or read-only.</summary>
-    private sealed record SqliteUri(string Path, bool InMemory, bool ReadOnly)
+    private sealed record SqliteUri(string Path, bool InMemory, bool ReadOnly, bool Shared)
     {
         internal static SqliteUri? Parse(string uri)
         {
@@ -209,18 +219,20 @@ internal static unsafe partial class AuditHook
                     return null;
                 path = slash < 0 ? "" : path[slash..];
             }
-            string? mode = null;
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
             if (query >= 0)
             {
                 foreach (var pair in rest[(query + 1)..].Split('&'))
                 {
                     var equals = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (equals > 0 && Uri.UnescapeDataString(pair[..equals]) == "mode")
-                        mode = Uri.UnescapeDataString(pair[(equals + 1)..]);
+                    if (equals > 0)
+                        parameters[Uri.UnescapeDataString(pair[..equals])] = Uri.UnescapeDataString(pair[(equals + 1)..]);
                 }
             }
             path = Uri.UnescapeDataString(path);
-            return new SqliteUri(path, mode == "memory" || path is "" or ":memory:", mode == "ro");
+            var mode = parameters.GetValueOrDefault("mode");
+            var shared = parameters.GetValueOrDefault("cache") == "shared" || parameters.GetValueOrDefault("vfs") == "memdb";
+            return new SqliteUri(path, mode == "memory" || path is "" or ":memory:", mode == "ro", shared);
         }
     }
 }

@@ -11,6 +11,7 @@ internal static unsafe partial class AuditHook
     private readonly ref partial struct Rules(CompiledPolicy compiled, byte* name, nint args)
     {
         private const string WhyNative = "native code runs outside every guarantee of the interpreter and can reach the whole host process";
+        private const long MinimumThreadStack = 8L << 20;
         private const string WhyInterpreters = "code in another interpreter (a new one, the main one, another plugin's) would run outside this policy";
 
         private InterpreterPolicy Policy => compiled.Policy;
@@ -37,7 +38,7 @@ internal static unsafe partial class AuditHook
             AuditEvent.Truncate => FileSystem(0, -1, write: true),
             AuditEvent.Utime => FileSystem(0, 3, write: true),
             AuditEvent.Symlink => FileSystem(1, 2, write: true),
-            AuditEvent.Link => Both(FileSystem(0, 2, write: false), 1, 3, write: true),
+            AuditEvent.Link => Both(FileSystem(0, 2, write: true), 1, 3, write: true),   // the new name writes the same file
             AuditEvent.Xattr => FileSystem(0, -1, write: true),
             AuditEvent.Sqlite => Sqlite(),
             AuditEvent.SqliteHandle => SqliteHandle(),
@@ -53,14 +54,24 @@ internal static unsafe partial class AuditHook
             AuditEvent.Spawn => Require(Capability.ProcessSpawn, Event, ArgText(0), "starting other programs needs a grant"),
             AuditEvent.Fork => Deny(Event, "", Capability.None, "the child would be a copy of the whole host process, with every interpreter's GIL held by threads that do not exist there; use subprocess with the capability 'process.spawn'"),
             AuditEvent.Exec => Deny(Event, ArgText(0), Capability.None, "exec would replace the whole host process; use subprocess with the capability 'process.spawn'"),
-            AuditEvent.Network => Require(Capability.Network, Event, NetworkTarget(), "network access needs a grant"),
+            AuditEvent.Network => Require(Capability.Network, Event, NetworkTarget(), "network access needs a grant") is var network and not 0 ? network : LocalSocket(),
             AuditEvent.Socket => Socket(),
             AuditEvent.NativeCode => Require(Capability.NativeCode, Event, ArgText(0), WhyNative),
             AuditEvent.CodeObject => compiled.TakeCodeReplacement() ? 0 : Require(Capability.NativeCode, Event, ArgText(2), WhyCode),
             AuditEvent.CodeReplace => CodeReplace(),
             AuditEvent.Marshal => MarshalLoads(),
-            AuditEvent.Descriptors => Descriptors(all: true),
-            AuditEvent.DescriptorFirst => Descriptors(all: false),
+            AuditEvent.Descriptors => Descriptors(),
+            AuditEvent.Fcntl => Fcntl(),
+            AuditEvent.Ioctl => Ioctl(),
+            AuditEvent.Mmap => Mmap(),
+            AuditEvent.GcDebug => (Long(Arg(0)) ?? 0) is var flags && (flags & 7) == 0
+                ? 0   // DEBUG_STATS, DEBUG_COLLECTABLE and DEBUG_UNCOLLECTABLE print; DEBUG_SAVEALL does not
+                : Require(Capability.ProcessStdio, Event, ArgText(0), "CPython prints these reports on descriptor 2, the host's log, whenever the plugin's sys.stderr is gone"),
+            AuditEvent.StackSize => (Long(Arg(0)) ?? 0) is 0 or >= MinimumThreadStack
+                ? 0
+                : Require(Capability.NativeCode, Event, ArgText(0), "a thread stack under 8 MiB can overflow inside CPython's own C code, which ends the whole host as native code can"),
+            AuditEvent.ForeignObjects => Deny(Event, "", Capability.None, "it returns the frames and exceptions of every interpreter's threads: other plugins' objects, which this interpreter would use under the wrong GIL"),
+            AuditEvent.GcReferences => Require(Capability.NativeCode, Event, "", "it hands out objects in states Python code must never see (a tuple being built, a type's own dict behind its caches), which crash or corrupt the host as native code can"),
             AuditEvent.CloseRange => CloseRange(),
             AuditEvent.SetRlimit => Require(Capability.ProcessControl, "resource.setrlimit", ArgText(0), "resource limits apply to the whole host process"),
             AuditEvent.Prlimit => Arg(2) is var limits && (limits == 0 || limits == LibPython.NoneObject)

@@ -17,10 +17,9 @@ internal sealed unsafe class CompiledPolicy(
 {
     // Resolved paths are written here rather than on the stack, so a rule can hand one to the next step.
     private readonly byte[] _pathBuffer = GC.AllocateArray<byte>(PathRules.PathMax, pinned: true);
-    private (int Thread, nint Path, int DirFd) _openAt;
-    private (int Thread, string Path)? _bytecode;
-    private int _codeReplacement;
+    private readonly Dictionary<int, Notes> _notes = [];
     private readonly HashSet<long> _children = [];
+    private readonly Dictionary<int, (ulong Device, ulong Inode)> _descriptors = [];
 
     public PolicyRegistry Registry => registry;
 
@@ -40,32 +39,38 @@ internal sealed unsafe class CompiledPolicy(
     /// The os.open guard's note for the "open" event os.open raises next: CPython's event carries the path but not
     /// <c>dir_fd</c>, so the guard leaves it here for that one event, for the same path object on the same thread.
     /// </summary>
-    public void NoteDirFd(nint path, int dirFd) => _openAt = (Environment.CurrentManagedThreadId, path, dirFd);
-
-    /// <summary>After a guarded call: what it expected of the events it raises ends with it (raised or not).</summary>
-    public void ClearExpectations()
-    {
-        _openAt = default;
-        _codeReplacement = 0;
-    }
+    public void NoteDirFd(nint path, int dirFd) => Current().OpenAt = (path, dirFd);
 
     public int TakeDirFd(nint path)
     {
-        var (thread, noted, dirFd) = _openAt;
-        if (noted == 0 || noted != path || thread != Environment.CurrentManagedThreadId)
+        if (!_notes.TryGetValue(Environment.CurrentManagedThreadId, out var notes) || notes.OpenAt.Path != path || path == 0)
             return -1;
-        _openAt = default;
+        var dirFd = notes.OpenAt.DirFd;
+        notes.OpenAt = default;
         return dirFd;
     }
 
+    /// <summary>After a guarded call: what it expected of the events it raised on this thread ends with it (raised or not).</summary>
+    public void ClearExpectations()
+    {
+        if (_notes.TryGetValue(Environment.CurrentManagedThreadId, out var notes))
+        {
+            notes.OpenAt = default;
+            notes.CodeReplacement = false;
+            Drop(notes);
+        }
+    }
+
     /// <summary>A harmless code.replace was allowed; the "code.__new__" event it raises next on this thread is its own.</summary>
-    public void ExpectCodeReplacement() => _codeReplacement = Environment.CurrentManagedThreadId;
+    public void ExpectCodeReplacement() => Current().CodeReplacement = true;
 
     public bool TakeCodeReplacement()
     {
-        var expected = _codeReplacement == Environment.CurrentManagedThreadId;
-        _codeReplacement = 0;
-        return expected;
+        if (!_notes.TryGetValue(Environment.CurrentManagedThreadId, out var notes) || !notes.CodeReplacement)
+            return false;
+        notes.CodeReplacement = false;
+        Drop(notes);
+        return true;
     }
 
     /// <summary>A child process this interpreter started (os.posix_spawn, subprocess): one it may wait for.</summary>
@@ -76,13 +81,85 @@ internal sealed unsafe class CompiledPolicy(
     /// <summary>A child reaped: its pid may be reused by anyone's next child.</summary>
     public void ForgetChild(long pid) => _children.Remove(pid);
 
+    /// <summary>
+    /// A descriptor this interpreter made (os.open, os.pipe, a socket, FileIO.fileno(), ...), noted with the identity
+    /// of what it refers to: descriptors 3 and up that it did not make belong to the host or another plugin.
+    /// </summary>
+    public void RecordDescriptor(long fd)
+    {
+        if (fd is >= 3 and <= int.MaxValue && Identity((int)fd) is { } identity)
+            _descriptors[(int)fd] = identity;
+    }
+
+    public void ForgetDescriptor(long fd)
+    {
+        if (fd is >= 0 and <= int.MaxValue)
+            _descriptors.Remove((int)fd);
+    }
+
+    public void ForgetDescriptors(long low, long high)
+    {
+        foreach (var fd in _descriptors.Keys.Where(fd => fd >= low && fd < high).ToArray())
+            _descriptors.Remove(fd);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="fd"/> is this interpreter's: true when it made it and it still refers to the same file
+    /// (a number closed behind the policy's back and reused by the host is not); null when it is not open at all.
+    /// </summary>
+    public bool? OwnsDescriptor(long fd)
+    {
+        if (fd is < 0 or > int.MaxValue || Identity((int)fd) is not { } identity)
+            return null;
+        if (_descriptors.TryGetValue((int)fd, out var recorded) && recorded == identity)
+            return true;
+        _descriptors.Remove((int)fd);
+        return false;
+    }
+
+    // st_dev and st_ino of struct stat on x86-64.
+    private static (ulong, ulong)? Identity(int fd)
+    {
+        var status = stackalloc byte[144];
+        return PolicyNative.fstat(fd, status) == 0 ? (*(ulong*)status, *(ulong*)(status + 8)) : null;
+    }
+
     /// <summary>The import system opened a bytecode cache of the standard library; its marshal.loads may follow.</summary>
-    public void ExpectBytecode(string path) => _bytecode = (Environment.CurrentManagedThreadId, path);
+    public void ExpectBytecode(string path) => Current().Bytecode = path;
 
     public string? TakeExpectedBytecode()
     {
-        var expected = _bytecode;
-        _bytecode = null;
-        return expected is { } e && e.Thread == Environment.CurrentManagedThreadId ? e.Path : null;
+        if (!_notes.TryGetValue(Environment.CurrentManagedThreadId, out var notes))
+            return null;
+        var expected = notes.Bytecode;
+        notes.Bytecode = null;
+        Drop(notes);
+        return expected;
+    }
+
+    // The interpreter's Python threads take turns between two events of one call: notes are kept per thread.
+    private Notes Current()
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        if (!_notes.TryGetValue(thread, out var notes))
+            _notes[thread] = notes = new Notes(thread);
+        return notes;
+    }
+
+    private void Drop(Notes notes)
+    {
+        if (notes.OpenAt.Path == 0 && !notes.CodeReplacement && notes.Bytecode is null)
+            _notes.Remove(notes.Thread);
+    }
+
+    private sealed class Notes(int thread)
+    {
+        public int Thread => thread;
+
+        public (nint Path, int DirFd) OpenAt { get; set; }
+
+        public bool CodeReplacement { get; set; }
+
+        public string? Bytecode { get; set; }
     }
 }

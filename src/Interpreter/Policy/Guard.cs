@@ -64,51 +64,57 @@ internal sealed unsafe class Guard
 
     private nint VarArgs(nint self, nint args)
     {
-        if (!Check(new CallArguments(self, args, 0), out var policy))
+        var call = new CallArguments(self, args, 0);
+        if (!Check(call, out var policy))
             return 0;
-        return Finish(policy, ((delegate* unmanaged<nint, nint, nint>)_original)(self, args));
+        return Finish(policy, call, ((delegate* unmanaged<nint, nint, nint>)_original)(self, args));
     }
 
     private nint One(nint self, nint arg)
     {
-        if (!Check(CallArguments.Single(self, arg), out var policy))
+        var call = CallArguments.Single(self, arg);
+        if (!Check(call, out var policy))
             return 0;
-        return Finish(policy, ((delegate* unmanaged<nint, nint, nint>)_original)(self, arg));
+        return Finish(policy, call, ((delegate* unmanaged<nint, nint, nint>)_original)(self, arg));
     }
 
     private nint Keywords(nint self, nint args, nint kwargs)
     {
-        if (!Check(new CallArguments(self, args, kwargs), out var policy))
+        var call = new CallArguments(self, args, kwargs);
+        if (!Check(call, out var policy))
             return 0;
-        return Finish(policy, ((delegate* unmanaged<nint, nint, nint, nint>)_original)(self, args, kwargs));
+        return Finish(policy, call, ((delegate* unmanaged<nint, nint, nint, nint>)_original)(self, args, kwargs));
     }
 
     private nint Fast(nint self, nint* args, nint nargs)
     {
-        if (!Check(new CallArguments(self, args, nargs, 0), out var policy))
+        var call = new CallArguments(self, args, nargs, 0);
+        if (!Check(call, out var policy))
             return 0;
-        return Finish(policy, ((delegate* unmanaged<nint, nint*, nint, nint>)_original)(self, args, nargs));
+        return Finish(policy, call, ((delegate* unmanaged<nint, nint*, nint, nint>)_original)(self, args, nargs));
     }
 
     private nint FastKeywords(nint self, nint* args, nint nargs, nint kwnames)
     {
-        if (!Check(new CallArguments(self, args, nargs, kwnames), out var policy))
+        var call = new CallArguments(self, args, nargs, kwnames);
+        if (!Check(call, out var policy))
             return 0;
-        return Finish(policy, ((delegate* unmanaged<nint, nint*, nint, nint, nint>)_original)(self, args, nargs, kwnames));
+        return Finish(policy, call, ((delegate* unmanaged<nint, nint*, nint, nint, nint>)_original)(self, args, nargs, kwnames));
     }
 
     private nint Method(nint self, nint definingClass, nint* args, nint nargs, nint kwnames)
     {
-        if (!Check(new CallArguments(self, args, nargs, kwnames), out var policy))
+        var call = new CallArguments(self, args, nargs, kwnames);
+        if (!Check(call, out var policy))
             return 0;
-        return Finish(policy, ((delegate* unmanaged<nint, nint, nint*, nint, nint, nint>)_original)(self, definingClass, args, nargs, kwnames));
+        return Finish(policy, call, ((delegate* unmanaged<nint, nint, nint*, nint, nint, nint>)_original)(self, definingClass, args, nargs, kwnames));
     }
 
     /// <summary>
     /// After the original returned (it is native: it cannot throw): what the call expected of the events it raised
-    /// ends with it, and a child it started, or reaped, is noted.
+    /// ends with it; a child it started or reaped, a descriptor it made or closed, is noted (<see cref="GuardAfter"/>).
     /// </summary>
-    private nint Finish(CompiledPolicy? policy, nint result)
+    private nint Finish(CompiledPolicy? policy, in CallArguments call, nint result)
     {
         if (policy is null)
             return result;
@@ -117,21 +123,14 @@ internal sealed unsafe class Guard
             return result;
         try
         {
-            var pid = Target.After == GuardAfter.RecordChild ? result : PolicyNative.Is(result, PolicyNative.TupleFlag) ? PolicyNative.PyTuple_GetItem(result, 0) : 0;
-            if (pid != 0 && PolicyNative.Is(pid, PolicyNative.LongFlag) && PolicyNative.PyLong_AsLongLong(pid) is var value and > 0)
-            {
-                if (Target.After == GuardAfter.RecordChild)
-                    policy.AddChild(value);
-                else
-                    policy.ForgetChild(value);
-            }
-            if (PolicyNative.PyErr_Occurred() != 0)
-                PolicyNative.PyErr_Clear();
+            GuardBookkeeping.Note(policy, Target.After, call, result);
         }
         catch (Exception)
         {
-            // Bookkeeping only: a child not recorded cannot be waited for (stricter), one not forgotten stays waitable.
+            // Bookkeeping only: what is not recorded is refused later (stricter); what is not forgotten is checked again by identity.
         }
+        if (PolicyNative.PyErr_Occurred() != 0)
+            PolicyNative.PyErr_Clear();
         return result;
     }
 
@@ -152,10 +151,12 @@ internal sealed unsafe class Guard
                 NoteDirFd(policy, call);
                 return true;
             }
+            if (Target.Kind == GuardKind.Observe)
+                return true;
             if (Target.OnlyWhenSet is { } condition && call.Get(condition) is var value && (value == 0 || value == LibPython.NoneObject))
                 return true;
-            if (Target.Rule == AuditEvent.Descriptors && !AnyStandardStream(call))
-                return true;   // the common case (os.write to a pipe or file), without building the event's tuple
+            if (Target.Rule == AuditEvent.Descriptors && !NeedsJudging(policy, call))
+                return true;   // the common case (os.write to the plugin's own pipe or file), without building the event's tuple
             var arguments = Target.Kind == GuardKind.Function ? FunctionArguments(call) : SelectedArguments(call);
             if (arguments == 0)
                 return false;
@@ -174,12 +175,16 @@ internal sealed unsafe class Guard
         }
     }
 
-    private bool AnyStandardStream(in CallArguments call)
+    /// <summary>Whether a descriptor among the arguments is a standard stream or one the interpreter does not own.</summary>
+    private bool NeedsJudging(CompiledPolicy policy, in CallArguments call)
     {
         foreach (var argument in Target.Arguments)
         {
             var fd = call.Get(argument);
-            if (fd != 0 && PolicyNative.Is(fd, PolicyNative.LongFlag) && PolicyNative.PyLong_AsLongLong(fd) is >= -1 and <= 2)
+            if (fd == 0 || !PolicyNative.Is(fd, PolicyNative.LongFlag))
+                continue;
+            var number = PolicyNative.PyLong_AsLongLong(fd);
+            if (number is >= -1 and <= 2 || policy.OwnsDescriptor(number) == false)
             {
                 PolicyNative.PyErr_Clear();   // -1 may be an overflow's error: the rules then look at it properly
                 return true;
@@ -249,7 +254,7 @@ internal sealed unsafe class Guard
     }
 
     /// <summary>A call's arguments in any of CPython's calling conventions, read without copying.</summary>
-    private readonly ref struct CallArguments
+    internal readonly ref struct CallArguments
     {
         private readonly nint* _vector;
         private readonly nint _count;

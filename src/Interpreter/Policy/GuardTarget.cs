@@ -11,6 +11,9 @@ internal enum GuardKind
 
     /// <summary><c>os.open</c>: no decision of its own; it hands its <c>dir_fd</c> to the "open" event it raises.</summary>
     OpenAt,
+
+    /// <summary>No decision: only what the function returns is noted (<see cref="GuardTarget.After"/>).</summary>
+    Observe,
 }
 
 /// <summary>What a guard does with its function's result, once it returned.</summary>
@@ -23,6 +26,18 @@ internal enum GuardAfter
 
     /// <summary>The result is (pid, status, ...) of a child reaped: the pid is no longer the interpreter's.</summary>
     ForgetChild,
+
+    /// <summary>The result is a descriptor the interpreter made, or a tuple holding some (ints, or objects with fileno()).</summary>
+    RecordDescriptors,
+
+    /// <summary><c>fcntl(fd, F_DUPFD[_CLOEXEC], n)</c>: the result is a new descriptor; other commands' results are not.</summary>
+    RecordDuplicate,
+
+    /// <summary>The descriptor in the first argument was closed.</summary>
+    ForgetDescriptor,
+
+    /// <summary>The descriptors of the range in the first two arguments were closed.</summary>
+    ForgetRange,
 }
 
 /// <summary>

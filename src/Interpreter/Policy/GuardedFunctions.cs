@@ -37,6 +37,13 @@ internal static class GuardedFunctions
         ["grp.getgrall"] = (Capability.FileSystemRead, "it lists the machine's whole group database (/etc/group)"),
         ["spwd.getspall"] = (Capability.FileSystemRead, "it reads the machine's password hashes (/etc/shadow)"),
         ["spwd.getspnam"] = (Capability.FileSystemRead, "it reads the machine's password hashes (/etc/shadow)"),
+        ["_tracemalloc.start"] = (Capability.None, "tracing installs its hooks in the memory allocators of the whole process, every plugin's and the host's"),
+        ["sys.deactivate_stack_trampoline"] = (Capability.ProcessControl, "the perf trampoline is one per process"),
+        ["sys._debugmallocstats"] = (Capability.ProcessStdio, "CPython prints these statistics on descriptor 2, the host's log"),
+        ["_socket.if_nameindex"] = (Capability.Network, "the machine's network interfaces are the network's configuration"),
+        ["_socket.if_nametoindex"] = (Capability.Network, "the machine's network interfaces are the network's configuration"),
+        ["_socket.if_indextoname"] = (Capability.Network, "the machine's network interfaces are the network's configuration"),
+        ["_sqlite3.Connection.set_authorizer"] = (Capability.None, "the host's own authorizer on every connection keeps SQLite's process-wide settings (temp_store_directory, heap limits) unchanged; a plugin's would replace it"),
         ["sys.setdlopenflags"] = (Capability.NativeCode, "how extension modules are linked (RTLD_GLOBAL, RTLD_DEEPBIND) decides which native symbols other interpreters' modules bind to"),
         ["_imp._override_multi_interp_extensions_check"] = (Capability.None, "it would let single-phase-init extension modules, whose static types and state every interpreter shares, load in this interpreter"),
     };

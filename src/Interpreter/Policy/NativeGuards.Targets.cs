@@ -35,9 +35,10 @@ internal sealed partial class NativeGuards
             Descriptors("posix", "readv", "os.read", Fd),
             Descriptors("posix", "pread", "os.read", Fd),
             Descriptors("posix", "preadv", "os.read", Fd),
-            Descriptors("posix", "dup", "os.dup", Fd),
-            Descriptors("posix", "dup2", "os.dup2", Fd, new(1, "fd2")),
-            Descriptors("posix", "close", "os.close", Fd),
+            Descriptors("posix", "dup", "os.dup", Fd) with { After = GuardAfter.RecordDescriptors },
+            Descriptors("posix", "dup2", "os.dup2", Fd, new(1, "fd2")) with { After = GuardAfter.RecordDescriptors },
+            Descriptors("posix", "close", "os.close", Fd) with { After = GuardAfter.ForgetDescriptor },
+            Descriptors("posix", "lockf", "os.lockf", Fd),
             Descriptors("posix", "lseek", "os.lseek", Fd),
             Descriptors("posix", "set_blocking", "os.set_blocking", Fd),
             Descriptors("posix", "set_inheritable", "os.set_inheritable", Fd),
@@ -46,8 +47,25 @@ internal sealed partial class NativeGuards
             Descriptors("posix", "copy_file_range", "os.copy_file_range", new(0, "src"), new(1, "dst")),
             Descriptors("posix", "posix_fallocate", "os.posix_fallocate", Fd),
             Descriptors("posix", "posix_fadvise", "os.posix_fadvise", Fd),
-            Event("posix", "closerange", "os.closerange", AuditEvent.CloseRange, new(0, "fd_low"), new(1, "fd_high")),
-            Descriptors("_socket", "dup", "socket.dup", Fd),
+            Event("posix", "closerange", "os.closerange", AuditEvent.CloseRange, new(0, "fd_low"), new(1, "fd_high")) with { After = GuardAfter.ForgetRange },
+            Descriptors("_socket", "dup", "socket.dup", Fd) with { After = GuardAfter.RecordDescriptors },
+            Descriptors("select", "epoll.fromfd", "select.epoll.fromfd", Fd),
+
+            // The descriptors an interpreter makes: the only ones from 3 up it may use (the rest are the host's).
+            Observe("posix", "pipe"),
+            Observe("posix", "pipe2"),
+            Observe("posix", "openpty"),
+            Observe("posix", "posix_openpt"),
+            Observe("posix", "memfd_create"),
+            Observe("posix", "eventfd"),
+            Observe("posix", "timerfd_create"),
+            Observe("posix", "pidfd_open"),
+            Observe("_socket", "socketpair"),
+            Observe("_socket", "socket._accept"),
+            Observe("_socket", "socket.fileno"),
+            Observe("_io", "FileIO.fileno"),
+            Observe("select", "epoll.fileno"),
+            new("fcntl", "fcntl", GuardKind.Observe, "fcntl.fcntl", AuditEvent.None, [], After: GuardAfter.RecordDuplicate),
             Descriptors("termios", "tcsetattr", "termios.tcsetattr", Fd),
             Descriptors("termios", "tcsendbreak", "termios.tcsendbreak", Fd),
             Descriptors("termios", "tcdrain", "termios.tcdrain", Fd),
@@ -64,7 +82,7 @@ internal sealed partial class NativeGuards
             Event("_posixshmem", "shm_unlink", "_posixshmem.shm_unlink", AuditEvent.SharedMemory, new GuardArgument(0, "path")),
             Event("_multiprocessing", "sem_unlink", "_multiprocessing.sem_unlink", AuditEvent.SharedMemory, new GuardArgument(0, "name")),
             Event("_sqlite3", "Connection.setlimit", "sqlite3.Connection.setlimit", AuditEvent.SqliteLimit, new(0, "category"), new(1, "limit")),
-            new("posix", "open", GuardKind.OpenAt, "os.open", AuditEvent.Open, [new(0, "path"), new(-1, "dir_fd")]),
+            new("posix", "open", GuardKind.OpenAt, "os.open", AuditEvent.Open, [new(0, "path"), new(-1, "dir_fd")], After: GuardAfter.RecordDescriptors),
 
             // Code objects: only the changes the standard library itself makes (types.coroutine's flag), the rest as native code.
             Event("types", "CodeType.replace", "code.replace", AuditEvent.CodeReplace, GuardArgument.Self, GuardArgument.AllKeywords),
@@ -93,6 +111,18 @@ internal sealed partial class NativeGuards
             Function("spwd", "getspall"),
             Function("spwd", "getspnam"),
 
+            // Reaching past the interpreter: other interpreters' threads' objects (audited: sys._current_frames), the
+            // allocators of the whole process, CPython's own fallbacks onto descriptor 2, a stack C code overflows.
+            Function("_tracemalloc", "start"),
+            Function("sys", "deactivate_stack_trampoline"),
+            Function("sys", "_debugmallocstats"),
+            Event("gc", "set_debug", "gc.set_debug", AuditEvent.GcDebug, new GuardArgument(0, "flags")),
+            Event("_thread", "stack_size", "threading.stack_size", AuditEvent.StackSize, new GuardArgument(0, "size")),
+            Function("_socket", "if_nameindex"),
+            Function("_socket", "if_nametoindex"),
+            Function("_socket", "if_indextoname"),
+            Function("_sqlite3", "Connection.set_authorizer"),
+
             // What decides how native code is loaded, and the check that keeps single-phase modules out.
             Function("sys", "setdlopenflags"),
             Function("_imp", "_override_multi_interp_extensions_check"),
@@ -115,6 +145,9 @@ internal sealed partial class NativeGuards
 
     private static GuardTarget Event(string module, string function, string name, AuditEvent rule, params GuardArgument[] arguments) =>
         new(module, function, GuardKind.Event, name, rule, arguments);
+
+    private static GuardTarget Observe(string module, string function) =>
+        new(module, function, GuardKind.Observe, PublicModule(module) + "." + function, AuditEvent.None, [], After: GuardAfter.RecordDescriptors);
 
     private static GuardTarget Descriptors(string module, string function, string name, params GuardArgument[] arguments) =>
         new(module, function, GuardKind.Event, name, AuditEvent.Descriptors, arguments);

@@ -20,14 +20,20 @@ internal sealed unsafe partial class NativeGuards
     private const int OffsetOfFunctionDefinition = 16;    // PyCFunctionObject.m_ml
     private const int OffsetOfDescriptorDefinition = 40;  // PyMethodDescrObject.d_method
 
-    private NativeGuards(IReadOnlyList<Guard> guards, IReadOnlyList<string> missing)
+    private readonly TypeSlotGuard? _sockets;   // rooted here, as the guards are
+
+    private NativeGuards(IReadOnlyList<Guard> guards, IReadOnlyList<string> missing, TypeSlotGuard? sockets)
     {
         Installed = guards;
         Missing = missing;
+        _sockets = sockets;
     }
 
     /// <summary>No guards (before installation).</summary>
-    internal static NativeGuards None { get; } = new([], []);
+    internal static NativeGuards None { get; } = new([], [], null);
+
+    /// <summary>Whether <c>socket(...)</c> records new sockets and guards <c>socket(fileno=...)</c> (the type slot was found).</summary>
+    internal bool GuardsSocketCreation => _sockets is not null;
 
     /// <summary>The guards in place; they are CPython's entry points for their functions until the process ends.</summary>
     internal IReadOnlyList<Guard> Installed { get; }
@@ -55,7 +61,10 @@ internal sealed unsafe partial class NativeGuards
             Patch(&definition->Function, guard.EntryPoint);
             guards.Add(guard);
         }
-        return new NativeGuards(guards, missing);
+        var sockets = TypeSlotGuard.InstallForSockets(registry);
+        if (sockets is null)
+            missing.Add("_socket.socket.__init__");
+        return new NativeGuards(guards, missing, sockets);
     }
 
     private static PyMethodDef* Locate(GuardTarget target)
@@ -114,7 +123,7 @@ internal sealed unsafe partial class NativeGuards
     }
 
     /// <summary>One aligned pointer store (atomic on x86-64); the page made writable first if it was not.</summary>
-    private static void Patch(nint* slot, nint value)
+    internal static void Patch(nint* slot, nint value)
     {
         var page = (nint)slot & ~(nint)(PageSize - 1);
         var writable = IsWritable((nint)slot);

@@ -89,6 +89,7 @@ internal static unsafe class PathRules
                 return -1;
         }
         var resolved = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(output).Length;
+        var first = true;
         foreach (var component in new SpanSplit(whole[end..]))
         {
             if (component.IsEmpty || component.SequenceEqual("."u8))
@@ -99,9 +100,21 @@ internal static unsafe class PathRules
                 output[resolved++] = (byte)'/';
             component.CopyTo(new Span<byte>(output + resolved, PathMax - resolved));
             resolved += component.Length;
+            output[resolved] = 0;
+            // The first missing component may be a symlink to nowhere, which the kernel would follow (O_CREAT
+            // creates its target): its real path is not known, so it is not judged as written.
+            if (first && IsSymlink(output))
+                return -1;
+            first = false;
         }
         output[resolved] = 0;
         return resolved;
+    }
+
+    private static bool IsSymlink(byte* path)
+    {
+        var target = stackalloc byte[8];
+        return PolicyNative.readlink(path, target, 8) >= 0;
     }
 
     /// <summary>

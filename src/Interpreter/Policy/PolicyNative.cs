@@ -92,6 +92,25 @@ internal static unsafe partial class PolicyNative
     [LibraryImport(Interop.Library, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint PyObject_GetAttrString(nint o, string name);
 
+    /// <summary>New reference to o.name(); NULL with an exception.</summary>
+    internal static nint PyObject_CallMethodNoArgs(nint o, string name)
+    {
+        var method = PyObject_GetAttrString(o, name);
+        if (method == 0)
+            return 0;
+        var result = PyObject_CallNoArgs(method);
+        Py_DecRef(method);
+        return result;
+    }
+
+    /// <summary>New reference; NULL with an exception.</summary>
+    [LibraryImport(Interop.Library)]
+    internal static partial nint PyObject_CallNoArgs(nint callable);
+
+    /// <summary>0 and <paramref name="status"/> filled (struct stat, 144 bytes on x86-64), or -1 with errno (EBADF: not open).</summary>
+    [LibraryImport(LibC, EntryPoint = "fstat", SetLastError = true)]
+    internal static partial int fstat(int fd, byte* status);
+
     /// <summary>New reference to an empty dict; NULL with an exception.</summary>
     [LibraryImport(Interop.Library)]
     internal static partial nint PyDict_New();

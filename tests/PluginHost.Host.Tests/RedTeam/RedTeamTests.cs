@@ -22,13 +22,20 @@ public sealed class RedTeamTests(PythonRuntimeFixture fixture)
 
     [Theory]
     [MemberData(nameof(Techniques))]
-    public async Task EveryAttackIsRefusedTheNeighboursKeepWorkingAndTheProcessIsUnchanged(string technique)
+    public Task EveryAttackIsRefusedTheNeighboursKeepWorkingAndTheProcessIsUnchanged(string technique) =>
+        RunAsync("hostile", technique);
+
+    /// <summary>A limit the docs state, kept runnable: remove the skip to see the race won in-process.</summary>
+    [Fact(Skip = "contained only by process isolation (#15): a directory swapped between the policy's check and the kernel's open (time of check to time of use); only a kernel check at open, Landlock in a process of its own, closes it")]
+    public Task ADirectorySwappedBetweenCheckAndOpenIsAKnownLimit() => RunAsync("limits", "swapped-directory");
+
+    private async Task RunAsync(string folder, string technique)
     {
         var before = ProcessState.Capture();
         await using var harness = new SupervisorHarness(fixture);
         RedTeamFolders.Install(Path.Combine(RedTeamFolders.Root, "benign", "pinger"), Path.Combine(harness.Root, "pinger"), hostile: false);
         RedTeamFolders.Install(Path.Combine(RedTeamFolders.Root, "benign", "ponger"), Path.Combine(harness.Root, "ponger"), hostile: false);
-        RedTeamFolders.Install(Path.Combine(RedTeamFolders.Root, "hostile", technique), Path.Combine(harness.Root, technique), hostile: true);
+        RedTeamFolders.Install(Path.Combine(RedTeamFolders.Root, folder, technique), Path.Combine(harness.Root, technique), hostile: true);
         await harness.StartAsync();
         Assert.All(new[] { "pinger", "ponger", technique }, p => Assert.Equal(PluginState.Running, harness.Status(p).State));
 

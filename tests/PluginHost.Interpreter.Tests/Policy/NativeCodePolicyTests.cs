@@ -25,7 +25,12 @@ public sealed class NativeCodePolicyTests(PythonRuntimeFixture fixture)
     {
         await using var governed = await Governed.StartAsync(fixture.Runtime, Capability.NativeCode);
 
-        Assert.Equal("ok", await governed.TryAsync("import ctypes, os; assert ctypes.CDLL(None).getpid() == os.getpid()"));
+        var result = await governed.TryAsync("import ctypes, os; assert ctypes.CDLL(None).getpid() == os.getpid()");
+
+        if (fixture.Runtime.Version.StartsWith("3.12.", StringComparison.Ordinal))
+            Assert.StartsWith("ImportError: module _ctypes does not support loading in subinterpreters", result);   // single-phase in 3.12
+        else
+            Assert.Equal("ok", result);
     }
 
     [Fact]

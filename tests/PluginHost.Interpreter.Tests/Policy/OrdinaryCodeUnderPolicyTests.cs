@@ -58,6 +58,32 @@ public sealed class OrdinaryCodeUnderPolicyTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task DescriptorsOfTheFilesSocketsAndPipesItMadeAreItsOwn()
+    {
+        var folder = Directory.CreateTempSubdirectory("pluginhost-own-").FullName;
+        try
+        {
+            await using var governed = await Governed.StartAsync(fixture.Runtime, write: [folder]);
+
+            var file = await governed.TryAsync($"import os\nwith open({Py(Path.Combine(folder, "f"))}, 'wb') as f:\n    os.write(f.fileno(), b'x'); os.fsync(f.fileno()); os.lseek(f.fileno(), 0, 0)");
+            var fdopen = await governed.TryAsync($"import os\nfd = os.open({Py(Path.Combine(folder, "g"))}, os.O_CREAT | os.O_RDWR)\nwith os.fdopen(fd, 'wb') as f:\n    f.write(b'y')");
+            var duplicate = await governed.TryAsync("import os, fcntl; r, w = os.pipe(); d = os.dup(w); e = fcntl.fcntl(d, fcntl.F_DUPFD, 100); os.write(e, b'z'); assert os.read(r, 1) == b'z'; os.dup2(r, d); [os.close(x) for x in (r, w, d, e)]");
+            var sockets = await governed.TryAsync("import socket, os; a, b = socket.socketpair(); os.write(a.fileno(), b'q'); assert b.recv(1) == b'q'; c = socket.socket(socket.AF_UNIX, fileno=os.dup(a.fileno())); c.sendall(b'r'); assert b.recv(1) == b'r'");
+            var selector = await governed.TryAsync("import selectors, socket; s = selectors.DefaultSelector(); a, b = socket.socketpair(); s.register(a, selectors.EVENT_READ); b.send(b'x'); assert s.select(1); s.close()");
+            var mmapped = await governed.TryAsync($"import mmap\nwith open({Py(Path.Combine(folder, "m"))}, 'wb+') as f:\n    f.write(b'0' * 4096); f.flush(); m = mmap.mmap(f.fileno(), 4096); m[0:1] = b'1'; m.close()");
+            var closed = await governed.TryAsync("import os; r, w = os.pipe(); os.close(w); os.write(w, b'x')");
+
+            Assert.Equal(("ok", "ok", "ok"), (file, fdopen, duplicate));
+            Assert.Equal(("ok", "ok", "ok"), (sockets, selector, mmapped));
+            Assert.StartsWith("OSError: [Errno 9] Bad file descriptor", closed);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task MetadataOfAFileInAGrantedFolderCanBeChangedThroughItsDescriptor()
     {
         await using var governed = await Governed.StartAsync(fixture.Runtime);
@@ -124,6 +150,35 @@ public sealed class OrdinaryCodeUnderPolicyTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task ImportsAndOpensOnSeveralThreadsAtOnceAreJudgedEachOnItsOwn()
+    {
+        await using var governed = await Governed.StartAsync(fixture.Runtime);
+
+        // Each thread's import opens a cache and unmarshals it, each os.open(dir_fd=) notes its directory: notes of one
+        // thread must not be taken, or cleared, by another's calls in between.
+        var result = await governed.TryAsync($$"""
+            import importlib, os, sys, threading
+            errors = []
+            def work(module):
+                try:
+                    for _ in range(200):
+                        sys.modules.pop(module, None)
+                        importlib.import_module(module)
+                        d = os.open({{Py(governed.Home)}}, os.O_RDONLY)
+                        os.close(os.open(".", os.O_RDONLY, dir_fd=d))
+                        os.close(d)
+                except BaseException as e:
+                    errors.append(repr(e))
+            threads = [threading.Thread(target=work, args=(m,)) for m in ("colorsys", "graphlib", "netrc", "shlex")]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+            assert not errors, errors[:3]
+            """);
+
+        Assert.Equal("ok", result);
+    }
+
+    [Fact]
     public async Task HarmlessCodeReplacementsAreAllowed()
     {
         await using var governed = await Governed.StartAsync(fixture.Runtime);
@@ -147,11 +202,13 @@ public sealed class OrdinaryCodeUnderPolicyTests(PythonRuntimeFixture fixture)
 
             var file = await scoped.TryAsync($"import sqlite3; c = sqlite3.connect({Py(database)}); c.execute('create table t(x)'); c.commit()");
             var uri = await scoped.TryAsync($"import sqlite3; sqlite3.connect('file:' + {Py(database)} + '?mode=ro', uri=True).execute('select * from t').fetchall()");
-            var shared = await scoped.TryAsync("import sqlite3; sqlite3.connect('file::memory:?cache=shared', uri=True).execute('select 1')");
+            var memory = await scoped.TryAsync("import sqlite3; sqlite3.connect('file:scratch?mode=memory', uri=True).execute('select 1')");
+            var shared = await scoped.TryAsync("import sqlite3; sqlite3.connect('file::memory:?cache=shared', uri=True)");
             var attach = await scoped.TryAsync($"import sqlite3; sqlite3.connect(':memory:').execute(\"ATTACH '{database}' AS a\")");
             var attached = await unrestricted.TryAsync($"import sqlite3; sqlite3.connect(':memory:').execute(\"ATTACH '{database}' AS a\").fetchall()");
 
-            Assert.Equal(("ok", "ok", "ok"), (file, uri, shared));
+            Assert.Equal(("ok", "ok", "ok"), (file, uri, memory));
+            Assert.StartsWith("PermissionError: sqlite3.connect('file::memory:?cache=shared') denied: a shared-cache or memdb database is one for the whole process", shared);
             Assert.Equal("OperationalError: too many attached databases - max 0", attach);
             Assert.Equal("ok", attached);
         }
@@ -177,10 +234,11 @@ public sealed class OrdinaryCodeUnderPolicyTests(PythonRuntimeFixture fixture)
         var guards = fixture.Runtime.Policies.Guards;
 
         // Only modules this build lacks, or functions of the other version, may be missing.
-        Assert.All(guards.Missing, m => Assert.Matches(@"^(spwd|_dbm|_gdbm|termios|_multiprocessing|_posixshmem|_ssl|time\.clock_settime|posix\.(login_tty|tcsetpgrp)|_signal\.(sigwait|sigwaitinfo|sigtimedwait|pidfd_send_signal)|types\.CodeType\.__replace__|_locale\.\w+|grp|pwd)\b", m));
+        Assert.All(guards.Missing, m => Assert.Matches(@"^(spwd|_dbm|_gdbm|termios|_multiprocessing|_posixshmem|_ssl|time\.clock_settime|posix\.(login_tty|tcsetpgrp|posix_openpt|timerfd_create)|_signal\.(sigwait|sigwaitinfo|sigtimedwait|pidfd_send_signal)|types\.CodeType\.__replace__|_locale\.\w+|grp|pwd)\b", m));
         Assert.Contains(guards.Installed, g => g.Target.Event == "os.write");
         Assert.Contains(guards.Installed, g => g.Target.Event == "_posixsubprocess.fork_exec");
         Assert.Contains(guards.Installed, g => g.Target.Event == "code.replace");
+        Assert.True(guards.GuardsSocketCreation, "the guard on _socket.socket.__init__ (a type slot) was not installed");
     }
 
     private static string Py(string text) => System.Text.Json.JsonSerializer.Serialize(text);

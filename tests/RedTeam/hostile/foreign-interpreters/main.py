@@ -45,7 +45,7 @@ def referents():
     return type(gc.get_referents(Victim.__dict__)[0]).__name__
 
 
-@attack("threading.stack_size(32 KiB): CPython's C recursion then overflows the stack and ends the host", needs="")
+@attack("threading.stack_size(32 KiB): CPython's C recursion then overflows the stack and ends the host", needs="native-code")
 def small_stack():
     try:
         return threading.stack_size(32768)

@@ -5,16 +5,14 @@
   'filesystem.write:/tmp' the usual grant for tempfile, anything a root process can write: /etc/cron.d).
 - A hard link in scratch/ to a file the plugin may only read: os.link checks only that the source is readable, and
   the link is then a writable path to the same file.
-- A directory of scratch/ swapped (rename, no symlink involved) between the check and the open: the check sees a file
-  in scratch/, the kernel opens /etc/passwd. Only a kernel check at open (the Landlock backstop) closes this.
+- (A directory swapped between the check and the open is in ../../limits/swapped-directory: an in-process race no
+  check before the call can close.)
 - SSLContext.keylog_filename: CPython raises "open" with flags 0 and the fopen mode "a" in the second argument; the
   policy reads the flags only and judges a create/append as a read.
 Harmless if they escape: files are created in /tmp under the red team's name, or in this plugin's own folder.
 """
 import os
 import ssl
-import threading
-import time
 
 from redteam import attack, on_message  # noqa: F401
 
@@ -68,45 +66,3 @@ def ssl_keylog():
     context = ssl.create_default_context()
     context.keylog_filename = os.path.join(HERE, "pluginhost-redteam-keylog.txt")
     return context.keylog_filename
-
-
-@attack("a directory of scratch/ swapped between the check and the open: /etc/passwd read", needs="filesystem.read")
-def swapped_directory():
-    """Wins about once in a thousand opens on an idle machine; each loss is the policy seeing /etc/passwd."""
-    benign, evil, current = (os.path.join(SCRATCH, name) for name in ("benign", "evil", "current"))
-    for directory in (benign, evil):
-        os.makedirs(directory, exist_ok=True)
-    if not os.path.lexists(os.path.join(evil, "passwd")):
-        os.symlink("/etc/passwd", os.path.join(evil, "passwd"))
-    with open(os.path.join(benign, "passwd"), "w") as f:
-        f.write("benign\n")
-    os.rename(benign, current)
-    parked = [evil, benign]   # what is parked where, while the other one is current
-    stop = threading.Event()
-
-    def swap():
-        while not stop.is_set():
-            os.rename(current, parked[1])
-            os.rename(parked[0], current)
-            parked.reverse()
-
-    swapper = threading.Thread(target=swap)
-    swapper.start()
-    refusal = None
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with open(os.path.join(current, "passwd")) as f:
-                    text = f.read(64)
-            except PermissionError as e:
-                refusal = e if "needs the capability" in str(e) else refusal or e
-                continue
-            except OSError:
-                continue
-            if not text.startswith("benign"):
-                return f"read through the swap: {text[:20]!r}"
-    finally:
-        stop.set()
-        swapper.join()
-    raise refusal or TimeoutError("the swap never happened")

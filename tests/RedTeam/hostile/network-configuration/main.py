@@ -34,7 +34,7 @@ def hardware_address():
         return fcntl.ioctl(sock.fileno(), SIOCGIFHWADDR, struct.pack("16s16x", b"lo"))[18:24].hex(":")
 
 
-@attack("ioctl SIOCSIFFLAGS (on an interface name no interface has: ENODEV means the kernel was asked)", needs="")
+@attack("ioctl SIOCSIFFLAGS (on an interface name no interface has: ENODEV means the kernel was asked)", needs="native-code")
 def set_interface_flags():
     with local_socket() as sock:
         return fcntl.ioctl(sock.fileno(), SIOCSIFFLAGS, struct.pack(IFREQ, b"pluginhost-rt0", 0))

@@ -5,7 +5,7 @@ import termios
 from redteam import attack, on_message, run_when_started  # noqa: F401
 
 
-@attack("os.openpty, ioctl TIOCSCTTY, close: SIGHUP to the host, a session leader", needs="")
+@attack("os.openpty, ioctl TIOCSCTTY, close: SIGHUP to the host, a session leader", needs="native-code")
 def hang_up():
     leader, follower = os.openpty()
     try:

@@ -3,7 +3,7 @@ import threading
 from redteam import attack, on_message, run_when_started  # noqa: F401
 
 
-@attack("threading.stack_size(32 KiB), then repr() of a deeply nested list in a new thread", needs="")
+@attack("threading.stack_size(32 KiB), then repr() of a deeply nested list in a new thread", needs="native-code")
 def overflow():
     threading.stack_size(32768)
     outcome = []
