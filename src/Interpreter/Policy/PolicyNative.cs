@@ -35,7 +35,9 @@ internal static unsafe partial class PolicyNative
     [LibraryImport(Interop.Library)]
     internal static partial nint PyTuple_GetItem(nint tuple, nint index);
 
+    /// <summary>Reads a field of the type; never raises, never allocates: no GC transition.</summary>
     [LibraryImport(Interop.Library)]
+    [SuppressGCTransition]
     internal static partial ulong PyType_GetFlags(nint type);
 
     /// <summary>Pointer into the str's cached UTF-8 (NUL-terminated); NULL with an exception (e.g. lone surrogates).</summary>
@@ -107,8 +109,12 @@ internal static unsafe partial class PolicyNative
     [LibraryImport(Interop.Library)]
     internal static partial nint PyObject_CallNoArgs(nint callable);
 
-    /// <summary>0 and <paramref name="status"/> filled (struct stat, 144 bytes on x86-64), or -1 with errno (EBADF: not open).</summary>
-    [LibraryImport(LibC, EntryPoint = "fstat", SetLastError = true)]
+    /// <summary>
+    /// 0 and <paramref name="status"/> filled (struct stat, 144 bytes on x86-64), or -1 (EBADF: not open). A short
+    /// syscall that never blocks nor calls back into .NET: no GC transition (it runs on every guarded descriptor call).
+    /// </summary>
+    [LibraryImport(LibC, EntryPoint = "fstat")]
+    [SuppressGCTransition]
     internal static partial int fstat(int fd, byte* status);
 
     /// <summary>New reference to an empty dict; NULL with an exception.</summary>
