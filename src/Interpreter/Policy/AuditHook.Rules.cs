@@ -145,18 +145,7 @@ internal static unsafe partial class AuditHook
             return PolicyNative.PyTuple_GetItem(args, index);
         }
 
-        private static long? Long(nint o)
-        {
-            if (o == 0 || !PolicyNative.Is(o, PolicyNative.LongFlag))
-                return null;
-            var value = PolicyNative.PyLong_AsLongLong(o);
-            if (value == -1 && PolicyNative.PyErr_Occurred() != 0)
-            {
-                PolicyNative.PyErr_Clear();
-                return null;
-            }
-            return value;
-        }
+        private static long? Long(nint o) => PolicyNative.AsLong(o);
 
         private static ReadOnlySpan<byte> Utf8(nint o)
         {

@@ -197,15 +197,8 @@ internal sealed unsafe class Guard
     // working directory: stricter, never looser, if this fails).
     private void NoteDirFd(CompiledPolicy policy, in CallArguments call)
     {
-        var dirFd = call.Get(Target.Arguments[1]);
-        if (dirFd == 0 || dirFd == LibPython.NoneObject || !PolicyNative.Is(dirFd, PolicyNative.LongFlag))
+        if (PolicyNative.AsLong(call.Get(Target.Arguments[1])) is not { } fd)
             return;
-        var fd = PolicyNative.PyLong_AsLongLong(dirFd);
-        if (fd == -1 && PolicyNative.PyErr_Occurred() != 0)
-        {
-            PolicyNative.PyErr_Clear();
-            return;
-        }
         policy.NoteDirFd(call.Get(Target.Arguments[0]), (int)Math.Clamp(fd, int.MinValue, int.MaxValue));
     }
 

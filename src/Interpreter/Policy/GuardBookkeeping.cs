@@ -59,16 +59,5 @@ internal static class GuardBookkeeping
         }
     }
 
-    private static long? Int(nint o)
-    {
-        if (o == 0 || !PolicyNative.Is(o, PolicyNative.LongFlag))
-            return null;
-        var value = PolicyNative.PyLong_AsLongLong(o);
-        if (value == -1 && PolicyNative.PyErr_Occurred() != 0)
-        {
-            PolicyNative.PyErr_Clear();
-            return null;
-        }
-        return value;
-    }
+    private static long? Int(nint o) => PolicyNative.AsLong(o);
 }

@@ -163,6 +163,20 @@ internal static unsafe partial class PolicyNative
     [SuppressGCTransition]
     internal static partial int getpgrp();
 
+    /// <summary>The value of an int (borrowed, may be 0); null for anything else or on overflow, the error cleared.</summary>
+    internal static long? AsLong(nint o)
+    {
+        if (o == 0 || !Is(o, LongFlag))
+            return null;
+        var value = PyLong_AsLongLong(o);
+        if (value == -1 && PyErr_Occurred() != 0)
+        {
+            PyErr_Clear();
+            return null;
+        }
+        return value;
+    }
+
     /// <summary>New reference to a tuple of two str; NULL with an exception.</summary>
     internal static nint BuildTuple(string first, string second)
     {
