@@ -119,7 +119,7 @@ internal sealed unsafe class Guard
         if (policy is null)
             return result;
         policy.ClearExpectations();
-        if (result == 0 || Target.After == GuardAfter.Nothing)
+        if (result == 0 || Target.After is GuardAfter.Nothing or GuardAfter.ForgetDescriptor or GuardAfter.ForgetRange)
             return result;
         try
         {
@@ -156,13 +156,13 @@ internal sealed unsafe class Guard
             if (Target.OnlyWhenSet is { } condition && call.Get(condition) is var value && (value == 0 || value == LibPython.NoneObject))
                 return true;
             if (Target.Rule == AuditEvent.Descriptors && !NeedsJudging(policy, call))
-                return true;   // the common case (os.write to the plugin's own pipe or file), without building the event's tuple
+                return Proceed(policy, call);   // the common case (os.write to its own pipe or file), without the event's tuple
             var arguments = Target.Kind == GuardKind.Function ? FunctionArguments(call) : SelectedArguments(call);
             if (arguments == 0)
                 return false;
             try
             {
-                return AuditHook.Judge(policy, Target.Rule, _event, arguments) == 0;
+                return AuditHook.Judge(policy, Target.Rule, _event, arguments) == 0 && Proceed(policy, call);
             }
             finally
             {
@@ -173,6 +173,17 @@ internal sealed unsafe class Guard
         {
             return AuditHook.FailClosed(e) == 0;
         }
+    }
+
+    /// <summary>
+    /// The call goes ahead. A descriptor it closes stops being the interpreter's now, before the call: the close
+    /// releases the GIL, and another thread of the interpreter may be given the same number before this one returns.
+    /// </summary>
+    private bool Proceed(CompiledPolicy policy, in CallArguments call)
+    {
+        if (Target.After is GuardAfter.ForgetDescriptor or GuardAfter.ForgetRange)
+            GuardBookkeeping.Note(policy, Target.After, call, 0);
+        return true;
     }
 
     /// <summary>Whether a descriptor among the arguments is a standard stream or one the interpreter does not own.</summary>

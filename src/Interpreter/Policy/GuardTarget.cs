@@ -16,7 +16,7 @@ internal enum GuardKind
     Observe,
 }
 
-/// <summary>What a guard does with its function's result, once it returned.</summary>
+/// <summary>What a guard notes about its call: from its result once it returned, or, for closes, just before.</summary>
 internal enum GuardAfter
 {
     Nothing,
@@ -33,10 +33,10 @@ internal enum GuardAfter
     /// <summary><c>fcntl(fd, F_DUPFD[_CLOEXEC], n)</c>: the result is a new descriptor; other commands' results are not.</summary>
     RecordDuplicate,
 
-    /// <summary>The descriptor in the first argument was closed.</summary>
+    /// <summary>The descriptor in the first argument is being closed (forgotten before the call, see Guard.Proceed).</summary>
     ForgetDescriptor,
 
-    /// <summary>The descriptors of the range in the first two arguments were closed.</summary>
+    /// <summary>The descriptors of the range in the first two arguments are being closed (likewise).</summary>
     ForgetRange,
 }
 
