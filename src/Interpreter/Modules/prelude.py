@@ -1,3 +1,7 @@
+import codecs as _codecs
+import io as _io
+
+
 class HandlerTimeout(TimeoutError):
     """Raised inside a handler (or hook) that ran past the host's timeout for it."""
 
@@ -44,3 +48,56 @@ async def call_async(name, payload=None, *, timeout=None):
     """Like ``call``, awaited from asyncio code: the wait happens in the loop's executor, without the GIL."""
     import asyncio
     return await asyncio.get_running_loop().run_in_executor(None, lambda: call(name, payload, timeout=timeout))
+
+
+class CapabilityDenied(Exception):
+    """Mixed into the exceptions of a call the plugin's policy denied: ``capability`` names the capability that would
+    allow it (None when none does). Denials of everything but imports are ``PermissionError`` (see ImportDenied)."""
+
+    capability = None
+
+
+class ImportDenied(CapabilityDenied, ImportError):
+    """An import the plugin's policy denied: an ``ImportError``, so ``try: import x / except ImportError:`` falls back
+    as it does where the module is missing; the message and ``capability`` say which capability would allow it."""
+
+
+class _LogRaw(_io.RawIOBase):
+    """The raw stream under a plugin's sys.stdout/sys.stderr: bytes decoded as UTF-8 and written to the host's log
+    through the native stream. Unbuffered, as ``python -u`` makes them: nothing is left in a buffer when the
+    interpreter ends, and a write reaches the log at once."""
+
+    def __init__(self, native, name):
+        super().__init__()
+        self._native = native
+        self._name = name
+        self._decoder = _codecs.getincrementaldecoder("utf-8")("replace")
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def mode(self):
+        return "wb"
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        with memoryview(data) as view:
+            size = view.nbytes
+            text = self._decoder.decode(view.cast("B"))
+        if text:
+            self._native.write(text)
+        return size
+
+
+def _std_stream(native, name, errors):
+    """A TextIOWrapper like python3's sys.stdout/sys.stderr (UTF-8, line buffered, write-through) over the log."""
+    stream = _io.TextIOWrapper(_LogRaw(native, name), encoding="utf-8", errors=errors, line_buffering=True,
+                              write_through=True)
+    stream.mode = "w"
+    return stream
