@@ -5,10 +5,9 @@ def _pluginhost_bootstrap(name, folder, lib, level):
     # Only the plugin's folder and its own lib/ (vendored pure-Python dependencies) before the stdlib.
     sys.path[:0] = [folder, lib]
     sys.argv = [name]
-    # Text streams like python3's (encoding, errors, buffer, reconfigure, ...) over the host's log; the error
-    # handlers are the ones this interpreter chose for its own streams from the locale, as python3 chooses them.
-    sys.stdout = sys.__stdout__ = pluginhost._std_stream(
-        pluginhost.stdout, "<stdout>", getattr(sys.__stdout__, "errors", None) or "strict")
+    # Text streams like python3's (encoding, errors, buffer, reconfigure, ...) over the host's log, with the error
+    # handlers python3 chooses from the locale.
+    sys.stdout = sys.__stdout__ = pluginhost._std_stream(pluginhost.stdout, "<stdout>", pluginhost._stdout_errors())
     sys.stderr = sys.__stderr__ = pluginhost._std_stream(pluginhost.stderr, "<stderr>", "backslashreplace")
 
     # The builtins site adds (exit, quit, help, copyright, credits, license), without site's search of site-packages:

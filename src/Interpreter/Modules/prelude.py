@@ -95,6 +95,16 @@ class _LogRaw(_io.RawIOBase):
         return size
 
 
+def _stdout_errors():
+    """The error handler python3 gives sys.stdout: surrogateescape in UTF-8 mode and in the C, POSIX and C.UTF-8
+    locales (those PEP 538 coerces to), strict otherwise (CPython's config_get_stdio_errors)."""
+    import sys, _locale
+    if sys.flags.utf8_mode:
+        return "surrogateescape"
+    ctype = _locale.setlocale(_locale.LC_CTYPE)
+    return "surrogateescape" if ctype in ("C", "POSIX", "C.UTF-8", "C.utf8", "UTF-8") else "strict"
+
+
 def _std_stream(native, name, errors):
     """A TextIOWrapper like python3's sys.stdout/sys.stderr (UTF-8, line buffered, write-through) over the log."""
     stream = _io.TextIOWrapper(_LogRaw(native, name), encoding="utf-8", errors=errors, line_buffering=True,
