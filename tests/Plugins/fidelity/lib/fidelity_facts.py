@@ -69,8 +69,16 @@ def stream_facts():
             "writable": s.writable(),
             "seekable": s.seekable(),
             "buffer_writable": s.buffer.writable(),
+            "fileno": fileno(s),
         }
     return facts
+
+
+def fileno(stream):
+    try:
+        return stream.fileno()
+    except io.UnsupportedOperation as e:
+        return type(e).__name__
 
 
 def doctest_facts():
@@ -101,15 +109,15 @@ def thread_facts():
 
 
 def all_facts(folder):
-    return {
-        "locale": locale_facts(),
-        "files": file_facts(folder),
-        "executable": executable_facts(),
-        "streams": stream_facts(),
-        "doctest": doctest_facts(),
-        "builtins": builtin_facts(),
-        "threads": thread_facts(),
-    }
+    sections = {"locale": locale_facts, "files": lambda: file_facts(folder), "executable": executable_facts,
+                "streams": stream_facts, "doctest": doctest_facts, "builtins": builtin_facts, "threads": thread_facts}
+    facts = {}
+    for name, measure in sections.items():
+        try:
+            facts[name] = measure()
+        except Exception as e:   # reported, and compared like any other fact
+            facts[name] = {"error": type(e).__name__}
+    return facts
 
 
 def import_denial_facts():
