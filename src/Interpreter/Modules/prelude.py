@@ -69,9 +69,9 @@ class _LogRaw(_io.RawIOBase):
 
     def __init__(self, native, name):
         super().__init__()
-        self._native = native
+        self._native_write = native.write
         self._name = name
-        self._decoder = _codecs.getincrementaldecoder("utf-8")("replace")
+        self._decoder = None   # only once a write ended inside a character (sys.stdout.buffer.write of a part)
 
     @property
     def name(self):
@@ -87,11 +87,24 @@ class _LogRaw(_io.RawIOBase):
     def write(self, data):
         if self.closed:
             raise ValueError("I/O operation on closed file.")
+        if self._decoder is None and type(data) is bytes:
+            # TextIOWrapper hands over whole characters: one decode, no state.
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                self._native_write(text)
+                return len(data)
         with memoryview(data) as view:
             size = view.nbytes
+            if self._decoder is None:
+                self._decoder = _codecs.getincrementaldecoder("utf-8")("replace")
             text = self._decoder.decode(view.cast("B"))
+        if not self._decoder.getstate()[0]:
+            self._decoder = None
         if text:
-            self._native.write(text)
+            self._native_write(text)
         return size
 
 

@@ -68,6 +68,7 @@ public sealed class FidelityTests(FidelityFixture fixture) : IClassFixture<Fidel
         Assert.Equal(0, plugin.GetProperty("doctest").GetProperty("failed").GetInt32());
         Assert.Equal(2, plugin.GetProperty("doctest").GetProperty("attempted").GetInt32());
         Assert.Contains("print reaches the log: żółw é", output);
+        Assert.Contains("split: ż", output);
     }
 
     [Theory]
