@@ -78,6 +78,7 @@ public sealed class FidelityTests(FidelityFixture fixture) : IClassFixture<Fidel
         var (plugin, _, python) = await fixture.RunAsync(version);
         FidelityRun.AssertSame(python.GetProperty("builtins"), plugin.GetProperty("builtins"), "exit, quit, help, copyright, credits, license");
         Assert.Equal("Quitter", plugin.GetProperty("builtins").GetProperty("exit").GetString());
+        Assert.Equal("[]", plugin.GetProperty("site_packages_on_path").GetRawText());
     }
 
     [Theory]
