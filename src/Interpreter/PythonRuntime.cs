@@ -139,7 +139,7 @@ public sealed class PythonRuntime : IAsyncDisposable
     private void Initialize(PythonRuntimeOptions options)
     {
         LibPython.Load(Installation.LibraryPath);
-        RuntimeConfig.PreInitialize(Installation);
+        RuntimeConfig.PreInitialize(Installation, options.Utf8Mode);
         // Memory: the raw allocator is wrapped right after pre-initialisation set it up, where PYTHONMALLOC=debug's hooks
         // go, and before anything the runtime keeps is allocated from it (the audit hook's entry below is).
         if (options.TrackLargeAllocations)
@@ -163,6 +163,8 @@ public sealed class PythonRuntime : IAsyncDisposable
         // Release the main GIL: subinterpreter threads take it briefly while creating their interpreters.
         _mainThreadState = Interop.PyEval_SaveThread();
         _logger.LogInformation("CPython {Version} from {Library} ({FoundBy})", Version.Split(' ')[0], Installation.LibraryPath, Installation.FoundBy);
+        if (InstallationExecutable.Of(Installation) is (var executable, false))
+            _logger.LogWarning("CPython {Version} has no python executable at {Executable}: sys.executable names it anyway, so subprocess.run([sys.executable, ...]) fails rather than running another Python", Version.Split(' ')[0], executable);
         if (KnownIssues.FinalizeFreesForeignMemory(Version))
             _logger.LogWarning("CPython {Version} has gh-119213 (keyword-argument caches shared between interpreters; fixed in 3.12.4): upgrade to 3.12.4+ or 3.13. PluginHost will not run Py_FinalizeEx at exit to avoid the crash it causes.", Version.Split(' ')[0]);
     }

@@ -22,6 +22,13 @@ public sealed record PythonRuntimeOptions
     /// </summary>
     public bool TrackLargeAllocations { get; init; } = true;
 
+    /// <summary>
+    /// Python's UTF-8 mode (PEP 540; configuration <c>Python:Utf8Mode</c>, the equivalent of <c>PYTHONUTF8</c>, which
+    /// the isolated runtime does not read): true forces it on, false off, null (the default) decides as python3 does —
+    /// on when the process's LC_CTYPE locale (from LC_ALL, LC_CTYPE, LANG) is C or POSIX. Process-wide.
+    /// </summary>
+    public bool? Utf8Mode { get; init; }
+
     /// <summary>Already located installation; skips the search when set (the host locates before it starts).</summary>
     public PythonInstallation? Installation { get; set; }
 }

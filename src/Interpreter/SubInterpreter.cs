@@ -164,6 +164,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
             SdkModule.Bind(GCHandle.ToIntPtr(_binding));
         try
         {
+            AdoptMainThread();
             ApplyPolicy();
         }
         catch

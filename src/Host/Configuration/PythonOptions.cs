@@ -17,9 +17,13 @@ internal sealed class PythonOptions
     /// </summary>
     public bool TrackLargeAllocations { get; set; } = true;
 
+    /// <summary>Python's UTF-8 mode (PEP 540), like PYTHONUTF8: true on, false off, unset as python3 decides from the locale.</summary>
+    public bool? Utf8Mode { get; set; }
+
     public PythonRuntimeOptions ToRuntimeOptions() => new()
     {
         Library = string.IsNullOrWhiteSpace(Library) ? null : Library,
         TrackLargeAllocations = TrackLargeAllocations,
+        Utf8Mode = Utf8Mode,
     };
 }

@@ -5,8 +5,17 @@ def _pluginhost_bootstrap(name, folder, lib, level):
     # Only the plugin's folder and its own lib/ (vendored pure-Python dependencies) before the stdlib.
     sys.path[:0] = [folder, lib]
     sys.argv = [name]
-    sys.stdout = sys.__stdout__ = pluginhost.stdout
-    sys.stderr = sys.__stderr__ = pluginhost.stderr
+    # Text streams like python3's (encoding, errors, buffer, reconfigure, ...) over the host's log, with the error
+    # handlers python3 chooses from the locale.
+    sys.stdout = sys.__stdout__ = pluginhost._std_stream(pluginhost.stdout, "<stdout>", pluginhost._stdout_errors())
+    sys.stderr = sys.__stderr__ = pluginhost._std_stream(pluginhost.stderr, "<stderr>", "backslashreplace")
+
+    # The builtins site adds (exit, quit, help, copyright, credits, license), without site's search of site-packages:
+    # with site_import off, importing site runs none of that, and these three functions only set builtins.
+    import site
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
 
     class HostHandler(logging.Handler):
         def emit(self, record):

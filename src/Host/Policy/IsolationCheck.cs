@@ -34,7 +34,7 @@ internal static class IsolationCheck
                 text = f"{type(e).__name__}: {e}"
                 if isinstance(e, ImportError) and "does not support loading in subinterpreters" in str(e):
                     return "incompatible", text
-                if isinstance(e, PermissionError):
+                if isinstance(e, PermissionError) or type(e).__name__ == "ImportDenied":
                     return "denied", text
                 return "error", text
 

@@ -109,6 +109,9 @@ internal static unsafe partial class SdkModule
             state->JsonDumps = Interop.GetAttr(new BorrowedRef(module), "_encode_json").Steal();
             state->JsonLoads = Interop.GetAttr(new BorrowedRef(module), "_decode_json").Steal();
             state->HostFunctionError = Interop.GetAttr(new BorrowedRef(module), "HostFunctionError").Steal();
+            // Where the audit hook finds the class it raises for a denied import (out of the plugin's reach).
+            using (var importDenied = Interop.GetAttr(new BorrowedRef(module), "ImportDenied"))
+                Interop.DictSet(new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get())), Policy.ImportDenial.ClassKey, importDenied.Borrow());
             return 0;
         }
         catch (Exception e)

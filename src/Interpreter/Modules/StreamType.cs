@@ -9,7 +9,7 @@ namespace PluginHost.Interpreter.Modules;
 /// type; that still needs GC support, or the collector cannot see the cycle type → module → stream and the module
 /// is never freed.
 /// </summary>
-internal static unsafe class StreamType
+internal static unsafe partial class StreamType
 {
     [StructLayout(LayoutKind.Sequential)]
     private struct StreamObject
@@ -17,6 +17,8 @@ internal static unsafe class StreamType
         internal nint RefCount;
         internal nint Type;
         internal nint IsError;
+        internal nint Pending;        // up to 3 bytes of a UTF-8 sequence a _write_bytes call ended inside
+        internal nint PendingLength;
     }
 
     private const int MethodFlags = Interop.METH_METHOD | Interop.METH_FASTCALL | Interop.METH_KEYWORDS;
@@ -27,11 +29,12 @@ internal static unsafe class StreamType
 
     private static nint BuildSpec()
     {
-        var methods = NativeMemoryBlock.Array<PyMethodDef>(5);
+        var methods = NativeMemoryBlock.Array<PyMethodDef>(6);
         methods[0] = SdkModule.Method("write", (delegate* unmanaged<nint, nint, nint*, nint, nint, nint>)&Write, MethodFlags, "write(text) -> int");
         methods[1] = SdkModule.Method("flush", (delegate* unmanaged<nint, nint, nint>)&Flush, Interop.METH_NOARGS, "flush() -> None");
         methods[2] = SdkModule.Method("isatty", (delegate* unmanaged<nint, nint, nint>)&False, Interop.METH_NOARGS, "isatty() -> False");
         methods[3] = SdkModule.Method("writable", (delegate* unmanaged<nint, nint, nint>)&True, Interop.METH_NOARGS, "writable() -> True");
+        methods[4] = SdkModule.Method("_write_bytes", (delegate* unmanaged<nint, nint, nint*, nint, nint, nint>)&WriteBytes, MethodFlags, "_write_bytes(data) -> int: UTF-8 bytes (any bytes-like object); a character split across calls is joined");
         var slots = NativeMemoryBlock.Array<PyTypeSlot>(4);
         slots[0] = new PyTypeSlot { Slot = Interop.Py_tp_dealloc, Function = (nint)(delegate* unmanaged<nint, void>)&Dealloc };
         slots[1] = new PyTypeSlot { Slot = Interop.Py_tp_traverse, Function = (nint)(delegate* unmanaged<nint, nint, nint, int>)&Traverse };
@@ -67,23 +70,8 @@ internal static unsafe class StreamType
             var state = (ModuleState*)Interop.PyType_GetModuleState(definingClass);
             if (state == null)
                 throw PythonException.FetchCurrent();
-            var binding = state->RequireBinding();
-            var error = ((StreamObject*)self)->IsError != 0;
-            var length = Interop.StringLength(text);
-            if (length <= PluginOutput.PieceLength)
-            {
-                binding.Write(error, Interop.AsString(text));
-            }
-            else
-            {
-                // A large write crosses in pieces: the host keeps a bounded part of each line, so it never holds it whole.
-                for (long start = 0; start < length; start += PluginOutput.PieceLength)
-                {
-                    using var piece = Interop.Substring(text, start, start + PluginOutput.PieceLength);
-                    binding.Write(error, Interop.AsString(piece.Borrow()));
-                }
-            }
-            return Interop.NewLong(length).Steal();
+            WriteText(state->RequireBinding(), ((StreamObject*)self)->IsError != 0, text);
+            return Interop.NewLong(Interop.StringLength(text)).Steal();
         }
         catch (Exception e)
         {

@@ -67,6 +67,7 @@ internal static unsafe partial class Interop
     internal const ulong Py_TPFLAGS_BYTES_SUBCLASS = 1UL << 27;
     internal const ulong Py_TPFLAGS_UNICODE_SUBCLASS = 1UL << 28;
     internal const ulong Py_TPFLAGS_DICT_SUBCLASS = 1UL << 29;
+    internal const ulong Py_TPFLAGS_TYPE_SUBCLASS = 1UL << 31;
 
     /// <summary>
     /// Borrowed type of <paramref name="o"/>: <c>ob_type</c> follows the 8-byte <c>ob_refcnt</c> in the default

@@ -134,6 +134,12 @@ internal static unsafe partial class Interop
         return new ReadOnlySpan<byte>(buffer, checked((int)length));
     }
 
+    /// <summary>New reference: bytes(o) for any object with the buffer protocol; NULL with TypeError otherwise.</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyBytes_FromObject(nint o);
+
+    internal static NewRef BytesFromObject(BorrowedRef o) => CheckNew(PyBytes_FromObject(o.Pointer));
+
     internal static ReadOnlySpan<byte> ByteArraySpan(BorrowedRef o) =>
         new(PyByteArray_AsString(o.Pointer), checked((int)PyByteArray_Size(o.Pointer)));
 }

@@ -6,9 +6,10 @@ namespace PluginHost.Interpreter.Native;
 /// <summary>
 /// Initialises the main interpreter from an isolated <c>PyConfig</c>: no environment variables (PYTHONPATH etc.),
 /// no user site, no Python signal handlers (SIGINT stays with .NET), no <c>site</c> import (the installation's
-/// site-packages are not on any interpreter's path: a plugin sees the stdlib, its folder and its own lib/ only), and
-/// <c>home</c> set explicitly so a relocated Python finds its stdlib. PyConfig's layout differs per version, so only
-/// measured layouts are used.
+/// site-packages are not on any interpreter's path: a plugin sees the stdlib, its folder and its own lib/ only),
+/// <c>home</c> set explicitly so a relocated Python finds its stdlib, and <c>executable</c> set to the installation's
+/// own python. The locale is configured as python3 configures it (PEP 538 coercion, PEP 540 UTF-8 mode), from the
+/// process's LC_ALL/LC_CTYPE/LANG. PyConfig's layout differs per version, so only measured layouts are used.
 /// </summary>
 internal static unsafe class RuntimeConfig
 {
@@ -24,17 +25,39 @@ internal static unsafe class RuntimeConfig
         [(3, 13)] = 296,
     };
 
+    /// <summary>offsetof(PyConfig, executable), measured like <see cref="HomeOffset"/>.</summary>
+    private static readonly Dictionary<(int, int), int> ExecutableOffset = new()
+    {
+        [(3, 12)] = 336,
+        [(3, 13)] = 344,
+    };
+
+    // PyPreConfig (40 bytes, the same on 3.12 and 3.13): offsets of the int fields set below.
+    private const int PreConfigureLocaleOffset = 16;
+    private const int PreCoerceCLocaleOffset = 20;
+    private const int PreCoerceCLocaleWarnOffset = 24;
+    private const int PreUtf8ModeOffset = 28;
+
     /// <summary>
-    /// Pre-initialises from the isolated preset (no environment variables, no locale coercion): sets up the runtime and
-    /// its memory allocators, so a hook can wrap one before any block the runtime keeps is allocated. First of all.
+    /// Pre-initialises from the isolated preset (no PYTHON* environment variables), with the locale configured as
+    /// python3 does it: LC_CTYPE from LC_ALL/LC_CTYPE/LANG, a C/POSIX LC_CTYPE coerced to C.UTF-8 unless LC_ALL is set
+    /// (PEP 538), and UTF-8 mode on for a C/POSIX locale (PEP 540) unless <paramref name="utf8Mode"/> (PYTHONUTF8's
+    /// equivalent) says otherwise. Sets up the runtime and its memory allocators, so a hook can wrap one before any
+    /// block the runtime keeps is allocated. First of all.
     /// </summary>
-    internal static void PreInitialize(PythonInstallation installation)
+    internal static void PreInitialize(PythonInstallation installation, bool? utf8Mode)
     {
         HomeOffsetOf(installation);
         var preconfig = (nint)NativeMemory.AllocZeroed(BufferSize);
         try
         {
             Interop.PyPreConfig_InitIsolatedConfig(preconfig);
+            // The isolated preset leaves LC_CTYPE as the process has it ("C": .NET never calls setlocale), which
+            // makes every plugin's text encoding ASCII. -1 is "decide as python3 would".
+            *(int*)(preconfig + PreConfigureLocaleOffset) = 1;
+            *(int*)(preconfig + PreCoerceCLocaleOffset) = -1;
+            *(int*)(preconfig + PreCoerceCLocaleWarnOffset) = 0;
+            *(int*)(preconfig + PreUtf8ModeOffset) = utf8Mode switch { null => -1, true => 1, false => 0 };
             Check(Interop.Py_PreInitialize(preconfig), "Py_PreInitialize");
         }
         finally
@@ -53,6 +76,9 @@ internal static unsafe class RuntimeConfig
             *(int*)(config + SiteImportOffset) = 0;
             if (installation.Home is { } home)
                 Check(Interop.PyConfig_SetBytesString(config, config + homeOffset, home), "setting PyConfig.home");
+            // sys.executable (and sys._base_executable, derived from it): this installation's python, not PATH's.
+            var executable = InstallationExecutable.Of(installation).Path;
+            Check(Interop.PyConfig_SetBytesString(config, config + ExecutableOffset[(installation.Version.Major, installation.Version.Minor)], executable), "setting PyConfig.executable");
             Check(Interop.Py_InitializeFromConfig(config), "Py_InitializeFromConfig");
         }
         finally

@@ -5,7 +5,8 @@ namespace PluginHost.Interpreter.Policy;
 
 internal static unsafe partial class AuditHook
 {
-    /// <summary>One event's arguments against one interpreter's policy. 0 allows; -1 denies with PermissionError set.</summary>
+    /// <summary>One event's arguments against one interpreter's policy. 0 allows; -1 denies with PermissionError set
+    /// (an import: ImportDenied, see <see cref="ImportDenial"/>).</summary>
     /// <remarks>Split by concern: Rules.Files.cs (paths, descriptors, SQLite), Rules.Native.cs (extension modules,
     /// code objects), Rules.Process.cs (signals, spawning, standard streams, sockets, guards).</remarks>
     private readonly ref partial struct Rules(CompiledPolicy compiled, byte* name, nint args)
@@ -110,7 +111,10 @@ internal static unsafe partial class AuditHook
             var message = name.Length == 0
                 ? $"{what} denied: {why}. No capability allows this for {Policy.Owner}."
                 : $"{what} denied: {why}. {Capitalized(Policy.Owner)} needs the capability '{name}'{Hint(name)}.";
-            Interop.PyErr_SetString(LibPython.PermissionErrorType, message);
+            if (facility == "import")
+                ImportDenial.Raise(message, detail.Split(" from ", 2)[0], name);
+            else
+                Interop.PyErr_SetString(LibPython.PermissionErrorType, message);
             try
             {
                 Policy.Listener?.Denied(new PolicyDecision(facility, name, detail, message));

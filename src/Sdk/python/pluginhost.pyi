@@ -18,6 +18,16 @@ class HandlerTimeout(TimeoutError):
 class HostFunctionError(RuntimeError):
     """Raised by :func:`call` when the .NET host function threw; ``str(error)`` is the .NET exception's message."""
 
+class CapabilityDenied(Exception):
+    """Mixed into a denial's exception: ``capability`` is the capability that would allow the call (None when none
+    does). Denied calls other than imports raise ``PermissionError`` (see docs/capabilities.md)."""
+
+    capability: str | None
+
+class ImportDenied(CapabilityDenied, ImportError):
+    """A denied import: an ``ImportError``, so ``try: import x`` / ``except ImportError:`` falls back; ``name`` is the
+    module, and the message and ``capability`` say which capability would allow it."""
+
 @final
 class Context:
     """The context of one plugin instance, passed to ``setup(ctx)`` and returned by :func:`context`."""
@@ -36,7 +46,8 @@ class Context:
 
 @final
 class Stream:
-    """File-like object the host installs as ``sys.stdout``/``sys.stderr``: output becomes host log lines."""
+    """The raw text sink under ``sys.stdout``/``sys.stderr``: output becomes host log lines. The plugin's
+    ``sys.stdout``/``sys.stderr`` are ``io.TextIOWrapper`` objects over it (UTF-8, line buffered, write-through)."""
 
     def write(self, text: str, /) -> int: ...
     def flush(self) -> None: ...

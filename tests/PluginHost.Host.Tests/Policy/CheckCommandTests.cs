@@ -116,6 +116,19 @@ public sealed class CheckCommandTests(PythonRuntimeFixture fixture) : IDisposabl
     }
 
     [Fact]
+    public async Task ADeniedImportThatStopsTheImportIsReportedAsDenied()
+    {
+        var folder = Plugin("native", "import ctypes\n");
+
+        var report = await IsolationCheck.RunAsync(fixture.Runtime, folder);
+
+        Assert.False(report.Compatible);
+        Assert.StartsWith("ImportDenied: import _ctypes denied", report.ImportError);
+        Assert.Contains(report.Modules, m => m.Name == "_ctypes" && m.Status == "denied");
+        Assert.Contains(report.Denied, d => d.Capability == "native-code");
+    }
+
+    [Fact]
     public async Task ADenialThatStopsTheImportFailsTheCheck()
     {
         var folder = Plugin("spawner", "import subprocess\nsubprocess.run(['/bin/true'])\n");

@@ -22,7 +22,7 @@ internal sealed record RedTeamAttack(
     public static RedTeamAttack Parse(string json) => JsonSerializer.Deserialize<RedTeamAttack>(json, JsonOptions)!;
 
     /// <summary>
-    /// Asserts the right refusal: a PermissionError naming the capability <see cref="Needs"/> (or saying no capability
+    /// Asserts the right refusal: a PermissionError (ImportDenied for an import) naming the capability <see cref="Needs"/> (or saying no capability
     /// allows it), CPython's own <see cref="RefusedBy"/>, or — made harmless rather than refused — <see cref="Returns"/>.
     /// </summary>
     public void AssertRefused()
@@ -38,7 +38,8 @@ internal sealed record RedTeamAttack(
             Assert.True(Outcome == refusal, $"expected CPython's {refusal} — {what}");
             return;
         }
-        Assert.True(Outcome == "PermissionError", $"expected a PermissionError — {what}");
+        // A denied import is pluginhost.ImportDenied (an ImportError, so fallbacks work), any other denial a PermissionError.
+        Assert.True(Outcome is "PermissionError" or "ImportDenied", $"expected a PermissionError (ImportDenied for an import) — {what}");
         var expected = Needs is "" or null
             ? "No capability allows this"
             : $"needs the capability '{Needs}";

@@ -10,7 +10,7 @@ _attacks = []
 def attack(name, needs=None, refused_by=None, returns=None):
     """Registers an attack.
 
-    needs: the capability the PermissionError must name (a prefix: "filesystem.read" matches
+    needs: the capability the PermissionError (ImportDenied for an import) must name (a prefix: "filesystem.read" matches
     "filesystem.read:/etc"), or "" when no capability may allow it.
     refused_by: instead of the policy, CPython or the library refuses it with this exception type (e.g. "ValueError").
     returns: the attack is made harmless rather than refused: it must return this value (compared by repr).
