@@ -8,7 +8,7 @@ namespace PluginHost.Host.Cli;
 /// For <c>validate</c>: compiles every .py file of a plugin folder (its lib/ too) in an isolated interpreter, so a
 /// syntax error is found without running any of the plugin's code.
 /// </summary>
-internal static class SyntaxCheck
+internal static partial class SyntaxCheck
 {
     private const string Checker = """
         def _pluginhost_compile_all(folder):

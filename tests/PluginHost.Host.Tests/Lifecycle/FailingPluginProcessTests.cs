@@ -52,5 +52,19 @@ public sealed class FailingPluginProcessTests : IDisposable
         Assert.DoesNotContain("<unknown>", output);
     }
 
+    [Fact]
+    public async Task ListRunsValidatesSyntaxCheck()
+    {
+        Plugin("fine", "def setup(ctx):\n    pass\n");
+        Plugin("broken", "x = 1\ndef setup(ctx):\n    return (\n");
+
+        var (exitCode, output) = await HostProcess.RunAsync(["list", .. Args()]);
+
+        Assert.Equal(0, exitCode);
+        var lines = output.Split('\n');
+        Assert.Matches(@"^broken\s+1\.0\.0\s+1\s+invalid\s+\S+\s+Python syntax errors: main.py:3: SyntaxError: '\(' was never closed", lines.Single(l => l.StartsWith("broken")));
+        Assert.Matches(@"^fine\s+1\.0\.0\s+1\s+ready", lines.Single(l => l.StartsWith("fine")));
+    }
+
     public void Dispose() => _folders.Dispose();
 }
