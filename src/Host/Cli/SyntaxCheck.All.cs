@@ -3,14 +3,18 @@ using PluginHost.Interpreter;
 
 namespace PluginHost.Host.Cli;
 
-// For `list`: the same check as validate's, for every plugin folder, in one runtime (a process hosts one CPython).
+// One runtime for any number of folders (a process hosts one CPython): validate checks one, list every plugin's.
 internal static partial class SyntaxCheck
 {
-    /// <summary>The syntax errors of each folder that has any, as validate words them.</summary>
+    /// <summary>For <c>list</c>: the syntax errors of each folder that has any, on one line.</summary>
     /// <exception cref="Interpreter.Locating.PythonNotFoundException">No usable CPython.</exception>
-    public static IReadOnlyDictionary<string, string> RunAll(PythonRuntimeOptions options, IEnumerable<string> folders)
+    public static IReadOnlyDictionary<string, string> RunAll(PythonRuntimeOptions options, IEnumerable<string> folders) =>
+        Errors(options, folders).ToDictionary(e => e.Key, e => "Python syntax errors: " + string.Join("; ", e.Value), StringComparer.Ordinal);
+
+    /// <summary>Each folder's syntax errors (file:line: type: message), for the folders that have any.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> Errors(PythonRuntimeOptions options, IEnumerable<string> folders)
     {
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var list = folders.Distinct(StringComparer.Ordinal).ToList();
         if (list.Count == 0)
             return found;
@@ -26,7 +30,7 @@ internal static partial class SyntaxCheck
             foreach (var (folder, result) in list.Zip(results))
             {
                 if (result is object?[] { Length: > 0 } errors)
-                    found[folder] = "Python syntax errors: " + string.Join("; ", errors);
+                    found[folder] = [.. errors.Select(e => e?.ToString() ?? "")];
             }
             return found;
         }
