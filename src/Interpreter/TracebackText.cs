@@ -234,12 +234,21 @@ internal sealed class TracebackText
         return lines is not null && line <= lines.Length ? lines[line - 1].Trim() : null;
     }
 
+    // Only a file whose size stat reports (FIFOs, devices and /proc files report 0: opening or reading them could block
+    // or never end), and no more than that size, read while the error is being described.
     private static string[]? ReadSource(string file)
     {
         try
         {
-            var info = new FileInfo(file);
-            return info.Exists && info.Length <= MaxSourceBytes ? File.ReadAllLines(file) : null;
+            FileSystemInfo info = new FileInfo(file);
+            if (info.LinkTarget is not null)
+                info = info.ResolveLinkTarget(returnFinalTarget: true) ?? info;   // a link's own size is its target's name
+            if (info is not FileInfo { Exists: true, Length: > 0 and <= MaxSourceBytes } regular)
+                return null;
+            var bytes = new byte[regular.Length];
+            using (var stream = new FileStream(regular.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                bytes = bytes[..stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false)];
+            return Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF').Split('\n');
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -110,6 +110,32 @@ public sealed class TracebackTextTests(PythonRuntimeFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("os.mkfifo(path)")]                  // opening it would wait for a writer
+    [InlineData("os.symlink('/dev/zero', path)")]    // reading it would never end
+    public async Task ACodeFileNameThatIsNoRegularFileIsNotRead(string make)
+    {
+        var folder = Directory.CreateTempSubdirectory("tbtext");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "trap.py");
+            await using var interpreter = await fixture.Runtime.CreateInterpreterAsync();
+
+            var error = await Assert.ThrowsAsync<PythonException>(() => interpreter.RunAsync($"""
+                import os
+                path = {System.Text.Json.JsonSerializer.Serialize(path)}
+                {make}
+                exec(compile("raise LookupError('trapped')", path, "exec"))
+                """).WaitAsync(TimeSpan.FromSeconds(30)));
+
+            Assert.Contains($"File \"{path}\", line 1, in <module>{Environment.NewLine}LookupError: trapped", error.PythonTraceback);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task ASyntaxErrorShowsItsLineAndCaret()
     {
