@@ -52,7 +52,9 @@ try
         case CommandVerb.List:
             var statusFile = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.StatusFile;
             var running = statusFile is null ? null : StatusFile.TryRead(Path.GetFullPath(statusFile, host.Services.GetRequiredService<IHostEnvironment>().ContentRootPath));
-            return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running);
+            var listPython = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
+            return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running,
+                folders => SyntaxCheck.RunAll(listPython, folders));
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             var functions = host.Services.GetRequiredService<HostFunctionRegistry>();

@@ -1,5 +1,3 @@
-using System.Text;
-using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter;
@@ -21,7 +19,7 @@ public sealed class PythonException : Exception
     /// <summary><c>str(exception)</c>.</summary>
     public string PythonMessage { get; }
 
-    /// <summary>The text <c>traceback.format_exception</c> gives, ending with the type and message line.</summary>
+    /// <summary>The traceback as <c>traceback.format_exception</c> lays it out, ending with the type and message line (see <see cref="TracebackText"/>).</summary>
     public string PythonTraceback { get; }
 
     public override string ToString() => $"{base.ToString()}{Environment.NewLine}--- Python traceback ---{Environment.NewLine}{PythonTraceback}";
@@ -42,69 +40,16 @@ public sealed class PythonException : Exception
     /// </summary>
     internal const int MaxTextLength = 64 * 1024;
 
-    /// <summary>Describes <paramref name="exc"/>; formatting failures are swallowed into placeholders so the original error is never masked.</summary>
+    /// <summary>
+    /// Describes <paramref name="exc"/> without running the interpreter's own modules and without raising: what cannot
+    /// be read becomes a placeholder, so the original error is never masked and describing it never recurses.
+    /// </summary>
     internal static PythonException From(BorrowedRef exc)
     {
         var p = exc.Pointer;
         return new PythonException(
-            Describe(p, o => QualifiedName(Interop.TypeOf(o)), "<unknown type>"),
-            Describe(p, o => BoundedStr(new BorrowedRef(o)), "<unprintable>"),
-            Describe(p, o => FormatTraceback(new BorrowedRef(o)), ""));
-    }
-
-    private static string BoundedStr(BorrowedRef o)
-    {
-        using var text = Interop.StrObject(o);
-        var head = Interop.AsStringPrefix(text.Borrow(), MaxTextLength, out var dropped);
-        return dropped == 0 ? head : PluginOutput.Marker(head, dropped, MaxTextLength);
-    }
-
-    private static string QualifiedName(nint type)
-    {
-        var name = Interop.TypeName(type);
-        using var module = Interop.GetAttr(new BorrowedRef(type), "__module__");
-        var moduleName = Interop.Str(module.Borrow());
-        return moduleName == "builtins" ? name : $"{moduleName}.{name}";
-    }
-
-    // Unchecked calls with their errors cleared: a failure here (an import a policy denies, the recursion limit) must
-    // not become another exception whose traceback is formatted the same way, without end.
-    private static string FormatTraceback(BorrowedRef exc)
-    {
-        using var format = new NewRef(Interop.ImportAttributeOrNull("traceback", "format_exception"));
-        if (format.IsNull)
-            return "";
-        using var lines = new NewRef(Interop.CallOneRaw(format.Pointer, exc.Pointer));
-        if (lines.IsNull)
-        {
-            Interop.PyErr_Clear();
-            return "";
-        }
-        return BoundedConcat(lines.Borrow());
-    }
-
-    /// <summary>The str items of <paramref name="lines"/> joined, of which at most <see cref="MaxTextLength"/> characters are copied out.</summary>
-    private static string BoundedConcat(BorrowedRef lines)
-    {
-        var text = new StringBuilder();
-        long dropped = 0;
-        for (var i = 0; i < Interop.ListSize(lines); i++)
-        {
-            text.Append(Interop.AsStringPrefix(Interop.ListItem(lines, i), MaxTextLength - text.Length, out var rest));
-            dropped += rest;
-        }
-        return dropped == 0 ? text.ToString() : PluginOutput.Marker(text.ToString(), dropped, MaxTextLength);
-    }
-
-    private static string Describe(nint exc, Func<nint, string> describe, string fallback)
-    {
-        try
-        {
-            return describe(exc);
-        }
-        catch (PythonException)
-        {
-            return fallback;
-        }
+            Interop.QuietTypeName(Interop.TypeOf(p)) ?? "<unknown type>",
+            TracebackText.Message(p) ?? "<unprintable>",
+            TracebackText.Format(p));
     }
 }

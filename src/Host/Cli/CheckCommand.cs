@@ -96,8 +96,11 @@ internal static class CheckCommand
         }
         output.WriteLine($"plugin {report.Name} {report.Version} (entry {report.Entry}) in {report.Folder}");
         var incompatible = report.Modules.Where(m => m.Status == "incompatible").Select(m => m.Name).ToList();
+        var missing = report.Modules.Where(m => m.Status == "missing").Select(m => m.Name).ToList();
         output.WriteLine(report.Compatible
             ? "result: can run in an isolated subinterpreter"
+            : missing.Count > 0
+                ? $"result: cannot start: missing dependency {string.Join(", ", missing)}; vendor it (pure Python) into {Path.Combine(report.Folder, "lib")}{Path.DirectorySeparatorChar}"
             : incompatible.Count > 0
                 ? $"result: cannot run in an isolated subinterpreter: {string.Join(", ", incompatible)} cannot be loaded there"
                 : "result: cannot run in an isolated subinterpreter: importing it failed");

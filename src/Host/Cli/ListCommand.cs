@@ -18,9 +18,16 @@ internal static class ListCommand
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static int Run(PluginCatalog catalog, TextWriter output, bool json, HostStatus? running = null)
+    /// <param name="checkSyntax">
+    /// validate's syntax check over the given folders (<see cref="SyntaxCheck.RunAll"/>): a plugin whose code does not
+    /// compile is listed invalid with its errors, as a start would fail it. Null: not checked.
+    /// </param>
+    public static int Run(PluginCatalog catalog, TextWriter output, bool json, HostStatus? running = null,
+        Func<IEnumerable<string>, IReadOnlyDictionary<string, string>>? checkSyntax = null)
     {
         var discovery = catalog.Scan();
+        if (checkSyntax is not null)
+            discovery = WithSyntaxErrors(discovery, checkSyntax);
         if (json)
             WriteJson(discovery, running, output);
         else
@@ -28,7 +35,24 @@ internal static class ListCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>ready, disabled or invalid: what discovery alone can say about a plugin.</summary>
+    private static DiscoveryResult WithSyntaxErrors(DiscoveryResult discovery, Func<IEnumerable<string>, IReadOnlyDictionary<string, string>> checkSyntax)
+    {
+        IReadOnlyDictionary<string, string> errors;
+        try
+        {
+            errors = checkSyntax(discovery.Plugins.Where(p => p.Manifest is not null && p.LoadError is null).Select(p => p.Folder));
+        }
+        catch (Exception e) when (e is Interpreter.Locating.PythonNotFoundException or NotSupportedException or Interpreter.PythonException)
+        {
+            return discovery with { Warnings = [.. discovery.Warnings, $"Python syntax not checked: {e.Message}"] };
+        }
+        return discovery with
+        {
+            Plugins = [.. discovery.Plugins.Select(p => p.LoadError is null && errors.TryGetValue(p.Folder, out var error) ? p with { LoadError = error } : p)],
+        };
+    }
+
+    /// <summary>ready, disabled or invalid: what discovery (and the syntax check) can say about a plugin.</summary>
     public static string StateOf(PluginDescriptor plugin) =>
         !plugin.Enabled ? "disabled" : plugin.CanLoad ? "ready" : "invalid";
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using PluginHost.Interpreter;
 using PluginHost.Sdk;
 
@@ -8,7 +7,7 @@ namespace PluginHost.Host.Cli;
 /// For <c>validate</c>: compiles every .py file of a plugin folder (its lib/ too) in an isolated interpreter, so a
 /// syntax error is found without running any of the plugin's code.
 /// </summary>
-internal static class SyntaxCheck
+internal static partial class SyntaxCheck
 {
     private const string Checker = """
         def _pluginhost_compile_all(folder):
@@ -27,22 +26,8 @@ internal static class SyntaxCheck
             return errors
         """;
 
-    public static string? Run(PythonRuntimeOptions options, PluginManifest manifest, string folder)
-    {
-        var runtime = PythonRuntime.Start(options);
-        try
-        {
-            var interpreter = runtime.CreateInterpreterAsync().GetAwaiter().GetResult();
-            var errors = (object?[])interpreter.InvokeAsync(scope =>
-            {
-                scope.Exec(Checker);
-                return scope.Evaluate($"_pluginhost_compile_all({JsonSerializer.Serialize(folder)})");
-            }).GetAwaiter().GetResult()!;
-            return errors.Length == 0 ? null : "Python syntax errors:" + string.Concat(errors.Select(e => $"{Environment.NewLine}    {e}"));
-        }
-        finally
-        {
-            runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-    }
+    public static string? Run(PythonRuntimeOptions options, PluginManifest manifest, string folder) =>
+        Errors(options, [folder]).TryGetValue(folder, out var errors)
+            ? "Python syntax errors:" + string.Concat(errors.Select(e => $"{Environment.NewLine}    {e}"))
+            : null;
 }

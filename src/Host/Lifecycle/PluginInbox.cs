@@ -263,7 +263,7 @@ internal sealed class PluginInbox : IMessageEndpoint
         for (var n = 0; n < BatchSize && Attached(scope) && _queue.TryRead(out var delivery); n++)
         {
             var message = delivery.Message;
-            var matched = MatchingHandlers(message, handlerIds);
+            var matched = MatchingHandlers(message, ref handlerIds);
             HandlerStarted(message.Topic);
             try
             {
@@ -303,8 +303,11 @@ internal sealed class PluginInbox : IMessageEndpoint
             ScheduleDrain();
     }
 
-    /// <summary>Messages addressed to the plugin go to its direct handler; topic messages to every matching subscription.</summary>
-    private int MatchingHandlers(Sdk.Messaging.Message message, Span<int> ids)
+    /// <summary>
+    /// Messages addressed to the plugin go to its direct handler; topic messages to every matching subscription, however
+    /// many: <paramref name="ids"/> (16 on the stack) is replaced by a larger array when they do not fit.
+    /// </summary>
+    private int MatchingHandlers(Sdk.Messaging.Message message, ref Span<int> ids)
     {
         if (message.To is not null)
         {
@@ -314,9 +317,19 @@ internal sealed class PluginInbox : IMessageEndpoint
         var count = 0;
         foreach (var (id, pattern) in Volatile.Read(ref _matchers))
         {
-            if (count < ids.Length && pattern.Matches(message.Topic))
-                ids[count++] = id;
+            if (!pattern.Matches(message.Topic))
+                continue;
+            if (count == ids.Length)
+                ids = Grow(ids);
+            ids[count++] = id;
         }
         return count;
+    }
+
+    private static Span<int> Grow(Span<int> ids)
+    {
+        var larger = new int[ids.Length * 2];
+        ids.CopyTo(larger);
+        return larger;
     }
 }

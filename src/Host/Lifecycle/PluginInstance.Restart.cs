@@ -28,7 +28,7 @@ internal sealed partial class PluginInstance
     private readonly Queue<DateTimeOffset> _recentFailures = new();
     private Task _restarting = Task.CompletedTask;
     private bool _stopRequested;
-    private bool _misconfigured;
+    private string? _cannotHeal;   // why a restart would fail the same way (StartFailures), null while it may heal
     private int _restarts;
     private int _attempt;
     private DateTimeOffset? _nextStart;
@@ -59,7 +59,7 @@ internal sealed partial class PluginInstance
             var now = DateTimeOffset.UtcNow;
             while (_recentRestarts.Count > 0 && now - _recentRestarts.Peek() > _restart.Window)
                 _recentRestarts.Dequeue();
-            if (_misconfigured || !_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total)
+            if (_cannotHeal is not null || !_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total)
             {
                 FailForGood(error);
                 return;
@@ -129,7 +129,7 @@ internal sealed partial class PluginInstance
         StopTimers();
         _address.Dispose();
         _inbox.Close();
-        var why = _misconfigured ? "its capabilities do not parse; a restart would fail the same way"
+        var why = _cannotHeal is { } cannotHeal ? $"it cannot heal by restarting: {cannotHeal}"
             : !_restart.Enabled ? "restarts are disabled (PluginHost:Restart:Enabled)"
             : _recentRestarts.Count >= _restart.MaxRestarts ? $"{_recentRestarts.Count} restart(s) within {_restart.Window} exhausted (PluginHost:Restart:MaxRestarts {_restart.MaxRestarts})"
             : $"{_restarts} restart(s) in all exhausted (PluginHost:Restart:MaxTotalRestarts {_restart.MaxTotalRestarts})";

@@ -128,7 +128,7 @@ internal sealed partial class PluginInstance
             _interpreter = interpreter;
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
-            await interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions})").WaitAsync(timeout, cancellationToken);
+            await interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions}, {Literal(_descriptor.Folder)})").WaitAsync(timeout, cancellationToken);
             _inbox.Attach(interpreter);
             StartTimers(interpreter);
             _state = PluginState.Running;
@@ -149,6 +149,7 @@ internal sealed partial class PluginInstance
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            _cannotHeal ??= StartFailures.CannotHeal(e);
             var error = StartFailed(Describe(e, timeout));
             // Stuck in setup or import: interrupt it, so that the interpreter can end.
             if (e is TimeoutException && _interpreter is { } stuck)
@@ -226,7 +227,7 @@ internal sealed partial class PluginInstance
         var capabilities = PluginPolicies.Resolve(_descriptor, _configuredCapabilities, errors);
         if (errors.Count > 0)
         {
-            _misconfigured = true;   // the same configuration fails the same way: no restart
+            _cannotHeal = "its capabilities do not parse; a restart would fail the same way";
             throw new InvalidOperationException(string.Join("; ", errors));
         }
         if (capabilities.Names.Any())

@@ -30,12 +30,22 @@ def _pluginhost_bootstrap(name, folder, lib, level):
     logging.captureWarnings(True)
 
 
-def _pluginhost_start(entry, subscriptions):
+def _pluginhost_start(entry, subscriptions, folder):
+    try:
+        _pluginhost_start_plugin(entry, subscriptions)
+    except (SyntaxError, ImportError) as e:
+        why = _pluginhost_cannot_heal(e, folder)
+        if why is None:
+            raise
+        raise _PluginHostCannotStart(why) from e
+
+
+def _pluginhost_start_plugin(entry, subscriptions):
     import importlib, pluginhost
     module = importlib.import_module(entry)
     on_message = getattr(module, "on_message", None)
     if subscriptions and on_message is None:
-        raise AttributeError(f"plugin.json subscribes to {subscriptions} but {entry} has no on_message(message) function")
+        raise _PluginHostCannotStart(f"plugin.json subscribes to {subscriptions} but {entry} has no on_message(message) function")
     if on_message is not None:
         pluginhost._set_direct_handler(on_message)
     for pattern in subscriptions:
@@ -51,3 +61,39 @@ def _pluginhost_stop(entry):
     teardown = getattr(module, "teardown", None)
     if teardown is not None:
         teardown()
+
+
+# Start failures a restart cannot heal: the host marks the instance Failed at once with this reason (no restarts).
+class _PluginHostCannotStart(Exception):
+    pass
+
+
+_PluginHostCannotStart.__module__ = "pluginhost"
+_PluginHostCannotStart.__name__ = _PluginHostCannotStart.__qualname__ = "CannotStartError"
+
+
+def _pluginhost_cannot_heal(error, folder):
+    import os, sys
+    lib = os.path.join(folder, "lib")
+    if isinstance(error, SyntaxError):
+        # The plugin's own code does not compile (not text it compiles at run time, which may change).
+        path = os.path.abspath(error.filename or "")
+        if os.path.commonpath([path, folder]) != folder:
+            return None
+        return f"{os.path.relpath(path, folder)}:{error.lineno}: {type(error).__name__}: {error.msg}; fix the code (pluginhost validate lists every syntax error)"
+    if "does not support loading in subinterpreters" in str(error):
+        return f"{error}; a module that cannot load in an isolated subinterpreter never will (pluginhost check lists them)"
+    if type(error) is not ModuleNotFoundError or not error.name:
+        return None
+    top = error.name.partition(".")[0]
+    if top in sys.stdlib_module_names:
+        return None
+    for place in (folder, lib):
+        try:
+            names = os.listdir(place)
+        except OSError:
+            continue
+        if any(n == top or n.startswith(top + ".") for n in names):
+            return None   # it is there: something else failed, which a restart may not repeat
+    return (f"it imports '{error.name}', which is neither in the standard library nor in the plugin's folder or its lib/: "
+            f"a missing dependency. Vendor it (pure Python) into {lib}")

@@ -42,7 +42,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
         _logger = logger;
         _transport = transport;
         _metrics = new BrokerMetrics(meterFactory, InboxDepths);
-        _undelivered = string.IsNullOrWhiteSpace(options.UndeliveredFile) ? null : new UndeliveredFile(options.UndeliveredFile);
+        _undelivered = string.IsNullOrWhiteSpace(options.UndeliveredFile) ? null : new UndeliveredFile(options.UndeliveredFile, logger);
         transport.Attach(this);
     }
 
@@ -53,6 +53,9 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
     public Meter Meter => _metrics.Meter;
 
     public string TransportName => _transport.Name;
+
+    /// <summary>The undelivered-message file (PluginHost:Broker:UndeliveredFile), null when none is configured.</summary>
+    internal UndeliveredFile? Undelivered => _undelivered;
 
     /// <summary>
     /// Makes <paramref name="endpoint"/> addressable by <see cref="Message.To"/>: <c>owner</c> (any of the owner's

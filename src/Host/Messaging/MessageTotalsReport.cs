@@ -19,6 +19,8 @@ internal sealed class MessageTotalsReport(MessageBroker broker, ILogger<MessageT
         logger.BrokerTotals(
             totals.Owners.Sum(o => o.Received), totals.Owners.Sum(o => o.Handled), totals.Owners.Sum(o => o.DeadLettered),
             totals.Owners.Sum(o => o.Dropped), totals.Unrouted, totals.Rejected);
+        if (broker.Undelivered is { NotWritten: > 0 } file)
+            logger.UndeliveredNotWritten(file.NotWritten, file.Path, file.FirstError ?? "");
         return Task.CompletedTask;
     }
 }

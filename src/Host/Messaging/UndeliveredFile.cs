@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Messaging;
@@ -8,20 +9,47 @@ namespace PluginHost.Host.Messaging;
 /// handling it — dropped for a receiver (refused, inbox closed at stop, sender cancelled) or a dead letter nobody
 /// subscribes to — with the reason and the payload (base64), so an operator can inspect or replay it. Appended, flushed
 /// per line (a crash loses nothing already reported); written under a lock, off the hot path (drops are rare).
+/// A file that cannot be opened or written (disk full, permission) never fails the caller — the broker's drop and
+/// dead-letter paths, the stop loop draining an inbox: the first failure is logged, every record lost is counted.
 /// </summary>
 internal sealed class UndeliveredFile : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly StreamWriter _writer;
+    private readonly ILogger _logger;
+    private readonly StreamWriter? _writer;
+    private long _notWritten;
+    private string? _firstError;
 
-    public UndeliveredFile(string path)
+    public UndeliveredFile(string path, ILogger logger)
     {
+        _logger = logger;
         Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _writer = new StreamWriter(new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            _writer = new StreamWriter(new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        }
+        catch (Exception e) when (IsFileError(e))
+        {
+            _firstError = e.Message;
+            logger.UndeliveredFileUnusable(Path, e.Message);
+        }
     }
 
     public string Path { get; }
+
+    /// <summary>Records that could not be written (the file could not be opened, or a write failed).</summary>
+    public long NotWritten => Interlocked.Read(ref _notWritten);
+
+    /// <summary>The error of the first record not written, null while all were.</summary>
+    public string? FirstError
+    {
+        get
+        {
+            lock (_gate)
+                return _firstError;
+        }
+    }
 
     /// <summary>Call while the payload is still held (before the delivery's outcome releases a pooled buffer).</summary>
     public void Write(Message message, string receiver, string reason)
@@ -30,14 +58,43 @@ internal sealed class UndeliveredFile : IDisposable
             DateTimeOffset.UtcNow, receiver, reason, message.Id, message.Topic, message.Sender, message.To, message.CorrelationId,
             message.ContentType, message.Timestamp, message.Headers, Convert.ToBase64String(message.Payload.Span)), UndeliveredJson.Default.Record);
         lock (_gate)
-            _writer.WriteLine(line);
+        {
+            try
+            {
+                if (_writer is null)
+                {
+                    _notWritten++;
+                    return;
+                }
+                _writer.WriteLine(line);
+            }
+            catch (Exception e) when (IsFileError(e))
+            {
+                _notWritten++;
+                if (_firstError is not null)
+                    return;
+                _firstError = e.Message;
+                _logger.UndeliveredWriteFailed(Path, e.Message);
+            }
+        }
     }
 
     public void Dispose()
     {
         lock (_gate)
-            _writer.Dispose();
+        {
+            try
+            {
+                _writer?.Dispose();
+            }
+            catch (Exception e) when (IsFileError(e))
+            {
+                // A last flush that fails: the records it held were already counted by the Write that failed.
+            }
+        }
     }
+
+    private static bool IsFileError(Exception e) => e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException;
 
     internal sealed record Record(
         DateTimeOffset At, string Receiver, string Reason, string Id, string Topic, string Sender, string? To, string? CorrelationId,
@@ -47,3 +104,15 @@ internal sealed class UndeliveredFile : IDisposable
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(UndeliveredFile.Record))]
 internal sealed partial class UndeliveredJson : System.Text.Json.Serialization.JsonSerializerContext;
+
+internal static partial class UndeliveredFileLog
+{
+    [LoggerMessage(1313, LogLevel.Error, "PluginHost:Broker:UndeliveredFile {Path} cannot be opened ({Error}); undelivered messages are counted and logged, not written")]
+    public static partial void UndeliveredFileUnusable(this ILogger logger, string path, string error);
+
+    [LoggerMessage(1314, LogLevel.Error, "Writing to PluginHost:Broker:UndeliveredFile {Path} failed ({Error}); records not written are counted and reported at stop, this is logged once")]
+    public static partial void UndeliveredWriteFailed(this ILogger logger, string path, string error);
+
+    [LoggerMessage(1315, LogLevel.Warning, "{Count} undelivered message record(s) could not be written to {Path}: {Error}")]
+    public static partial void UndeliveredNotWritten(this ILogger logger, long count, string path, string error);
+}

@@ -36,6 +36,8 @@ internal static class IsolationCheck
                     return "incompatible", text
                 if isinstance(e, PermissionError) or type(e).__name__ == "ImportDenied":
                     return "denied", text
+                if type(e) is ModuleNotFoundError and _pluginhost_cannot_heal(e, folder):
+                    return "missing", f"missing dependency: {e.name!r} is neither in the standard library nor in the plugin's folder or its lib/; vendor it (pure Python) into {lib}"
                 return "error", text
 
             import_error = None
@@ -81,7 +83,7 @@ internal static class IsolationCheck
                     stdlib += 1
             for name, (origin, status, reason) in sorted(outcomes.items()):
                 kind = "extension" if isinstance(origin, str) and origin.endswith(suffixes) else "python"
-                location = "plugin" if isinstance(origin, str) and origin.startswith(folder + os.sep) else "stdlib"
+                location = "plugin" if isinstance(origin, str) and origin.startswith(folder + os.sep) else "nowhere" if status == "missing" else "stdlib"
                 modules.append(dict(name=name, kind=kind, location=location, origin=origin, status=status, reason=reason))
             return json.dumps(dict(importError=import_error, modules=modules, stdlib=stdlib))
         """;

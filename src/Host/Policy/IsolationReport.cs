@@ -39,8 +39,8 @@ internal sealed record IsolationReport
 }
 
 /// <param name="Kind">python, extension, builtin or frozen.</param>
-/// <param name="Location">plugin (its folder or lib/) or stdlib.</param>
-/// <param name="Status">ok, incompatible (cannot load in an isolated subinterpreter), denied (by the policy) or error.</param>
+/// <param name="Location">plugin (its folder or lib/), stdlib, or nowhere (a missing dependency).</param>
+/// <param name="Status">ok, incompatible (cannot load in an isolated subinterpreter), denied (by the policy), missing (a dependency neither in the standard library nor in the plugin's folders: vendor it into lib/) or error.</param>
 internal sealed record ModuleReport(string Name, string Kind, string Location, string? Origin, string Status, string? Reason);
 
 /// <summary>One facility the plugin used (through a grant) or was denied, with how often and one example.</summary>

@@ -104,8 +104,9 @@ internal static unsafe class ContextType
     {
         var o = (ContextObject*)self;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
-        // Heap type instances own a reference to their type and must visit it.
-        foreach (var reference in new[] { o->Type, o->Name, o->Instance, o->Settings })
+        // Heap type instances own a reference to their type and must visit it. On the stack: no allocation, no throw.
+        ReadOnlySpan<nint> references = stackalloc nint[] { o->Type, o->Name, o->Instance, o->Settings };
+        foreach (var reference in references)
         {
             if (reference != 0 && visitor(reference, arg) is var result and not 0)
                 return result;

@@ -40,6 +40,22 @@ internal static class Firewall
 
     internal static void Raise(Exception e) => Raise(PythonTypeOf(e), e.Message);
 
+    /// <summary>
+    /// For a callback C gives no error return (dealloc, free, buffer release): the failure goes to the host's stderr,
+    /// without touching Python (whose error indicator may hold an exception being propagated), and the callback returns.
+    /// </summary>
+    internal static void Unraisable(Exception e, string where)
+    {
+        try
+        {
+            Console.Error.WriteLine($"pluginhost: {where} failed and was skipped: {e.GetType().Name}: {e.Message}");
+        }
+        catch (Exception)
+        {
+            // Nowhere left to report it; returning is still better than unwinding into CPython.
+        }
+    }
+
     private static void Raise(nint pythonType, string message)
     {
         try

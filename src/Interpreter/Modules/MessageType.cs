@@ -301,12 +301,19 @@ internal static unsafe class MessageType
     [UnmanagedCallersOnly]
     private static void ReleaseBuffer(nint self, PyBuffer* view)
     {
-        if (view->Internal == 0)
-            return;
-        var handle = GCHandle.FromIntPtr(view->Internal);
-        ((PinnedPayload)handle.Target!).Pin.Dispose();
-        handle.Free();
-        view->Internal = 0;
+        try
+        {
+            if (view->Internal == 0)
+                return;
+            var handle = GCHandle.FromIntPtr(view->Internal);
+            view->Internal = 0;
+            ((PinnedPayload)handle.Target!).Pin.Dispose();
+            handle.Free();
+        }
+        catch (Exception e)
+        {
+            Firewall.Unraisable(e, "pluginhost.Message buffer release");
+        }
     }
 
     private sealed record PinnedPayload(System.Buffers.MemoryHandle Pin);
@@ -334,23 +341,30 @@ internal static unsafe class MessageType
     [UnmanagedCallersOnly]
     private static void Dealloc(nint self)
     {
-        var o = (MessageObject*)self;
-        var type = o->Type;
-        Interop.PyObject_GC_UnTrack(self);
-        if (o->Table != 0)
+        try
         {
-            var table = TableOf(o);
-            Unbind(o, table);
-            table.Remove((int)o->Slot);
-            GCHandle.FromIntPtr(o->Table).Free();
-            o->Table = 0;
+            var o = (MessageObject*)self;
+            var type = o->Type;
+            Interop.PyObject_GC_UnTrack(self);
+            if (o->Table != 0)
+            {
+                var table = TableOf(o);
+                Unbind(o, table);
+                table.Remove((int)o->Slot);
+                GCHandle.FromIntPtr(o->Table).Free();
+                o->Table = 0;
+            }
+            else
+            {
+                SdkModule.ClearSlot(ref o->Payload);
+                SdkModule.ClearSlot(ref o->DecodeError);
+            }
+            ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
+            Interop.DecRef(type);
         }
-        else
+        catch (Exception e)
         {
-            SdkModule.ClearSlot(ref o->Payload);
-            SdkModule.ClearSlot(ref o->DecodeError);
+            Firewall.Unraisable(e, "pluginhost.Message dealloc");   // the object leaks rather than the process dying
         }
-        ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
-        Interop.DecRef(type);
     }
 }

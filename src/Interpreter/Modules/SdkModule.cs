@@ -155,7 +155,9 @@ internal static unsafe partial class SdkModule
         if (state == null)
             return 0;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
-        foreach (var reference in new[] { state->ContextType, state->StreamType, state->MessageType, state->LazyMessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError, state->SpareMessage })
+        // On the stack: the collector's callback must not allocate (nor, therefore, throw OutOfMemoryException).
+        ReadOnlySpan<nint> references = stackalloc nint[] { state->ContextType, state->StreamType, state->MessageType, state->LazyMessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError, state->SpareMessage };
+        foreach (var reference in references)
         {
             if (reference != 0 && visitor(reference, arg) is var result and not 0)
                 return result;
@@ -173,11 +175,19 @@ internal static unsafe partial class SdkModule
     [UnmanagedCallersOnly]
     private static void Free(nint module)
     {
-        var state = ClearState(module);
-        if (state != null && state->Binding != 0)
+        try
         {
-            GCHandle.FromIntPtr(state->Binding).Free();
-            state->Binding = 0;
+            var state = ClearState(module);
+            if (state != null && state->Binding != 0)
+            {
+                var binding = state->Binding;
+                state->Binding = 0;
+                GCHandle.FromIntPtr(binding).Free();
+            }
+        }
+        catch (Exception e)
+        {
+            Firewall.Unraisable(e, "pluginhost module free");
         }
     }
 

@@ -57,11 +57,11 @@ internal static unsafe partial class AuditHook
     [UnmanagedCallersOnly]
     private static int OnEvent(byte* name, nint args, nint userData)
     {
-        var kind = AuditEvents.Classify(name);
-        if (kind == AuditEvent.None)
-            return 0;
         try
         {
+            var kind = AuditEvents.Classify(name);
+            if (kind == AuditEvent.None)
+                return 0;
             if (GCHandle.FromIntPtr(userData).Target is not PolicyRegistry registry || registry.IsEmpty)
                 return 0;
             var policy = registry.Find(PolicyNative.PyInterpreterState_GetID(PolicyNative.PyInterpreterState_Get()));

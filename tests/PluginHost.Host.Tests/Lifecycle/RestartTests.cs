@@ -122,7 +122,7 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
     {
         var harness = new SupervisorHarness(fixture);
         harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMinutes(5) };
-        harness.Plugin("sleeper", "def setup(ctx):\n    raise RuntimeError('no')\n", "\"subscriptions\": [\"work\"]");
+        harness.Plugin("sleeper", "def on_message(m):\n    pass\ndef setup(ctx):\n    raise RuntimeError('no')\n", "\"subscriptions\": [\"work\"]");
         await harness.StartAsync();
         Assert.Equal(PluginState.Restarting, harness.Status("sleeper").State);
         await harness.Broker.PublishAsync(Text("work", "waits"));

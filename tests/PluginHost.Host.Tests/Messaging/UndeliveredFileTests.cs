@@ -10,7 +10,11 @@ public sealed class UndeliveredFileTests : IDisposable
 {
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"pluginhost-undelivered-{Guid.NewGuid():N}", "undelivered.jsonl");
 
-    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_file)!, recursive: true);
+    public void Dispose()
+    {
+        if (Directory.Exists(Path.GetDirectoryName(_file)))
+            Directory.Delete(Path.GetDirectoryName(_file)!, recursive: true);
+    }
 
     [Fact]
     public async Task RefusedMessagesAreWrittenWithReasonAndPayload()
@@ -60,5 +64,55 @@ public sealed class UndeliveredFileTests : IDisposable
         Assert.Equal("pluginhost.deadletter", record.GetProperty("topic").GetString());
         Assert.Contains("boom", record.GetProperty("reason").GetString());
         Assert.Equal("job-1", Encoding.UTF8.GetString(Convert.FromBase64String(record.GetProperty("payload").GetString()!)));
+    }
+
+    [Fact]
+    public async Task AFullDiskIsLoggedOnceAndEveryRecordNotWrittenIsCounted()
+    {
+        var logs = new Lifecycle.CapturedLogs();
+        using var broker = Create(new BrokerOptions { InboxCapacity = 2, FullInboxMode = FullInboxMode.Fail, UndeliveredFile = "/dev/full" }, logs);
+        var sink = new TestEndpoint("sink", capacity: 2);
+        using var _ = broker.Subscribe("data", sink);
+
+        var refused = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            try
+            {
+                await broker.PublishAsync(Text("data", $"m{i}"));
+            }
+            catch (MessageDeliveryException)
+            {
+                refused++;   // the caller hears of the refusal, not of the file
+            }
+        }
+
+        Assert.Equal(3, refused);
+
+        Assert.Equal(3, broker.Snapshot().For("sink").Dropped);
+        Assert.Equal(3, broker.Undelivered!.NotWritten);
+        Assert.Single(logs.Records, r => r.EventId == 1314);
+        Assert.Contains("space", broker.Undelivered.FirstError, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task AFileThatCannotBeOpenedDoesNotStopTheBroker()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+        File.WriteAllText(_file, "");
+        var logs = new Lifecycle.CapturedLogs();
+        using var broker = Create(new BrokerOptions { MaxRetries = 0, UndeliveredFile = Path.Combine(_file, "under-a-file.jsonl") }, logs);
+        var sink = new TestEndpoint("sink");
+        using var _ = broker.Subscribe("jobs", sink);
+
+        await broker.PublishAsync(Text("jobs", "job-1"));
+        broker.Failed(await sink.TakeAsync(), "boom");
+        await broker.PublishAsync(Text("jobs", "job-2"));
+        broker.Failed(await sink.TakeAsync(), "boom");
+
+        Assert.Equal(2, broker.Snapshot().For("sink").DeadLettered);
+        Assert.Equal(2, broker.Undelivered!.NotWritten);
+        Assert.Single(logs.Records, r => r.EventId == 1313);
+        Assert.DoesNotContain(logs.Records, r => r.EventId == 1314);
     }
 }
