@@ -1,0 +1,55 @@
+using PluginHost.Interpreter;
+
+namespace PluginHost.Host.Lifecycle;
+
+// Interpreters that cannot be ended: their owner thread is stuck in C code (an interrupt only lands when the call
+// returns), or threads they started will not stop (ending an interpreter under them aborts the process). Such an
+// interpreter is abandoned — left running, never ended nor finalised under its threads — and counted: each may spin
+// for ever, so an instance that keeps leaving them behind is not restarted again (Restart:MaxAbandoned).
+internal sealed partial class PluginInstance
+{
+    private int _abandoned;
+
+    /// <summary>Interpreters this instance has abandoned over its life.</summary>
+    public int Abandoned => Volatile.Read(ref _abandoned);
+
+    /// <summary>
+    /// Ends <paramref name="interpreter"/>, waiting at most <paramref name="timeout"/>; one that does not end in time,
+    /// or whose threads kept it from ending, is abandoned, counted and logged. Never throws, never waits longer.
+    /// </summary>
+    private async Task EndInterpreterAsync(SubInterpreter interpreter, TimeSpan timeout, string stuck)
+    {
+        try
+        {
+            await interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            interpreter.Abandon($"{stuck}; it did not end within {timeout}");
+        }
+        if (interpreter.IsAbandoned)
+            CountAbandoned(interpreter);
+    }
+
+    /// <summary>
+    /// The owner thread is known not to come back soon (a handler blocked in native code past its grace): abandoned
+    /// without waiting.
+    /// </summary>
+    private void AbandonNow(SubInterpreter interpreter, string reason)
+    {
+        _ = interpreter.DisposeAsync();
+        interpreter.Abandon(reason);
+        CountAbandoned(interpreter, log: false);   // event 1012 said it
+    }
+
+    private void CountAbandoned(SubInterpreter interpreter, bool log = true)
+    {
+        var count = Interlocked.Increment(ref _abandoned);
+        PluginMetrics.Abandoned(Name, Number);
+        if (log)
+            _hostLogger.InterpreterLeftRunning(Name, Number, interpreter.Id, count, interpreter.Abandoned ?? "abandoned");
+    }
+
+    /// <summary>True when this instance has left as many interpreters behind as Restart:MaxAbandoned allows.</summary>
+    private bool AbandonedTooMany => _restart.MaxAbandoned > 0 && Abandoned >= _restart.MaxAbandoned;
+}
