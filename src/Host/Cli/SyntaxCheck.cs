@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PluginHost.Host.Configuration;
 using PluginHost.Interpreter;
 using PluginHost.Sdk;
 
@@ -27,22 +28,27 @@ internal static class SyntaxCheck
             return errors
         """;
 
-    public static string? Run(PythonRuntimeOptions options, PluginManifest manifest, string folder)
+    /// <param name="timeout">How long compiling may take (PluginHost:CheckTimeout); then it is interrupted and reported.</param>
+    public static string? Run(PythonRuntimeOptions options, PluginManifest manifest, string folder, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? PluginHostOptions.DefaultCheckTimeout;
         var runtime = PythonRuntime.Start(options);
         try
         {
             var interpreter = runtime.CreateInterpreterAsync().GetAwaiter().GetResult();
-            var errors = (object?[])interpreter.InvokeAsync(scope =>
+            var (finished, errors) = BoundedRun.RunAsync(interpreter, scope =>
             {
                 scope.Exec(Checker);
-                return scope.Evaluate($"_pluginhost_compile_all({JsonSerializer.Serialize(folder)})");
-            }).GetAwaiter().GetResult()!;
-            return errors.Length == 0 ? null : "Python syntax errors:" + string.Concat(errors.Select(e => $"{Environment.NewLine}    {e}"));
+                return (object?[])scope.Evaluate($"_pluginhost_compile_all({JsonSerializer.Serialize(folder)})")!;
+            }, limit).GetAwaiter().GetResult();
+            if (!finished)
+                return $"its Python files did not finish compiling within {BoundedRun.Seconds(limit)} s (PluginHost:CheckTimeout)";
+            BoundedRun.EndAsync(interpreter).GetAwaiter().GetResult();
+            return errors!.Length == 0 ? null : "Python syntax errors:" + string.Concat(errors.Select(e => $"{Environment.NewLine}    {e}"));
         }
         finally
         {
-            runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            runtime.ShutdownAsync(BoundedRun.Grace).GetAwaiter().GetResult();
         }
     }
 }
