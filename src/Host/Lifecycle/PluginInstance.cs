@@ -132,7 +132,7 @@ internal sealed partial class PluginInstance
             var policy = CreatePolicy();
             if (_binding.Inbox is null)
                 _binding = _newBinding();
-            var interpreter = await _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding, policy).WaitAsync(timeout, cancellationToken);
+            var interpreter = await _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = _stopTimeout / 2 }, _binding, policy).WaitAsync(timeout, cancellationToken);
             _interpreter = interpreter;
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
@@ -197,7 +197,7 @@ internal sealed partial class PluginInstance
                 await TeardownAsync(interpreter, timeout);
             else if (wasStarting)
                 _ = interpreter.InterruptAsync(() => true);   // stopped during import or setup (not awaited: see StartInterpreterAsync)
-            await EndInterpreterAsync(interpreter, timeout, wasStarting ? "it was still starting and did not return when interrupted" : "it did not return from its last call");
+            await EndInterpreterAsync(interpreter, timeout, wasStarting ? "it was still starting and did not return when interrupted" : "its thread did not come back from the plugin's code");
         }
         if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
             _hostLogger.UndeliveredAtStop(Name, Number, left, _undeliveredPath is null ? "" : $"; written to {_undeliveredPath}");
