@@ -62,6 +62,7 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
         // fresh interpreter is not mistaken for a stuck one meanwhile.
         await run.AccountedAsync(handled: 5, deadLettered: 1);
         Assert.Equal(1, run.Harness.Status("faulty").Restarts);
+        Assert.Equal(1, run.Harness.Status("faulty").Abandoned);
         Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1012);
     }
 
