@@ -19,6 +19,15 @@ public sealed partial class StoppingTests : IDisposable
     // A loop in C: no bytecode boundary, so neither an interrupt nor SystemExit ever lands, and the GIL is never released.
     private const string CLoop = "collections.deque(itertools.count(), maxlen=0)";
 
+    // A pure-Python loop for threads started with _thread (not threading): SystemExit reaches it.
+    private const string LoopThreads = """
+        import _thread
+        def loop():
+            while True:
+                pass
+
+        """;
+
     private readonly PluginFolders _folders = new();
 
     public StoppingTests() => Plugin("zz-neighbour", Neighbour);
@@ -101,11 +110,7 @@ public sealed partial class StoppingTests : IDisposable
     [Fact]
     public async Task ThreadsFromStartNewThreadAreStoppedAtEveryRestartAndStopAndTheNeighboursTeardownRuns()
     {
-        Plugin("a-threads", """
-            import _thread
-            def loop():
-                while True:
-                    pass
+        Plugin("a-threads", LoopThreads + """
             def setup(ctx):
                 _thread.start_new_thread(loop, ())
                 _thread.start_new_thread(loop, ())
@@ -113,11 +118,7 @@ public sealed partial class StoppingTests : IDisposable
             def teardown():
                 print("teardown a-threads")
             """);
-        Plugin("b-threads-failing", """
-            import _thread
-            def loop():
-                while True:
-                    pass
+        Plugin("b-threads-failing", LoopThreads + """
             def setup(ctx):
                 _thread.start_new_thread(loop, ())
                 raise RuntimeError("setup fails after starting a thread")
