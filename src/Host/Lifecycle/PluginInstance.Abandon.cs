@@ -50,6 +50,25 @@ internal sealed partial class PluginInstance
             _hostLogger.InterpreterLeftRunning(Name, Number, interpreter.Id, count, interpreter.Abandoned ?? "abandoned");
     }
 
+    /// <summary>
+    /// Awaits <paramref name="waited"/> (<paramref name="creating"/> within the start's timeout or cancellation); when it
+    /// gives up, the interpreter still being created is ended once it exists, rather than left to the runtime's
+    /// shutdown, which would then not finalise.
+    /// </summary>
+    private static async Task<SubInterpreter> EndIfGivenUp(Task<SubInterpreter> creating, Task<SubInterpreter> waited)
+    {
+        try
+        {
+            return await waited;
+        }
+        catch (Exception)
+        {
+            // The interpreter (if it comes to exist) was never stored: nothing else would end it.
+            _ = creating.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask, TaskScheduler.Default);
+            throw;
+        }
+    }
+
     /// <summary>True when this instance has left as many interpreters behind as Restart:MaxAbandoned allows.</summary>
     private bool AbandonedTooMany => _restart.MaxAbandoned > 0 && Abandoned >= _restart.MaxAbandoned;
 }

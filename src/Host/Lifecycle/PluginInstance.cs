@@ -132,7 +132,8 @@ internal sealed partial class PluginInstance
             var policy = CreatePolicy();
             if (_binding.Inbox is null)
                 _binding = _newBinding();
-            var interpreter = await _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = _stopTimeout / 2 }, _binding, policy).WaitAsync(timeout, cancellationToken);
+            var creating = _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = _stopTimeout / 2 }, _binding, policy);
+            var interpreter = await EndIfGivenUp(creating, creating.WaitAsync(timeout, cancellationToken));
             _interpreter = interpreter;
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
