@@ -29,10 +29,11 @@ internal sealed class RestartOptions
     public int MaxTotalRestarts { get; set; } = 50;
 
     /// <summary>
-    /// Interpreters an instance may leave running (abandoned: stuck in C code, or threads that would not stop) before
-    /// it is no longer restarted; 0: no limit. Each keeps its threads, memory and perhaps a core for ever.
+    /// Interpreters an instance may have left running (abandoned: stuck in C code, or threads that would not stop, and
+    /// not ended by themselves since) before it is no longer restarted; 0: no limit. Each keeps its threads, memory and
+    /// perhaps a core for ever.
     /// </summary>
-    public int MaxAbandoned { get; set; } = 3;
+    public int MaxAbandoned { get; set; } = 2;
 
     /// <summary>Handler failures (retries included) within <see cref="FailureWindow"/> that restart the instance; 0: never.</summary>
     public int MaxHandlerFailures { get; set; } = 100;

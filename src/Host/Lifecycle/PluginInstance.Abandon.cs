@@ -5,9 +5,11 @@ namespace PluginHost.Host.Lifecycle;
 // Interpreters that cannot be ended: their owner thread is stuck in C code (an interrupt only lands when the call
 // returns), or threads they started will not stop (ending an interpreter under them aborts the process). Such an
 // interpreter is abandoned — left running, never ended nor finalised under its threads — and counted: each may spin
-// for ever, so an instance that keeps leaving them behind is not restarted again (Restart:MaxAbandoned).
+// for ever, so an instance that keeps leaving them behind is not restarted again (Restart:MaxAbandoned). One that
+// ends by itself later (its blocking call returned) no longer counts against that bound.
 internal sealed partial class PluginInstance
 {
+    private readonly List<SubInterpreter> _left = [];   // abandoned, for the bound (those that ended are skipped)
     private int _abandoned;
 
     /// <summary>Interpreters this instance has abandoned over its life.</summary>
@@ -45,6 +47,8 @@ internal sealed partial class PluginInstance
     private void CountAbandoned(SubInterpreter interpreter, bool log = true)
     {
         var count = Interlocked.Increment(ref _abandoned);
+        lock (_left)
+            _left.Add(interpreter);
         PluginMetrics.Abandoned(Name, Number);
         if (log)
             _hostLogger.InterpreterLeftRunning(Name, Number, interpreter.Id, count, interpreter.Abandoned ?? "abandoned");
@@ -69,6 +73,19 @@ internal sealed partial class PluginInstance
         }
     }
 
-    /// <summary>True when this instance has left as many interpreters behind as Restart:MaxAbandoned allows.</summary>
-    private bool AbandonedTooMany => _restart.MaxAbandoned > 0 && Abandoned >= _restart.MaxAbandoned;
+    /// <summary>Interpreters this instance abandoned that are still running (their Completion is not done).</summary>
+    private int AbandonedRunning
+    {
+        get
+        {
+            lock (_left)
+            {
+                _left.RemoveAll(i => i.Completion.IsCompleted);
+                return _left.Count;
+            }
+        }
+    }
+
+    /// <summary>True when this instance has as many interpreters left running as Restart:MaxAbandoned allows.</summary>
+    private bool AbandonedTooMany => _restart.MaxAbandoned > 0 && AbandonedRunning >= _restart.MaxAbandoned;
 }

@@ -133,7 +133,7 @@ internal sealed partial class PluginInstance
         _inbox.Close();
         var why = _misconfigured ? "its capabilities do not parse; a restart would fail the same way"
             : !_restart.Enabled ? "restarts are disabled (PluginHost:Restart:Enabled)"
-            : AbandonedTooMany ? $"it left {Abandoned} interpreter(s) running that could not be ended (PluginHost:Restart:MaxAbandoned {_restart.MaxAbandoned}); only process isolation contains such code"
+            : AbandonedTooMany ? $"it left {AbandonedRunning} interpreter(s) running that could not be ended (PluginHost:Restart:MaxAbandoned {_restart.MaxAbandoned}); only process isolation contains such code"
             : _recentRestarts.Count >= _restart.MaxRestarts ? $"{_recentRestarts.Count} restart(s) within {_restart.Window} exhausted (PluginHost:Restart:MaxRestarts {_restart.MaxRestarts})"
             : $"{_restarts} restart(s) in all exhausted (PluginHost:Restart:MaxTotalRestarts {_restart.MaxTotalRestarts})";
         var count = _inbox.DeadLetterRemaining($"plugin {Name}/{Number} failed and will not run again: {why}");
