@@ -34,15 +34,12 @@ public sealed partial class StoppingTests : IDisposable
 
     public void Dispose() => _folders.Dispose();
 
-    [Fact]
-    public async Task SigtermWhileAPluginIsInSetupExitsZeroAndStartsNoMore()
+    [Theory]
+    [InlineData("while True:\n        pass", false)]   // Python: interrupted, and the interpreter ends
+    [InlineData(CLoop, true)]                            // C: never interrupted, so abandoned after StopTimeout
+    public async Task SigtermWhileAPluginIsInSetupExitsZeroAndStartsNoMore(string loop, bool abandoned)
     {
-        Plugin("a-slow", """
-            def setup(ctx):
-                print("setup begins")
-                while True:
-                    pass
-            """);
+        Plugin("a-slow", $"import collections, itertools\ndef setup(ctx):\n    print('setup begins')\n    {loop}\n");
         using var host = Start();
         await host.WaitForOutputAsync("setup begins", TimeSpan.FromMinutes(1));
 
@@ -51,7 +48,8 @@ public sealed partial class StoppingTests : IDisposable
         Assert.Contains("1 plugin instance(s) not started", output);
         Assert.DoesNotContain("setup neighbour", output);
         Assert.Contains("Message totals at stop", output);
-        Assert.DoesNotContain("left running", output);   // the loop was Python: interrupted, and the interpreter ended
+        Assert.Equal(abandoned, output.Contains("Plugin a-slow instance 0: interpreter 1 is abandoned"));
+        Assert.Equal(abandoned, output.Contains("1 interpreter(s) left running at shutdown"));
     }
 
     [Fact]
