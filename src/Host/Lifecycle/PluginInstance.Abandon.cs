@@ -50,8 +50,11 @@ internal sealed partial class PluginInstance
         lock (_left)
             _left.Add(interpreter);
         PluginMetrics.Abandoned(Name, Number);
+        // A handler still running in it (at stop: a restart detaches the inbox first) leaves its message without an
+        // outcome: received, but neither handled, failed nor dropped in the totals.
+        var handling = _inbox.Handling ? "; the message its handler was running has no outcome (counted as received only)" : "";
         if (log)
-            _hostLogger.InterpreterLeftRunning(Name, Number, interpreter.Id, count, interpreter.Abandoned ?? "abandoned");
+            _hostLogger.InterpreterLeftRunning(Name, Number, interpreter.Id, count, (interpreter.Abandoned ?? "abandoned") + handling);
     }
 
     /// <summary>
