@@ -202,7 +202,7 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
         Assert.Equal(PluginState.Stopped, run.Harness.Status("faulty").State);
         Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1006 && r.Message.Contains("faulty"));
         Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1006 && r.Message.Contains("teardown failed"));
-        Assert.DoesNotContain(run.Harness.Logs.Records, r => r.EventId == 1008);
+        Assert.DoesNotContain(run.Harness.Logs.Records, r => r.EventId == 1017);   // not abandoned: it ended
     }
 
     private async Task<FaultRun> Start(Action<SupervisorHarness> configure, string faulty)
