@@ -29,6 +29,24 @@ public sealed class ThreadEndTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task IdleThreadPoolWorkersBlockedOnTheirQueueAreWokenAndTheInterpreterEnds()
+    {
+        // Idle workers wait in C (a lock) where SystemExit cannot land; concurrent.futures' threading atexit callback
+        // wakes them, and it runs before they are told to stop.
+        var interpreter = await fixture.Runtime.CreateInterpreterAsync(new InterpreterOptions { ThreadEndTimeout = TimeSpan.FromSeconds(10) });
+        await interpreter.RunAsync("""
+            from concurrent.futures import ThreadPoolExecutor
+            pool = ThreadPoolExecutor(max_workers=3)
+            assert sum(pool.map(abs, range(-50, 0))) == 1275
+            """);
+
+        await interpreter.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(interpreter.IsAbandoned, interpreter.Abandoned);
+        Assert.True(interpreter.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task AThreadBlockedInCLeavesTheInterpreterAbandonedUntilItReturnsThenItEnds()
     {
         var interpreter = await fixture.Runtime.CreateInterpreterAsync(new InterpreterOptions { ThreadEndTimeout = TimeSpan.FromMilliseconds(300) });
