@@ -29,9 +29,6 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Information, "{Running} of {Total} plugin instances running")]
     public static partial void PluginsStarted(this ILogger logger, int running, int total);
 
-    [LoggerMessage(1008, LogLevel.Error, "Interpreter {InterpreterId} did not end within {Timeout}; CPython will not be finalised")]
-    public static partial void InterpreterStuck(this ILogger logger, long interpreterId, TimeSpan timeout);
-
     [LoggerMessage(1009, LogLevel.Warning, "Plugin discovery: {Warning}")]
     public static partial void DiscoveryWarning(this ILogger logger, string warning);
 

@@ -53,13 +53,15 @@ try
             var statusFile = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.StatusFile;
             var running = statusFile is null ? null : StatusFile.TryRead(Path.GetFullPath(statusFile, host.Services.GetRequiredService<IHostEnvironment>().ContentRootPath));
             var listPython = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
+            var listTimeout = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.CheckTimeout;
             return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running,
-                folders => SyntaxCheck.RunAll(listPython, folders));
+                folders => SyntaxCheck.RunAll(listPython, folders, listTimeout));
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             var functions = host.Services.GetRequiredService<HostFunctionRegistry>();
+            var checkTimeout = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.CheckTimeout;
             return ValidateCommand.Run(command.Folder!, Console.Out, command.Json,
-                (manifest, folder) => SyntaxCheck.Run(python, manifest, folder) ?? DotNetCheck.Run(functions, manifest, folder));
+                (manifest, folder) => SyntaxCheck.Run(python, manifest, folder, checkTimeout) ?? DotNetCheck.Run(functions, manifest, folder));
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value,

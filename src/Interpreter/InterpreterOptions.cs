@@ -38,6 +38,13 @@ public sealed record InterpreterOptions
     public int ThreadStackSize { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
+    /// At its end, how long threads the interpreter's code started (<c>threading</c> or <c>_thread</c>) get to stop
+    /// once told to (<c>SystemExit</c>); past it the interpreter is left running (abandoned) rather than ended under
+    /// them, which would abort the process.
+    /// </summary>
+    public TimeSpan ThreadEndTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Rejects combinations CPython documents as invalid (some of which 3.13.0 accepts anyway) and ones the host
     /// cannot run safely; the message lists every problem.
     /// </summary>
@@ -54,6 +61,8 @@ public sealed record InterpreterOptions
             problems.Add("fork from an interpreter with its own GIL would leave the child with GILs held by threads that no longer exist: keep AllowFork = false");
         if (ThreadStackSize < MinimumThreadStackSize)
             problems.Add($"ThreadStackSize {ThreadStackSize} is below the minimum of {MinimumThreadStackSize} bytes that deep Python recursion needs");
+        if (ThreadEndTimeout <= TimeSpan.Zero)
+            problems.Add($"ThreadEndTimeout {ThreadEndTimeout} must be positive");
         if (problems.Count > 0)
             throw new ArgumentException("Invalid interpreter options: " + string.Join("; ", problems) + ".");
     }

@@ -28,6 +28,7 @@ public sealed class PythonRuntime : IAsyncDisposable
     private readonly TaskCompletionSource<int> _finalized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private nint _mainThreadState;
     private int _disposed;
+    private int _givenUp;
 
     private PythonRuntime(PythonInstallation installation, PythonRuntimeOptions options, ILogger logger)
     {
@@ -92,19 +93,34 @@ public sealed class PythonRuntime : IAsyncDisposable
     /// <summary>Ends every live interpreter on its own thread, then finalises CPython on the main thread.</summary>
     public ValueTask DisposeAsync() => new(ShutdownAsync(Timeout.InfiniteTimeSpan));
 
+    /// <summary>Interpreters left running (<see cref="SubInterpreter.Abandoned"/>) that have not ended since.</summary>
+    public IReadOnlyList<SubInterpreter> Abandoned => _live.Keys.Where(i => i.IsAbandoned).ToList();
+
     /// <summary>
-    /// Ends every live interpreter, waiting at most <paramref name="timeout"/> for them; finalises CPython only when
-    /// all have ended (finalising under a still-running interpreter would crash). Returns whether it finalised.
+    /// Ends every live interpreter, waiting at most <paramref name="timeout"/> for them (not at all for those already
+    /// abandoned); finalises CPython only when all have ended (finalising under a still-running interpreter would
+    /// crash). Those that did not end are abandoned, logged, and left to the process's exit. Returns whether it
+    /// finalised.
     /// </summary>
     public async Task<bool> ShutdownAsync(TimeSpan timeout)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return await _finalized.Task.ConfigureAwait(false) != -2;
-        var ending = Task.WhenAll(_live.Keys.Select(i => i.DisposeAsync().AsTask()));
-        if (await Task.WhenAny(ending, Task.Delay(timeout)).ConfigureAwait(false) != ending)
+        var live = _live.Keys.ToList();
+        // Every queue is closed (an abandoned interpreter whose thread comes back then ends), but only those not
+        // already given up on are waited for.
+        var ending = Task.WhenAll(live.Select(i => (Task: i.DisposeAsync().AsTask(), i.IsAbandoned)).Where(e => !e.IsAbandoned).Select(e => e.Task));
+        await Task.WhenAny(ending, Task.Delay(timeout)).ConfigureAwait(false);
+        if (!_live.IsEmpty)
         {
-            foreach (var stuck in _live.Keys)
-                _logger.LogError("Interpreter {Id} did not end within {Timeout}; CPython is left unfinalised", stuck.Id, timeout);
+            // Nothing may end from here on (SubInterpreter.End asks MayEndLate): the process exits with them running.
+            Volatile.Write(ref _givenUp, 1);
+            foreach (var left in _live.Keys)
+            {
+                left.Abandon($"it did not end within {timeout} at shutdown");
+                _logger.LogError("Interpreter {Id} is left running: {Reason}; CPython is not finalised", left.Id, left.Abandoned);
+            }
+            _logger.LogWarning("{Count} interpreter(s) left running at shutdown; exiting without finalising CPython", _live.Count);
             _finalized.TrySetResult(-2);
             return false;
         }
@@ -115,6 +131,12 @@ public sealed class PythonRuntime : IAsyncDisposable
             _logger.LogWarning("Py_FinalizeEx returned {Code}: buffered output could not be flushed", code);
         return true;
     }
+
+    /// <summary>
+    /// Whether an abandoned interpreter whose threads came back may still end: not once shutdown has given up on it
+    /// (the process is exiting; Python must not run under .NET's exit).
+    /// </summary>
+    internal bool MayEndLate() => Volatile.Read(ref _givenUp) == 0;
 
     internal void Register(SubInterpreter interpreter) => _live[interpreter] = 0;
 

@@ -61,7 +61,10 @@ public sealed partial class SubInterpreter : IAsyncDisposable
 
     internal PythonRuntime Runtime => _runtime;
 
-    /// <summary>Completes when the interpreter has ended (after <see cref="DisposeAsync"/> or runtime shutdown).</summary>
+    /// <summary>
+    /// Completes when the interpreter has ended (after <see cref="DisposeAsync"/> or runtime shutdown); never for one
+    /// that stays abandoned (<see cref="Abandoned"/>).
+    /// </summary>
     public Task Completion => _ended.Task;
 
     internal static async Task<SubInterpreter> StartAsync(PythonRuntime runtime, InterpreterOptions options, IPluginBinding? binding, InterpreterPolicy? policy = null)
@@ -104,11 +107,15 @@ public sealed partial class SubInterpreter : IAsyncDisposable
     public Task<object?> CallAsync(string module, string function, object?[] args, CancellationToken cancellationToken = default) =>
         InvokeAsync(scope => scope.Call(module, function, args), cancellationToken);
 
-    /// <summary>Ends the interpreter on its own thread after the work already queued; later work is refused.</summary>
+    /// <summary>
+    /// Ends the interpreter on its own thread after the work already queued; later work is refused. Completes when it
+    /// has ended, or when its owner thread gave up on threads that would not stop and left it running
+    /// (<see cref="Abandoned"/> then says why). Code still running in it keeps this from completing: wait with a timeout.
+    /// </summary>
     public ValueTask DisposeAsync()
     {
         _work.Complete();
-        return new ValueTask(_ended.Task);
+        return new ValueTask(_released.Task);
     }
 
     internal void EnsureOwnerThread()
@@ -128,6 +135,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
             FreeBinding();
             _started.TrySetException(e);
             _ended.TrySetResult();
+            _released.TrySetResult();
             return;
         }
         _runtime.Register(this);
@@ -138,9 +146,12 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         }
         finally
         {
-            End();
-            _runtime.Unregister(this);
-            _ended.TrySetResult();
+            if (End())
+            {
+                _runtime.Unregister(this);
+                _ended.TrySetResult();
+            }
+            _released.TrySetResult();
         }
     }
 
@@ -160,6 +171,7 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         _interpreterState = Interop.PyInterpreterState_Get();
         _ownerIdent = Interop.PyThread_get_thread_ident();
         Id = Interop.PyInterpreterState_GetID(_interpreterState);
+        ReadThreadLayout();
         if (_binding.IsAllocated)
             SdkModule.Bind(GCHandle.ToIntPtr(_binding));
         try
@@ -200,7 +212,11 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         }
     }
 
-    private void End()
+    /// <summary>
+    /// Ends the interpreter, or leaves it running (false) when threads it started will not stop, or when it had been
+    /// abandoned and the runtime is shutting down by the time its owner thread came back.
+    /// </summary>
+    private bool End()
     {
         var ended = new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} ended before this work ran.");
         while (_work.TryTake(out var item))
@@ -208,15 +224,26 @@ public sealed partial class SubInterpreter : IAsyncDisposable
         // Py_EndInterpreter requires this to be the interpreter's last thread state: no interrupt may be in flight.
         lock (_interruptGate)
             _ending = true;
+        if (IsAbandoned && !_runtime.MayEndLate())
+            return false;
         Interop.PyEval_RestoreThread(_threadState);
         ClearStaleInterrupt();
         ReleaseDummyThread();
+        if (!StopOtherThreads())
+        {
+            Abandon(ThreadsLeftReason(OtherThreads(null)));
+            Interop.PyEval_SaveThread();
+            _released.TrySetResult();
+            if (!LingerUntilAlone())
+                return false;
+        }
         Interop.Py_EndInterpreter(_threadState);
         _threadState = 0;
         _runtime.LargeAllocations?.UnregisterOwner(_ownerIdent);
         // Policy: kept to the very end (atexit handlers and finalizers are the plugin's code too); ids are never reused.
         _runtime.Policies.Unregister(Id);
         FreeBinding();
+        return true;
     }
 
     /// <summary>

@@ -49,11 +49,11 @@ internal static class CheckCommand
             {
                 if (sandbox is { IsInside: true } && errors.Count == 0 && !TryCompleteInside(sandbox, read.Folder, capabilities, runtime, out confinement))
                     return ExitCodes.Failure;
-                report = IsolationCheck.RunAsync(runtime, read.Folder, configured, functions).GetAwaiter().GetResult() with { Sandbox = confinement };
+                report = IsolationCheck.RunAsync(runtime, read.Folder, configured, functions, host.CheckTimeout).GetAwaiter().GetResult() with { Sandbox = confinement };
             }
             finally
             {
-                runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                runtime.ShutdownAsync(BoundedRun.Grace).GetAwaiter().GetResult();
             }
         }
         Write(report, output, json);

@@ -42,7 +42,7 @@ internal static class ListCommand
         {
             errors = checkSyntax(discovery.Plugins.Where(p => p.Manifest is not null && p.LoadError is null).Select(p => p.Folder));
         }
-        catch (Exception e) when (e is Interpreter.Locating.PythonNotFoundException or NotSupportedException or Interpreter.PythonException)
+        catch (Exception e) when (e is Interpreter.Locating.PythonNotFoundException or NotSupportedException or Interpreter.PythonException or TimeoutException)
         {
             return discovery with { Warnings = [.. discovery.Warnings, $"Python syntax not checked: {e.Message}"] };
         }
@@ -69,7 +69,7 @@ internal static class ListCommand
     {
         List<string> header = ["NAME", "VERSION", "INSTANCES", "STATE", "FOLDER", "ERROR"];
         if (running is not null)
-            header.InsertRange(4, ["RUNNING", "RESTARTS", "MEMORY"]);
+            header.InsertRange(4, ["RUNNING", "RESTARTS", "MEMORY", "ABANDONED"]);
         var rows = discovery.Plugins.Select(p =>
         {
             List<string> row = [p.Name, p.Manifest?.Version ?? "-", p.Instances.ToString(CultureInfo.InvariantCulture), StateOf(p), p.Folder.Length == 0 ? "-" : p.Folder, p.LoadError ?? ""];
@@ -102,6 +102,8 @@ internal static class ListCommand
             Describe(instances),
             instances.Count == 0 ? "-" : instances.Sum(i => i.Restarts).ToString(CultureInfo.InvariantCulture),
             bytes == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MiB"),
+            // Interpreters left running because they could not be ended (docs/reliability.md, "Stopping").
+            instances.Count == 0 ? "-" : instances.Sum(i => i.Abandoned).ToString(CultureInfo.InvariantCulture),
         ];
     }
 

@@ -1,3 +1,4 @@
+using PluginHost.Host.Configuration;
 using PluginHost.Interpreter;
 using PluginHost.Sdk;
 
@@ -26,8 +27,15 @@ internal static partial class SyntaxCheck
             return errors
         """;
 
-    public static string? Run(PythonRuntimeOptions options, PluginManifest manifest, string folder) =>
-        Errors(options, [folder]).TryGetValue(folder, out var errors)
+    /// <param name="timeout">How long compiling may take (PluginHost:CheckTimeout); then it is interrupted and reported.</param>
+    public static string? Run(PythonRuntimeOptions options, PluginManifest manifest, string folder, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? PluginHostOptions.DefaultCheckTimeout;
+        var found = Errors(options, [folder], limit);
+        if (found is null)
+            return $"its Python files did not finish compiling within {BoundedRun.Seconds(limit)} s (PluginHost:CheckTimeout)";
+        return found.TryGetValue(folder, out var errors)
             ? "Python syntax errors:" + string.Concat(errors.Select(e => $"{Environment.NewLine}    {e}"))
             : null;
+    }
 }

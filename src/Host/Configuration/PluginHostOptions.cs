@@ -27,6 +27,15 @@ internal sealed class PluginHostOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long <c>pluginhost check</c> may import a plugin, and <c>validate</c> compile its files, before it is
+    /// interrupted and the command fails (a loop at import must not hang a CI pipeline).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan CheckTimeout { get; set; } = DefaultCheckTimeout;
+
     /// <summary>How long one message handler may run before the host interrupts it with HandlerTimeout.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -28,6 +28,13 @@ internal sealed class RestartOptions
     /// </summary>
     public int MaxTotalRestarts { get; set; } = 50;
 
+    /// <summary>
+    /// Interpreters an instance may have left running (abandoned: stuck in C code, or threads that would not stop, and
+    /// not ended by themselves since) before it is no longer restarted; 0: no limit. Each keeps its threads, memory and
+    /// perhaps a core for ever.
+    /// </summary>
+    public int MaxAbandoned { get; set; } = 2;
+
     /// <summary>Handler failures (retries included) within <see cref="FailureWindow"/> that restart the instance; 0: never.</summary>
     public int MaxHandlerFailures { get; set; } = 100;
 
@@ -57,6 +64,8 @@ internal sealed class RestartOptions
             yield return $"{key}:{nameof(MaxTotalRestarts)} must be between 0 (no limit) and 1000000; it is {MaxTotalRestarts}.";
         if (Window <= TimeSpan.Zero || Window > TimeSpan.FromDays(7))
             yield return $"{key}:{nameof(Window)} must be above 00:00:00 and at most 7.00:00:00; it is {Window}.";
+        if (MaxAbandoned is < 0 or > 1_000)
+            yield return $"{key}:{nameof(MaxAbandoned)} must be between 0 (no limit) and 1000; it is {MaxAbandoned}.";
         if (MaxHandlerFailures < 0)
             yield return $"{key}:{nameof(MaxHandlerFailures)} must be 0 (off) or more; it is {MaxHandlerFailures}.";
         if (FailureWindow <= TimeSpan.Zero || FailureWindow > TimeSpan.FromDays(1))

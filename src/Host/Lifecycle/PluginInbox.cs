@@ -203,6 +203,9 @@ internal sealed class PluginInbox : IMessageEndpoint
     private void RebuildMatchers() =>
         Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
 
+    /// <summary>Whether a handler call is under way on the attached interpreter: its message has no outcome yet.</summary>
+    public bool Handling => (Volatile.Read(ref _handlerSequence.Value) & 1) == 1;
+
     /// <summary>How long the running handler has run as the watchdog saw it (from its first sighting), or null when none runs.</summary>
     public TimeSpan? HandlerRunning
     {

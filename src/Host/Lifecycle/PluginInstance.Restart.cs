@@ -59,7 +59,7 @@ internal sealed partial class PluginInstance
             var now = DateTimeOffset.UtcNow;
             while (_recentRestarts.Count > 0 && now - _recentRestarts.Peek() > _restart.Window)
                 _recentRestarts.Dequeue();
-            if (_cannotHeal is not null || !_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total)
+            if (_cannotHeal is not null || !_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total || AbandonedTooMany)
             {
                 FailForGood(error);
                 return;
@@ -84,6 +84,15 @@ internal sealed partial class PluginInstance
     private async Task RestartAsync(SubInterpreter? old, Retire retire, TimeSpan delay)
     {
         await RetireAsync(old, retire);
+        lock (_restartGate)
+        {
+            // Each abandoned interpreter may spin for ever: past the maximum, no fresh one is started to join them.
+            if (AbandonedTooMany && !_stopRequested)
+            {
+                FailForGood(_error ?? "");
+                return;
+            }
+        }
         try
         {
             await Task.Delay(delay, _lifetime.Token);
@@ -102,21 +111,14 @@ internal sealed partial class PluginInstance
             return;
         if (retire == Retire.Teardown)
             await TeardownAsync(interpreter, _stopTimeout);
-        var ended = interpreter.DisposeAsync().AsTask();
         if (retire == Retire.Abandon)
         {
             _hostLogger.InterpreterAbandoned(Name, Number, interpreter.Id);
+            AbandonNow(interpreter, "a handler is blocked in native code");
         }
         else
         {
-            try
-            {
-                await ended.WaitAsync(_stopTimeout);
-            }
-            catch (TimeoutException)
-            {
-                _hostLogger.InterpreterStuck(interpreter.Id, _stopTimeout);
-            }
+            await EndInterpreterAsync(interpreter, _stopTimeout, retire == Retire.NotStarted ? "its import or setup did not return when interrupted" : "it did not return when interrupted");
         }
         Interlocked.CompareExchange(ref _interpreter, null, interpreter);
         _binding.FlushOutput();
@@ -131,6 +133,7 @@ internal sealed partial class PluginInstance
         _inbox.Close();
         var why = _cannotHeal is { } cannotHeal ? $"it cannot heal by restarting: {cannotHeal}"
             : !_restart.Enabled ? "restarts are disabled (PluginHost:Restart:Enabled)"
+            : AbandonedTooMany ? $"it left {AbandonedRunning} interpreter(s) running that could not be ended (PluginHost:Restart:MaxAbandoned {_restart.MaxAbandoned}); only process isolation contains such code"
             : _recentRestarts.Count >= _restart.MaxRestarts ? $"{_recentRestarts.Count} restart(s) within {_restart.Window} exhausted (PluginHost:Restart:MaxRestarts {_restart.MaxRestarts})"
             : $"{_restarts} restart(s) in all exhausted (PluginHost:Restart:MaxTotalRestarts {_restart.MaxTotalRestarts})";
         var count = _inbox.DeadLetterRemaining($"plugin {Name}/{Number} failed and will not run again: {why}");

@@ -86,6 +86,7 @@ internal sealed partial class PluginInstance
     public PluginStatus Status => new(Name, Number, _state, _interpreter?.Id, _error)
     {
         Restarts = Volatile.Read(ref _restarts),
+        Abandoned = Abandoned,
         RestartAttempt = _state == PluginState.Restarting ? _attempt : 0,
         NextStart = _state == PluginState.Restarting ? _nextStart : null,
         AllocatedBytes = Volatile.Read(ref _allocatedBytes) is >= 0 and var allocated ? allocated : null,
@@ -105,8 +106,15 @@ internal sealed partial class PluginInstance
         _handlerTimeout = handlerTimeout;
         if (_memoryLimit is not null && !runtime.LargeAllocationsTracked)
             _hostLogger.MemoryLimitWithoutLargeBlocks(Name, Number);
-        if (await StartInterpreterAsync(cancellationToken) is { } failure)
-            Recover(failure, Retire.NotStarted, "start");
+        try
+        {
+            if (await StartInterpreterAsync(cancellationToken) is { } failure)
+                Recover(failure, Retire.NotStarted, "start");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping: StopAsync interrupts and ends whatever is still starting.
+        }
     }
 
     /// <summary>
@@ -124,7 +132,8 @@ internal sealed partial class PluginInstance
             var policy = CreatePolicy();
             if (_binding.Inbox is null)
                 _binding = _newBinding();
-            var interpreter = await _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}" }, _binding, policy).WaitAsync(timeout, cancellationToken);
+            var creating = _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = _stopTimeout / 2 }, _binding, policy);
+            var interpreter = await EndIfGivenUp(creating, creating.WaitAsync(timeout, cancellationToken));
             _interpreter = interpreter;
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
@@ -151,9 +160,10 @@ internal sealed partial class PluginInstance
         {
             _cannotHeal ??= StartFailures.CannotHeal(e);
             var error = StartFailed(Describe(e, timeout));
-            // Stuck in setup or import: interrupt it, so that the interpreter can end.
+            // Stuck in setup or import: interrupt it, so that the interpreter can end. Not awaited: code looping in C
+            // holds its GIL, which the interrupt needs, for ever (retiring it waits StopTimeout, then abandons it).
             if (e is TimeoutException && _interpreter is { } stuck)
-                await stuck.InterruptAsync(() => true);
+                _ = stuck.InterruptAsync(() => true);
             return error;
         }
     }
@@ -182,18 +192,14 @@ internal sealed partial class PluginInstance
         if (interpreter is not null)
         {
             var wasRunning = _state == PluginState.Running;
+            var wasStarting = _state == PluginState.Starting;
             _state = PluginState.Stopping;
             _hostLogger.PluginStopping(Name, Number);
             if (wasRunning)
                 await TeardownAsync(interpreter, timeout);
-            try
-            {
-                await interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
-            }
-            catch (TimeoutException)
-            {
-                _hostLogger.InterpreterStuck(interpreter.Id, timeout);
-            }
+            else if (wasStarting)
+                _ = interpreter.InterruptAsync(() => true);   // stopped during import or setup (not awaited: see StartInterpreterAsync)
+            await EndInterpreterAsync(interpreter, timeout, wasStarting ? "it was still starting and did not return when interrupted" : "its thread did not come back from the plugin's code");
         }
         if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
             _hostLogger.UndeliveredAtStop(Name, Number, left, _undeliveredPath is null ? "" : $"; written to {_undeliveredPath}");

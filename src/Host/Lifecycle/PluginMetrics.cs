@@ -5,7 +5,7 @@ namespace PluginHost.Host.Lifecycle;
 
 /// <summary>
 /// Meter <c>PluginHost.Plugins</c>, tagged with <c>plugin</c> and <c>instance</c>: <c>pluginhost.plugin.restarts</c>
-/// (counter, with <c>reason</c>), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
+/// (counter, with <c>reason</c>), <c>pluginhost.plugin.abandoned</c> (counter: interpreters left running), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
 /// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (the interpreter's own
 /// allocator, last sample), <c>pluginhost.plugin.memory.large</c>, <c>pluginhost.plugin.memory.messages</c>,
 /// <c>pluginhost.plugin.memory.inbox</c> and what the instance holds in all, <c>pluginhost.plugin.memory</c> (gauges, bytes).
@@ -20,6 +20,9 @@ internal static class PluginMetrics
 
     private static readonly Counter<long> Restarts = Meter.CreateCounter<long>(
         "pluginhost.plugin.restarts", "{restart}", "Instances restarted in a fresh interpreter.");
+
+    private static readonly Counter<long> AbandonedInterpreters = Meter.CreateCounter<long>(
+        "pluginhost.plugin.abandoned", "{interpreter}", "Interpreters left running because they could not be ended (stuck in C code, or threads that would not stop).");
 
     static PluginMetrics()
     {
@@ -42,6 +45,9 @@ internal static class PluginMetrics
 
     public static void Restarted(string plugin, int instance, string reason) =>
         Restarts.Add(1, new("plugin", plugin), new("instance", instance), new("reason", reason));
+
+    public static void Abandoned(string plugin, int instance) =>
+        AbandonedInterpreters.Add(1, new("plugin", plugin), new("instance", instance));
 
     private static IEnumerable<Measurement<long>> Measure(Func<PluginStatus, long?> value)
     {

@@ -24,6 +24,9 @@ internal sealed record PluginStatus(string Plugin, int Instance, PluginState Sta
 {
     public int Restarts { get; init; }
 
+    /// <summary>Interpreters the instance left running because they could not be ended (stuck in C, threads that would not stop).</summary>
+    public int Abandoned { get; init; }
+
     public int RestartAttempt { get; init; }
 
     public DateTimeOffset? NextStart { get; init; }

@@ -64,6 +64,12 @@ internal sealed class PluginSupervisor(
             var (assemblies, loadError) = LoadAssemblies(descriptor);
             for (var number = 0; number < descriptor.Instances; number++)
             {
+                // SIGTERM while starting: start no more; StopAsync stops those that started (or are starting).
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    _logger.StartCancelled(_descriptors.Where(d => d.Enabled && d.CanLoad).Sum(d => d.Instances) - Statuses.Count);
+                    return;
+                }
                 var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions);
                 lock (_instances)
                     _instances.Add(instance);

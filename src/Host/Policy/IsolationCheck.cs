@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
@@ -92,7 +93,7 @@ internal static class IsolationCheck
     /// <param name="configuredCapabilities">The configuration's override of the manifest's capabilities, if any.</param>
     /// <param name="functions">The host's functions and the loader of the plugin's own, so code that calls them at import works.</param>
     public static async Task<IsolationReport> RunAsync(PythonRuntime runtime, string folder, IReadOnlyList<string>? configuredCapabilities = null,
-        HostFunctionRegistry? functions = null)
+        HostFunctionRegistry? functions = null, TimeSpan? timeout = null)
     {
         var read = ManifestReader.Read(folder);
         if (!read.IsValid)
@@ -135,12 +136,16 @@ internal static class IsolationCheck
             binding.Inbox = new PluginInbox(manifest.Name, 0, 16, broker, NullLogger.Instance);
             binding.Inbox.Attach(interpreter);
             var bootstrap = $"{Bootstrap.Value}\n_pluginhost_bootstrap({Literal(manifest.Name)}, {Literal(read.Folder)}, {Literal(Path.Combine(read.Folder, "lib"))}, 40)\n";
-            var result = (string)(await interpreter.InvokeAsync(scope =>
+            var limit = timeout ?? PluginHostOptions.DefaultCheckTimeout;
+            var (finished, value) = await BoundedRun.RunAsync(interpreter, scope =>
             {
                 scope.Exec(bootstrap);
                 scope.Exec(Checker);
                 return scope.Evaluate($"_pluginhost_check({Literal(manifest.Entry)}, {Literal(read.Folder)})");
-            }))!;
+            }, limit);
+            if (!finished)
+                return report with { Errors = [$"{manifest.Entry} did not finish importing within {BoundedRun.Seconds(limit)} s (PluginHost:CheckTimeout); it was interrupted{(interpreter.IsAbandoned ? ", and is stuck in native code" : "")}"] };
+            var result = (string)value!;
             var found = JsonSerializer.Deserialize<Found>(result, Json)!;
             // Problems first, then the plugin's own modules, then the standard library's extension modules.
             var modules = found.Modules
@@ -160,7 +165,8 @@ internal static class IsolationCheck
         }
         finally
         {
-            await interpreter.DisposeAsync();
+            if (!interpreter.IsAbandoned)
+                await BoundedRun.EndAsync(interpreter);
         }
     }
 

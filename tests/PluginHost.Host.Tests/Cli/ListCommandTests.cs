@@ -67,15 +67,15 @@ public sealed class ListCommandTests : IDisposable
         [
             // MEMORY is all an instance holds: small blocks, large blocks and payloads waiting in its inbox.
             new PluginStatus("echo", 0, PluginState.Running, 3, null) { Restarts = 1, AllocatedBytes = 1 << 20, LargeBytes = 3 << 20, InboxBytes = 1 << 19 },
-            new PluginStatus("echo", 1, PluginState.Restarting, null, "boom") { Restarts = 2, RestartAttempt = 2, NextStart = DateTimeOffset.Parse("2026-01-02T12:00:05Z") },
+            new PluginStatus("echo", 1, PluginState.Restarting, null, "boom") { Restarts = 2, Abandoned = 1, RestartAttempt = 2, NextStart = DateTimeOffset.Parse("2026-01-02T12:00:05Z") },
         ]);
 
         ListCommand.Run(Catalog(), output, json: false, running);
 
         var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^NAME\s+VERSION\s+INSTANCES\s+STATE\s+RUNNING\s+RESTARTS\s+MEMORY\s+FOLDER\s+ERROR$", lines[0]);
-        Assert.Matches(@"^echo\s+1\.0\.0\s+2\s+ready\s+0:running 1:restarting\(attempt 2, at 12:00:05\)\s+3\s+4\.5 MiB\s+\S+echo$", lines[2]);
-        Assert.Matches(@"^quiet\s+1\.0\.0\s+1\s+disabled\s+-\s+-\s+-\s+", lines[3]);
+        Assert.Matches(@"^NAME\s+VERSION\s+INSTANCES\s+STATE\s+RUNNING\s+RESTARTS\s+MEMORY\s+ABANDONED\s+FOLDER\s+ERROR$", lines[0]);
+        Assert.Matches(@"^echo\s+1\.0\.0\s+2\s+ready\s+0:running 1:restarting\(attempt 2, at 12:00:05\)\s+3\s+4\.5 MiB\s+1\s+\S+echo$", lines[2]);
+        Assert.Matches(@"^quiet\s+1\.0\.0\s+1\s+disabled\s+-\s+-\s+-\s+-\s+", lines[3]);
         Assert.Contains("states written by process 4242 at 2026-01-02 12:00:00Z", lines);
     }
 

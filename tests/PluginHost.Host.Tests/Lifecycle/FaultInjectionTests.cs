@@ -62,6 +62,7 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
         // fresh interpreter is not mistaken for a stuck one meanwhile.
         await run.AccountedAsync(handled: 5, deadLettered: 1);
         Assert.Equal(1, run.Harness.Status("faulty").Restarts);
+        Assert.Equal(1, run.Harness.Status("faulty").Abandoned);
         Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1012);
     }
 
@@ -201,7 +202,7 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
         Assert.Equal(PluginState.Stopped, run.Harness.Status("faulty").State);
         Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1006 && r.Message.Contains("faulty"));
         Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1006 && r.Message.Contains("teardown failed"));
-        Assert.DoesNotContain(run.Harness.Logs.Records, r => r.EventId == 1008);
+        Assert.DoesNotContain(run.Harness.Logs.Records, r => r.EventId == 1017);   // not abandoned: it ended
     }
 
     private async Task<FaultRun> Start(Action<SupervisorHarness> configure, string faulty)

@@ -44,4 +44,34 @@ public sealed class PluginMetricsTests(PythonRuntimeFixture fixture)
         Assert.Equal(0, seen["pluginhost.plugin.memory.inbox"]);
         Assert.InRange(seen["pluginhost.plugin.memory"], seen["pluginhost.plugin.memory.large"], long.MaxValue);   // each gauge reads its own sample
     }
+
+    [Fact]
+    public async Task AnAbandonedInterpreterIsCountedPerInstance()
+    {
+        var abandoned = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PluginMetrics.MeterName && instrument.Name == "pluginhost.plugin.abandoned") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var tagged = tags.ToArray().ToDictionary(t => t.Key, t => t.Value);
+            if (Equals(tagged["plugin"], "left") && Equals(tagged["instance"], 0))
+                Interlocked.Add(ref abandoned, value);
+        });
+        listener.Start();
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.HandlerTimeout = TimeSpan.FromMilliseconds(200);
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(10) };
+        // In C: the interrupt cannot land, so after its grace the interpreter is left behind (it ends when the sleep returns).
+        harness.Plugin("left", "import time\ndef on_message(message):\n    time.sleep(7)\n");
+        await harness.StartAsync();
+
+        await harness.Broker.PublishAsync(RestartTests.Text("x", "sleep") with { To = "left" });
+        await Messaging.Brokers.Until(() => harness.Status("left") is { State: PluginState.Running, Restarts: 1 }, 30);
+
+        Assert.Equal(1, harness.Status("left").Abandoned);
+        Assert.Equal(1, Interlocked.Read(ref abandoned));
+    }
 }

@@ -1,0 +1,94 @@
+using PluginHost.Interpreter;
+
+namespace PluginHost.Host.Lifecycle;
+
+// Interpreters that cannot be ended: their owner thread is stuck in C code (an interrupt only lands when the call
+// returns), or threads they started will not stop (ending an interpreter under them aborts the process). Such an
+// interpreter is abandoned — left running, never ended nor finalised under its threads — and counted: each may spin
+// for ever, so an instance that keeps leaving them behind is not restarted again (Restart:MaxAbandoned). One that
+// ends by itself later (its blocking call returned) no longer counts against that bound.
+internal sealed partial class PluginInstance
+{
+    private readonly List<SubInterpreter> _left = [];   // abandoned, for the bound (those that ended are skipped)
+    private int _abandoned;
+
+    /// <summary>Interpreters this instance has abandoned over its life.</summary>
+    public int Abandoned => Volatile.Read(ref _abandoned);
+
+    /// <summary>
+    /// Ends <paramref name="interpreter"/>, waiting at most <paramref name="timeout"/>; one that does not end in time,
+    /// or whose threads kept it from ending, is abandoned, counted and logged. Never throws, never waits longer.
+    /// </summary>
+    private async Task EndInterpreterAsync(SubInterpreter interpreter, TimeSpan timeout, string stuck)
+    {
+        try
+        {
+            await interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            interpreter.Abandon($"{stuck}; it did not end within {timeout}");
+        }
+        if (interpreter.IsAbandoned)
+            CountAbandoned(interpreter);
+    }
+
+    /// <summary>
+    /// The owner thread is known not to come back soon (a handler blocked in native code past its grace): abandoned
+    /// without waiting.
+    /// </summary>
+    private void AbandonNow(SubInterpreter interpreter, string reason)
+    {
+        _ = interpreter.DisposeAsync();
+        interpreter.Abandon(reason);
+        CountAbandoned(interpreter, log: false);   // event 1012 said it
+    }
+
+    private void CountAbandoned(SubInterpreter interpreter, bool log = true)
+    {
+        var count = Interlocked.Increment(ref _abandoned);
+        lock (_left)
+            _left.Add(interpreter);
+        PluginMetrics.Abandoned(Name, Number);
+        // A handler still running in it (at stop: a restart detaches the inbox first) leaves its message without an
+        // outcome: received, but neither handled, failed nor dropped in the totals.
+        var handling = _inbox.Handling ? "; the message its handler was running has no outcome (counted as received only)" : "";
+        if (log)
+            _hostLogger.InterpreterLeftRunning(Name, Number, interpreter.Id, count, (interpreter.Abandoned ?? "abandoned") + handling);
+    }
+
+    /// <summary>
+    /// Awaits <paramref name="waited"/> (<paramref name="creating"/> within the start's timeout or cancellation); when it
+    /// gives up, the interpreter still being created is ended once it exists, rather than left to the runtime's
+    /// shutdown, which would then not finalise.
+    /// </summary>
+    private static async Task<SubInterpreter> EndIfGivenUp(Task<SubInterpreter> creating, Task<SubInterpreter> waited)
+    {
+        try
+        {
+            return await waited;
+        }
+        catch (Exception)
+        {
+            // The interpreter (if it comes to exist) was never stored: nothing else would end it.
+            _ = creating.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    /// <summary>Interpreters this instance abandoned that are still running (their Completion is not done).</summary>
+    private int AbandonedRunning
+    {
+        get
+        {
+            lock (_left)
+            {
+                _left.RemoveAll(i => i.Completion.IsCompleted);
+                return _left.Count;
+            }
+        }
+    }
+
+    /// <summary>True when this instance has as many interpreters left running as Restart:MaxAbandoned allows.</summary>
+    private bool AbandonedTooMany => _restart.MaxAbandoned > 0 && AbandonedRunning >= _restart.MaxAbandoned;
+}
