@@ -53,10 +53,11 @@ internal static unsafe partial class AuditHook
                 compiled.ExpectBytecode(Encoding.UTF8.GetString(resolved));
         }
 
-        private int FileSystem(int pathIndex, int dirFdIndex, bool write, bool noneIsCwd = false, bool harmlessIfExists = false)
+        /// <param name="name">The call acts on the last component itself, not on what a symlink there points at (see <see cref="PathRules.ResolveName"/>).</param>
+        private int FileSystem(int pathIndex, int dirFdIndex, bool write, bool noneIsCwd = false, bool harmlessIfExists = false, bool name = false)
         {
             var dirFd = dirFdIndex >= 0 ? Long(Arg(dirFdIndex)) ?? -1 : -1;
-            return CheckPath(null, Arg(pathIndex), (int)dirFd, write, noneIsCwd, out _, harmlessIfExists);
+            return CheckPath(null, Arg(pathIndex), (int)dirFd, write, noneIsCwd, out _, harmlessIfExists, name);
         }
 
         private int ReadPaths()
@@ -71,12 +72,12 @@ internal static unsafe partial class AuditHook
             return 0;
         }
 
-        private int Both(int first, int pathIndex, int dirFdIndex, bool write) =>
-            first != 0 ? first : FileSystem(pathIndex, dirFdIndex, write);
+        private int Both(int first, int pathIndex, int dirFdIndex, bool write, bool name = false) =>
+            first != 0 ? first : FileSystem(pathIndex, dirFdIndex, write, name: name);
 
         // harmlessIfExists: the call cannot change an existing target (os.mkdir fails with EEXIST), so it is let through
         // to fail by itself — os.makedirs(existing, exist_ok=True) then works without a denial.
-        private int CheckPath(string? facility, nint pathObject, int dirFd, bool write, bool noneIsCwd, out ReadOnlySpan<byte> resolved, bool harmlessIfExists = false)
+        private int CheckPath(string? facility, nint pathObject, int dirFd, bool write, bool noneIsCwd, out ReadOnlySpan<byte> resolved, bool harmlessIfExists = false, bool name = false)
         {
             resolved = default;
             if (Policy.Grants(write ? Capability.FileSystemWrite : Capability.FileSystemRead) || Policy.Grants(Capability.FileSystemWrite))
@@ -89,7 +90,8 @@ internal static unsafe partial class AuditHook
             if (!path.IsPath)
                 return pathObject == 0 || pathObject == LibPython.NoneObject ? 0 : Unknown(facility ?? Event, "(a path-like object)", write);
             var buffer = compiled.PathBuffer;
-            var length = PathRules.Resolve(path.Bytes, path.Length, dirFd, buffer, out var exists);
+            var exists = false;
+            var length = name ? PathRules.ResolveName(path.Bytes, path.Length, dirFd, buffer) : PathRules.Resolve(path.Bytes, path.Length, dirFd, buffer, out exists);
             if (length <= 0)
                 return Unknown(facility ?? Event, path.Text, write);
             if (exists && harmlessIfExists)

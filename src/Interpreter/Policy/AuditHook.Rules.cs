@@ -31,9 +31,9 @@ internal static unsafe partial class AuditHook
             AuditEvent.ReadPath => FileSystem(0, -1, write: false),
             AuditEvent.ReadPaths => ReadPaths(),
             AuditEvent.Wait => Wait(),
-            AuditEvent.Remove => FileSystem(0, 1, write: true),
+            AuditEvent.Remove => FileSystem(0, 1, write: true, name: true),   // unlink and rmdir act on the name, not a link's target
             AuditEvent.Mkdir => FileSystem(0, 2, write: true, harmlessIfExists: true),
-            AuditEvent.Rename => Both(FileSystem(0, 2, write: true), 1, 3, write: true),
+            AuditEvent.Rename => Both(FileSystem(0, 2, write: true, name: true), 1, 3, write: true, name: true),
             AuditEvent.Chmod => FileSystem(0, 2, write: true),
             AuditEvent.Chown => FileSystem(0, 3, write: true),
             AuditEvent.Truncate => FileSystem(0, -1, write: true),

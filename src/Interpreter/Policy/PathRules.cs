@@ -9,7 +9,7 @@ namespace PluginHost.Interpreter.Policy;
 /// closed: whenever the real path cannot be established (too long, a symlink loop, an unreadable directory, a
 /// descriptor that is not a directory of the file system), the answer is "unknown", which the policy denies.
 /// </summary>
-internal static unsafe class PathRules
+internal static unsafe partial class PathRules
 {
     /// <summary>The kernel's PATH_MAX, NUL included: longer paths fail with ENAMETOOLONG before any check matters.</summary>
     internal const int PathMax = 4096;

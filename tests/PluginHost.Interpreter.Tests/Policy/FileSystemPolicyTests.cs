@@ -84,6 +84,36 @@ public sealed class FileSystemPolicyTests(PythonRuntimeFixture fixture) : IDispo
     }
 
     [Fact]
+    public async Task ASymlinkInAGrantedTreeIsRemovedAndRenamedAsItselfNotAsItsTarget()
+    {
+        // Found by the fidelity suite (tarfile, pathlib, shutil.rmtree): unlink and rename act on the link itself.
+        var secret = Outside("secret.txt", "s3cret");
+        var data = Directory.CreateDirectory(Outside("data")).FullName;
+        var sub = Directory.CreateDirectory(Path.Combine(data, "tree")).FullName;
+        await using var governed = await Governed.StartAsync(fixture.Runtime, write: [data]);
+
+        Assert.Equal("ok", await governed.TryAsync($"""
+            import os, shutil
+            os.symlink({Py(secret)}, {Py(Path.Combine(data, "a"))})
+            os.rename({Py(Path.Combine(data, "a"))}, {Py(Path.Combine(data, "b"))})
+            os.remove({Py(Path.Combine(data, "b"))})
+            os.symlink({Py(secret)}, {Py(Path.Combine(sub, "c"))})
+            os.symlink('/nowhere/at/all', {Py(Path.Combine(sub, "dangling"))})
+            fd = os.open({Py(data)}, os.O_RDONLY)
+            os.symlink({Py(secret)}, 'd', dir_fd=fd)
+            os.unlink('d', dir_fd=fd)
+            os.close(fd)
+            shutil.rmtree({Py(sub)})
+            """));
+        // The target is not the plugin's: through the link it stays unwritable, and a path ending in '/' follows.
+        Assert.StartsWith($"PermissionError: open('{secret}') denied", await governed.TryAsync($"import os; os.symlink({Py(secret)}, {Py(Path.Combine(data, "e"))}); open({Py(Path.Combine(data, "e"))}, 'w')"));
+        Assert.StartsWith("PermissionError: os.rmdir(", await governed.TryAsync($"import os; os.symlink({Py(_outside)}, {Py(Path.Combine(data, "f"))}); os.rmdir({Py(Path.Combine(data, "f") + "/")})"));
+        Assert.Equal("s3cret", File.ReadAllText(secret));
+        Assert.False(Directory.Exists(sub));
+        Assert.Null(new FileInfo(Path.Combine(data, "b")).LinkTarget);   // removed: neither a file nor a link
+    }
+
+    [Fact]
     public async Task AReadGrantAllowsReadingButNotWriting()
     {
         var file = Outside("notes.txt", "hello");
