@@ -1,0 +1,30 @@
+"""Runs a plan (fidelity.py) inside an isolated subinterpreter of plain python, as CPython itself makes one:
+`_interpreters.create()` on 3.13, `_xxsubinterpreters.create()` on 3.12 (both isolated: own GIL, multi-phase
+extension modules only). What fails here as in a plugin is a CPython limitation, not the host's doing.
+
+    python3.X -I subinterpreter.py PLAN
+"""
+import os
+import sys
+
+try:
+    import _interpreters as interpreters
+except ImportError:  # 3.12
+    import _xxsubinterpreters as interpreters
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main(plan):
+    interp = interpreters.create()
+    try:
+        code = f"import sys; sys.path.insert(0, {HERE!r}); import fidelity; fidelity.run_plan({plan!r}, 'interpreters')"
+        failure = interpreters.run_string(interp, code)
+        if failure is not None:  # 3.13 returns the uncaught exception's snapshot; 3.12 raises RunFailedError
+            raise SystemExit(f"the plan failed in the subinterpreter: {failure}")
+    finally:
+        interpreters.destroy(interp)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
