@@ -25,9 +25,10 @@ def test_id(test):
 
 
 def _summary(err):
-    """The exception's last line: enough to read a difference, never compared."""
-    lines = traceback.format_exception_only(err[0], err[1])
-    return (lines[-1].strip() if lines else repr(err[1]))[:400]
+    """The exception as `traceback` prints its last lines, shortened: enough to read a difference, never compared."""
+    text = "".join(traceback.format_exception_only(err[0], err[1])).strip() or repr(err[1])
+    # The loader's ImportError carries the import's traceback: its cause is at the end.
+    return text if len(text) <= 600 else text[:250] + " [...] " + text[-350:]
 
 
 class Recorder(unittest.TestResult):

@@ -1,5 +1,5 @@
 """The fidelity suite's plugin: runs its plan's CPython test modules in setup (on the interpreter's own thread, as
-python3 runs a script on its main thread). See docs/fidelity-suite.md."""
+python3 runs a script on its main thread). See tests/Fidelity/README.md."""
 import fidelity
 
 
