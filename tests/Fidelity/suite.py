@@ -42,8 +42,9 @@ def capabilities(root):
 
 
 def modules_to_run():
-    lines = (HERE / "modules.txt").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    """modules.txt: the modules, and (lines '- <test id>') tests run on neither side, each with its reason."""
+    lines = [line.split("#")[0].strip() for line in (HERE / "modules.txt").read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line and not line.startswith("-")], {line[1:].strip() for line in lines if line.startswith("-")}
 
 
 class Place:
@@ -154,9 +155,9 @@ def differences(plain, plugin):
     return found
 
 
-def plan_for(ids_by_module):
+def plan_for(ids_by_module, skip):
     """A plan that runs only these tests (a module's own id: all of it)."""
-    return [{"name": m, "ids": None if m in ids else sorted(ids)} for m, ids in sorted(ids_by_module.items())]
+    return [{"name": m, "ids": None if m in ids else sorted(ids), "skip": sorted(skip)} for m, ids in sorted(ids_by_module.items())]
 
 
 def by_module(diffs):
@@ -173,11 +174,11 @@ def counts(record):
     return f"{c['run']}/{c['failures']}/{c['errors']}/{c['skipped']}"
 
 
-def check_version(version, root, modules, entries, report, host):
+def check_version(version, root, modules, skip, entries, report, host):
     """Runs and compares one CPython; returns (modules passed, [failures])."""
     print(f"\n== CPython {version}: {len(modules)} modules in plain python and in a plugin of the real host", flush=True)
     started = time.monotonic()
-    places = run(version, root / "first", [{"name": m, "ids": None} for m in modules], ["python", "plugin"], host)
+    places = run(version, root / "first", plan_for({m: {m} for m in modules}, skip), ["python", "plugin"], host)
     failures = [f"{version} {n}: {p.problem} (log: {p.log})" for n, p in places.items() if p.problem]
     plain, plugin = places["python"].records(), places["plugin"].records()
 
@@ -205,7 +206,7 @@ def check_version(version, root, modules, entries, report, host):
 
     # Run what is unexplained once more on both sides: only a difference that stays is one.
     if unexplained:
-        again = run(version, root / "again", plan_for(by_module(unexplained)), ["python", "plugin"], host)
+        again = run(version, root / "again", plan_for(by_module(unexplained), skip), ["python", "plugin"], host)
         plain2, plugin2 = again["python"].records(), again["plugin"].records()
         for m, test_id, a, b, detail in unexplained:
             a2, b2 = outcome(plain2.get(m), test_id), outcome(plugin2.get(m), test_id)
@@ -217,7 +218,7 @@ def check_version(version, root, modules, entries, report, host):
 
     # A CPython limitation must show in CPython's own isolated subinterpreter too.
     if limited:
-        interp = run(version, root / "interpreters", plan_for(by_module(limited)), ["interpreters"], host)["interpreters"]
+        interp = run(version, root / "interpreters", plan_for(by_module(limited), skip), ["interpreters"], host)["interpreters"]
         records = interp.records()
         if interp.problem:
             failures.append(f"{version} interpreters: {interp.problem} (log: {interp.log})")
@@ -257,7 +258,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (outcomes, logs) even when it passes")
     ns = parser.parse_args()
     versions = ns.python or ["3.13", "3.12"]
-    modules = ns.modules.split(",") if ns.modules else modules_to_run()
+    modules, skip = modules_to_run()
+    modules = ns.modules.split(",") if ns.modules else modules
     entries = allowlist.load()
     if not ns.host.exists():
         sys.exit(f"{ns.host} is missing: build first (dotnet build PluginHost.sln -c Release)")
@@ -265,7 +267,7 @@ def main():
     passed, failures, report = 0, [], {}
     print(f"fidelity suite in {root}; the plugin is granted: {', '.join(capabilities('<run folder>'))}")
     for version in versions:
-        ok, failed = check_version(version, root / version, modules, entries, report, ns.host)
+        ok, failed = check_version(version, root / version, modules, skip, entries, report, ns.host)
         passed += ok
         failures += failed
     if not ns.modules:

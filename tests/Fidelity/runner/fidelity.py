@@ -2,7 +2,7 @@
 
 The same file runs in three places, so that only the place differs: inside a PluginHost plugin (main.py), under the
 plain python executable (`python3.X -I fidelity.py PLAN`) and inside an isolated subinterpreter of plain python
-(subinterpreter.py). A plan is a JSON file: {"out": dir, "modules": [{"name": "test.test_json", "ids": null}, ...]}.
+(subinterpreter.py). A plan is a JSON file: {"out": dir, "modules": [{"name": "test.test_json", "ids": null, "skip": []}, ...]}.
 Several workers may share one plan: each claims a module by creating <out>/<module>.started, then writes
 <out>/<module>.json when the module has run; a module started but never finished is how a crash or hang shows.
 """
@@ -90,15 +90,15 @@ def _wanted(test, ids):
     return any(tid == i or i.startswith(tid + " ") or i.endswith("(" + cls + ")") for i in ids)
 
 
-def _filtered(suite, ids):
+def _filtered(suite, keep):
     # A class fixture (setUpClass) only runs when its tests do: keep the suite's shape, drop unwanted tests.
     kept = unittest.TestSuite()
     for test in suite:
         if isinstance(test, unittest.TestSuite):
-            inner = _filtered(test, ids)
+            inner = _filtered(test, keep)
             if inner.countTestCases():
                 kept.addTest(inner)
-        elif _wanted(test, ids):
+        elif keep(test):
             kept.addTest(test)
     return kept
 
@@ -110,14 +110,16 @@ def configure_support():
     support.use_resources = []
 
 
-def run_module(name, ids=None):
-    """Runs one test module (or only `ids` of it) and returns its record."""
+def run_module(name, ids=None, skip=()):
+    """Runs one test module (or only `ids` of it, never those in `skip`) and returns its record."""
     started = time.monotonic()
     result = Recorder()
     try:
         suite = unittest.defaultTestLoader.loadTestsFromName(name)
         if ids is not None:
-            suite = _filtered(suite, set(ids))
+            suite = _filtered(suite, lambda test: _wanted(test, set(ids)))
+        if skip:
+            suite = _filtered(suite, lambda test: test.id() not in skip)
         suite.run(result)
     except BaseException as error:  # KeyboardInterrupt included: the host's StartTimeout interrupts this way
         result.outcomes["<run> " + name] = ERROR
@@ -168,7 +170,7 @@ def run_plan(plan_path, worker):
         base = os.path.join(out, name)
         if not _claim(base + ".started"):
             continue
-        record = run_module(name, module.get("ids"))
+        record = run_module(name, module.get("ids"), set(module.get("skip", ())))
         record["worker"] = worker
         _write(base + ".json", record)
 
