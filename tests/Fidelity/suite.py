@@ -199,7 +199,7 @@ def check_version(version, root, modules, skip, entries, report, host):
             listed += 1
             entry.matched.setdefault(version, []).append(test_id)
             if entry.kind == "limitation":
-                limited.append((m, test_id, b, entry))
+                limited.append((m, test_id, a, entry))
         print(f"{m:<34} {counts(plain.get(m)):>24} {counts(plugin.get(m)):>16}  {len(diffs)} ({listed})", flush=True)
         report.setdefault(version, {})[m] = {"python": plain.get(m, {}).get("counts"), "plugin": plugin.get(m, {}).get("counts"),
                                              "differences": [list(d) for d in diffs]}
@@ -216,20 +216,23 @@ def check_version(version, root, modules, skip, entries, report, host):
             module_failed.add(m)
             failures.append(f"{version} {test_id}: python {a2}, plugin {b2} — not in allowlist.toml. {detail[:240]}")
 
-    # A CPython limitation must show in CPython's own isolated subinterpreter too.
+    # A CPython limitation must show in CPython's own isolated subinterpreter too: there the test does not come out
+    # as under plain python either (the plugin's outcome may still differ: a denial in the way, e.g.).
     if limited:
         interp = run(version, root / "interpreters", plan_for(by_module(limited), skip), ["interpreters"], host)["interpreters"]
         records = interp.records()
         if interp.problem:
             failures.append(f"{version} interpreters: {interp.problem} (log: {interp.log})")
-        for m, test_id, b, entry in limited:
+        confirmed = 0
+        for m, test_id, a, entry in limited:
             seen = outcome(records.get(m), test_id)
-            if seen != b:
+            if seen in (a, "did-not-finish"):
                 module_failed.add(m)
                 failures.append(f"{version} {test_id}: listed as a CPython limitation ({entry.what}), but in _interpreters it "
-                                f"is {seen} where the plugin's is {b}")
-        print(f"  CPython limitations confirmed in _interpreters: {sum(outcome(records.get(m), t) == b for m, t, b, _ in limited)} "
-              f"of {len(limited)}")
+                                f"is {seen}, as under plain python")
+            else:
+                confirmed += 1
+        print(f"  CPython limitations confirmed in _interpreters: {confirmed} of {len(limited)} tests")
 
     denied = places["plugin"].denials()
     if denied:

@@ -176,4 +176,8 @@ def run_plan(plan_path, worker):
 
 
 if __name__ == "__main__":
+    # As python3 in a terminal: Ctrl+C (and _thread.interrupt_main) raise KeyboardInterrupt, even when started from
+    # a shell that ignores SIGINT for background jobs.
+    import signal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     run_plan(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "python")

@@ -27,4 +27,6 @@ def main(plan):
 
 
 if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as fidelity.py: as python3 in a terminal
     main(sys.argv[1])
