@@ -41,11 +41,11 @@ class Entry:
 
     def modules(self):
         """The test modules the entry's tests are in, for the table (a doctest's id starts with the module it tests)."""
-        return sorted({(re.search(r"test_[a-z0-9]+|datetimetester", t) or re.match(r"\w+", t))[0] for t in self.tests})
+        return sorted({(re.search(r"test_[a-z0-9_]+|datetimetester", t) or re.match(r"\w+", t))[0] for t in self.tests})
 
     def label(self):
         if self.kind == "denied":
-            return f"denied on purpose ({self.capability})"
+            return f"denied on purpose ({'no capability allows it' if self.capability == 'none' else self.capability})"
         if self.kind == "limitation":
             return "CPython limitation"
         if self.kind == "bug":
