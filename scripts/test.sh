@@ -8,6 +8,9 @@ dotnet test PluginHost.sln -c Release --no-build --nologo -v quiet --logger "con
 # The red team (tests/RedTeam) once more on CPython 3.12: enforcement must hold on every supported version.
 PLUGINHOST_PYTHON=/root/.pyenv/versions/3.12.1 dotnet test tests/PluginHost.Host.Tests -c Release --no-build --nologo -v quiet \
   --filter "Category=RedTeam" --logger "console;verbosity=normal" 2>&1 | tee -a "$log"
+# The fidelity suite: CPython's own Lib/test modules in a plugin of the real host against plain python, on 3.13 and 3.12
+# (tests/Fidelity/README.md). It prints "Passed:"/"Failed:" lines like dotnet test's, counted below.
+/root/.pyenv/versions/3.13.0/bin/python3 tests/Fidelity/suite.py 2>&1 | tee -a "$log"
 # One plain closing line for CI: "N passed, N failed".
 awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 }
      END { printf "%d passed, %d failed\n", p, f }' "$log"
