@@ -6,7 +6,7 @@ and compares every test's outcome (ok, failure, error, skipped, ...) and each mo
 the suite unless allowlist.toml lists it; one it lists as a CPython limitation is run again in an isolated
 `_interpreters` subinterpreter of plain python, where it must not come out as under plain python either. A
 difference the allowlist does not explain is run once more on both sides before it counts (timing-sensitive tests
-exist in Lib/test). An entry that matched nothing is stale: reported, and a failure unless it is pending. See
+exist in Lib/test). An entry that matched nothing is stale: a failure. See
 README.md.
 
     python3 tests/Fidelity/suite.py [--python 3.13] [--python 3.12] [--modules test.test_json,...] [--keep]
@@ -252,7 +252,7 @@ def check_version(version, root, modules, skip, entries, report, host):
 
 def stale(entries, unloaded, modules):
     """Entries that matched no difference on a version they name (judged only when all of modules.txt ran). An entry
-    about tests of a module that did not load in the plugin (a pending fix away) is not judged: they did not run."""
+    about tests of a module that did not load in the plugin is not judged: they did not run."""
     found = []
     for e in entries:
         for v in e.python:
@@ -286,12 +286,7 @@ def main():
     if not ns.modules:
         for entry, version in stale(entries, unloaded, modules):
             text = f"{version} stale allowlist entry ({entry.label()}): {entry.what} — it no longer differs; remove it"
-            print(("  pending, prune after the merge: " if entry.kind == "pending" else "  ") + text)
-            if entry.kind != "pending":
-                failures.append(text)
-    for entry in entries:
-        if entry.kind == "bug" and entry.matched:
-            print(f"  KNOWN HOST BUG (allowed until fixed): {entry.what}: {entry.why}")
+            failures.append(text)
     if problem := allowlist.check_docs(entries):
         failures.append(problem)
     (root / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")

@@ -56,9 +56,10 @@ class CapabilityDenied(Exception):
     capability = None
 
 
-class ImportDenied(CapabilityDenied, ImportError):
-    """An import the plugin's policy denied: an ``ImportError``, so ``try: import x / except ImportError:`` falls back
-    as it does where the module is missing; the message and ``capability`` say which capability would allow it."""
+class ImportDenied(CapabilityDenied, ModuleNotFoundError):
+    """An import the plugin's policy denied: a ``ModuleNotFoundError`` (an ``ImportError``), so ``try: import x /
+    except ImportError:`` (or ``ModuleNotFoundError``, as some of CPython's own tests catch) falls back as it does
+    where the module is missing; the message and ``capability`` say which capability would allow it."""
 
 
 class _LogRaw(_io.RawIOBase):

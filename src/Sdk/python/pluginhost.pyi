@@ -24,8 +24,8 @@ class CapabilityDenied(Exception):
 
     capability: str | None
 
-class ImportDenied(CapabilityDenied, ImportError):
-    """A denied import: an ``ImportError``, so ``try: import x`` / ``except ImportError:`` falls back; ``name`` is the
+class ImportDenied(CapabilityDenied, ModuleNotFoundError):
+    """A denied import: a ``ModuleNotFoundError`` (an ``ImportError``), so ``try: import x`` / ``except ImportError:`` falls back; ``name`` is the
     module, and the message and ``capability`` say which capability would allow it."""
 
 @final

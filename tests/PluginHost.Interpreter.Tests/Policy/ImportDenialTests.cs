@@ -13,7 +13,7 @@ public sealed class ImportDenialTests(PythonRuntimeFixture fixture)
             import pluginhost
             try:
                 import _ctypes
-            except ImportError as e:
+            except ModuleNotFoundError as e:
                 assert type(e) is pluginhost.ImportDenied, type(e)
                 assert isinstance(e, pluginhost.CapabilityDenied)
                 assert (e.name, e.capability) == ("_ctypes", "native-code"), (e.name, e.capability)
