@@ -42,6 +42,10 @@ internal sealed class PluginInbox : IMessageEndpoint
     private long _watchedSince;
     private long _interruptedSequence;
     private string _handlerTopic = "";
+    // The delivery whose handler runs (or last ran) on the attached interpreter, written by its thread; one left
+    // running in a detached interpreter is remembered with that interpreter, for GiveUpInFlight.
+    private Delivery? _current;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SubInterpreter, Delivery> _leftBehind = [];
 
     /// <param name="retainedPatterns">Subscriptions held for the inbox's whole life (the manifest's), across restarts.</param>
     public PluginInbox(string owner, int instance, int capacity, MessageBroker broker, ILogger logger, IEnumerable<string>? retainedPatterns = null)
@@ -80,6 +84,8 @@ internal sealed class PluginInbox : IMessageEndpoint
     /// </summary>
     public void Detach()
     {
+        if (Handling && Volatile.Read(ref _interpreter) is { } detached && Volatile.Read(ref _current) is { } running)
+            _leftBehind.AddOrUpdate(detached, running);
         Volatile.Write(ref _interpreter, null);
         // A handler still running there (blocked in C) is no longer this inbox's: the watchdog must not see it.
         EndHandler(Volatile.Read(ref _handlerSequence.Value));
@@ -203,6 +209,25 @@ internal sealed class PluginInbox : IMessageEndpoint
     private void RebuildMatchers() =>
         Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
 
+    /// <summary>
+    /// <paramref name="interpreter"/> was abandoned: the message its handler was running, if it has no outcome yet, gets
+    /// one now — failed (retried or dead-lettered as any failure) or, at stop, dropped — so it is counted once even
+    /// though the handler never returns; if it does return, its result is discarded. True when there was one.
+    /// </summary>
+    public bool GiveUpInFlight(SubInterpreter interpreter, bool stopping, string reason)
+    {
+        var delivery = ReferenceEquals(Volatile.Read(ref _interpreter), interpreter)
+            ? Handling ? Volatile.Read(ref _current) : null
+            : _leftBehind.TryGetValue(interpreter, out var left) ? left : null;
+        if (delivery is null || !delivery.ClaimOutcome())
+            return false;
+        if (stopping)
+            _broker.Dropped(delivery, reason);
+        else
+            _broker.Failed(delivery, reason);
+        return true;
+    }
+
     /// <summary>Whether a handler call is under way on the attached interpreter: its message has no outcome yet.</summary>
     public bool Handling => (Volatile.Read(ref _handlerSequence.Value) & 1) == 1;
 
@@ -267,11 +292,16 @@ internal sealed class PluginInbox : IMessageEndpoint
         {
             var message = delivery.Message;
             var matched = MatchingHandlers(message, ref handlerIds);
+            delivery.StartHandling();
+            Volatile.Write(ref _current, delivery);
             HandlerStarted(message.Topic);
+            // Each outcome below is given only if the host has not given up on this handler meanwhile (GiveUpInFlight).
             try
             {
                 var outcome = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
                 HandlerEnded(scope);
+                if (!delivery.ClaimOutcome())
+                    continue;
                 // A payload that does not decode is its sender's fault: dead-lettered at once, never a handler failure.
                 if (outcome.Undecodable is { } why)
                     _broker.Undecodable(delivery, why);
@@ -283,7 +313,8 @@ internal sealed class PluginInbox : IMessageEndpoint
                 // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
                 HandlerEnded(scope);
                 _exitRequested = true;
-                _broker.Failed(delivery, e.Message);
+                if (delivery.ClaimOutcome())
+                    _broker.Failed(delivery, e.Message);
                 ExitRequested?.Invoke(e);
                 return;
             }
@@ -291,14 +322,16 @@ internal sealed class PluginInbox : IMessageEndpoint
             {
                 HandlerEnded(scope);
                 _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
-                _broker.Failed(delivery, e.Message);
+                if (delivery.ClaimOutcome())
+                    _broker.Failed(delivery, e.Message);
                 HandlerFailure?.Invoke();
             }
             catch (Exception e)
             {
                 HandlerEnded(scope);
                 // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
-                _broker.Failed(delivery, e.Message);
+                if (delivery.ClaimOutcome())
+                    _broker.Failed(delivery, e.Message);
                 HandlerFailure?.Invoke();
             }
         }

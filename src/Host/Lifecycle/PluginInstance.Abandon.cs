@@ -50,9 +50,11 @@ internal sealed partial class PluginInstance
         lock (_left)
             _left.Add(interpreter);
         PluginMetrics.Abandoned(Name, Number);
-        // A handler still running in it (at stop: a restart detaches the inbox first) leaves its message without an
-        // outcome: received, but neither handled, failed nor dropped in the totals.
-        var handling = _inbox.Handling ? "; the message its handler was running has no outcome (counted as received only)" : "";
+        // A handler still running in it never gives its message an outcome: given here (dropped at stop, else failed).
+        var stopping = _state == PluginState.Stopping;
+        var handling = _inbox.GiveUpInFlight(interpreter, stopping, $"plugin {Name}/{Number}'s interpreter was abandoned while its handler ran")
+            ? stopping ? "; the message its handler was running is counted as dropped" : "; the message its handler was running is counted as failed"
+            : "";
         if (log)
             _hostLogger.InterpreterLeftRunning(Name, Number, interpreter.Id, count, (interpreter.Abandoned ?? "abandoned") + handling);
     }

@@ -11,6 +11,7 @@ namespace PluginHost.Host.Messaging;
 internal sealed class Delivery
 {
     private int _finished;
+    private int _outcomeClaimed;
 
     public Delivery(Message message, PendingReply? reply = null)
     {
@@ -34,6 +35,15 @@ internal sealed class Delivery
 
     /// <summary>Set by the broker before the endpoint sees the delivery; retries go back to the same receiver.</summary>
     internal Receiver? Receiver { get; set; }
+
+    /// <summary>Handed to a handler (again): its outcome for this run is to be given once (<see cref="ClaimOutcome"/>).</summary>
+    internal void StartHandling() => Volatile.Write(ref _outcomeClaimed, 0);
+
+    /// <summary>
+    /// True once per handler run: for the handler's own end, or for whoever gives up on a handler that never returns
+    /// (its interpreter abandoned) — so the message is counted once, never twice and never not at all.
+    /// </summary>
+    internal bool ClaimOutcome() => Interlocked.Exchange(ref _outcomeClaimed, 1) == 0;
 
     /// <summary>The delivery has its final outcome (handled, given up, dropped): its hold on a pooled payload ends. Once.</summary>
     internal void Finish()

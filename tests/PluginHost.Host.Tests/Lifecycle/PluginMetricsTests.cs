@@ -64,6 +64,7 @@ public sealed class PluginMetricsTests(PythonRuntimeFixture fixture)
         await using var harness = new SupervisorHarness(fixture);
         harness.Options.HandlerTimeout = TimeSpan.FromMilliseconds(200);
         harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(10) };
+        harness.BrokerOptions.MaxRetries = 0;
         // In C: the interrupt cannot land, so after its grace the interpreter is left behind (it ends when the sleep returns).
         harness.Plugin("left", "import time\ndef on_message(message):\n    time.sleep(7)\n");
         await harness.StartAsync();
@@ -73,5 +74,8 @@ public sealed class PluginMetricsTests(PythonRuntimeFixture fixture)
 
         Assert.Equal(1, harness.Status("left").Abandoned);
         Assert.Equal(1, Interlocked.Read(ref abandoned));
+        // The message whose handler never returned is counted once, as failed (dead-lettered: no retries here).
+        await Messaging.Brokers.Until(() => harness.Broker.Snapshot().For("left") is { Failed: 1, DeadLettered: 1 }, 10);
+        Assert.Equal(0, harness.Broker.Snapshot().For("left").Handled);
     }
 }
