@@ -44,7 +44,7 @@ internal sealed partial class PluginInstance
     private PythonRuntime? _runtime;
     private TimeSpan _startTimeout;
     private TimeSpan _handlerTimeout;
-    private readonly string? _undeliveredPath;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
+    private readonly UndeliveredFile? _undelivered;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
         HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
@@ -63,7 +63,7 @@ internal sealed partial class PluginInstance
         _restart = host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false };
         _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
-        _undeliveredPath = broker.Options.UndeliveredFile;
+        _undelivered = broker.Undelivered;
         _monitor = new PolicyMonitor(descriptor.Name, number, _hostLogger);
         _inbox = new PluginInbox(Name, number, broker.Options.InboxCapacity, broker, _hostLogger, descriptor.Manifest!.Subscriptions)
         {
@@ -201,14 +201,21 @@ internal sealed partial class PluginInstance
                 _ = interpreter.InterruptAsync(() => true);   // stopped during import or setup (not awaited: see StartInterpreterAsync)
             await EndInterpreterAsync(interpreter, timeout, wasStarting ? "it was still starting and did not return when interrupted" : "its thread did not come back from the plugin's code");
         }
+        var notWritten = _undelivered?.NotWritten ?? 0;
         if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
-            _hostLogger.UndeliveredAtStop(Name, Number, left, _undeliveredPath is null ? "" : $"; written to {_undeliveredPath}");
+            _hostLogger.UndeliveredAtStop(Name, Number, left, UndeliveredText(left, (_undelivered?.NotWritten ?? 0) - notWritten));
         _binding.FlushOutput();
         _monitor.LogSummary();
         if (_state is PluginState.Stopping or PluginState.Restarting)
             _state = PluginState.Stopped;
         PluginMetrics.Untrack(this);
     }
+
+    // Where the dropped messages went: the undelivered file, unless writing to it failed (events 1313-1315 say why).
+    private string UndeliveredText(int dropped, long failed) =>
+        _undelivered is null ? ""
+        : failed <= 0 ? $"; written to {_undelivered.Path}"
+        : $"; {Math.Max(0, dropped - failed)} written to {_undelivered.Path}, {failed} could not be written there";
 
     /// <summary>Runs teardown() within <paramref name="timeout"/>; one that overruns is interrupted, so the interpreter can end.</summary>
     private async Task TeardownAsync(SubInterpreter interpreter, TimeSpan timeout)

@@ -32,5 +32,7 @@ public sealed class UndeliveredWriteFailureTests(PythonRuntimeFixture fixture)
         Assert.Equal((1L, 19L), (stats.DeadLettered, stats.Dropped));
         Assert.Equal(20, harness.Broker.Undelivered!.NotWritten);
         Assert.Single(harness.Logs.Records, r => r.EventId == 1314);
+        Assert.Contains("19 messages not handled; they were counted as dropped; 0 written to /dev/full, 19 could not be written there",
+            Assert.Single(harness.Logs.Records, r => r.EventId == 1201).Message);
     }
 }
