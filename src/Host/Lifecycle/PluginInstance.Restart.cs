@@ -138,7 +138,9 @@ internal sealed partial class PluginInstance
             : $"{_restarts} restart(s) in all exhausted (PluginHost:Restart:MaxTotalRestarts {_restart.MaxTotalRestarts})";
         var count = _inbox.DeadLetterRemaining($"plugin {Name}/{Number} failed and will not run again: {why}");
         _binding.FlushOutput();
-        _hostLogger.PluginFailedForGood(Name, Number, why, count, error);
+        // The error's first line: its traceback, if any, was logged where it happened (start failure, handler).
+        var newline = error.IndexOf('\n');
+        _hostLogger.PluginFailedForGood(Name, Number, why, count, newline < 0 ? error : error[..newline].TrimEnd());
     }
 
     /// <summary>Stopping: no restart may begin; one under way is cancelled (its backoff or start) and awaited.</summary>

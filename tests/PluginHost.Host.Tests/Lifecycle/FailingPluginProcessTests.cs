@@ -38,6 +38,8 @@ public sealed class FailingPluginProcessTests : IDisposable
 
         Assert.Contains("Plugin sabotage instance 0 failed to start: ZeroDivisionError: division by zero", output);
         Assert.Contains($"main.py\", line 4, in setup", output);
+        // The traceback is logged once, with the failure; the "stays Failed" line names the error only.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(output, "line 4, in setup"));
     }
 
     [Fact]
