@@ -26,7 +26,7 @@ internal static class IsolationCheck
     // Runs after bootstrap in the plugin's interpreter; returns JSON.
     private const string Checker = """
         def _pluginhost_check(entry, folder):
-            import sys, os, json, importlib, importlib.machinery as machinery
+            import sys, os, json, importlib, importlib.machinery as machinery, pluginhost
             suffixes = tuple(machinery.EXTENSION_SUFFIXES)
             lib = os.path.join(folder, "lib")
             outcomes = {}
@@ -35,10 +35,11 @@ internal static class IsolationCheck
                 text = f"{type(e).__name__}: {e}"
                 if isinstance(e, ImportError) and "does not support loading in subinterpreters" in str(e):
                     return "incompatible", text
-                if isinstance(e, PermissionError) or type(e).__name__ == "ImportDenied":
+                if isinstance(e, (PermissionError, pluginhost.ImportDenied)):
                     return "denied", text
-                if type(e) is ModuleNotFoundError and _pluginhost_cannot_heal(e, folder):
-                    return "missing", f"missing dependency: {e.name!r} is neither in the standard library nor in the plugin's folder or its lib/; vendor it (pure Python) into {lib}"
+                # The start's own verdict (bootstrap.py): a module found nowhere is a missing dependency.
+                if type(e) is ModuleNotFoundError and (why := _pluginhost_cannot_heal(e, folder)):
+                    return "missing", why
                 return "error", text
 
             import_error = None
