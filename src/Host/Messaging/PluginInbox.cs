@@ -17,7 +17,7 @@ namespace PluginHost.Host.Messaging;
 internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
 {
     private readonly InboxQueue<Delivery> _queue;
-    private IInstanceRuntime? _interpreter;
+    private IInstanceRuntime? _runtime;
     private readonly IDisposable[] _retained;
     private readonly MessageBroker _broker;
     private readonly ILogger _logger;
@@ -58,11 +58,11 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     /// <summary>Called after a handler raised (on the interpreter's thread), for the instance's failure-rate limit.</summary>
     public Action? HandlerFailure { get; set; }
 
-    /// <summary>Handlers of <paramref name="interpreter"/> run what is queued, and what comes; called once its plugin has started.</summary>
-    public void Attach(IInstanceRuntime interpreter)
+    /// <summary>Handlers of <paramref name="runtime"/> run what is queued, and what comes; called once its plugin has started.</summary>
+    public void Attach(IInstanceRuntime runtime)
     {
         _exitRequested = false;
-        Volatile.Write(ref _interpreter, interpreter);
+        Volatile.Write(ref _runtime, runtime);
         // A drain posted to a previous interpreter may never have run: start afresh.
         Volatile.Write(ref _drainScheduled, 0);
         if (_queue.Count > 0)
@@ -75,9 +75,9 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     /// </summary>
     public void Detach()
     {
-        if (Handling && Volatile.Read(ref _interpreter) is { } detached && Volatile.Read(ref _current) is { } running)
+        if (Handling && Volatile.Read(ref _runtime) is { } detached && Volatile.Read(ref _current) is { } running)
             _leftBehind.AddOrUpdate(detached, running);
-        Volatile.Write(ref _interpreter, null);
+        Volatile.Write(ref _runtime, null);
         // A handler still running there (blocked in C) is no longer this inbox's: the watchdog must not see it.
         EndHandler(Volatile.Read(ref _handlerSequence.Value));
         var made = Interlocked.Exchange(ref _subscriptions, ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty);
@@ -194,22 +194,22 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
             _interruptedSequence = sequence;
         }
         _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
-        _ = Volatile.Read(ref _interpreter)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence.Value) == sequence);
+        _ = Volatile.Read(ref _runtime)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence.Value) == sequence);
     }
 
     private void RebuildMatchers() =>
         Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
 
     /// <summary>
-    /// <paramref name="interpreter"/> was abandoned: the message its handler was running, if it has no outcome yet, gets
+    /// <paramref name="runtime"/> was abandoned: the message its handler was running, if it has no outcome yet, gets
     /// one now — failed (retried or dead-lettered as any failure) or, at stop, dropped — so it is counted once even
     /// though the handler never returns; if it does return, its result is discarded. True when there was one.
     /// </summary>
-    public bool GiveUpInFlight(IInstanceRuntime interpreter, bool stopping, string reason)
+    public bool GiveUpInFlight(IInstanceRuntime runtime, bool stopping, string reason)
     {
-        var delivery = ReferenceEquals(Volatile.Read(ref _interpreter), interpreter)
+        var delivery = ReferenceEquals(Volatile.Read(ref _runtime), runtime)
             ? Handling ? Volatile.Read(ref _current) : null
-            : _leftBehind.TryGetValue(interpreter, out var left) ? left : null;
+            : _leftBehind.TryGetValue(runtime, out var left) ? left : null;
         if (delivery is null || !delivery.ClaimOutcome())
             return false;
         if (stopping)
@@ -239,7 +239,7 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
         if (Volatile.Read(ref _drainScheduled) != 0 || Interlocked.Exchange(ref _drainScheduled, 1) != 0)
             return;
         // Detached (restarting): the messages wait; Attach schedules the drain.
-        if (Volatile.Read(ref _interpreter) is not { } interpreter || !interpreter.Schedule(this))
+        if (Volatile.Read(ref _runtime) is not { } runtime || !runtime.Schedule(this))
             Volatile.Write(ref _drainScheduled, 0);
     }
 
@@ -323,7 +323,7 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
             Interlocked.CompareExchange(ref _handlerSequence.Value, sequence + 1, sequence);
     }
 
-    private bool Attached(IInstanceRuntime runtime) => ReferenceEquals(runtime, Volatile.Read(ref _interpreter));
+    private bool Attached(IInstanceRuntime runtime) => ReferenceEquals(runtime, Volatile.Read(ref _runtime));
 
     /// <summary>
     /// Messages addressed to the plugin go to its direct handler; topic messages to every matching subscription, however
