@@ -62,6 +62,9 @@ internal static partial class Log
     [LoggerMessage(1202, LogLevel.Warning, "Plugin {Plugin} instance {Instance}: handler for '{Topic}' ran past {Timeout}; interrupting it")]
     public static partial void HandlerTimedOut(this ILogger logger, string plugin, int instance, string topic, TimeSpan timeout);
 
+    [LoggerMessage(1203, LogLevel.Error, "Delivering to plugin {Plugin} instance {Instance} failed; its messages stay queued")]
+    public static partial void DeliveryFailed(this ILogger logger, string plugin, int instance, Exception error);
+
     [LoggerMessage(EventId = 1400, Message = "Health of {Entry}: {Status} ({Description})")]
     public static partial void HealthChangedCore(this ILogger logger, LogLevel level, string entry, Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus status, string description);
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Locating;
 using PluginHost.Interpreter.Memory;
 using PluginHost.Interpreter.Modules;
@@ -14,7 +15,7 @@ namespace PluginHost.Interpreter;
 /// The process's CPython runtime: the main interpreter, initialised once on a dedicated thread that is kept for
 /// finalisation, and the subinterpreters created from it. Disposing ends every live interpreter, then finalises.
 /// </summary>
-public sealed class PythonRuntime : IAsyncDisposable
+public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
 {
     // CPython can be initialised once per process; a second Py_Initialize after finalisation is not supported
     // with extension modules loaded.
@@ -89,6 +90,9 @@ public sealed class PythonRuntime : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         return SubInterpreter.StartAsync(this, options ?? new InterpreterOptions(), binding, policy);
     }
+
+    async Task<IInstanceRuntime> IInstanceRuntimeFactory.StartAsync(InterpreterOptions options, IPluginBinding binding, InterpreterPolicy? policy) =>
+        await CreateInterpreterAsync(options, binding, policy).ConfigureAwait(false);
 
     /// <summary>Ends every live interpreter on its own thread, then finalises CPython on the main thread.</summary>
     public ValueTask DisposeAsync() => new(ShutdownAsync(Timeout.InfiniteTimeSpan));

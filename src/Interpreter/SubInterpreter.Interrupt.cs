@@ -22,7 +22,7 @@ public sealed partial class SubInterpreter
     /// Runs on a short-lived thread with a temporary thread state of this interpreter — the same mechanism as a Python
     /// thread of the plugin — because <c>PyThreadState_SetAsyncExc</c> must be called inside the target interpreter.
     /// </remarks>
-    internal Task<bool> InterruptAsync(Func<bool> stillRelevant)
+    public Task<bool> InterruptAsync(Func<bool> stillRelevant)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() => done.TrySetResult(Interrupt(stillRelevant)), InterpreterOptions.MinimumThreadStackSize)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 using PluginHost.Interpreter.Policy;
@@ -9,7 +10,7 @@ namespace PluginHost.Interpreter;
 /// A CPython subinterpreter owned by one dedicated OS thread. Work is queued to that thread, which attaches the
 /// interpreter (taking its GIL), runs a batch, and detaches. No other thread ever touches its objects.
 /// </summary>
-public sealed partial class SubInterpreter : IAsyncDisposable
+public sealed partial class SubInterpreter : IInstanceRuntime
 {
     /// <summary>How many queued items run under one GIL acquisition; bounds how long a busy queue delays ending.</summary>
     private const int BatchSize = 256;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
-using PluginHost.Interpreter.Modules;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Sdk.HostFunctions;
 
 namespace PluginHost.Host.HostFunctions;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using PluginHost.Interpreter.Modules;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.HostFunctions;

@@ -1,4 +1,4 @@
-using PluginHost.Interpreter.Modules;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Policy;
 using PluginHost.Sdk.HostFunctions;
 

@@ -37,7 +37,7 @@ internal sealed class OutputLines(int limit)
     {
         if (_line.Length > 0 && _line[^1] == '\r' && _dropped == 0)
             _line.Length--;
-        var line = _dropped == 0 ? _line.ToString() : Interpreter.Modules.PluginOutput.Marker(_line.ToString(), _dropped, limit);
+        var line = _dropped == 0 ? _line.ToString() : Interpreter.Contract.PluginOutput.Marker(_line.ToString(), _dropped, limit);
         _line.Clear();
         _dropped = 0;
         return line;

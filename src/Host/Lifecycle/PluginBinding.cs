@@ -3,7 +3,7 @@ using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
-using PluginHost.Interpreter.Modules;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Lifecycle;

@@ -1,4 +1,5 @@
 using PluginHost.Interpreter;
+using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Lifecycle;
 
@@ -9,7 +10,7 @@ namespace PluginHost.Host.Lifecycle;
 // ends by itself later (its blocking call returned) no longer counts against that bound.
 internal sealed partial class PluginInstance
 {
-    private readonly List<SubInterpreter> _left = [];   // abandoned, for the bound (those that ended are skipped)
+    private readonly List<IInstanceRuntime> _left = [];   // abandoned, for the bound (those that ended are skipped)
     private int _abandoned;
 
     /// <summary>Interpreters this instance has abandoned over its life.</summary>
@@ -19,7 +20,7 @@ internal sealed partial class PluginInstance
     /// Ends <paramref name="interpreter"/>, waiting at most <paramref name="timeout"/>; one that does not end in time,
     /// or whose threads kept it from ending, is abandoned, counted and logged. Never throws, never waits longer.
     /// </summary>
-    private async Task EndInterpreterAsync(SubInterpreter interpreter, TimeSpan timeout, string stuck)
+    private async Task EndInterpreterAsync(IInstanceRuntime interpreter, TimeSpan timeout, string stuck)
     {
         try
         {
@@ -37,14 +38,14 @@ internal sealed partial class PluginInstance
     /// The owner thread is known not to come back soon (a handler blocked in native code past its grace): abandoned
     /// without waiting.
     /// </summary>
-    private void AbandonNow(SubInterpreter interpreter, string reason)
+    private void AbandonNow(IInstanceRuntime interpreter, string reason)
     {
         _ = interpreter.DisposeAsync();
         interpreter.Abandon(reason);
         CountAbandoned(interpreter, log: false);   // event 1012 said it
     }
 
-    private void CountAbandoned(SubInterpreter interpreter, bool log = true)
+    private void CountAbandoned(IInstanceRuntime interpreter, bool log = true)
     {
         var count = Interlocked.Increment(ref _abandoned);
         lock (_left)
@@ -64,7 +65,7 @@ internal sealed partial class PluginInstance
     /// gives up, the interpreter still being created is ended once it exists, rather than left to the runtime's
     /// shutdown, which would then not finalise.
     /// </summary>
-    private static async Task<SubInterpreter> EndIfGivenUp(Task<SubInterpreter> creating, Task<SubInterpreter> waited)
+    private static async Task<IInstanceRuntime> EndIfGivenUp(Task<IInstanceRuntime> creating, Task<IInstanceRuntime> waited)
     {
         try
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Configuration;
 using PluginHost.Interpreter;
+using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Lifecycle;
 
@@ -38,7 +39,7 @@ internal sealed partial class PluginInstance
     /// handler): restart, unless it is no longer the current one or a restart or stop is already under way.
     /// Safe from any thread, the interpreter's own included: nothing here waits for Python.
     /// </summary>
-    private void RequestRestart(SubInterpreter? from, string reason, Retire retire, string trigger)
+    private void RequestRestart(IInstanceRuntime? from, string reason, Retire retire, string trigger)
     {
         lock (_restartGate)
         {
@@ -81,7 +82,7 @@ internal sealed partial class PluginInstance
         }
     }
 
-    private async Task RestartAsync(SubInterpreter? old, Retire retire, TimeSpan delay)
+    private async Task RestartAsync(IInstanceRuntime? old, Retire retire, TimeSpan delay)
     {
         await RetireAsync(old, retire);
         lock (_restartGate)
@@ -105,7 +106,7 @@ internal sealed partial class PluginInstance
         }
     }
 
-    private async Task RetireAsync(SubInterpreter? interpreter, Retire retire)
+    private async Task RetireAsync(IInstanceRuntime? interpreter, Retire retire)
     {
         if (interpreter is null)
             return;

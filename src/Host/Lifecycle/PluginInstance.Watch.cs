@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using PluginHost.Interpreter;
+using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Lifecycle;
 
@@ -17,7 +18,7 @@ internal sealed partial class PluginInstance
     private long _largeBytes = -1;
     private long _messageBytes;
 
-    private void StartTimers(SubInterpreter interpreter)
+    private void StartTimers(IInstanceRuntime interpreter)
     {
         ResetMemory();
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_handlerTimeout.TotalMilliseconds / 4, 10, 1000));
@@ -31,7 +32,7 @@ internal sealed partial class PluginInstance
         _sampler?.Dispose();
     }
 
-    private void Watch(SubInterpreter interpreter)
+    private void Watch(IInstanceRuntime interpreter)
     {
         _inbox.CheckHandlerTimeout(_handlerTimeout);
         // Interrupted long ago and still running: blocked in native code, where the interrupt cannot reach. Only a
@@ -55,7 +56,7 @@ internal sealed partial class PluginInstance
     /// Reads the counters here (they need no GIL, so an instance busy in a long handler is checked too) and posts the
     /// small-object sample to the interpreter's own thread (its allocator is read nowhere else).
     /// </summary>
-    private void Sample(SubInterpreter interpreter)
+    private void Sample(IInstanceRuntime interpreter)
     {
         if (!ReferenceEquals(interpreter, Volatile.Read(ref _interpreter)))
             return;   // a retired interpreter's timer, still firing once
@@ -63,17 +64,31 @@ internal sealed partial class PluginInstance
             Volatile.Write(ref _largeBytes, large);
         Volatile.Write(ref _messageBytes, interpreter.MessageBytes);
         CheckMemory(interpreter);
-        interpreter.Post(scope =>
+        _ = SampleAllocatorAsync(interpreter);
+    }
+
+    /// <summary>The small-object figures, read by the interpreter itself between its work (its allocator is read nowhere else).</summary>
+    private async Task SampleAllocatorAsync(IInstanceRuntime interpreter)
+    {
+        try
         {
-            if (!ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter)) || scope.ReadAllocator() is not { } allocator)
+            if (await interpreter.SampleAllocatorAsync().ConfigureAwait(false) is not { } allocator || !ReferenceEquals(interpreter, Volatile.Read(ref _interpreter)))
                 return;
             Volatile.Write(ref _allocatedBytes, allocator.AllocatedBytes);
             Volatile.Write(ref _arenaBytes, allocator.ArenaBytes);
             if (allocator.LargeBytes is { } now)
                 Volatile.Write(ref _largeBytes, now);
-            _hostLogger.MemorySampled(Name, Number, allocator.AllocatedBytes, allocator.ArenaBytes, allocator.LargeBytes ?? 0, scope.Interpreter.MessageBytes, _inbox.WaitingBytes);
-            CheckMemory(scope.Interpreter);
-        }, e => _hostLogger.MemorySampleFailed(Name, Number, e.Message));
+            _hostLogger.MemorySampled(Name, Number, allocator.AllocatedBytes, allocator.ArenaBytes, allocator.LargeBytes ?? 0, interpreter.MessageBytes, _inbox.WaitingBytes);
+            CheckMemory(interpreter);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The interpreter ended before the sample ran (stop, restart): nothing to sample.
+        }
+        catch (Exception e)
+        {
+            _hostLogger.MemorySampleFailed(Name, Number, e.Message);
+        }
     }
 
     /// <summary>
@@ -82,7 +97,7 @@ internal sealed partial class PluginInstance
     /// what the interpreter leaves of it. Waiting messages never restart the instance: a restart cannot free them
     /// (the inbox outlives the interpreter), so the inbox refuses more instead.
     /// </summary>
-    private void CheckMemory(SubInterpreter interpreter)
+    private void CheckMemory(IInstanceRuntime interpreter)
     {
         if (_memoryLimit is not { } limit)
             return;

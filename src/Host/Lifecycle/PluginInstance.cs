@@ -7,6 +7,7 @@ using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
 using PluginHost.Interpreter;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Policy;
 
 namespace PluginHost.Host.Lifecycle;
@@ -29,7 +30,7 @@ internal sealed partial class PluginInstance
     private readonly PluginInbox _inbox;
     private readonly IDisposable _address;
     private Timer? _watchdog;
-    private SubInterpreter? _interpreter;
+    private IInstanceRuntime? _interpreter;
     private volatile PluginState _state = PluginState.Pending;
     private string? _error;
     // Policy: the configured override of the manifest's capabilities (null: the manifest's), and the denial monitor.
@@ -41,7 +42,7 @@ internal sealed partial class PluginInstance
     private readonly HostFunctionTable _ownFunctions;
     private readonly Lock _stopGate = new();
     private Task? _stopping;
-    private PythonRuntime? _runtime;
+    private IInstanceRuntimeFactory? _runtime;
     private TimeSpan _startTimeout;
     private TimeSpan _handlerTimeout;
     private readonly UndeliveredFile? _undelivered;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
@@ -99,7 +100,7 @@ internal sealed partial class PluginInstance
     private string Entry => _descriptor.Manifest!.Entry;
 
     /// <summary>Starts the instance; a handler running past <paramref name="handlerTimeout"/> will be interrupted.</summary>
-    public async Task StartAsync(PythonRuntime runtime, TimeSpan timeout, TimeSpan handlerTimeout, CancellationToken cancellationToken)
+    public async Task StartAsync(IInstanceRuntimeFactory runtime, TimeSpan timeout, TimeSpan handlerTimeout, CancellationToken cancellationToken)
     {
         _runtime = runtime;
         _startTimeout = timeout;
@@ -132,7 +133,7 @@ internal sealed partial class PluginInstance
             var policy = CreatePolicy();
             if (_binding.Inbox is null)
                 _binding = _newBinding();
-            var creating = _runtime!.CreateInterpreterAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = _stopTimeout / 2 }, _binding, policy);
+            var creating = _runtime!.StartAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = _stopTimeout / 2 }, _binding, policy);
             var interpreter = await EndIfGivenUp(creating, creating.WaitAsync(timeout, cancellationToken));
             _interpreter = interpreter;
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
@@ -218,7 +219,7 @@ internal sealed partial class PluginInstance
         : $"; {Math.Max(0, dropped - failed)} written to {_undelivered.Path}, {failed} could not be written there";
 
     /// <summary>Runs teardown() within <paramref name="timeout"/>; one that overruns is interrupted, so the interpreter can end.</summary>
-    private async Task TeardownAsync(SubInterpreter interpreter, TimeSpan timeout)
+    private async Task TeardownAsync(IInstanceRuntime interpreter, TimeSpan timeout)
     {
         var teardown = interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})");
         try

@@ -1,3 +1,4 @@
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
@@ -8,24 +9,20 @@ namespace PluginHost.Host.Messaging;
 /// receiver of a message gets its own delivery; the consumer hands it back to <see cref="MessageBroker.Completed"/>,
 /// <see cref="MessageBroker.Failed"/> or <see cref="MessageBroker.Dropped"/> exactly once per time it was handed over.
 /// </summary>
-internal sealed class Delivery
+internal sealed class Delivery : InboundMessage
 {
     private int _finished;
     private int _outcomeClaimed;
 
     public Delivery(Message message, PendingReply? reply = null)
+        : base(message, reply is not null)
     {
-        Message = message;
         Reply = reply;
         PooledPayload.Retain(message);   // until this delivery's outcome (Finish)
     }
 
-    public Message Message { get; }
-
     /// <summary>Completed with the reply (or failed) for a request; null for a publish.</summary>
     public PendingReply? Reply { get; }
-
-    public bool IsRequest => Reply is not null;
 
     /// <summary>How many times a handler has failed on this delivery.</summary>
     public int Failures { get; set; }

@@ -1,3 +1,4 @@
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter.Modules;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Interpreter.Modules;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Interpreter.Modules;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Native;
 using PluginHost.Sdk.Messaging;
 
@@ -29,7 +30,7 @@ internal unsafe ref struct SdkDispatcher
     /// <summary>
     /// Calls each handler in <paramref name="handlerIds"/> that still exists with one <c>pluginhost.Message</c>. For a
     /// request, the last handler's return value (encoded like a payload) is the reply. A payload that does not decode
-    /// is an outcome (<see cref="DeliveryOutcome.Undecodable"/>), not a handler failure: no handler runs (or, for a
+    /// is an outcome (<see cref="HandlerResult.Undecodable"/>), not a handler failure: no handler runs (or, for a
     /// pooled payload decoded on first read, the handler that read it raised). Otherwise a handler's exception
     /// propagates as <see cref="PythonException"/>; no handler at all is an <see cref="InvalidOperationException"/>.
     /// </summary>
@@ -37,11 +38,11 @@ internal unsafe ref struct SdkDispatcher
     /// The calls into CPython are kept out of try blocks: on 64-bit the JIT inlines a P/Invoke only outside them, and
     /// one that is not inlined sets up its own transition frame (a thread-local lookup), several per message.
     /// </remarks>
-    public readonly DeliveryOutcome Deliver(Message message, ReadOnlySpan<int> handlerIds, bool isRequest)
+    public readonly HandlerOutcome Deliver(Message message, ReadOnlySpan<int> handlerIds, bool isRequest)
     {
         var received = MessageType.Create(_state, message, out var undecodable);
         if (received.IsNull)
-            return DeliveryOutcome.NotDecoded(undecodable!);
+            return HandlerOutcome.Undecodable(undecodable!);
         nint result;
         try
         {
@@ -50,7 +51,7 @@ internal unsafe ref struct SdkDispatcher
         catch (PythonException e) when (e.PythonType != "SystemExit" && MessageType.DecodeFailure(received.Borrow()) is { } why)
         {
             MessageType.Recycle(_state, ref received);
-            return DeliveryOutcome.NotDecoded(why);
+            return HandlerOutcome.Undecodable(why);
         }
         catch
         {
@@ -64,12 +65,12 @@ internal unsafe ref struct SdkDispatcher
         if (!isRequest)
         {
             Drop(result);
-            return DeliveryOutcome.Handled(null);
+            return HandlerOutcome.Handled(null);
         }
         try
         {
             var (payload, contentType) = PayloadCodec.Encode(_state, new BorrowedRef(result));
-            return DeliveryOutcome.Handled(new Message { Topic = message.Topic, Payload = payload, ContentType = contentType, CorrelationId = message.Id });
+            return HandlerOutcome.Handled(new Message { Topic = message.Topic, Payload = payload, ContentType = contentType, CorrelationId = message.Id });
         }
         finally
         {

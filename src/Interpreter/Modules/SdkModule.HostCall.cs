@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter.Modules;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter.Modules;
@@ -20,7 +21,7 @@ internal static unsafe partial class SdkModule
     internal const string BindingKey = "pluginhost.binding";
 
     /// <summary>Handler id of the plugin's handler for messages addressed to it rather than to a subscribed topic.</summary>
-    internal const int DirectHandlerId = 0;
+    internal const int DirectHandlerId = Contract.HandlerIds.Direct;
 
     // Python-level helpers (decorators, asyncio glue) run in the module's namespace by exec; immutable text.
     private static readonly string Prelude = ReadPrelude();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Unicode;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter.Modules;

@@ -12,7 +12,7 @@ namespace PluginHost.Interpreter.Payloads;
 /// and the GC collects it like any array. Forgetting a release costs a pool miss; returning too early would let a
 /// buffer be overwritten under a reader — so every doubtful path escapes.
 /// </summary>
-internal sealed class PooledPayload : MemoryManager<byte>
+public sealed class PooledPayload : MemoryManager<byte>
 {
     private const int Escaped = int.MinValue / 2;   // far below zero: releases can never bring the count back to 0
 

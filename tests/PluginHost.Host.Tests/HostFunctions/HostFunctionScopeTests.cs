@@ -1,5 +1,6 @@
 using System.Text;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;

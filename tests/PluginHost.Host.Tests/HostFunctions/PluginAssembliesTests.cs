@@ -3,6 +3,7 @@ using System.Runtime.Loader;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;

@@ -1,3 +1,4 @@
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 
 namespace PluginHost.Interpreter.Tests.Modules;

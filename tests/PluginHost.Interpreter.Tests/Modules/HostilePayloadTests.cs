@@ -1,4 +1,5 @@
 using System.Text;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
@@ -155,7 +156,7 @@ public sealed class HostilePayloadTests(PythonRuntimeFixture fixture)
             return dispatcher.Deliver(new Message { Topic = "t", Payload = bytes, ContentType = contentType, Sender = "garbler" }, [binding.Subscriptions["t"]], isRequest: false);
         });
 
-        Assert.StartsWith($"the payload from 'garbler' does not decode as {contentType}: {error}", outcome.Undecodable);
+        Assert.StartsWith($"the payload from 'garbler' does not decode as {contentType}: {error}", outcome.Reason);
         Assert.Equal(0L, await interpreter.EvaluateAsync("len(calls)"));
     }
 
@@ -194,8 +195,8 @@ public sealed class HostilePayloadTests(PythonRuntimeFixture fixture)
                 dispatcher.Deliver(Garbage("careful"), [binding.Subscriptions["careful"]], isRequest: false));
         });
 
-        Assert.StartsWith("the payload from 'forger' does not decode as application/json: json.decoder.JSONDecodeError: Expecting value", careless.Undecodable);
-        Assert.Null(careful.Undecodable);
+        Assert.StartsWith("the payload from 'forger' does not decode as application/json: json.decoder.JSONDecodeError: Expecting value", careless.Reason);
+        Assert.Equal(HandlerResult.Handled, careful.Result);
         var seen = (object?[])(await interpreter.EvaluateAsync("seen"))!;
         Assert.Equal(2, seen.Length);
         Assert.StartsWith("the payload from 'forger' does not decode as application/json", (string)seen[0]!);

@@ -1,4 +1,5 @@
 using System.Text;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
@@ -301,7 +302,7 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
         });
 
         Assert.Null(outcome.Reply);
-        Assert.StartsWith("the payload from 'garbler' does not decode as application/json: json.decoder.JSONDecodeError: Expecting property name", outcome.Undecodable);
+        Assert.StartsWith("the payload from 'garbler' does not decode as application/json: json.decoder.JSONDecodeError: Expecting property name", outcome.Reason);
         Assert.Equal(0L, await interpreter.EvaluateAsync("len(calls)"));
     }
 

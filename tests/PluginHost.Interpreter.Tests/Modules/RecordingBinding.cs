@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Modules;
 using PluginHost.Sdk.Messaging;
 

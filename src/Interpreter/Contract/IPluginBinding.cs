@@ -1,6 +1,6 @@
 using PluginHost.Sdk.Messaging;
 
-namespace PluginHost.Interpreter.Modules;
+namespace PluginHost.Interpreter.Contract;
 
 /// <summary>
 /// What the <c>pluginhost</c> module of one interpreter reaches in the host. The host implements it; the module calls

@@ -1,10 +1,10 @@
-namespace PluginHost.Interpreter.Modules;
+namespace PluginHost.Interpreter.Contract;
 
 /// <summary>
 /// How a plugin's output crosses to the host without letting one write make the host hold it whole: large writes
 /// cross in pieces, and a line or record over the host's limit is cut, ending with a marker that says how much went.
 /// </summary>
-internal static class PluginOutput
+public static class PluginOutput
 {
     /// <summary>The most characters one <see cref="IPluginBinding.Write"/> call carries.</summary>
     public const int PieceLength = 16 * 1024;

@@ -1,29 +1,26 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using PluginHost.Host.Messaging;
 using PluginHost.Interpreter;
-using PluginHost.Interpreter.Modules;
+using PluginHost.Interpreter.Contract;
 
-namespace PluginHost.Host.Lifecycle;
+namespace PluginHost.Host.Messaging;
 
 /// <summary>
-/// One plugin instance's bounded inbox. Writers (any thread) only enqueue and, on the empty → non-empty edge, post one
-/// drain to the instance's interpreter; the drain runs a batch of handlers under one GIL acquisition and reports
-/// each outcome to the broker. The inbox outlives interpreters: while none is attached (the instance restarts)
-/// messages wait in it, and the manifest's subscriptions keep routing here; subscriptions made by Python code die
-/// with their interpreter (<see cref="Detach"/>) and are made again by the plugin's start.
+/// One plugin instance's bounded inbox. Writers (any thread) only enqueue and, on the empty → non-empty edge, ask the
+/// attached runtime to drain it (<see cref="IInstanceRuntime.Schedule"/>); the runtime takes a batch, runs each
+/// message's handlers and reports each outcome here (<see cref="IMessageSource"/>), which hands it to the broker. The
+/// inbox outlives runtimes: while none is attached (the instance restarts) messages wait in it, and the manifest's
+/// subscriptions keep routing here; subscriptions made by Python code die with their runtime (<see cref="Detach"/>)
+/// and are made again by the plugin's start.
 /// </summary>
-internal sealed class PluginInbox : IMessageEndpoint
+internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
 {
-    private const int BatchSize = 1024;
-
     private readonly InboxQueue<Delivery> _queue;
-    private SubInterpreter? _interpreter;
+    private IInstanceRuntime? _runtime;
     private readonly IDisposable[] _retained;
     private readonly MessageBroker _broker;
     private readonly ILogger _logger;
-    private readonly PostedWork _drain;   // one work item, posted again for every drain
     private ImmutableDictionary<int, (TopicPattern Pattern, IDisposable Subscription)> _subscriptions =
         ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty;
 
@@ -45,7 +42,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     // The delivery whose handler runs (or last ran) on the attached interpreter, written by its thread; one left
     // running in a detached interpreter is remembered with that interpreter, for GiveUpInFlight.
     private Delivery? _current;
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SubInterpreter, Delivery> _leftBehind = [];
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IInstanceRuntime, Delivery> _leftBehind = [];
 
     /// <param name="retainedPatterns">Subscriptions held for the inbox's whole life (the manifest's), across restarts.</param>
     public PluginInbox(string owner, int instance, int capacity, MessageBroker broker, ILogger logger, IEnumerable<string>? retainedPatterns = null)
@@ -55,23 +52,17 @@ internal sealed class PluginInbox : IMessageEndpoint
         _broker = broker;
         _logger = logger;
         _queue = new InboxQueue<Delivery>(capacity, broker.Options.InboxMaxBytes);
-        // A drain abandoned by an interpreter that ended (stop, restart) is not a failure: its messages are still queued.
-        _drain = new PostedWork(Drain, e =>
-        {
-            if (e is not ObjectDisposedException)
-                _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
-        });
         _retained = [.. (retainedPatterns ?? []).Select(p => broker.Subscribe(p, this))];
     }
 
     /// <summary>Called after a handler raised (on the interpreter's thread), for the instance's failure-rate limit.</summary>
     public Action? HandlerFailure { get; set; }
 
-    /// <summary>Handlers of <paramref name="interpreter"/> run what is queued, and what comes; called once its plugin has started.</summary>
-    public void Attach(SubInterpreter interpreter)
+    /// <summary>Handlers of <paramref name="runtime"/> run what is queued, and what comes; called once its plugin has started.</summary>
+    public void Attach(IInstanceRuntime runtime)
     {
         _exitRequested = false;
-        Volatile.Write(ref _interpreter, interpreter);
+        Volatile.Write(ref _runtime, runtime);
         // A drain posted to a previous interpreter may never have run: start afresh.
         Volatile.Write(ref _drainScheduled, 0);
         if (_queue.Count > 0)
@@ -84,9 +75,9 @@ internal sealed class PluginInbox : IMessageEndpoint
     /// </summary>
     public void Detach()
     {
-        if (Handling && Volatile.Read(ref _interpreter) is { } detached && Volatile.Read(ref _current) is { } running)
+        if (Handling && Volatile.Read(ref _runtime) is { } detached && Volatile.Read(ref _current) is { } running)
             _leftBehind.AddOrUpdate(detached, running);
-        Volatile.Write(ref _interpreter, null);
+        Volatile.Write(ref _runtime, null);
         // A handler still running there (blocked in C) is no longer this inbox's: the watchdog must not see it.
         EndHandler(Volatile.Read(ref _handlerSequence.Value));
         var made = Interlocked.Exchange(ref _subscriptions, ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty);
@@ -203,22 +194,22 @@ internal sealed class PluginInbox : IMessageEndpoint
             _interruptedSequence = sequence;
         }
         _logger.HandlerTimedOut(Owner, Instance, _handlerTopic, limit);
-        _ = Volatile.Read(ref _interpreter)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence.Value) == sequence);
+        _ = Volatile.Read(ref _runtime)?.InterruptAsync(() => Volatile.Read(ref _handlerSequence.Value) == sequence);
     }
 
     private void RebuildMatchers() =>
         Volatile.Write(ref _matchers, _subscriptions.Select(s => (s.Key, s.Value.Pattern)).ToArray());
 
     /// <summary>
-    /// <paramref name="interpreter"/> was abandoned: the message its handler was running, if it has no outcome yet, gets
+    /// <paramref name="runtime"/> was abandoned: the message its handler was running, if it has no outcome yet, gets
     /// one now — failed (retried or dead-lettered as any failure) or, at stop, dropped — so it is counted once even
     /// though the handler never returns; if it does return, its result is discarded. True when there was one.
     /// </summary>
-    public bool GiveUpInFlight(SubInterpreter interpreter, bool stopping, string reason)
+    public bool GiveUpInFlight(IInstanceRuntime runtime, bool stopping, string reason)
     {
-        var delivery = ReferenceEquals(Volatile.Read(ref _interpreter), interpreter)
+        var delivery = ReferenceEquals(Volatile.Read(ref _runtime), runtime)
             ? Handling ? Volatile.Read(ref _current) : null
-            : _leftBehind.TryGetValue(interpreter, out var left) ? left : null;
+            : _leftBehind.TryGetValue(runtime, out var left) ? left : null;
         if (delivery is null || !delivery.ClaimOutcome())
             return false;
         if (stopping)
@@ -248,96 +239,91 @@ internal sealed class PluginInbox : IMessageEndpoint
         if (Volatile.Read(ref _drainScheduled) != 0 || Interlocked.Exchange(ref _drainScheduled, 1) != 0)
             return;
         // Detached (restarting): the messages wait; Attach schedules the drain.
-        if (Volatile.Read(ref _interpreter) is not { } interpreter || !interpreter.Post(_drain))
+        if (Volatile.Read(ref _runtime) is not { } runtime || !runtime.Schedule(this))
             Volatile.Write(ref _drainScheduled, 0);
     }
 
     /// <summary>Called (on the interpreter's thread) when a handler raised SystemExit: the instance is to stop; no more handlers run.</summary>
     public Action<PythonException>? ExitRequested { get; set; }
 
-    private void HandlerStarted(string topic)
+    // The calls below are the attached runtime's (IMessageSource), on its thread: quick, and they never throw.
+
+    public bool BeginBatch(IInstanceRuntime runtime)
     {
-        if (!ReferenceEquals(_handlerTopic, topic))
-            _handlerTopic = topic;   // a stream on one topic shares one string: no write per message
+        // Posted before a restart to a runtime no longer attached: it must not take messages from its successor.
+        if (!Attached(runtime))
+            return false;
+        Volatile.Write(ref _drainScheduled, 0);
+        return !_exitRequested;   // sys.exit() was called: what is left waits for a restart, or is counted at stop
+    }
+
+    public InboundMessage? Next(IInstanceRuntime runtime, ref Span<int> handlerIds, out int handlers)
+    {
+        handlers = 0;
+        if (_exitRequested || !Attached(runtime) || !_queue.TryRead(out var delivery))
+            return null;
+        var message = delivery.Message;
+        handlers = MatchingHandlers(message, ref handlerIds);
+        delivery.StartHandling();
+        Volatile.Write(ref _current, delivery);
+        if (!ReferenceEquals(_handlerTopic, message.Topic))
+            _handlerTopic = message.Topic;   // a stream on one topic shares one string: no write per message
         Volatile.Write(ref _handlerSequence.Value, _handlerSequence.Value + 1);
+        return delivery;
     }
 
-    // The handler tracking belongs to the attached interpreter; one left behind must not end its successor's.
-    private void HandlerEnded(InterpreterScope scope)
+    /// <summary>Each outcome is given only if the host has not given up on this handler meanwhile (<see cref="GiveUpInFlight"/>).</summary>
+    public void Report(IInstanceRuntime runtime, InboundMessage message, in HandlerOutcome outcome)
     {
-        if (Attached(scope))
+        var delivery = (Delivery)message;
+        // The handler tracking belongs to the attached runtime; one left behind must not end its successor's.
+        if (Attached(runtime))
             EndHandler(Volatile.Read(ref _handlerSequence.Value));
+        switch (outcome.Result)
+        {
+            case HandlerResult.Handled:
+                if (delivery.ClaimOutcome())
+                    _broker.Completed(delivery, outcome.Reply);
+                break;
+            case HandlerResult.Undecodable:
+                // A payload that does not decode is its sender's fault: dead-lettered at once, never a handler failure.
+                if (delivery.ClaimOutcome())
+                    _broker.Undecodable(delivery, outcome.Reason!);
+                break;
+            case HandlerResult.Exited:
+                // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
+                _exitRequested = true;
+                if (delivery.ClaimOutcome())
+                    _broker.Failed(delivery, outcome.Reason!);
+                ExitRequested?.Invoke((PythonException)outcome.Error!);
+                break;
+            default:
+                // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
+                if (outcome.Error is PythonException python)
+                    _logger.HandlerFailed(Owner, Instance, message.Message.Topic, python.PythonTraceback.TrimEnd());
+                if (delivery.ClaimOutcome())
+                    _broker.Failed(delivery, outcome.Reason ?? "the handler failed");
+                HandlerFailure?.Invoke();
+                break;
+        }
     }
 
-    // Odd → even, once: Detach and the interpreter's thread may both try.
+    public void EndBatch(IInstanceRuntime runtime, Exception? failure)
+    {
+        if (failure is not null)
+            _logger.DeliveryFailed(Owner, Instance, failure);
+        if (_queue.Count > 0 && failure is null)
+            ScheduleDrain();
+    }
+
+    // Odd → even, once: Detach and the runtime's thread may both try.
     private void EndHandler(long sequence)
     {
         if ((sequence & 1) == 1)
             Interlocked.CompareExchange(ref _handlerSequence.Value, sequence + 1, sequence);
     }
 
-    private bool Attached(InterpreterScope scope) => ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter));
-
-    private void Drain(InterpreterScope scope)
-    {
-        // Posted before a restart to an interpreter no longer attached: it must not take messages from its successor.
-        if (!Attached(scope))
-            return;
-        Volatile.Write(ref _drainScheduled, 0);
-        if (_exitRequested)
-            return;   // sys.exit() was called: what is left waits for a restart, or is counted when the instance stops
-        using var dispatcher = SdkDispatcher.For(scope);
-        Span<int> handlerIds = stackalloc int[16];
-        for (var n = 0; n < BatchSize && Attached(scope) && _queue.TryRead(out var delivery); n++)
-        {
-            var message = delivery.Message;
-            var matched = MatchingHandlers(message, ref handlerIds);
-            delivery.StartHandling();
-            Volatile.Write(ref _current, delivery);
-            HandlerStarted(message.Topic);
-            // Each outcome below is given only if the host has not given up on this handler meanwhile (GiveUpInFlight).
-            try
-            {
-                var outcome = dispatcher.Deliver(message, handlerIds[..matched], delivery.IsRequest);
-                HandlerEnded(scope);
-                if (!delivery.ClaimOutcome())
-                    continue;
-                // A payload that does not decode is its sender's fault: dead-lettered at once, never a handler failure.
-                if (outcome.Undecodable is { } why)
-                    _broker.Undecodable(delivery, why);
-                else
-                    _broker.Completed(delivery, outcome.Reply);
-            }
-            catch (PythonException e) when (e.PythonType == "SystemExit")
-            {
-                // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
-                HandlerEnded(scope);
-                _exitRequested = true;
-                if (delivery.ClaimOutcome())
-                    _broker.Failed(delivery, e.Message);
-                ExitRequested?.Invoke(e);
-                return;
-            }
-            catch (PythonException e)
-            {
-                HandlerEnded(scope);
-                _logger.HandlerFailed(Owner, Instance, message.Topic, e.PythonTraceback.TrimEnd());
-                if (delivery.ClaimOutcome())
-                    _broker.Failed(delivery, e.Message);
-                HandlerFailure?.Invoke();
-            }
-            catch (Exception e)
-            {
-                HandlerEnded(scope);
-                // Whatever went wrong, the delivery gets an outcome: a message is never lost without a count.
-                if (delivery.ClaimOutcome())
-                    _broker.Failed(delivery, e.Message);
-                HandlerFailure?.Invoke();
-            }
-        }
-        if (_queue.Count > 0)
-            ScheduleDrain();
-    }
+    private bool Attached(IInstanceRuntime runtime) => ReferenceEquals(runtime, Volatile.Read(ref _runtime));
 
     /// <summary>
     /// Messages addressed to the plugin go to its direct handler; topic messages to every matching subscription, however
@@ -347,7 +333,7 @@ internal sealed class PluginInbox : IMessageEndpoint
     {
         if (message.To is not null)
         {
-            ids[0] = SdkModule.DirectHandlerId;
+            ids[0] = HandlerIds.Direct;
             return 1;
         }
         var count = 0;

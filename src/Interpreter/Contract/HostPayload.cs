@@ -1,6 +1,6 @@
 using PluginHost.Sdk.Messaging;
 
-namespace PluginHost.Interpreter.Modules;
+namespace PluginHost.Interpreter.Contract;
 
 /// <summary>
 /// An argument or result of a host function as it crosses between Python and .NET: bytes and how to read them

@@ -1,0 +1,94 @@
+using PluginHost.Interpreter.Contract;
+using PluginHost.Interpreter.Modules;
+
+namespace PluginHost.Interpreter;
+
+// Draining an instance's inbox (IMessageSource) on this interpreter's thread: a batch of messages under one GIL
+// acquisition, each handed to the plugin's handlers and its outcome reported back.
+public sealed partial class SubInterpreter
+{
+    /// <summary>Messages handled under one GIL acquisition; bounds how long one busy inbox delays other work.</summary>
+    private const int DeliveryBatchSize = 1024;
+
+    private DrainWork? _drain;   // made once per source and posted again for every drain: no allocation per post
+
+    public bool Schedule(IMessageSource source)
+    {
+        var drain = Volatile.Read(ref _drain);
+        if (drain is null || !ReferenceEquals(drain.Source, source))
+            Volatile.Write(ref _drain, drain = new DrainWork(this, source));
+        return _work.TryAdd(drain);
+    }
+
+    public Task<AllocatorStatistics?> SampleAllocatorAsync() => InvokeAsync(scope => scope.ReadAllocator());
+
+    private void Drain(IMessageSource source)
+    {
+        Exception? failure = null;
+        try
+        {
+            if (!source.BeginBatch(this))
+                return;
+            DeliverBatch(source);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        source.EndBatch(this, failure);
+    }
+
+    /// <summary>
+    /// A handler's exception is that message's outcome, never the batch's; <c>SystemExit</c> ends the batch (the
+    /// instance stops or restarts).
+    /// </summary>
+    private void DeliverBatch(IMessageSource source)
+    {
+        using var dispatcher = SdkDispatcher.For(_scope);
+        Span<int> handlerIds = stackalloc int[16];
+        for (var n = 0; n < DeliveryBatchSize && source.Next(this, ref handlerIds, out var handlers) is { } message; n++)
+        {
+            HandlerOutcome outcome;
+            try
+            {
+                outcome = dispatcher.Deliver(message.Message, handlerIds[..handlers], message.IsRequest);
+            }
+            catch (PythonException e) when (e.PythonType == "SystemExit")
+            {
+                source.Report(this, message, HandlerOutcome.Exited(e));
+                return;
+            }
+            catch (Exception e)
+            {
+                outcome = HandlerOutcome.Failed(e);
+            }
+            source.Report(this, message, outcome);
+        }
+    }
+
+    /// <summary>
+    /// One source's drain as queued work. It throws nothing onto the interpreter's thread: the source's own calls
+    /// must not throw, and a drain refused because the interpreter ended leaves the messages queued in the source.
+    /// </summary>
+    private sealed class DrainWork(SubInterpreter interpreter, IMessageSource source) : WorkItem
+    {
+        public IMessageSource Source => source;
+
+        internal override void Execute(InterpreterScope scope)
+        {
+            try
+            {
+                interpreter.Drain(source);
+            }
+            catch (Exception)
+            {
+                // EndBatch itself threw (a host bug): there is nothing left to tell; the messages stay queued in the
+                // source. The interpreter's thread must never see a host exception.
+            }
+        }
+
+        internal override void Abandon(Exception reason)
+        {
+        }
+    }
+}
