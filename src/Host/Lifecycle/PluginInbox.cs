@@ -59,7 +59,7 @@ internal sealed class PluginInbox : IMessageEndpoint
         _drain = new PostedWork(Drain, e =>
         {
             if (e is not ObjectDisposedException)
-                _logger.LogError(e, "Delivering to {Plugin}/{Instance} failed", Owner, Instance);
+                _logger.InboxDeliveryFailed(e, Owner, Instance);
         });
         _retained = [.. (retainedPatterns ?? []).Select(p => broker.Subscribe(p, this))];
     }
