@@ -3,7 +3,7 @@ namespace PluginHost.Host;
 /// <summary>
 /// The event id of every log line the host writes (<see cref="Log"/>), named for its log method. Operators filter
 /// and alert on these numbers and the docs cite them: a number never changes meaning and a retired one is not reused.
-/// Ranges by area (docs/reliability.md, "Event ids"):
+/// Ranges by area (docs/logging.md):
 /// 1000–1099 plugin lifecycle (start, stop, restart, memory, status file; 1008 retired);
 /// 1100–1199 the plugins' own logging and output; 1200–1299 messages inside a plugin instance (handlers, inbox);
 /// 1300–1399 the broker (routing, dead letters, the undelivered file, totals); 1400–1499 health;

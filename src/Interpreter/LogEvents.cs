@@ -2,7 +2,7 @@ namespace PluginHost.Interpreter;
 
 /// <summary>
 /// The event id of every log line this assembly writes (<see cref="Log"/>), named for its log method: 2000–2099,
-/// apart from the host's 1000–1799 (docs/reliability.md, "Event ids"). 2000–2009: CPython's start; 2010–2019: its
+/// apart from the host's 1000–1799 (docs/logging.md). 2000–2009: CPython's start; 2010–2019: its
 /// end. A number never changes meaning and a retired one is not reused.
 /// </summary>
 internal static class LogEvents
