@@ -20,8 +20,6 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
     private static Message Json(string topic, string json, string? to = null, string sender = "") =>
         new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to, Sender = sender };
 
-    private static string TextOf(Message m) => Encoding.UTF8.GetString(m.Payload.Span);
-
     /// <summary>A handler failure restarts quickly here: were the receiver charged, it would restart (and end Failed) at once.</summary>
     private static SupervisorHarness Harness(PythonRuntimeFixture fixture)
     {
@@ -51,7 +49,7 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
     {
         var status = harness.Status(plugin);
         Assert.Equal((PluginState.Running, 0), (status.State, status.Restarts));
-        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId is 1010 or 1011 && r.Message.Contains(plugin));
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId is LogEvents.PluginRestarting or LogEvents.PluginFailedForGood && r.Message.Contains(plugin));
     }
 
     [Fact]
@@ -131,8 +129,8 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
         // Every message accounted for: each handled or undecodable, none failed, retried or waiting.
         var reader = harness.Broker.Snapshot().For("reader");
         Assert.Equal((3L * Rounds + 1, (long)Rounds, 2L * Rounds + 1, 0L, 0L, 2L * Rounds, 0), (reader.Received, reader.Handled, reader.Undecodable, reader.Failed, reader.Retried, reader.DeadLettered, reader.InboxDepth));
-        Assert.Equal(2 * Rounds, harness.Logs.Records.Count(r => r.EventId == 1311 && r.Message.Contains("from 'garbler'")));
-        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == 1200);   // no handler failure was logged
+        Assert.Equal(2 * Rounds, harness.Logs.Records.Count(r => r.EventId == LogEvents.Undecodable && r.Message.Contains("from 'garbler'")));
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.HandlerFailed);   // no handler failure was logged
         AssertUntouched(harness, "reader");
         AssertUntouched(harness, "neighbour");
         await AssertNeighbourAnswersAsync(harness, Rounds);

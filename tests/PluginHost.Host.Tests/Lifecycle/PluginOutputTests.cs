@@ -35,8 +35,8 @@ public sealed class PluginOutputTests(PythonRuntimeFixture fixture)
         harness.Plugin("neighbour", "def on_message(message):\n    return {'echo': message.payload}\n");
         await harness.StartAsync();
 
-        Assert.Equal("still here", Encoding.UTF8.GetString((await harness.Broker.RequestAsync(Request("shouter"), TimeSpan.FromSeconds(30))).Payload.Span));
-        Assert.Equal("{\"echo\":3}", Encoding.UTF8.GetString((await harness.Broker.RequestAsync(Request("neighbour", "3"), TimeSpan.FromSeconds(10))).Payload.Span));
+        Assert.Equal("still here", TextOf(await harness.Broker.RequestAsync(Request("shouter"), TimeSpan.FromSeconds(30))));
+        Assert.Equal("{\"echo\":3}", TextOf(await harness.Broker.RequestAsync(Request("neighbour", "3"), TimeSpan.FromSeconds(10))));
         Assert.Equal(PluginState.Running, harness.Status("shouter").State);
         await harness.DisposeAsync();
 

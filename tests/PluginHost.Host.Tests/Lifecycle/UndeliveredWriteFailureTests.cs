@@ -31,8 +31,8 @@ public sealed class UndeliveredWriteFailureTests(PythonRuntimeFixture fixture)
         var stats = harness.Broker.Snapshot().For("quitter");
         Assert.Equal((1L, 19L), (stats.DeadLettered, stats.Dropped));
         Assert.Equal(20, harness.Broker.Undelivered!.NotWritten);
-        Assert.Single(harness.Logs.Records, r => r.EventId == 1314);
+        Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.UndeliveredWriteFailed);
         Assert.Contains("19 messages not handled; they were counted as dropped; 0 written to /dev/full, 19 could not be written there",
-            Assert.Single(harness.Logs.Records, r => r.EventId == 1201).Message);
+            Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.UndeliveredAtStop).Message);
     }
 }

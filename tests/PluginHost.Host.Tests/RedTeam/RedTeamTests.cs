@@ -41,7 +41,7 @@ public sealed class RedTeamTests(PythonRuntimeFixture fixture)
 
         using var stop = new CancellationTokenSource();
         var traffic = ExchangeAsync(harness, stop.Token);
-        await Brokers.Until(() => traffic.IsCompleted || Exchanged > 0, 30);
+        await Until(() => traffic.IsCompleted || Exchanged > 0, 30);
         var report = await AttackAsync(harness, technique);
         var exchangedDuringAttack = Exchanged;
         stop.Cancel();
