@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Host;
 
-// Plugins' .NET assemblies and host functions (event ids 1600-1619).
+// Plugins' .NET assemblies and host functions (event ids 1600-1699, LogEvents).
 internal static partial class Log
 {
     [LoggerMessage(LogEvents.PluginAssembliesLoaded, LogLevel.Information, "Plugin {Plugin} loaded its .NET assembly {Assembly} with host functions: {Functions}")]

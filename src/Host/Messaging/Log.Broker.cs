@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Host;
 
-// The broker: routing, retries, dead letters, the undelivered file and the totals at stop (event ids 1300-1399).
+// The broker: routing, retries, dead letters, the undelivered file and the totals at stop (event ids 1300-1399, LogEvents).
 internal static partial class Log
 {
     [LoggerMessage(LogEvents.MessageDropped, LogLevel.Warning, "Message {Id} on '{Topic}' was dropped for {Receiver}: {Reason}")]

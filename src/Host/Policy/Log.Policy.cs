@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Host;
 
-// Policy decisions about plugins (event ids 1500-1519).
+// Policy decisions about plugins (event ids 1500-1599, LogEvents).
 internal static partial class Log
 {
     [LoggerMessage(LogEvents.PolicyDenied, LogLevel.Warning, "Plugin {Plugin} instance {Instance} was denied {Facility} ({Capability}): {Message}")]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Host;
 
-// The kernel backstop (event ids 1700-1719).
+// The kernel backstop (event ids 1700-1799, LogEvents).
 internal static partial class Log
 {
     [LoggerMessage(LogEvents.BackstopInstalled, LogLevel.Information, "Kernel backstop: a seccomp filter on every thread of the process ({NoNewPrivileges}) denies with EPERM: {Denied}. {Allowed}A plugin granted one of these capabilities later takes it at the next host start.")]
