@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Lifecycle;

@@ -30,11 +30,7 @@ public sealed class HostProcessTests : IDisposable
         using var host = HostProcess.Start([PluginDirectoryArg]);
         await host.WaitForOutputAsync("3 of 3 plugin instances running", TimeSpan.FromMinutes(1));
 
-        host.Terminate();
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
-
-        var output = host.Output;
-        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+        var output = await host.StopAsync();
         var teardowns = output.Split('\n').Where(l => l.Contains("teardown ")).Select(l => l.Trim().Split(' ')[^1]).ToList();
         Assert.Equal(["gamma", "beta", "alpha"], teardowns);
         Assert.Contains($"PluginHost.Interpreter.PythonRuntime[{PluginHost.Interpreter.LogEvents.RuntimeStarted}]", output);

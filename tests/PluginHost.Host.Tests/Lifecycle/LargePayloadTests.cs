@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Tests.Lifecycle;

@@ -1,4 +1,3 @@
-using System.Text;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Tests.Lifecycle;

@@ -9,9 +9,6 @@ namespace PluginHost.Host.Tests.Lifecycle;
 [Collection(PythonCollection.Name)]
 public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
 {
-    private static Message Json(string topic, string json, string? to = null) =>
-        new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
-
     [Fact]
     public async Task PluginsPublishAndSubscribeAcrossInterpreters()
     {
@@ -35,7 +32,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
         using var _ = harness.Broker.Subscribe("test.done", (m, _) => { done.TrySetResult(m); return ValueTask.FromResult<Message?>(null); });
 
-        await harness.Broker.PublishAsync(Json("go", """{"count": 100}""", to: "producer"));
+        await harness.Broker.PublishAsync(JsonMessage("go", """{"count": 100}""", to: "producer"));
 
         var result = await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal($$"""{"seen":[{{string.Join(",", Enumerable.Range(0, 100))}}],"sender":"producer","type":"application/json"}""", TextOf(result));
@@ -57,7 +54,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         var seen = new ConcurrentQueue<(string Topic, string N)>();
         using var _ = harness.Broker.Subscribe("alt.*", (m, _) => { seen.Enqueue((m.Topic, TextOf(m))); return ValueTask.FromResult<Message?>(null); });
 
-        await harness.Broker.PublishAsync(Json("go", "null", to: "producer"));
+        await harness.Broker.PublishAsync(JsonMessage("go", "null", to: "producer"));
 
         await Until(() => seen.Count == 300, 20);
         Assert.All(seen, s => Assert.Equal(new[] { "alt.a", "alt.b", "alt.ä" }[int.Parse(s.N) % 3], s.Topic));
@@ -93,9 +90,9 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
         using var _ = harness.Broker.Subscribe("test.count", (m, _) => { counts.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
 
-        await harness.Broker.PublishAsync(Json("go", count.ToString(), to: "producer"));
+        await harness.Broker.PublishAsync(JsonMessage("go", count.ToString(), to: "producer"));
         await Until(() => harness.Broker.Snapshot().For("consumer").Handled >= count, 20);
-        await harness.Broker.PublishAsync(Json("count", "null"));
+        await harness.Broker.PublishAsync(JsonMessage("count", "null"));
 
         await Until(() => !counts.IsEmpty, 20);
         Assert.Equal($$"""{"received":{{count}},"out_of_order":0}""", counts.Single());
@@ -121,7 +118,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
         Assert.Contains("1025", TextOf(reply));
         Assert.Contains("1024", TextOf(reply));
@@ -158,7 +155,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
         Assert.Equal("""{"got":{"sum":10},"from":"calculator","correlates":true}""", TextOf(reply));
     }
@@ -177,7 +174,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
         Assert.Contains("nobody", TextOf(reply));
     }
@@ -197,7 +194,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
         Assert.StartsWith("RuntimeError: ", TextOf(reply));
         Assert.Contains("nobody", TextOf(reply));
@@ -219,7 +216,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
         Assert.Equal("timeout", TextOf(reply));
         Assert.Equal(ContentTypes.Text, reply.ContentType);
@@ -270,7 +267,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         using var _ = harness.Broker.Subscribe("test.done", (m, _) => { done.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
 
         for (var i = 0; i < 200; i++)
-            await harness.Broker.PublishAsync(Json("jobs", i.ToString()));
+            await harness.Broker.PublishAsync(JsonMessage("jobs", i.ToString()));
 
         await Until(() => done.Count == 200, 20);
         Assert.Equal(200, done.Select(d => d.Split(',')[0]).Distinct().Count());
@@ -293,7 +290,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
         using var _ = harness.Broker.Subscribe(harness.BrokerOptions.DeadLetterTopic, (m, _) => { letters.Enqueue(m); return ValueTask.FromResult<Message?>(null); });
         for (var i = 0; i < 50; i++)
-            await harness.Broker.PublishAsync(Json("work", i.ToString()));
+            await harness.Broker.PublishAsync(JsonMessage("work", i.ToString()));
 
         harness.Options.StopTimeout = TimeSpan.FromSeconds(20);
         await harness.DisposeAsync();
@@ -308,19 +305,9 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
     public async Task MessagesLeftAtStopAreWrittenToTheUndeliveredFile()
     {
         var harness = new SupervisorHarness(fixture);
-        harness.BrokerOptions.MaxRetries = 0;
         var folder = Directory.CreateTempSubdirectory("pluginhost-undelivered-");
         harness.BrokerOptions.UndeliveredFile = Path.Combine(folder.FullName, "out", "undelivered.jsonl");
-        harness.Plugin("quitter", """
-            import sys, pluginhost
-            @pluginhost.on("work")
-            def handle(message):
-                sys.exit(0)                  # a clean stop: what is still queued is not handled
-            """);
-        await harness.StartAsync();
-        for (var i = 0; i < 20; i++)
-            await harness.Broker.PublishAsync(Json("work", i.ToString()) with { Headers = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("n", i.ToString()) });
-        await Until(() => harness.Status("quitter").State == PluginState.Stopped, 20);
+        await QuitterPlugin.StopWithQueuedMessagesAsync(harness);
 
         await harness.DisposeAsync();
 

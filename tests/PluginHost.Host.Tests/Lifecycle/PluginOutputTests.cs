@@ -1,4 +1,3 @@
-using System.Text;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Sdk.Messaging;
 
@@ -13,8 +12,7 @@ public sealed class PluginOutputTests(PythonRuntimeFixture fixture)
 {
     private const string Marker = " more characters dropped: a line of output or logging record is cut at 65536 characters]";
 
-    private static Message Request(string to, string json = "null") =>
-        new() { Topic = "test", Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
+    private static Message Request(string to, string json = "null") => JsonMessage("test", json, to);
 
     [Fact]
     public async Task HugeOutputIsCutToBoundedLinesWithAMarkerAndEveryoneKeepsRunning()

@@ -214,10 +214,7 @@ public sealed partial class StoppingTests : IDisposable
     /// <summary>SIGTERM; the host must exit 0 without a Python or .NET abort, well within the test's patience.</summary>
     private static async Task<string> StopAsync(HostProcess host)
     {
-        host.Terminate();
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
-        var output = host.Output;
-        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+        var output = await host.StopAsync();
         Assert.DoesNotContain("Fatal Python error", output);
         Assert.DoesNotContain("Unhandled exception", output);
         return output;

@@ -18,5 +18,5 @@ internal static class Brokers
     public static Message Text(string topic, string text = "", string? to = null) =>
         new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(text), ContentType = ContentTypes.Text, To = to };
 
-    public static string TextOf(Delivery delivery) => TextPayloads.TextOf(delivery.Message);
+    public static string TextOf(Delivery delivery) => TestMessages.TextOf(delivery.Message);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Lifecycle;
@@ -14,8 +13,7 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
 {
     private static readonly string Misbehaving = Repository.Path("tests", "Plugins", "misbehaving");
 
-    private static Message Request(string to, string json = "null") =>
-        new() { Topic = "test", Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
+    private static Message Request(string to, string json = "null") => JsonMessage("test", json, to);
 
     [Fact]
     public async Task ADeniedCallIsAPermissionErrorInThePluginAndAWarningInTheHost()

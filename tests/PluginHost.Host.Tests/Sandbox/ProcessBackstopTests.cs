@@ -69,10 +69,7 @@ public sealed class ProcessBackstopTests : IDisposable
         await host.WaitForOutputAsync("exchanged 3000", TimeSpan.FromMinutes(1));
         if (until is not null)
             await Until(() => until(host.Output), 60);
-        host.Terminate();
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
-        var output = host.Output;
-        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+        var output = await host.StopAsync();
         Assert.True(output.IndexOf("exchanged 3000", StringComparison.Ordinal) > output.IndexOf("NATIVE {", StringComparison.Ordinal), output);
         return (NativeCallsPlugin.Results(output), output);
     }
