@@ -122,9 +122,9 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
             foreach (var left in _live.Keys)
             {
                 left.Abandon($"it did not end within {timeout} at shutdown");
-                _logger.LogError("Interpreter {Id} is left running: {Reason}; CPython is not finalised", left.Id, left.Abandoned);
+                _logger.InterpreterNotEnded(left.Id, left.Abandoned);
             }
-            _logger.LogWarning("{Count} interpreter(s) left running at shutdown; exiting without finalising CPython", _live.Count);
+            _logger.InterpretersLeftAtShutdown(_live.Count);
             _finalized.TrySetResult(-2);
             return false;
         }
@@ -132,7 +132,7 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
         _mainWork.CompleteAdding();
         var code = await _finalized.Task.ConfigureAwait(false);
         if (code != 0)
-            _logger.LogWarning("Py_FinalizeEx returned {Code}: buffered output could not be flushed", code);
+            _logger.FinalizeFailed(code);
         return true;
     }
 
@@ -185,14 +185,14 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
         // Policy: the C functions CPython does not audit, guarded before the first governed interpreter exists.
         Policies.InstallGuards();
         if (Policies.Guards.Missing.Count > 0)
-            _logger.LogDebug("Policy guards not installed (not in this CPython): {Functions}", string.Join(", ", Policies.Guards.Missing));
+            _logger.GuardsMissing(string.Join(", ", Policies.Guards.Missing));
         // Release the main GIL: subinterpreter threads take it briefly while creating their interpreters.
         _mainThreadState = Interop.PyEval_SaveThread();
-        _logger.LogInformation("CPython {Version} from {Library} ({FoundBy})", Version.Split(' ')[0], Installation.LibraryPath, Installation.FoundBy);
+        _logger.RuntimeStarted(Version.Split(' ')[0], Installation.LibraryPath, Installation.FoundBy);
         if (InstallationExecutable.Of(Installation) is (var executable, false))
-            _logger.LogWarning("CPython {Version} has no python executable at {Executable}: sys.executable names it anyway, so subprocess.run([sys.executable, ...]) fails rather than running another Python", Version.Split(' ')[0], executable);
+            _logger.NoPythonExecutable(Version.Split(' ')[0], executable);
         if (KnownIssues.FinalizeFreesForeignMemory(Version))
-            _logger.LogWarning("CPython {Version} has gh-119213 (keyword-argument caches shared between interpreters; fixed in 3.12.4): upgrade to 3.12.4+ or 3.13. PluginHost will not run Py_FinalizeEx at exit to avoid the crash it causes.", Version.Split(' ')[0]);
+            _logger.FinalizeCrashesHere(Version.Split(' ')[0]);
     }
 
     private void Preload(string module)
@@ -203,7 +203,7 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
         }
         catch (PythonException e)
         {
-            _logger.LogDebug("Preloading {Module} skipped: {Error}", module, e.Message);
+            _logger.PreloadSkipped(module, e.Message);
         }
     }
 

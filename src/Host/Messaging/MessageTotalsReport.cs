@@ -24,12 +24,3 @@ internal sealed class MessageTotalsReport(MessageBroker broker, ILogger<MessageT
         return Task.CompletedTask;
     }
 }
-
-internal static partial class MessageTotalsLog
-{
-    [LoggerMessage(1320, LogLevel.Information, "Message totals for {Owner}: received {Received}, handled {Handled}, failed {Failed}, retried {Retried}, dead-lettered {DeadLettered}, dropped {Dropped}, waiting {Waiting}, undecodable {Undecodable}")]
-    public static partial void OwnerTotals(this ILogger logger, string owner, long received, long handled, long failed, long retried, long deadLettered, long dropped, int waiting, long undecodable);
-
-    [LoggerMessage(1321, LogLevel.Information, "Message totals at stop: received {Received}, handled {Handled}, dead-lettered {DeadLettered}, dropped {Dropped}, unrouted {Unrouted}, rejected {Rejected}")]
-    public static partial void BrokerTotals(this ILogger logger, long received, long handled, long deadLettered, long dropped, long unrouted, long rejected);
-}

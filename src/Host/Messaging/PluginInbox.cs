@@ -311,7 +311,7 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     public void EndBatch(IInstanceRuntime runtime, Exception? failure)
     {
         if (failure is not null)
-            _logger.DeliveryFailed(Owner, Instance, failure);
+            _logger.InboxDeliveryFailed(failure, Owner, Instance);
         if (_queue.Count > 0 && failure is null)
             ScheduleDrain();
     }

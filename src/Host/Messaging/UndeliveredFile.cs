@@ -104,15 +104,3 @@ internal sealed class UndeliveredFile : IDisposable
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(UndeliveredFile.Record))]
 internal sealed partial class UndeliveredJson : System.Text.Json.Serialization.JsonSerializerContext;
-
-internal static partial class UndeliveredFileLog
-{
-    [LoggerMessage(1313, LogLevel.Error, "PluginHost:Broker:UndeliveredFile {Path} cannot be opened ({Error}); undelivered messages are counted and logged, not written")]
-    public static partial void UndeliveredFileUnusable(this ILogger logger, string path, string error);
-
-    [LoggerMessage(1314, LogLevel.Error, "Writing to PluginHost:Broker:UndeliveredFile {Path} failed ({Error}); records not written are counted and reported at stop, this is logged once")]
-    public static partial void UndeliveredWriteFailed(this ILogger logger, string path, string error);
-
-    [LoggerMessage(1315, LogLevel.Warning, "{Count} undelivered message record(s) could not be written to {Path}: {Error}")]
-    public static partial void UndeliveredNotWritten(this ILogger logger, long count, string path, string error);
-}

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Lifecycle;
@@ -38,7 +37,7 @@ public sealed class NewCommandTests(PythonRuntimeFixture fixture) : IDisposable
         var output = new StringWriter();
         Assert.Equal(ExitCodes.Success, ValidateCommand.Run(folder, output, json: false));
         Assert.StartsWith("ok: word-count 0.1.0 (entry main)", output.ToString());
-        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Sdk/python/pluginhost.pyi")),
+        Assert.Equal(File.ReadAllText(Repository.Path("src", "Sdk", "python", "pluginhost.pyi")),
             File.ReadAllText(Path.Combine(folder, "typings/pluginhost.pyi")));
         Assert.False(Directory.Exists(Path.Combine(folder, "src")));
     }
@@ -74,7 +73,7 @@ public sealed class NewCommandTests(PythonRuntimeFixture fixture) : IDisposable
         var reply = await harness.Broker.RequestAsync(
             new Message { Topic = "greeting-card.hello", Payload = "Ada"u8.ToArray(), ContentType = ContentTypes.Text }, TimeSpan.FromSeconds(20));
 
-        Assert.Equal("Hello, Ada! (from .NET, called by greeting-card/0)", Encoding.UTF8.GetString(reply.Payload.Span));
+        Assert.Equal("Hello, Ada! (from .NET, called by greeting-card/0)", TextOf(reply));
     }
 
     private static async Task<(int ExitCode, string Output)> Build(string project)

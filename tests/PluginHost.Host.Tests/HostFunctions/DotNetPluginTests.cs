@@ -14,7 +14,7 @@ namespace PluginHost.Host.Tests.HostFunctions;
 [Collection(PythonCollection.Name)]
 public sealed class DotNetPluginTests(PythonRuntimeFixture fixture)
 {
-    internal static string FixturePlugin(string name) => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Plugins", name));
+    internal static string FixturePlugin(string name) => Repository.Path("tests", "Plugins", name);
 
     private static async Task<JsonElement> CallThrough(SupervisorHarness harness, string plugin, string function, string argument)
     {
@@ -59,7 +59,7 @@ public sealed class DotNetPluginTests(PythonRuntimeFixture fixture)
 
         Assert.Equal("HostFunctionError", reply.GetProperty("error").GetString());
         Assert.Equal("cannot greet 'Bob'", reply.GetProperty("message").GetString());
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1603 && r.Message.Contains("greeter-v1") && r.Message.Contains("fail"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.HostFunctionFailed && r.Message.Contains("greeter-v1") && r.Message.Contains("fail"));
         Assert.Equal("Hello, Eve.", (await CallThrough(harness, "greeter-v1", "greet", "Eve")).GetProperty("result").GetProperty("text").GetString());
     }
 

@@ -45,7 +45,7 @@ public sealed class HostFunctionGrantTests(PythonRuntimeFixture fixture)
             Assert.Contains("capability 'host:test.add'", message);
         }
         Assert.Equal(PluginState.Running, harness.Status("plain").State);
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1500 && r.Message.Contains("host function test.add (host:test.add)"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PolicyDenied && r.Message.Contains("host function test.add (host:test.add)"));
     }
 
     [Theory]
@@ -61,7 +61,7 @@ public sealed class HostFunctionGrantTests(PythonRuntimeFixture fixture)
         var reply = await Ask(harness, "granted", "test.add", "[1, 2, 39]");
 
         Assert.Equal(42, reply.GetProperty("result").GetInt32());
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1503 && r.Message.Contains(capability));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PolicyGranted && r.Message.Contains(capability));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class HostFunctionGrantTests(PythonRuntimeFixture fixture)
         var waited = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var _ = harness.Broker.Subscribe("test.waited", (m, _) =>
         {
-            waited.TrySetResult(Encoding.UTF8.GetString(m.Payload.Span));
+            waited.TrySetResult(TextOf(m));
             return ValueTask.FromResult<Message?>(null);
         });
 

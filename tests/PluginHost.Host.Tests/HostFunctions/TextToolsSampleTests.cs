@@ -12,7 +12,7 @@ namespace PluginHost.Host.Tests.HostFunctions;
 [Collection(PythonCollection.Name)]
 public sealed class TextToolsSampleTests(PythonRuntimeFixture fixture)
 {
-    private static readonly string Folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../plugins/text-tools"));
+    private static readonly string Folder = Repository.Path("plugins", "text-tools");
 
     [Fact]
     public async Task AnyoneCanAskTextToolsForWordStatistics()
@@ -33,7 +33,7 @@ public sealed class TextToolsSampleTests(PythonRuntimeFixture fixture)
             stats.GetProperty("sentences").GetInt32(), stats.GetProperty("lines").GetInt32()));
         Assert.Equal("""[{"word":"cat","count":2},{"word":"the","count":2},{"word":"a","count":1},{"word":"dog","count":1},{"word":"ran","count":1}]""",
             stats.GetProperty("top").GetRawText());
-        Assert.Equal("sales-report-q3", Encoding.UTF8.GetString(slug.Payload.Span));
+        Assert.Equal("sales-report-q3", TextOf(slug));
         Assert.Contains(harness.PluginMessages("text-tools"), m => m.Contains("text-tools ready on .NET"));
     }
 }

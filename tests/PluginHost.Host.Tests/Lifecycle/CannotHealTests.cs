@@ -30,9 +30,9 @@ public sealed class CannotHealTests(PythonRuntimeFixture fixture)
         Assert.Equal(PluginState.Failed, status.State);
         Assert.Equal(0, status.Restarts);
         Assert.Contains(reason, status.Error);
-        var failed = Assert.Single(harness.Logs.Records, r => r.EventId == 1011);
+        var failed = Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.PluginFailedForGood);
         Assert.Contains("cannot heal by restarting", failed.Message);
-        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == 1010);   // no "restarts in a fresh interpreter"
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.PluginRestarting);   // no "restarts in a fresh interpreter"
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class CannotHealTests(PythonRuntimeFixture fixture)
         File.WriteAllText(Path.Combine(folder, "helper", "__init__.py"), "");
 
         await harness.StartAsync();
-        await Messaging.Brokers.Until(() => harness.Status(name).State == PluginState.Failed, 30);
+        await Until(() => harness.Status(name).State == PluginState.Failed, 30);
 
         Assert.Equal(2, harness.Status(name).Restarts);
         Assert.DoesNotContain("cannot heal", harness.Status(name).Error);

@@ -54,8 +54,8 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
             """);
 
         await run.SendAsync(faults: 1, good: 0);
-        await Messaging.Brokers.Until(() => run.Harness.Status("faulty") is { State: PluginState.Running, Restarts: 1 }, 30);
-        await Messaging.Brokers.Until(() => run.Letters.Count == 1, 30);   // the old interpreter's sleep returned
+        await Until(() => run.Harness.Status("faulty") is { State: PluginState.Running, Restarts: 1 }, 30);
+        await Until(() => run.Letters.Count == 1, 30);   // the old interpreter's sleep returned
         await run.SendAsync(faults: 0, good: 5);
 
         // The 5 are handled by the fresh interpreter; the sleeper is dead-lettered when its sleep returns, and the
@@ -63,7 +63,7 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
         await run.AccountedAsync(handled: 5, deadLettered: 1);
         Assert.Equal(1, run.Harness.Status("faulty").Restarts);
         Assert.Equal(1, run.Harness.Status("faulty").Abandoned);
-        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1012);
+        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == LogEvents.InterpreterAbandoned);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
 
         await run.AccountedAsync(handled: 0, deadLettered: 200);
         Assert.InRange(run.Harness.Status("faulty").Restarts, 1, 10);
-        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1010 && r.Message.Contains("20 handler failures within"));
+        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == LogEvents.PluginRestarting && r.Message.Contains("20 handler failures within"));
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
         await ticks;
 
         Assert.Contains("SystemExit: 1", died.Message);
-        Assert.Equal("answer 1", System.Text.Encoding.UTF8.GetString(reply.Payload.Span));
+        Assert.Equal("answer 1", TextOf(reply));
         Assert.Equal(1, run.Harness.Status("faulty").Restarts);
         await run.NeighbourDoneAsync();
     }
@@ -200,9 +200,9 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
         var stats = run.Harness.Broker.Snapshot().For("faulty");
         Assert.Equal(20, stats.Handled + stats.Dropped);
         Assert.Equal(PluginState.Stopped, run.Harness.Status("faulty").State);
-        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1006 && r.Message.Contains("faulty"));
-        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == 1006 && r.Message.Contains("teardown failed"));
-        Assert.DoesNotContain(run.Harness.Logs.Records, r => r.EventId == 1017);   // not abandoned: it ended
+        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == LogEvents.StopHookFailed && r.Message.Contains("faulty"));
+        Assert.Contains(run.Harness.Logs.Records, r => r.EventId == LogEvents.StopHookFailed && r.Message.Contains("teardown failed"));
+        Assert.DoesNotContain(run.Harness.Logs.Records, r => r.EventId == LogEvents.InterpreterLeftRunning);   // not abandoned: it ended
     }
 
     private async Task<FaultRun> Start(Action<SupervisorHarness> configure, string faulty)
@@ -273,17 +273,17 @@ public sealed class FaultInjectionTests(PythonRuntimeFixture fixture)
 
         public async Task NeighbourDoneAsync()
         {
-            await Messaging.Brokers.Until(() => _done.Count == Volatile.Read(ref _ticksSent), 30);
+            await Until(() => _done.Count == Volatile.Read(ref _ticksSent), 30);
             Assert.Equal(_ticksSent, Broker.Snapshot().For("steady").Handled);
         }
 
         /// <summary>Every message sent to the faulty plugin has an outcome, and the neighbour handled all its ticks.</summary>
         public async Task AccountedAsync(int handled, int deadLettered)
         {
-            await Messaging.Brokers.Until(() => Outcomes(Broker.Snapshot().For("faulty")) == Sent, 60);
+            await Until(() => Outcomes(Broker.Snapshot().For("faulty")) == Sent, 60);
             var stats = Broker.Snapshot().For("faulty");
             Assert.Equal(((long)handled, (long)deadLettered, 0L), (stats.Handled, stats.DeadLettered, stats.Dropped + _refused));
-            await Messaging.Brokers.Until(() => Letters.Count == deadLettered, 10);
+            await Until(() => Letters.Count == deadLettered, 10);
             await NeighbourDoneAsync();
         }
 

@@ -79,6 +79,15 @@ internal sealed class HostProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGTERM, then its output once it exited; fails the test unless it exited 0 within a minute.</summary>
+    public async Task<string> StopAsync()
+    {
+        Terminate();
+        var exitCode = await WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{Output}");
+        return Output;
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);

@@ -30,13 +30,10 @@ public sealed class HostProcessTests : IDisposable
         using var host = HostProcess.Start([PluginDirectoryArg]);
         await host.WaitForOutputAsync("3 of 3 plugin instances running", TimeSpan.FromMinutes(1));
 
-        host.Terminate();
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
-
-        var output = host.Output;
-        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+        var output = await host.StopAsync();
         var teardowns = output.Split('\n').Where(l => l.Contains("teardown ")).Select(l => l.Trim().Split(' ')[^1]).ToList();
         Assert.Equal(["gamma", "beta", "alpha"], teardowns);
+        Assert.Contains($"PluginHost.Interpreter.PythonRuntime[{PluginHost.Interpreter.LogEvents.RuntimeStarted}]", output);
         Assert.DoesNotContain("Fatal Python error", output);
         Assert.DoesNotContain("Exception ignored", output);
     }
@@ -50,7 +47,7 @@ public sealed class HostProcessTests : IDisposable
         string[] args = [PluginDirectoryArg, $"--PluginHost:StatusFile={status}", "--PluginHost:Restart:InitialDelay=00:10:00", "--PluginHost:Restart:MaxDelay=00:10:00"];
         using var host = HostProcess.Start(args);
         await host.WaitForOutputAsync("3 of 4 plugin instances running", TimeSpan.FromMinutes(1));
-        await Messaging.Brokers.Until(() => File.Exists(status) && File.ReadAllText(status).Contains("Restarting"), 30);
+        await Until(() => File.Exists(status) && File.ReadAllText(status).Contains("Restarting"), 30);
 
         var (exitCode, output) = await HostProcess.RunAsync(["list", .. args]);
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Lifecycle;
@@ -17,11 +16,6 @@ namespace PluginHost.Host.Tests.Lifecycle;
 [Collection(PythonCollection.Name)]
 public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
 {
-    private static Message Json(string topic, string json, string? to = null, string sender = "") =>
-        new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to, Sender = sender };
-
-    private static string TextOf(Message m) => Encoding.UTF8.GetString(m.Payload.Span);
-
     /// <summary>A handler failure restarts quickly here: were the receiver charged, it would restart (and end Failed) at once.</summary>
     private static SupervisorHarness Harness(PythonRuntimeFixture fixture)
     {
@@ -43,7 +37,7 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
 
     private static async Task AssertNeighbourAnswersAsync(SupervisorHarness harness, int i)
     {
-        var reply = await harness.Broker.RequestAsync(Json("ping", i.ToString(), to: "neighbour"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("ping", i.ToString(), to: "neighbour"), TimeSpan.FromSeconds(10));
         Assert.Equal($$"""{"echo":{{i}}}""", TextOf(reply));
     }
 
@@ -51,7 +45,7 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
     {
         var status = harness.Status(plugin);
         Assert.Equal((PluginState.Running, 0), (status.State, status.Restarts));
-        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId is 1010 or 1011 && r.Message.Contains(plugin));
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId is LogEvents.PluginRestarting or LogEvents.PluginFailedForGood && r.Message.Contains(plugin));
     }
 
     [Fact]
@@ -82,7 +76,7 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
         var read = new ConcurrentQueue<Message>();
         using var reads = Collect(harness, "test.read", read);
 
-        var reply = await harness.Broker.RequestAsync(Json("go", "null", to: "bigsender"), TimeSpan.FromSeconds(30));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("go", "null", to: "bigsender"), TimeSpan.FromSeconds(30));
 
         var errors = JsonSerializer.Deserialize<string[]>(TextOf(reply))!;
         Assert.Equal(51, errors.Length);
@@ -109,13 +103,13 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
 
         for (var i = 0; i < Rounds; i++)
         {
-            await harness.Broker.PublishAsync(Json("numbers", "{not json", sender: "garbler"));
+            await harness.Broker.PublishAsync(JsonMessage("numbers", "{not json", sender: "garbler"));
             await harness.Broker.PublishAsync(new Message { Topic = "numbers", Payload = new byte[] { 0xff, (byte)'a' }, ContentType = ContentTypes.Text, Sender = "garbler" });
-            await harness.Broker.PublishAsync(Json("numbers", $$"""{"n": {{i}}}""", sender: "honest"));
+            await harness.Broker.PublishAsync(JsonMessage("numbers", $$"""{"n": {{i}}}""", sender: "honest"));
             if (i % 20 == 0)
                 await AssertNeighbourAnswersAsync(harness, i);
         }
-        var request = await Assert.ThrowsAsync<MessageDeliveryException>(() => harness.Broker.RequestAsync(Json("ask", "[1,", to: "reader", sender: "garbler"), TimeSpan.FromSeconds(10)));
+        var request = await Assert.ThrowsAsync<MessageDeliveryException>(() => harness.Broker.RequestAsync(JsonMessage("ask", "[1,", to: "reader", sender: "garbler"), TimeSpan.FromSeconds(10)));
 
         await Until(() => letters.Count == 2 * Rounds && harness.Broker.Snapshot().For("reader").Handled == Rounds, 30);
         Assert.StartsWith("'reader/0' could not read request ", request.Message);
@@ -131,8 +125,8 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
         // Every message accounted for: each handled or undecodable, none failed, retried or waiting.
         var reader = harness.Broker.Snapshot().For("reader");
         Assert.Equal((3L * Rounds + 1, (long)Rounds, 2L * Rounds + 1, 0L, 0L, 2L * Rounds, 0), (reader.Received, reader.Handled, reader.Undecodable, reader.Failed, reader.Retried, reader.DeadLettered, reader.InboxDepth));
-        Assert.Equal(2 * Rounds, harness.Logs.Records.Count(r => r.EventId == 1311 && r.Message.Contains("from 'garbler'")));
-        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == 1200);   // no handler failure was logged
+        Assert.Equal(2 * Rounds, harness.Logs.Records.Count(r => r.EventId == LogEvents.Undecodable && r.Message.Contains("from 'garbler'")));
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.HandlerFailed);   // no handler failure was logged
         AssertUntouched(harness, "reader");
         AssertUntouched(harness, "neighbour");
         await AssertNeighbourAnswersAsync(harness, Rounds);
@@ -156,8 +150,8 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
 
         for (var i = 0; i < 5; i++)
         {
-            await harness.Broker.PublishAsync(Json("go", "1", to: "forger"));
-            await harness.Broker.PublishAsync(Json("go", "10000", to: "forger"));   // 70,000 bytes: a pooled payload
+            await harness.Broker.PublishAsync(JsonMessage("go", "1", to: "forger"));
+            await harness.Broker.PublishAsync(JsonMessage("go", "10000", to: "forger"));   // 70,000 bytes: a pooled payload
         }
 
         await Until(() => letters.Count == 10, 20);
@@ -196,7 +190,7 @@ public sealed class HostileSenderTests(PythonRuntimeFixture fixture)
         var letters = new ConcurrentQueue<Message>();
         using var graveyard = Collect(harness, harness.BrokerOptions.DeadLetterTopic, letters);
 
-        var results = JsonSerializer.Deserialize<string[]>(TextOf(await harness.Broker.RequestAsync(Json("go", "null", to: "impostor"), TimeSpan.FromSeconds(30))))!;
+        var results = JsonSerializer.Deserialize<string[]>(TextOf(await harness.Broker.RequestAsync(JsonMessage("go", "null", to: "impostor"), TimeSpan.FromSeconds(30))))!;
 
         Assert.StartsWith("ValueError: Header 'failed-by' is the broker's own", results[0]);
         Assert.StartsWith("ValueError: Header 'Original-Sender' is the broker's own", results[1]);

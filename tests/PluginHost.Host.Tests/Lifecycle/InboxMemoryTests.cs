@@ -72,7 +72,7 @@ public sealed class InboxMemoryTests(PythonRuntimeFixture fixture, ITestOutputHe
             await release.Task;
             return Text("test.parked", "");
         });
-        await Messaging.Brokers.Until(() => harness.Status("hog").MemoryBytes is not null, 20);
+        await Until(() => harness.Status("hog").MemoryBytes is not null, 20);
 
         await harness.Broker.PublishAsync(Text("hog.go", "") with { To = "hog" });
         var (summary, status) = await parked.Task.WaitAsync(TimeSpan.FromSeconds(60));
@@ -98,14 +98,14 @@ public sealed class InboxMemoryTests(PythonRuntimeFixture fixture, ITestOutputHe
         // Meanwhile a neighbouring pair keeps exchanging messages.
         for (var i = 0; i < 50; i++)
             await harness.Broker.PublishAsync(Text("relay.in", $"{i}") with { To = "relay" });
-        await Messaging.Brokers.Until(() => sunk.Count == 50, 30);
+        await Until(() => sunk.Count == 50, 30);
 
         // Released, the hog handles what it parked; every attempt is handled or counted as refused (dropped for hog).
         release.SetResult();
-        await Messaging.Brokers.Until(() => harness.Broker.Snapshot().For("hog").Handled == 1 + accepted, 30);
+        await Until(() => harness.Broker.Snapshot().For("hog").Handled == 1 + accepted, 30);
         var hog = harness.Broker.Snapshot().For("hog");
         Assert.Equal((1L + accepted, (long)refused, 0L), (hog.Handled, hog.Dropped, hog.DeadLettered));
-        await Messaging.Brokers.Until(() => harness.Status("hog").InboxBytes == 0, 10);
+        await Until(() => harness.Status("hog").InboxBytes == 0, 10);
         // Waiting bytes are not the interpreter's: they never restart the instance (a restart would not free them).
         Assert.Equal(0, harness.Status("hog").Restarts);
     }

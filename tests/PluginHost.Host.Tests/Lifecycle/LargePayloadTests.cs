@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Tests.Lifecycle;
@@ -44,7 +43,7 @@ public sealed class LargePayloadTests(PythonRuntimeFixture fixture)
         var checkedResult = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var _ = harness.Broker.Subscribe("test.checked", (m, _) =>
         {
-            checkedResult.TrySetResult(Encoding.UTF8.GetString(m.Payload.Span));
+            checkedResult.TrySetResult(TextOf(m));
             return ValueTask.FromResult<Message?>(null);
         });
         var reusedBefore = fixture.Runtime.Payloads.Reused;
@@ -83,7 +82,7 @@ public sealed class LargePayloadTests(PythonRuntimeFixture fixture)
         var kept = new ConcurrentQueue<Message>();
         using var a = harness.Broker.Subscribe("test.checked", (m, _) =>
         {
-            result.TrySetResult(Encoding.UTF8.GetString(m.Payload.Span));
+            result.TrySetResult(TextOf(m));
             return ValueTask.FromResult<Message?>(null);
         });
         using var b = harness.Broker.Subscribe("big.data", (m, _) =>

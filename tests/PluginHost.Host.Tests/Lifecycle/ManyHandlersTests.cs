@@ -1,4 +1,3 @@
-using System.Text;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Tests.Lifecycle;
@@ -30,10 +29,10 @@ public sealed class ManyHandlersTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
         var reported = new TaskCompletionSource<string>();
-        using var _ = harness.Broker.Subscribe("test.ran", (m, _) => { reported.TrySetResult(Encoding.UTF8.GetString(m.Payload.Span)); return ValueTask.FromResult<Message?>(null); });
+        using var _ = harness.Broker.Subscribe("test.ran", (m, _) => { reported.TrySetResult(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
 
         await harness.Broker.PublishAsync(new Message { Topic = "t.x", Payload = "go"u8.ToArray() });
-        await Messaging.Brokers.Until(() => harness.Broker.Snapshot().For("many").Handled == 1, 20);
+        await Until(() => harness.Broker.Snapshot().For("many").Handled == 1, 20);
         await harness.Broker.PublishAsync(new Message { Topic = "report", Payload = "?"u8.ToArray() });
 
         var ran = (await reported.Task.WaitAsync(TimeSpan.FromSeconds(20))).Split(',');

@@ -22,14 +22,14 @@ public sealed class MemoryTests(PythonRuntimeFixture fixture, ITestOutputHelper 
         harness.Plugin("hoarder", Hoarder);
         harness.Plugin("quiet", "def on_message(message):\n    pass\n");
         await harness.StartAsync();
-        await Messaging.Brokers.Until(() => harness.Status("hoarder").AllocatedBytes is not null && harness.Status("quiet").AllocatedBytes is not null, 20);
+        await Until(() => harness.Status("hoarder").AllocatedBytes is not null && harness.Status("quiet").AllocatedBytes is not null, 20);
         var hoarderBefore = harness.Status("hoarder").AllocatedBytes!.Value;
         var quietBefore = harness.Status("quiet").AllocatedBytes!.Value;
 
         await harness.Broker.PublishAsync(RestartTests.Text("anything", "200000") with { To = "hoarder" });
 
         // 200,000 objects of 16 bytes each (their list's buffer is a large allocation: not counted).
-        await Messaging.Brokers.Until(() => harness.Status("hoarder").AllocatedBytes > hoarderBefore + 200_000 * 15, 20);
+        await Until(() => harness.Status("hoarder").AllocatedBytes > hoarderBefore + 200_000 * 15, 20);
         await Task.Delay(300);   // a few more samples of the quiet one
         var quietAfter = harness.Status("quiet").AllocatedBytes!.Value;
         var hoarder = harness.Status("hoarder");
@@ -51,7 +51,7 @@ public sealed class MemoryTests(PythonRuntimeFixture fixture, ITestOutputHelper 
         var line = await RestartedAsync(harness, "hoarder");
         Assert.NotEqual(first, harness.Status("hoarder").InterpreterId);
         Assert.Matches(@"holds [0-9.]+ MiB \([0-9]+ bytes\): [0-9.]+ MiB in large blocks \(objects over 512 bytes\), [0-9.]+ MiB in live blocks of its own allocator and [0-9.]+ MiB in received payloads its Message objects keep, over the limit of 8 MiB", line);
-        await Messaging.Brokers.Until(() => harness.Status("hoarder").AllocatedBytes is { } now && now < 8 << 20, 20);
+        await Until(() => harness.Status("hoarder").AllocatedBytes is { } now && now < 8 << 20, 20);
         output.WriteLine($"after the restart: {harness.Status("hoarder").AllocatedBytes} bytes");
     }
 
@@ -62,7 +62,7 @@ public sealed class MemoryTests(PythonRuntimeFixture fixture, ITestOutputHelper 
         await using var harness = Limited("hoarder", 64);
         harness.Plugin("hoarder", "keep = []\ndef on_message(message):\n    keep.append(bytearray(int(message.payload) << 20))\n");
         await harness.StartAsync();
-        await Messaging.Brokers.Until(() => harness.Status("hoarder").LargeBytes is not null, 20);
+        await Until(() => harness.Status("hoarder").LargeBytes is not null, 20);
         var before = harness.Status("hoarder");
         Assert.InRange(before.MemoryBytes!.Value, 1, 16 << 20);
 
@@ -72,7 +72,7 @@ public sealed class MemoryTests(PythonRuntimeFixture fixture, ITestOutputHelper 
         Assert.Matches(@"holds 2[56][0-9](\.[0-9])? MiB \([0-9]+ bytes\): 25[6-9](\.[0-9])? MiB in large blocks \(objects over 512 bytes\)", line);
         Assert.Contains("over the limit of 64 MiB (PluginHost:Plugins:hoarder:MemoryLimitMiB)", line);
         // The fresh interpreter starts small again: the bytearray went with the old one.
-        await Messaging.Brokers.Until(() => harness.Status("hoarder").LargeBytes is { } large && large < 16 << 20, 20);
+        await Until(() => harness.Status("hoarder").LargeBytes is { } large && large < 16 << 20, 20);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class MemoryTests(PythonRuntimeFixture fixture, ITestOutputHelper 
         var line = await RestartedAsync(harness, "busy");
         Assert.Matches(@"25[6-9](\.[0-9])? MiB in large blocks", line);
         // The handler was interrupted to let its interpreter end; its message is accounted for.
-        await Messaging.Brokers.Until(() => harness.Broker.Snapshot().For("busy") is var s && s.DeadLettered + s.Dropped == 1, 20);
+        await Until(() => harness.Broker.Snapshot().For("busy") is var s && s.DeadLettered + s.Dropped == 1, 20);
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class MemoryTests(PythonRuntimeFixture fixture, ITestOutputHelper 
         Assert.True(figures.Success, line);
         Assert.InRange(double.Parse(figures.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0, 4);     // nothing decoded
         Assert.InRange(double.Parse(figures.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 24, 48);   // 4 MiB per kept message
-        await Messaging.Brokers.Until(() => harness.Status("keeper").MessageBytes < 32 << 20, 20);
+        await Until(() => harness.Status("keeper").MessageBytes < 32 << 20, 20);
     }
 
     [Fact]
@@ -143,11 +143,11 @@ public sealed class MemoryTests(PythonRuntimeFixture fixture, ITestOutputHelper 
         return harness;
     }
 
-    /// <summary>Waits for the plugin's first restart to have run and returns its log line (event 1010).</summary>
+    /// <summary>Waits for the plugin's first restart to have run and returns its log line (<see cref="LogEvents.PluginRestarting"/>).</summary>
     private async Task<string> RestartedAsync(SupervisorHarness harness, string plugin)
     {
-        await Messaging.Brokers.Until(() => harness.Status(plugin) is { State: PluginState.Running, Restarts: 1 }, 30);
-        var line = Assert.Single(harness.Logs.Records, r => r.EventId == 1010).Message;
+        await Until(() => harness.Status(plugin) is { State: PluginState.Running, Restarts: 1 }, 30);
+        var line = Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.PluginRestarting).Message;
         output.WriteLine(line);
         return line;
     }

@@ -74,7 +74,7 @@ public sealed class PluginLifecycleTests(PythonRuntimeFixture fixture)
         {
             var descriptor = supervisor.Descriptors.Single(d => d.Name == unloadable);
             Assert.False(descriptor.CanLoad);
-            Assert.Contains(harness.Logs.Records, r => r.EventId == 1003 && r.Message.Contains(unloadable));
+            Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PluginNotLoadable && r.Message.Contains(unloadable));
         }
         Assert.DoesNotContain(supervisor.Statuses, s => s.Plugin is "no-manifest" or "bad-json" or "bad-schema" or "no-entry");
     }
@@ -159,7 +159,7 @@ public sealed class PluginLifecycleTests(PythonRuntimeFixture fixture)
 
         await harness.DisposeAsync();
 
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1006 && r.Message.Contains("cannot close"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.StopHookFailed && r.Message.Contains("cannot close"));
         Assert.Equal(PluginState.Stopped, harness.Status("grumpy").State);
     }
 }

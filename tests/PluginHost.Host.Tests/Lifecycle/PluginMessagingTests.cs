@@ -9,11 +9,6 @@ namespace PluginHost.Host.Tests.Lifecycle;
 [Collection(PythonCollection.Name)]
 public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
 {
-    private static Message Json(string topic, string json, string? to = null) =>
-        new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
-
-    private static string Text(Message m) => Encoding.UTF8.GetString(m.Payload.Span);
-
     [Fact]
     public async Task PluginsPublishAndSubscribeAcrossInterpreters()
     {
@@ -37,10 +32,10 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
         using var _ = harness.Broker.Subscribe("test.done", (m, _) => { done.TrySetResult(m); return ValueTask.FromResult<Message?>(null); });
 
-        await harness.Broker.PublishAsync(Json("go", """{"count": 100}""", to: "producer"));
+        await harness.Broker.PublishAsync(JsonMessage("go", """{"count": 100}""", to: "producer"));
 
         var result = await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal($$"""{"seen":[{{string.Join(",", Enumerable.Range(0, 100))}}],"sender":"producer","type":"application/json"}""", Text(result));
+        Assert.Equal($$"""{"seen":[{{string.Join(",", Enumerable.Range(0, 100))}}],"sender":"producer","type":"application/json"}""", TextOf(result));
         Assert.Equal("consumer", result.Sender);
     }
 
@@ -57,11 +52,11 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
         var seen = new ConcurrentQueue<(string Topic, string N)>();
-        using var _ = harness.Broker.Subscribe("alt.*", (m, _) => { seen.Enqueue((m.Topic, Text(m))); return ValueTask.FromResult<Message?>(null); });
+        using var _ = harness.Broker.Subscribe("alt.*", (m, _) => { seen.Enqueue((m.Topic, TextOf(m))); return ValueTask.FromResult<Message?>(null); });
 
-        await harness.Broker.PublishAsync(Json("go", "null", to: "producer"));
+        await harness.Broker.PublishAsync(JsonMessage("go", "null", to: "producer"));
 
-        await Until(() => seen.Count == 300);
+        await Until(() => seen.Count == 300, 20);
         Assert.All(seen, s => Assert.Equal(new[] { "alt.a", "alt.b", "alt.ä" }[int.Parse(s.N) % 3], s.Topic));
     }
 
@@ -93,13 +88,13 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         var counts = new ConcurrentQueue<string>();
         await harness.StartAsync();
-        using var _ = harness.Broker.Subscribe("test.count", (m, _) => { counts.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+        using var _ = harness.Broker.Subscribe("test.count", (m, _) => { counts.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
 
-        await harness.Broker.PublishAsync(Json("go", count.ToString(), to: "producer"));
-        await Until(() => harness.Broker.Snapshot().For("consumer").Handled >= count);
-        await harness.Broker.PublishAsync(Json("count", "null"));
+        await harness.Broker.PublishAsync(JsonMessage("go", count.ToString(), to: "producer"));
+        await Until(() => harness.Broker.Snapshot().For("consumer").Handled >= count, 20);
+        await harness.Broker.PublishAsync(JsonMessage("count", "null"));
 
-        await Until(() => !counts.IsEmpty);
+        await Until(() => !counts.IsEmpty, 20);
         Assert.Equal($$"""{"received":{{count}},"out_of_order":0}""", counts.Single());
         var stats = harness.Broker.Snapshot().For("consumer");
         Assert.Equal(count + 1, stats.Received);
@@ -123,10 +118,10 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
-        Assert.Contains("1025", Text(reply));
-        Assert.Contains("1024", Text(reply));
+        Assert.Contains("1025", TextOf(reply));
+        Assert.Contains("1024", TextOf(reply));
     }
 
     [Fact]
@@ -140,11 +135,11 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """, "\"subscriptions\": [\"greetings.>\"]");
         var echoes = new ConcurrentQueue<string>();
         await harness.StartAsync();
-        using var _ = harness.Broker.Subscribe("test.echo", (m, _) => { echoes.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+        using var _ = harness.Broker.Subscribe("test.echo", (m, _) => { echoes.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
 
         await harness.Broker.PublishAsync(new Message { Topic = "greetings.en.formal", Payload = "good day"u8.ToArray(), ContentType = ContentTypes.Text });
 
-        await Until(() => echoes.Contains("GOOD DAY"));
+        await Until(() => echoes.Contains("GOOD DAY"), 20);
     }
 
     [Fact]
@@ -160,9 +155,9 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
-        Assert.Equal("""{"got":{"sum":10},"from":"calculator","correlates":true}""", Text(reply));
+        Assert.Equal("""{"got":{"sum":10},"from":"calculator","correlates":true}""", TextOf(reply));
     }
 
     [Fact]
@@ -179,9 +174,9 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
-        Assert.Contains("nobody", Text(reply));
+        Assert.Contains("nobody", TextOf(reply));
     }
 
     [Fact]
@@ -199,10 +194,10 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
-        Assert.StartsWith("RuntimeError: ", Text(reply));
-        Assert.Contains("nobody", Text(reply));
+        Assert.StartsWith("RuntimeError: ", TextOf(reply));
+        Assert.Contains("nobody", TextOf(reply));
         Assert.True(harness.Broker.Snapshot().Unrouted >= 1);
     }
 
@@ -221,9 +216,9 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """);
         await harness.StartAsync();
 
-        var reply = await harness.Broker.RequestAsync(Json("run", "null", to: "client"), TimeSpan.FromSeconds(10));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("run", "null", to: "client"), TimeSpan.FromSeconds(10));
 
-        Assert.Equal("timeout", Text(reply));
+        Assert.Equal("timeout", TextOf(reply));
         Assert.Equal(ContentTypes.Text, reply.ContentType);
     }
 
@@ -244,14 +239,14 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         var ok = new ConcurrentQueue<string>();
         await harness.StartAsync();
         using var a = harness.Broker.Subscribe(harness.BrokerOptions.DeadLetterTopic, (m, _) => { letters.Enqueue(m); return ValueTask.FromResult<Message?>(null); });
-        using var b = harness.Broker.Subscribe("test.ok", (m, _) => { ok.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+        using var b = harness.Broker.Subscribe("test.ok", (m, _) => { ok.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
 
         foreach (var item in new[] { "bad", "good" })
             await harness.Broker.PublishAsync(new Message { Topic = "items", Payload = Encoding.UTF8.GetBytes(item), ContentType = ContentTypes.Text });
 
-        await Until(() => ok.Contains("good") && !letters.IsEmpty);
+        await Until(() => ok.Contains("good") && !letters.IsEmpty, 20);
         var letter = letters.Single();
-        Assert.Equal("bad", Text(letter));
+        Assert.Equal("bad", TextOf(letter));
         Assert.Contains("cannot handle bad items", letter.Headers["error"]);
         Assert.Equal("items", letter.Headers["original-topic"]);
         Assert.Contains(harness.Logs.Records, r => r.Message.Contains("ValueError: cannot handle bad items") && r.Message.Contains("in handle"));
@@ -269,12 +264,12 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
             """, "\"instances\": 2");
         var done = new ConcurrentQueue<string>();
         await harness.StartAsync();
-        using var _ = harness.Broker.Subscribe("test.done", (m, _) => { done.Enqueue(Text(m)); return ValueTask.FromResult<Message?>(null); });
+        using var _ = harness.Broker.Subscribe("test.done", (m, _) => { done.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
 
         for (var i = 0; i < 200; i++)
-            await harness.Broker.PublishAsync(Json("jobs", i.ToString()));
+            await harness.Broker.PublishAsync(JsonMessage("jobs", i.ToString()));
 
-        await Until(() => done.Count == 200);
+        await Until(() => done.Count == 200, 20);
         Assert.Equal(200, done.Select(d => d.Split(',')[0]).Distinct().Count());
         Assert.Contains(done, d => d.EndsWith("\"by\":0}"));
         Assert.Contains(done, d => d.EndsWith("\"by\":1}"));
@@ -295,7 +290,7 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
         using var _ = harness.Broker.Subscribe(harness.BrokerOptions.DeadLetterTopic, (m, _) => { letters.Enqueue(m); return ValueTask.FromResult<Message?>(null); });
         for (var i = 0; i < 50; i++)
-            await harness.Broker.PublishAsync(Json("work", i.ToString()));
+            await harness.Broker.PublishAsync(JsonMessage("work", i.ToString()));
 
         harness.Options.StopTimeout = TimeSpan.FromSeconds(20);
         await harness.DisposeAsync();
@@ -310,19 +305,9 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
     public async Task MessagesLeftAtStopAreWrittenToTheUndeliveredFile()
     {
         var harness = new SupervisorHarness(fixture);
-        harness.BrokerOptions.MaxRetries = 0;
         var folder = Directory.CreateTempSubdirectory("pluginhost-undelivered-");
         harness.BrokerOptions.UndeliveredFile = Path.Combine(folder.FullName, "out", "undelivered.jsonl");
-        harness.Plugin("quitter", """
-            import sys, pluginhost
-            @pluginhost.on("work")
-            def handle(message):
-                sys.exit(0)                  # a clean stop: what is still queued is not handled
-            """);
-        await harness.StartAsync();
-        for (var i = 0; i < 20; i++)
-            await harness.Broker.PublishAsync(Json("work", i.ToString()) with { Headers = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("n", i.ToString()) });
-        await Until(() => harness.Status("quitter").State == PluginState.Stopped);
+        await QuitterPlugin.StopWithQueuedMessagesAsync(harness);
 
         await harness.DisposeAsync();
 
@@ -339,8 +324,6 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         Assert.Equal("work", last.RootElement.GetProperty("topic").GetString());
         Assert.Equal("19", last.RootElement.GetProperty("headers").GetProperty("n").GetString());
         Assert.Equal("19", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(last.RootElement.GetProperty("payload").GetString()!)));
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1201 && r.Message.Contains("written to"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.UndeliveredAtStop && r.Message.Contains("written to"));
     }
-
-    private static Task Until(Func<bool> condition) => Messaging.Brokers.Until(condition, 20);
 }

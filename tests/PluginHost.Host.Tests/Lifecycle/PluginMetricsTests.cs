@@ -33,7 +33,7 @@ public sealed class PluginMetricsTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
 
         await harness.Broker.PublishAsync(RestartTests.Text("x", "die") with { To = "metered" });
-        await Messaging.Brokers.Until(() => harness.Status("metered") is { State: PluginState.Running, Restarts: 1, AllocatedBytes: not null, LargeBytes: not null }, 30);
+        await Until(() => harness.Status("metered") is { State: PluginState.Running, Restarts: 1, AllocatedBytes: not null, LargeBytes: not null }, 30);
         listener.RecordObservableInstruments();
 
         Assert.Equal(1, seen["pluginhost.plugin.restarts"]);
@@ -70,12 +70,12 @@ public sealed class PluginMetricsTests(PythonRuntimeFixture fixture)
         await harness.StartAsync();
 
         await harness.Broker.PublishAsync(RestartTests.Text("x", "sleep") with { To = "left" });
-        await Messaging.Brokers.Until(() => harness.Status("left") is { State: PluginState.Running, Restarts: 1 }, 30);
+        await Until(() => harness.Status("left") is { State: PluginState.Running, Restarts: 1 }, 30);
 
         Assert.Equal(1, harness.Status("left").Abandoned);
         Assert.Equal(1, Interlocked.Read(ref abandoned));
         // The message whose handler never returned is counted once, as failed (dead-lettered: no retries here).
-        await Messaging.Brokers.Until(() => harness.Broker.Snapshot().For("left") is { Failed: 1, DeadLettered: 1 }, 10);
+        await Until(() => harness.Broker.Snapshot().For("left") is { Failed: 1, DeadLettered: 1 }, 10);
         Assert.Equal(0, harness.Broker.Snapshot().For("left").Handled);
     }
 }

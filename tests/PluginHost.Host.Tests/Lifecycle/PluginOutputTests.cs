@@ -1,4 +1,3 @@
-using System.Text;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Sdk.Messaging;
 
@@ -13,8 +12,7 @@ public sealed class PluginOutputTests(PythonRuntimeFixture fixture)
 {
     private const string Marker = " more characters dropped: a line of output or logging record is cut at 65536 characters]";
 
-    private static Message Request(string to, string json = "null") =>
-        new() { Topic = "test", Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
+    private static Message Request(string to, string json = "null") => JsonMessage("test", json, to);
 
     [Fact]
     public async Task HugeOutputIsCutToBoundedLinesWithAMarkerAndEveryoneKeepsRunning()
@@ -35,8 +33,8 @@ public sealed class PluginOutputTests(PythonRuntimeFixture fixture)
         harness.Plugin("neighbour", "def on_message(message):\n    return {'echo': message.payload}\n");
         await harness.StartAsync();
 
-        Assert.Equal("still here", Encoding.UTF8.GetString((await harness.Broker.RequestAsync(Request("shouter"), TimeSpan.FromSeconds(30))).Payload.Span));
-        Assert.Equal("{\"echo\":3}", Encoding.UTF8.GetString((await harness.Broker.RequestAsync(Request("neighbour", "3"), TimeSpan.FromSeconds(10))).Payload.Span));
+        Assert.Equal("still here", TextOf(await harness.Broker.RequestAsync(Request("shouter"), TimeSpan.FromSeconds(30))));
+        Assert.Equal("{\"echo\":3}", TextOf(await harness.Broker.RequestAsync(Request("neighbour", "3"), TimeSpan.FromSeconds(10))));
         Assert.Equal(PluginState.Running, harness.Status("shouter").State);
         await harness.DisposeAsync();
 

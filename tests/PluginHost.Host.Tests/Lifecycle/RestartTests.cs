@@ -30,7 +30,7 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
         var first = harness.Status("flaky").InterpreterId;
 
         await harness.Broker.PublishAsync(Text("work", "die"));
-        await Messaging.Brokers.Until(() => harness.Status("flaky").State == PluginState.Restarting, 20);
+        await Until(() => harness.Status("flaky").State == PluginState.Restarting, 20);
         var restarting = harness.Status("flaky");
         // Sent while no interpreter runs the plugin: by topic (the manifest's subscription) and by address.
         for (var i = 0; i < 10; i++)
@@ -38,7 +38,7 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
         for (var i = 0; i < 10; i++)
             await harness.Broker.PublishAsync(Text("direct", $"address {i}") with { To = "flaky" });
 
-        await Messaging.Brokers.Until(() => done.Count == 20, 30);
+        await Until(() => done.Count == 20, 30);
         var status = harness.Status("flaky");
         Assert.Equal(PluginState.Running, status.State);
         Assert.NotEqual(first, status.InterpreterId);
@@ -50,7 +50,7 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
         Assert.Contains("SystemExit: 3", Assert.Single(letters).Headers["error"]);
         var stats = harness.Broker.Snapshot().For("flaky");
         Assert.Equal(21, stats.Handled + stats.DeadLettered);
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1010 && r.Message.Contains("attempt 1 of 3"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PluginRestarting && r.Message.Contains("attempt 1 of 3"));
     }
 
     [Fact]
@@ -67,15 +67,15 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
         for (var i = 0; i < 5; i++)
             await harness.Broker.PublishAsync(Text("work", $"{i}"));
 
-        await Messaging.Brokers.Until(() => harness.Status("broken").State == PluginState.Failed, 60);
-        await Messaging.Brokers.Until(() => letters.Count == 5, 10);
+        await Until(() => harness.Status("broken").State == PluginState.Failed, 60);
+        await Until(() => letters.Count == 5, 10);
         var status = harness.Status("broken");
         Assert.Equal(2, status.Restarts);
         Assert.Contains("cannot start", status.Error);
         Assert.All(letters, l => Assert.Contains("will not run again", l.Headers["error"]));
         Assert.Equal(5, harness.Broker.Snapshot().For("broken").DeadLettered);
-        Assert.Equal(3, harness.Logs.Records.Count(r => r.EventId == 1002));
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1011 && r.Message.Contains("5 queued message(s) dead-lettered"));
+        Assert.Equal(3, harness.Logs.Records.Count(r => r.EventId == LogEvents.PluginFailed));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PluginFailedForGood && r.Message.Contains("5 queued message(s) dead-lettered"));
         // Nothing waits for it any more: addressed messages fail at the sender.
         await Assert.ThrowsAsync<MessageDeliveryException>(async () => await harness.Broker.PublishAsync(Text("direct", "late") with { To = "broken" }));
     }
@@ -89,9 +89,9 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
 
         await harness.StartAsync();
 
-        await Messaging.Brokers.Until(() => harness.Status("looping").State == PluginState.Failed, 60);
+        await Until(() => harness.Status("looping").State == PluginState.Failed, 60);
         Assert.Equal(3, harness.Status("looping").Restarts);
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1011 && r.Message.Contains("MaxTotalRestarts 3"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PluginFailedForGood && r.Message.Contains("MaxTotalRestarts 3"));
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
 
         var status = harness.Status("typo");
         Assert.Equal((PluginState.Failed, 0), (status.State, status.Restarts));
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1011 && r.Message.Contains("capabilities do not parse"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PluginFailedForGood && r.Message.Contains("capabilities do not parse"));
     }
 
     [Fact]
@@ -131,11 +131,11 @@ public sealed class RestartTests(PythonRuntimeFixture fixture)
 
         Assert.Equal(PluginState.Stopped, harness.Status("sleeper").State);
         Assert.Equal(1, harness.Broker.Snapshot().For("sleeper").Dropped);
-        Assert.Single(harness.Logs.Records, r => r.EventId == 1002);
+        Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.PluginFailed);
     }
 
     internal static MessageHandler Collect(ConcurrentQueue<string> into) =>
-        (m, _) => { into.Enqueue(Encoding.UTF8.GetString(m.Payload.Span)); return ValueTask.FromResult<Message?>(null); };
+        (m, _) => { into.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); };
 
     internal static Message Text(string topic, string text) =>
         new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(text), ContentType = ContentTypes.Text };

@@ -5,7 +5,7 @@ namespace PluginHost.Host.Tests.Lifecycle;
 /// <summary>The bundled sample plugins, run by the real program on a copy of plugins/.</summary>
 public sealed class SamplePluginTests : IDisposable
 {
-    private static readonly string RepositoryPlugins = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../plugins"));
+    private static readonly string RepositoryPlugins = Repository.Path("plugins");
 
     private readonly PluginFolders _copy = new();
 

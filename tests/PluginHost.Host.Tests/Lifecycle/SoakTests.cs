@@ -65,7 +65,7 @@ public sealed class SoakTests(PythonRuntimeFixture fixture, ITestOutputHelper ou
         }
 
         var crashes = total / CrashEvery;
-        await Messaging.Brokers.Until(() => Volatile.Read(ref done) + Volatile.Read(ref letters) + refused == total, 600);
+        await Until(() => Volatile.Read(ref done) + Volatile.Read(ref letters) + refused == total, 600);
         var relay = harness.Broker.Snapshot().For("relay");
         var restarts = harness.Status("relay", 0).Restarts + harness.Status("relay", 1).Restarts;
         var grown = WorkingSetAfterCollection() - warm;

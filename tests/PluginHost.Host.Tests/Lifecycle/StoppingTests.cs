@@ -104,6 +104,8 @@ public sealed partial class StoppingTests : IDisposable
         // Every message has its outcome: the one whose handler never returned and the one still queued are dropped.
         Assert.Contains("Message totals for a-handler: received 2, handled 0, failed 0, retried 0, dead-lettered 0, dropped 2, waiting 0", output);
         Assert.Contains("2 interpreter(s) left running at shutdown; exiting without finalising CPython", output);
+        Assert.Contains($"PythonRuntime[{PluginHost.Interpreter.LogEvents.InterpretersLeftAtShutdown}]", output);
+        Assert.Contains($"PythonRuntime[{PluginHost.Interpreter.LogEvents.InterpreterNotEnded}]", output);
     }
 
     [Fact]
@@ -189,7 +191,7 @@ public sealed partial class StoppingTests : IDisposable
             "--PluginHost:Restart:MaxAbandoned=2", $"--PluginHost:StatusFile={status}"];
         using var host = Start(settings);
         await host.WaitForOutputAsync("Plugin a-stuck instance 0 stays Failed", TimeSpan.FromMinutes(1));
-        await Messaging.Brokers.Until(() => File.Exists(status) && File.ReadAllText(status).Contains("\"abandoned\": 2"), 30);
+        await Until(() => File.Exists(status) && File.ReadAllText(status).Contains("\"abandoned\": 2"), 30);
 
         var (listExit, list) = await HostProcess.RunAsync(["list", PluginDirectoryArg, .. settings]);
         var output = await StopAsync(host);
@@ -212,10 +214,7 @@ public sealed partial class StoppingTests : IDisposable
     /// <summary>SIGTERM; the host must exit 0 without a Python or .NET abort, well within the test's patience.</summary>
     private static async Task<string> StopAsync(HostProcess host)
     {
-        host.Terminate();
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
-        var output = host.Output;
-        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+        var output = await host.StopAsync();
         Assert.DoesNotContain("Fatal Python error", output);
         Assert.DoesNotContain("Unhandled exception", output);
         return output;

@@ -32,7 +32,7 @@ public sealed class TimeoutTests(PythonRuntimeFixture fixture)
         var done = new ConcurrentQueue<string>();
         var letters = new ConcurrentQueue<Message>();
         await harness.StartAsync();
-        using var a = harness.Broker.Subscribe("test.done", (m, _) => { done.Enqueue(Encoding.UTF8.GetString(m.Payload.Span)); return ValueTask.FromResult<Message?>(null); });
+        using var a = harness.Broker.Subscribe("test.done", (m, _) => { done.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
         using var b = harness.Broker.Subscribe(harness.BrokerOptions.DeadLetterTopic, (m, _) => { letters.Enqueue(m); return ValueTask.FromResult<Message?>(null); });
 
         await harness.Broker.PublishAsync(Text("work", "spin"));
@@ -40,11 +40,11 @@ public sealed class TimeoutTests(PythonRuntimeFixture fixture)
             await harness.Broker.PublishAsync(Text("tick", ""));
         await harness.Broker.PublishAsync(Text("work", "after"));
 
-        await Messaging.Brokers.Until(() => done.Contains("spinner after"), 20);
+        await Until(() => done.Contains("spinner after"), 20);
         Assert.Equal(50, done.Count(d => d == "tick"));
         var letter = Assert.Single(letters);
         Assert.Contains("HandlerTimeout", letter.Headers["error"]);
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1202 && r.Message.Contains("spinner"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.HandlerTimedOut && r.Message.Contains("spinner"));
         Assert.Equal(PluginState.Running, harness.Status("spinner").State);
     }
 
@@ -60,7 +60,7 @@ public sealed class TimeoutTests(PythonRuntimeFixture fixture)
         await harness.DisposeAsync();
 
         Assert.Equal(PluginState.Stopped, harness.Status("stuck").State);
-        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == 1017);   // not abandoned: it ended
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.InterpreterLeftRunning);   // not abandoned: it ended
     }
 
     private static Message Text(string topic, string text) =>

@@ -66,7 +66,7 @@ public sealed class ManifestSchemaTests
     [Fact]
     public void EmbeddedSchemaIsThePublishedDocument()
     {
-        var published = Path.Combine(RepositoryRoot(), "docs", "plugin-manifest.schema.json");
+        var published = Repository.Path("docs", "plugin-manifest.schema.json");
 
         Assert.Equal(File.ReadAllText(published), ManifestSchema.Text);
     }
@@ -79,15 +79,5 @@ public sealed class ManifestSchemaTests
         var error = Assert.Single(ManifestSchema.Validate(manifest.RootElement));
 
         Assert.StartsWith("/subscriptions/1: ", error);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "docs", "plugin-manifest.schema.json")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("The repository root (with docs/) was not found above " + AppContext.BaseDirectory);
     }
 }

@@ -92,8 +92,8 @@ public sealed class DeadLetterTests
 
         Assert.Equal(1, broker.Snapshot().For("worker").DeadLettered);
         Assert.Equal(1, broker.Snapshot().Unrouted);
-        Assert.Contains(logs.Records, r => r.EventId == 1301 && r.Message.Contains("boom"));
-        Assert.Contains(logs.Records, r => r.EventId == 1302);
+        Assert.Contains(logs.Records, r => r.EventId == LogEvents.DeadLettered && r.Message.Contains("boom"));
+        Assert.Contains(logs.Records, r => r.EventId == LogEvents.DeadLetterUnrouted);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class DeadLetterTests
         Assert.Equal(1, calls);
         Assert.Equal(1, broker.Snapshot().For("host#1").DeadLettered);
         Assert.Equal(0, broker.Snapshot().For("host#2").DeadLettered);
-        Assert.Contains(logs.Records, r => r.EventId == 1303);
+        Assert.Contains(logs.Records, r => r.EventId == LogEvents.DeadLetterFailed);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class FlowControlTests
         Assert.Contains("'sink/0' did not get message", failure.Message);
         Assert.Contains("its inbox of 2 messages is full and PluginHost:Broker:FullInboxMode is Fail", failure.Message);
         Assert.Equal(1, broker.Snapshot().For("sink").Dropped);
-        Assert.Contains(logs.Records, r => r.EventId == 1300 && r.Level == LogLevel.Warning && r.Message.Contains("sink/0"));
+        Assert.Contains(logs.Records, r => r.EventId == LogEvents.MessageDropped && r.Level == LogLevel.Warning && r.Message.Contains("sink/0"));
         Assert.Equal(2, sink.Depth);
     }
 
@@ -63,7 +63,7 @@ public sealed class FlowControlTests
         Assert.Contains("its inbox of 2 messages stayed full for 00:00:00.1", failure.Message);
         Assert.Contains("PluginHost:Broker:PublishTimeout", failure.Message);
         Assert.Equal(1, broker.Snapshot().For("sink").Dropped);
-        Assert.Contains(logs.Records, r => r.EventId == 1300);
+        Assert.Contains(logs.Records, r => r.EventId == LogEvents.MessageDropped);
     }
 
     [Fact]

@@ -39,9 +39,9 @@ public sealed class UndecodableTests
         Assert.Equal("0", letter.Headers[DeadLetterHeaders.Failures]);
         var stats = broker.Snapshot().For("reader");
         Assert.Equal((1L, 0L, 0L, 0L, 1L, 1L), (stats.Received, stats.Handled, stats.Failed, stats.Retried, stats.Undecodable, stats.DeadLettered));
-        var warning = Assert.Single(logs.Records, r => r.EventId == 1311);
+        var warning = Assert.Single(logs.Records, r => r.EventId == LogEvents.Undecodable);
         Assert.Equal($"Message {id} on 'feed' from 'garbler' does not decode in reader/0; it goes to 'pluginhost.deadletter' at once (the sender's fault: not retried, not a failure of the receiver): {Why}", warning.Message);
-        Assert.DoesNotContain(logs.Records, r => r.EventId == 1301);
+        Assert.DoesNotContain(logs.Records, r => r.EventId == LogEvents.DeadLettered);
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class UndeliveredFileTests : IDisposable
 
         Assert.Equal(3, broker.Snapshot().For("sink").Dropped);
         Assert.Equal(3, broker.Undelivered!.NotWritten);
-        Assert.Single(logs.Records, r => r.EventId == 1314);
+        Assert.Single(logs.Records, r => r.EventId == LogEvents.UndeliveredWriteFailed);
         Assert.Contains("space", broker.Undelivered.FirstError, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -112,7 +112,7 @@ public sealed class UndeliveredFileTests : IDisposable
 
         Assert.Equal(2, broker.Snapshot().For("sink").DeadLettered);
         Assert.Equal(2, broker.Undelivered!.NotWritten);
-        Assert.Single(logs.Records, r => r.EventId == 1313);
-        Assert.DoesNotContain(logs.Records, r => r.EventId == 1314);
+        Assert.Single(logs.Records, r => r.EventId == LogEvents.UndeliveredFileUnusable);
+        Assert.DoesNotContain(logs.Records, r => r.EventId == LogEvents.UndeliveredWriteFailed);
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Lifecycle;
@@ -12,12 +11,9 @@ namespace PluginHost.Host.Tests.Policy;
 [Collection(PythonCollection.Name)]
 public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
 {
-    private static readonly string Misbehaving = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Plugins/misbehaving"));
+    private static readonly string Misbehaving = Repository.Path("tests", "Plugins", "misbehaving");
 
-    private static Message Request(string to, string json = "null") =>
-        new() { Topic = "test", Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
-
-    private static string Text(Message m) => Encoding.UTF8.GetString(m.Payload.Span);
+    private static Message Request(string to, string json = "null") => JsonMessage("test", json, to);
 
     [Fact]
     public async Task ADeniedCallIsAPermissionErrorInThePluginAndAWarningInTheHost()
@@ -37,7 +33,7 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
         Assert.Equal(PluginState.Running, harness.Status("wanderer").State);
         Assert.Contains(harness.PluginMessages("wanderer"), m => m.StartsWith("[w] refused: os.chdir('/') denied", StringComparison.Ordinal)
             && m.Contains("Plugin 'wanderer' needs the capability 'cwd' (add \"cwd\" to \"capabilities\" in plugin.json, or grant it with PluginHost:Plugins:wanderer:Capabilities)"));
-        var warning = Assert.Single(harness.Logs.Records, r => r.EventId == 1500);
+        var warning = Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.PolicyDenied);
         Assert.Equal("Plugin wanderer instance 0 was denied os.chdir (cwd): " + warning.Message.Split(": ", 2)[1], warning.Message);
     }
 
@@ -58,8 +54,8 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
 
         await harness.DisposeAsync();
 
-        Assert.Single(harness.Logs.Records, r => r.EventId == 1500);
-        var summary = Assert.Single(harness.Logs.Records, r => r.EventId == 1502);
+        Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.PolicyDenied);
+        var summary = Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.PolicyDenialSummary);
         Assert.Equal("Plugin looper instance 0 was denied 1000 calls while it ran: os.chdir ×1000", summary.Message);
     }
 
@@ -78,7 +74,7 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
 
         Assert.Equal(PluginState.Running, harness.Status("resolver").State);
         Assert.Contains("[r] resolved", harness.PluginMessages("resolver"));
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1503 && r.Message == "Plugin resolver instance 0 runs with capabilities: network");
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PolicyGranted && r.Message == "Plugin resolver instance 0 runs with capabilities: network");
     }
 
     [Fact]
@@ -126,10 +122,10 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
 
         await harness.Broker.PublishAsync(Request("quitter"));
 
-        await Messaging.Brokers.Until(() => harness.Status("quitter").State == PluginState.Stopped, 20);
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1504 && r.Message == "Plugin quitter instance 0 called sys.exit(None): stopping this instance only; the host and other plugins keep running");
+        await Until(() => harness.Status("quitter").State == PluginState.Stopped, 20);
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PluginExitRequested && r.Message == "Plugin quitter instance 0 called sys.exit(None): stopping this instance only; the host and other plugins keep running");
         var reply = await harness.Broker.RequestAsync(Request("steady", "7"), TimeSpan.FromSeconds(10));
-        Assert.Equal("""{"echo":7}""", Text(reply));
+        Assert.Equal("""{"echo":7}""", TextOf(reply));
         Assert.Equal(PluginState.Running, harness.Status("steady").State);
     }
 
@@ -142,7 +138,7 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
 
         await harness.Broker.PublishAsync(Request("crasher"));
 
-        await Messaging.Brokers.Until(() => harness.Status("crasher").State == PluginState.Failed, 20);
+        await Until(() => harness.Status("crasher").State == PluginState.Failed, 20);
         Assert.Contains("SystemExit: 4", harness.Status("crasher").Error);
     }
 
@@ -157,12 +153,12 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
         var status = harness.Status("declines");
         Assert.Equal(PluginState.Stopped, status.State);
         Assert.Null(status.Error);
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1504 && r.Message.Contains("called sys.exit(0)"));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PluginExitRequested && r.Message.Contains("called sys.exit(0)"));
     }
 
     private static int Rounds(SupervisorHarness harness)
     {
-        using var stats = JsonDocument.Parse(Text(harness.Broker.RequestAsync(Request("misbehaving"), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()));
+        using var stats = JsonDocument.Parse(TextOf(harness.Broker.RequestAsync(Request("misbehaving"), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()));
         return stats.RootElement.GetProperty("rounds").GetInt32();
     }
 
@@ -183,13 +179,13 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
         Assert.Equal(PluginState.Running, harness.Status("misbehaving").State);
 
         // Once misbehaving has gone through every attempt at least once (a round takes a while: it waits on sockets)...
-        await Messaging.Brokers.Until(() => Rounds(harness) > 0, 60);
+        await Until(() => Rounds(harness) > 0, 60);
 
         // ...and while it keeps trying everything on its own thread, counter answers every request, in order.
         var replies = new List<string>();
         for (var i = 0; i < 200; i++)
-            replies.Add(Text(await harness.Broker.RequestAsync(Request("counter", i.ToString()), TimeSpan.FromSeconds(10))));
-        using var stats = JsonDocument.Parse(Text(await harness.Broker.RequestAsync(Request("misbehaving"), TimeSpan.FromSeconds(10))));
+            replies.Add(TextOf(await harness.Broker.RequestAsync(Request("counter", i.ToString()), TimeSpan.FromSeconds(10))));
+        using var stats = JsonDocument.Parse(TextOf(await harness.Broker.RequestAsync(Request("misbehaving"), TimeSpan.FromSeconds(10))));
 
         Assert.Equal(Enumerable.Range(0, 200).Select(i => $$"""{"n":{{i}},"handled":{{i + 1}}}"""), replies);
         Assert.True(stats.RootElement.GetProperty("rounds").GetInt32() > 0);
@@ -202,6 +198,6 @@ public sealed class PluginPolicyTests(PythonRuntimeFixture fixture)
         await harness.DisposeAsync();
 
         Assert.Equal(PluginState.Stopped, harness.Status("misbehaving").State);
-        Assert.Contains(harness.Logs.Records, r => r.EventId == 1502 && r.Message.StartsWith("Plugin misbehaving instance 0 was denied", StringComparison.Ordinal));
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PolicyDenialSummary && r.Message.StartsWith("Plugin misbehaving instance 0 was denied", StringComparison.Ordinal));
     }
 }

@@ -3,7 +3,7 @@ namespace PluginHost.Host.Tests.RedTeam;
 /// <summary>Where the red team's plugins are (tests/RedTeam), and how one is laid out in a test's plugin folder.</summary>
 internal static class RedTeamFolders
 {
-    public static string Root { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../RedTeam"));
+    public static string Root { get; } = Repository.Path("tests", "RedTeam");
 
     /// <summary>Every hostile plugin, by folder name.</summary>
     public static IEnumerable<string> Hostile() =>

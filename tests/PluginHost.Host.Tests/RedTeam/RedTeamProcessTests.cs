@@ -71,7 +71,7 @@ public sealed class RedTeamProcessTests : IDisposable
         File.WriteAllText(Path.Combine(runner, "crasher.txt"), "infinite_loop_re");
 
         using var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={_root}", "--PluginHost:StartTimeout=00:00:05"], launcher: ["setsid"]);
-        await UntilAsync(() => host.HasExited || host.Output.Contains("crasher instance 0 failed to start", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+        await Within(() => host.HasExited || host.Output.Contains("crasher instance 0 failed to start", StringComparison.Ordinal), TimeSpan.FromMinutes(2), intervalMs: 50);
 
         var output = host.Output;
         Assert.False(host.HasExited, $"the host process ended.\n{Tail(output)}");
@@ -93,9 +93,9 @@ public sealed class RedTeamProcessTests : IDisposable
     {
         string[] args = [$"--PluginHost:PluginDirectories:0={_root}", "--PluginHost:StopTimeout=00:00:05", .. extraArgs];
         using var host = HostProcess.Start(args, launcher: ["setsid"]);
-        await UntilAsync(() => host.HasExited || host.Output.Contains(Done, StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+        await Within(() => host.HasExited || host.Output.Contains(Done, StringComparison.Ordinal), TimeSpan.FromMinutes(2), intervalMs: 50);
         // A signal the kernel sends on the attack's behalf, or a shutdown it set off, shows within moments.
-        await UntilAsync(() => host.HasExited || host.Output.Contains(ShuttingDown, StringComparison.Ordinal), TimeSpan.FromSeconds(3));
+        await Within(() => host.HasExited || host.Output.Contains(ShuttingDown, StringComparison.Ordinal), TimeSpan.FromSeconds(3), intervalMs: 50);
         var output = host.Output;
         if (host.HasExited)
             Assert.Fail($"{technique}: the host process ended with exit code {host.ExitCode}{SignalOf(host.ExitCode)} instead of refusing the attack.\n{Tail(output)}");
@@ -109,13 +109,6 @@ public sealed class RedTeamProcessTests : IDisposable
             .Select(line => line.IndexOf(Outcome, StringComparison.Ordinal) is var at and >= 0 ? line[(at + Outcome.Length)..].Trim() : null)
             .OfType<string>()
             .Select(RedTeamAttack.Parse)];
-    }
-
-    private static async Task UntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
     }
 
     private static string SignalOf(int exitCode) => exitCode switch

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Tests.Lifecycle;
@@ -41,7 +40,7 @@ public sealed class RedTeamTests(PythonRuntimeFixture fixture)
 
         using var stop = new CancellationTokenSource();
         var traffic = ExchangeAsync(harness, stop.Token);
-        await Brokers.Until(() => traffic.IsCompleted || Exchanged > 0, 30);
+        await Until(() => traffic.IsCompleted || Exchanged > 0, 30);
         var report = await AttackAsync(harness, technique);
         var exchangedDuringAttack = Exchanged;
         stop.Cancel();
@@ -75,7 +74,7 @@ public sealed class RedTeamTests(PythonRuntimeFixture fixture)
         while (!stop.IsCancellationRequested)
         {
             var n = Exchanged;
-            var reply = await harness.Broker.RequestAsync(Json("ping", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "pinger"), TimeSpan.FromSeconds(30));
+            var reply = await harness.Broker.RequestAsync(JsonMessage("ping", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "pinger"), TimeSpan.FromSeconds(30));
             using var answer = JsonDocument.Parse(reply.Payload);
             Assert.Equal(n, answer.RootElement.GetProperty("pong").GetProperty("n").GetInt32());
             Assert.Equal(n + 1, answer.RootElement.GetProperty("pong").GetProperty("answered").GetInt32());
@@ -86,10 +85,7 @@ public sealed class RedTeamTests(PythonRuntimeFixture fixture)
 
     private static async Task<RedTeamAttack[]> AttackAsync(SupervisorHarness harness, string technique)
     {
-        var reply = await harness.Broker.RequestAsync(Json("attack", "null", technique), TimeSpan.FromSeconds(60));
+        var reply = await harness.Broker.RequestAsync(JsonMessage("attack", "null", technique), TimeSpan.FromSeconds(60));
         return RedTeamAttack.ParseAll(reply.Payload.Span);
     }
-
-    private static Message Json(string topic, string json, string to) =>
-        new() { Topic = topic, Payload = Encoding.UTF8.GetBytes(json), ContentType = ContentTypes.Json, To = to };
 }

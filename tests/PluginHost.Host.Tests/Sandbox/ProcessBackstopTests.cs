@@ -68,11 +68,8 @@ public sealed class ProcessBackstopTests : IDisposable
         await host.WaitForOutputAsync("NATIVE {", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("exchanged 3000", TimeSpan.FromMinutes(1));
         if (until is not null)
-            await Messaging.Brokers.Until(() => until(host.Output), 60);
-        host.Terminate();
-        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(1));
-        var output = host.Output;
-        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}");
+            await Until(() => until(host.Output), 60);
+        var output = await host.StopAsync();
         Assert.True(output.IndexOf("exchanged 3000", StringComparison.Ordinal) > output.IndexOf("NATIVE {", StringComparison.Ordinal), output);
         return (NativeCallsPlugin.Results(output), output);
     }
@@ -93,7 +90,7 @@ public sealed class ProcessBackstopTests : IDisposable
         var (results, output) = await Run(["--PluginHost:Restart:InitialDelay=00:00:00.100"],
             until: text => text.Split("crasher setup").Length > 2);
 
-        Assert.Contains("[1700]", output);
+        Assert.Contains($"[{LogEvents.BackstopInstalled}]", output);
         Assert.Contains("process creation (no plugin holds process.spawn)", output);
         NativeCallsPlugin.AssertDeniedByTheFilter(results);
     }
@@ -127,8 +124,8 @@ public sealed class ProcessBackstopTests : IDisposable
     {
         var (results, output) = await Run(["--PluginHost:Sandbox:Enabled=false"]);
 
-        Assert.Contains("[1703]", output);
-        Assert.DoesNotContain("[1700]", output);
+        Assert.Contains($"[{LogEvents.BackstopDisabled}]", output);
+        Assert.DoesNotContain($"[{LogEvents.BackstopInstalled}]", output);
         Assert.Equal("ENOENT", results["execve"]);
         Assert.Equal("ok", results["prlimit64 set"]);
     }

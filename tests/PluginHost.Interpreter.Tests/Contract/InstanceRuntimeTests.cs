@@ -52,7 +52,7 @@ public sealed class InstanceRuntimeTests(PythonRuntimeFixture fixture)
 
         var outcomes = source.Reports.Select(r => r.Outcome).ToArray();
         Assert.Equal([HandlerResult.Handled, HandlerResult.Failed, HandlerResult.Undecodable, HandlerResult.Handled], outcomes.Select(o => o.Result));
-        Assert.Equal("re:a", Encoding.UTF8.GetString(outcomes[0].Reply!.Payload.Span));
+        Assert.Equal("re:a", TextOf(outcomes[0].Reply!));
         var raised = Assert.IsType<PythonException>(outcomes[1].Error);
         Assert.Equal(("ValueError", "no thanks"), (raised.PythonType, raised.PythonMessage));
         Assert.Contains("in handle", raised.PythonTraceback);
@@ -72,7 +72,7 @@ public sealed class InstanceRuntimeTests(PythonRuntimeFixture fixture)
         source.Add(Text("never"));
 
         runtime.Schedule(source);
-        await Until(() => source.BatchEnds.Count == 1);
+        await Until(() => source.BatchEnds.Count == 1, seconds: 30);
         await Task.Delay(200);   // a runtime that went on taking would have taken the third by now
 
         var exit = source.Reports.Last().Outcome;
@@ -106,7 +106,7 @@ public sealed class InstanceRuntimeTests(PythonRuntimeFixture fixture)
         source.Refuse = true;
 
         Assert.True(runtime.Schedule(source));
-        await Until(() => source.Batches == 1);
+        await Until(() => source.Batches == 1, seconds: 30);
         await runtime.RunAsync("pass");   // queued after the drain: the drain has run
 
         Assert.Equal(0, source.Taken);
@@ -136,16 +136,6 @@ public sealed class InstanceRuntimeTests(PythonRuntimeFixture fixture)
         Assert.Equal("pluginhost.HandlerTimeout", error.PythonType);
         Assert.False(await runtime.InterruptAsync(() => false));   // no longer relevant: nothing raised
         await runtime.RunAsync("pass");
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        for (var waited = 0; !condition(); waited += 10)
-        {
-            if (waited > 30_000)
-                throw new TimeoutException("the condition did not hold within 30 s");
-            await Task.Delay(10);
-        }
     }
 }
 

@@ -98,8 +98,7 @@ public sealed class HostCallTests(PythonRuntimeFixture fixture)
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
         var log = Task.Run(async () =>
         {
-            while (!binding.Records.Any(r => r.Message == "from the other thread"))
-                await Task.Delay(10);
+            await Until(() => binding.Records.Any(r => r.Message == "from the other thread"), 30);
             pending.SetResult(new HostPayload(Encoding.UTF8.GetBytes("done"), ContentTypes.Text));
         });
 

@@ -6,7 +6,7 @@ namespace PluginHost.Interpreter.Tests.Modules;
 [Collection(PythonCollection.Name)]
 public sealed class TypeStubTests(PythonRuntimeFixture fixture)
 {
-    private static readonly string StubPath = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Sdk/python/pluginhost.pyi"));
+    private static readonly string StubPath = Repository.Path("src", "Sdk", "python", "pluginhost.pyi");
 
     [Fact]
     public async Task StubNamesMatchTheModuleAndItsTypes()

@@ -1,0 +1,86 @@
+namespace PluginHost.Host;
+
+/// <summary>
+/// The event id of every log line the host writes (<see cref="Log"/>), named for its log method. Operators filter
+/// and alert on these numbers and the docs cite them: a number never changes meaning and a retired one is not reused.
+/// Ranges by area (docs/logging.md):
+/// 1000–1099 plugin lifecycle (start, stop, restart, memory, status file; 1008 retired);
+/// 1100–1199 the plugins' own logging and output; 1200–1299 messages inside a plugin instance (handlers, inbox);
+/// 1300–1399 the broker (routing, dead letters, the undelivered file, totals); 1400–1499 health;
+/// 1500–1599 policy decisions; 1600–1699 plugins' .NET assemblies and host functions; 1700–1799 the kernel backstop.
+/// The interpreter assembly's own lines are 2000–2099 (PluginHost.Interpreter.LogEvents).
+/// </summary>
+internal static class LogEvents
+{
+    // 1000–1099: plugin lifecycle.
+    public const int PluginStarting = 1000;
+    public const int PluginRunning = 1001;
+    public const int PluginFailed = 1002;
+    public const int PluginNotLoadable = 1003;
+    public const int PluginDisabled = 1004;
+    public const int PluginStopping = 1005;
+    public const int StopHookFailed = 1006;
+    public const int PluginsStarted = 1007;
+    public const int DiscoveryWarning = 1009;
+    public const int PluginRestarting = 1010;
+    public const int PluginFailedForGood = 1011;
+    public const int InterpreterAbandoned = 1012;
+    public const int MemorySampled = 1013;
+    public const int MemorySampleFailed = 1014;
+    public const int StatusFileFailed = 1015;
+    public const int MemoryLimitWithoutLargeBlocks = 1016;
+    public const int InterpreterLeftRunning = 1017;
+    public const int StartCancelled = 1018;
+
+    // 1100–1199: what plugins log and print.
+    public const int PythonRecord = 1100;
+    public const int PythonOutput = 1101;
+
+    // 1200–1299: messages inside a plugin instance.
+    public const int HandlerFailed = 1200;
+    public const int UndeliveredAtStop = 1201;
+    public const int HandlerTimedOut = 1202;
+    public const int InboxDeliveryFailed = 1203;
+
+    // 1300–1399: the broker.
+    public const int MessageDropped = 1300;
+    public const int DeadLettered = 1301;
+    public const int DeadLetterUnrouted = 1302;
+    public const int DeadLetterFailed = 1303;
+    public const int RequestFailed = 1304;
+    public const int Retrying = 1305;
+    public const int Unrouted = 1306;
+    public const int UnroutedSummary = 1307;
+    public const int LateReply = 1308;
+    public const int Rejected = 1309;
+    public const int OutcomeFailed = 1310;
+    public const int Undecodable = 1311;
+    public const int UndecodableRequest = 1312;
+    public const int UndeliveredFileUnusable = 1313;
+    public const int UndeliveredWriteFailed = 1314;
+    public const int UndeliveredNotWritten = 1315;
+    public const int OwnerTotals = 1320;
+    public const int BrokerTotals = 1321;
+
+    // 1400–1499: health.
+    public const int HealthChanged = 1400;
+
+    // 1500–1599: policy decisions.
+    public const int PolicyDenied = 1500;
+    public const int PolicyDeniedAgain = 1501;
+    public const int PolicyDenialSummary = 1502;
+    public const int PolicyGranted = 1503;
+    public const int PluginExitRequested = 1504;
+
+    // 1600–1699: plugins' .NET assemblies and host functions.
+    public const int PluginAssembliesLoaded = 1600;
+    public const int PluginAssembliesFailed = 1601;
+    public const int PluginAssembliesUnloaded = 1602;
+    public const int HostFunctionFailed = 1603;
+
+    // 1700–1799: the kernel backstop.
+    public const int BackstopInstalled = 1700;
+    public const int BackstopGroup = 1701;
+    public const int BackstopUnavailable = 1702;
+    public const int BackstopDisabled = 1703;
+}
