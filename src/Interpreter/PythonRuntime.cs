@@ -172,7 +172,7 @@ public sealed class PythonRuntime : IAsyncDisposable
         RuntimeConfig.Initialize(Installation);
         LargeAllocations?.RuntimeInitialized = true;
         Version = Interop.Version;
-        MainInterpreter = Interop.PyInterpreterState_Main();
+        MainInterpreter = Interop.MainInterpreterState();
         var (stdlib, native) = InstallationPaths.Read();
         Policies.SetInstallation(stdlib, native);
         Policies.Bytecode.SetFrozen(InstallationPaths.FrozenModules());
@@ -183,7 +183,7 @@ public sealed class PythonRuntime : IAsyncDisposable
         if (Policies.Guards.Missing.Count > 0)
             _logger.LogDebug("Policy guards not installed (not in this CPython): {Functions}", string.Join(", ", Policies.Guards.Missing));
         // Release the main GIL: subinterpreter threads take it briefly while creating their interpreters.
-        _mainThreadState = Interop.PyEval_SaveThread();
+        _mainThreadState = Interop.DetachThread();
         _logger.LogInformation("CPython {Version} from {Library} ({FoundBy})", Version.Split(' ')[0], Installation.LibraryPath, Installation.FoundBy);
         if (InstallationExecutable.Of(Installation) is (var executable, false))
             _logger.LogWarning("CPython {Version} has no python executable at {Executable}: sys.executable names it anyway, so subprocess.run([sys.executable, ...]) fails rather than running another Python", Version.Split(' ')[0], executable);
@@ -205,7 +205,7 @@ public sealed class PythonRuntime : IAsyncDisposable
 
     private void FinalizeRuntime()
     {
-        Interop.PyEval_RestoreThread(_mainThreadState);
+        Interop.AttachThread(_mainThreadState);
         LargeAllocations?.RuntimeInitialized = false;
         if (KnownIssues.FinalizeFreesForeignMemory(Version))
         {
@@ -215,7 +215,7 @@ public sealed class PythonRuntime : IAsyncDisposable
             _finalized.TrySetResult(0);
             return;
         }
-        _finalized.TrySetResult(Interop.Py_FinalizeEx());
+        _finalized.TrySetResult(Interop.FinalizeRuntime());
     }
 
     private static void FlushStandardStreams()

@@ -19,7 +19,10 @@ internal static unsafe partial class Interop
 
     /// <summary>Releases the view and its reference. Cannot fail.</summary>
     [LibraryImport(Library)]
-    internal static partial void PyBuffer_Release(PyBuffer* view);
+    private static partial void PyBuffer_Release(PyBuffer* view);
+
+    /// <summary>Releases a view filled by PyObject_GetBuffer and the reference it holds. Never throws.</summary>
+    internal static void ReleaseBuffer(PyBuffer* view) => PyBuffer_Release(view);
 
     /// <summary>callable(arg) through vectorcall: a new reference.</summary>
     internal static NewRef CallOne(BorrowedRef callable, BorrowedRef arg)
@@ -86,6 +89,6 @@ internal unsafe ref struct BufferView(PyBuffer view)
     public void Dispose()
     {
         fixed (PyBuffer* p = &_view)
-            Interop.PyBuffer_Release(p);
+            Interop.ReleaseBuffer(p);
     }
 }
