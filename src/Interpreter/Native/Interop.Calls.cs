@@ -38,13 +38,6 @@ internal static unsafe partial class Interop
     internal static nint CallOneRaw(nint callable, nint arg) =>
         PyObject_Vectorcall(callable, &arg, 1, 0);   // no stackalloc: that would keep it from being inlined
 
-    /// <summary>callable(a, b) through vectorcall: a new reference.</summary>
-    internal static NewRef CallTwo(BorrowedRef callable, BorrowedRef a, BorrowedRef b)
-    {
-        var args = stackalloc nint[2] { a.Pointer, b.Pointer };
-        return CheckNew(PyObject_Vectorcall(callable.Pointer, args, 2, 0));
-    }
-
     internal static bool SupportsBuffer(BorrowedRef o) => PyObject_CheckBuffer(o.Pointer) == 1;
 
     /// <summary>

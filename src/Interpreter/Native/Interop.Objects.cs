@@ -101,8 +101,6 @@ internal static unsafe partial class Interop
     internal static NewRef Call(BorrowedRef callable, BorrowedRef argsTuple, BorrowedRef kwargs = default) =>
         CheckNew(PyObject_Call(callable.Pointer, argsTuple.Pointer, kwargs.Pointer));
 
-    internal static bool IsTrue(BorrowedRef o) => CheckInt(PyObject_IsTrue(o.Pointer)) == 1;
-
     internal static bool IsCallable(BorrowedRef o) => PyCallable_Check(o.Pointer) == 1;
 
     /// <summary>str(o) as a .NET string.</summary>
