@@ -52,7 +52,7 @@ public sealed class InterpreterScope
         for (var i = 0; i < args.Length; i++)
         {
             var item = PyConvert.ToPython(args[i]);
-            Interop.TupleSet(tuple.Borrow(), i, ref item);
+            Interop.TupleSet(tuple.Borrow(), i, item.Steal());
         }
         return Interop.Call(callable, tuple.Borrow());
     }

@@ -99,7 +99,7 @@ internal static class PyConvert
             for (var i = 0; i < items.Count; i++)
             {
                 var item = ToPython(items[i], depth + 1);
-                Interop.ListSet(list.Borrow(), i, ref item);
+                Interop.ListSet(list.Borrow(), i, item.Steal());
             }
             return list;
         }

@@ -27,7 +27,7 @@ public sealed class PythonException : Exception
     /// <summary>Takes the pending exception out of the error indicator of the attached interpreter.</summary>
     internal static PythonException FetchCurrent()
     {
-        using var exc = new NewRef(Interop.PyErr_GetRaisedException());
+        using var exc = Interop.FetchRaised();
         return exc.IsNull
             ? new PythonException("SystemError", "a C-API call failed without setting an exception", "")
             : From(exc.Borrow());

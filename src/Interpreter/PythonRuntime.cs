@@ -176,7 +176,7 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
         RuntimeConfig.Initialize(Installation);
         LargeAllocations?.RuntimeInitialized = true;
         Version = Interop.Version;
-        MainInterpreter = Interop.PyInterpreterState_Main();
+        MainInterpreter = Interop.MainInterpreterState();
         var (stdlib, native) = InstallationPaths.Read();
         Policies.SetInstallation(stdlib, native);
         Policies.Bytecode.SetFrozen(InstallationPaths.FrozenModules());
@@ -187,7 +187,7 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
         if (Policies.Guards.Missing.Count > 0)
             _logger.GuardsMissing(string.Join(", ", Policies.Guards.Missing));
         // Release the main GIL: subinterpreter threads take it briefly while creating their interpreters.
-        _mainThreadState = Interop.PyEval_SaveThread();
+        _mainThreadState = Interop.DetachThread();
         _logger.RuntimeStarted(Version.Split(' ')[0], Installation.LibraryPath, Installation.FoundBy);
         if (InstallationExecutable.Of(Installation) is (var executable, false))
             _logger.NoPythonExecutable(Version.Split(' ')[0], executable);
@@ -209,7 +209,7 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
 
     private void FinalizeRuntime()
     {
-        Interop.PyEval_RestoreThread(_mainThreadState);
+        Interop.AttachThread(_mainThreadState);
         LargeAllocations?.RuntimeInitialized = false;
         if (KnownIssues.FinalizeFreesForeignMemory(Version))
         {
@@ -219,7 +219,7 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
             _finalized.TrySetResult(0);
             return;
         }
-        _finalized.TrySetResult(Interop.Py_FinalizeEx());
+        _finalized.TrySetResult(Interop.FinalizeRuntime());
     }
 
     private static void FlushStandardStreams()

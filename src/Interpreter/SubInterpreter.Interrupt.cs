@@ -40,14 +40,14 @@ public sealed partial class SubInterpreter
         {
             if (_ending || _interpreterState == 0)
                 return false;
-            var state = Interop.PyThreadState_New(_interpreterState);
-            Interop.PyEval_RestoreThread(state);
+            var state = Interop.NewThreadState(_interpreterState);
+            Interop.AttachThread(state);
             try
             {
                 if (!stillRelevant())
                     return false;
                 _interruptIssued = true;
-                return Interop.PyThreadState_SetAsyncExc(_ownerIdent, TimeoutType()) == 1;
+                return Interop.SetAsyncException(_ownerIdent, TimeoutType()) == 1;
             }
             catch (Exception)
             {
@@ -55,8 +55,7 @@ public sealed partial class SubInterpreter
             }
             finally
             {
-                Interop.PyThreadState_Clear(state);
-                Interop.PyThreadState_DeleteCurrent();
+                Interop.DeleteAttachedThreadState(state);
             }
         }
     }
@@ -86,6 +85,6 @@ public sealed partial class SubInterpreter
         if (!_interruptIssued)
             return;
         _interruptIssued = false;
-        Interop.PyThreadState_SetAsyncExc(_ownerIdent, 0);
+        Interop.SetAsyncException(_ownerIdent, 0);
     }
 }

@@ -26,10 +26,10 @@ public sealed partial class SubInterpreter
     /// <summary>After a failure of <see cref="ApplyPolicy"/>: ends the half-made interpreter and drops the helper state.</summary>
     private void AbandonCreated(nint mainState)
     {
-        Interop.Py_EndInterpreter(_threadState);
+        Interop.EndInterpreter(_threadState);
         _threadState = 0;
         _runtime.Policies.Unregister(Id);
-        Interop.PyEval_RestoreThread(mainState);
+        Interop.AttachThread(mainState);
         DeleteThreadState(mainState);
     }
 }

@@ -83,9 +83,8 @@ public sealed partial class SubInterpreter
                 return true;
             if (elapsed >= _options.ThreadEndTimeout)
                 return false;
-            Interop.PyEval_SaveThread();
-            Thread.Sleep(10);
-            Interop.PyEval_RestoreThread(_threadState);
+            using (Gil.Release())
+                Thread.Sleep(10);
         }
     }
 
@@ -104,11 +103,11 @@ public sealed partial class SubInterpreter
             wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LingerMaxPoll.Ticks));
             if (!_runtime.MayEndLate())
                 return false;
-            Interop.PyEval_RestoreThread(_threadState);
+            Interop.AttachThread(_threadState);
             SignalOthers(signalled);
             if (OtherThreads(null) == 0)
                 return true;
-            Interop.PyEval_SaveThread();
+            Interop.DetachThread();
         }
     }
 
@@ -119,7 +118,7 @@ public sealed partial class SubInterpreter
     private int OtherThreads(Action<nuint>? each)
     {
         var count = 0;
-        for (var state = Interop.PyInterpreterState_ThreadHead(_interpreterState); state != 0; state = Interop.PyThreadState_Next(state))
+        for (var state = Interop.FirstThreadState(_interpreterState); state != 0; state = Interop.NextThreadState(state))
         {
             if (state == _threadState)
                 continue;
@@ -140,7 +139,7 @@ public sealed partial class SubInterpreter
             if (signalled.TryGetValue(id, out var at) && Stopwatch.GetElapsedTime(at, now) < SignalEvery)
                 return;
             signalled[id] = now;
-            Interop.PyThreadState_SetAsyncExc(id, systemExit);
+            Interop.SetAsyncException(id, systemExit);
         });
     }
 

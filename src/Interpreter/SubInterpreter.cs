@@ -160,18 +160,18 @@ public sealed partial class SubInterpreter : IInstanceRuntime
     {
         var config = _options.ToNative();
         // Py_NewInterpreterFromConfig needs a main-interpreter thread state attached on this thread.
-        var mainState = Interop.PyThreadState_New(_runtime.MainInterpreter);
-        Interop.PyEval_RestoreThread(mainState);
-        var status = Interop.Py_NewInterpreterFromConfig(out var threadState, in config);
+        var mainState = Interop.NewThreadState(_runtime.MainInterpreter);
+        Interop.AttachThread(mainState);
+        var status = Interop.NewInterpreter(in config, out var threadState);
         if (status.IsError)
         {
             DeleteThreadState(mainState);
             throw new InvalidOperationException($"CPython refused to create the interpreter: {status.Describe()}");
         }
         _threadState = threadState;
-        _interpreterState = Interop.PyInterpreterState_Get();
-        _ownerIdent = Interop.PyThread_get_thread_ident();
-        Id = Interop.PyInterpreterState_GetID(_interpreterState);
+        _interpreterState = Interop.CurrentInterpreterState();
+        _ownerIdent = Interop.CurrentThreadIdent();
+        Id = Interop.InterpreterId(_interpreterState);
         ReadThreadLayout();
         if (_binding.IsAllocated)
             SdkModule.Bind(GCHandle.ToIntPtr(_binding));
@@ -187,9 +187,9 @@ public sealed partial class SubInterpreter : IInstanceRuntime
         }
         // What this thread allocates with the GIL released (no thread state attached) is still this interpreter's.
         _runtime.LargeAllocations?.RegisterOwner(_ownerIdent, Id);
-        Interop.PyEval_SaveThread();
+        Interop.DetachThread();
         // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
-        Interop.PyEval_RestoreThread(mainState);
+        Interop.AttachThread(mainState);
         DeleteThreadState(mainState);
     }
 
@@ -197,18 +197,11 @@ public sealed partial class SubInterpreter : IInstanceRuntime
     {
         while (_work.WaitForWork())
         {
-            Interop.PyEval_RestoreThread(_threadState);
-            try
+            using var attached = Gil.Attach(_threadState);
+            for (var n = 0; n < BatchSize && _work.TryTake(out var item); n++)
             {
-                for (var n = 0; n < BatchSize && _work.TryTake(out var item); n++)
-                {
-                    item.Execute(_scope);
-                    ClearStaleInterrupt();
-                }
-            }
-            finally
-            {
-                Interop.PyEval_SaveThread();
+                item.Execute(_scope);
+                ClearStaleInterrupt();
             }
         }
     }
@@ -227,18 +220,18 @@ public sealed partial class SubInterpreter : IInstanceRuntime
             _ending = true;
         if (IsAbandoned && !_runtime.MayEndLate())
             return false;
-        Interop.PyEval_RestoreThread(_threadState);
+        Interop.AttachThread(_threadState);
         ClearStaleInterrupt();
         ReleaseDummyThread();
         if (!StopOtherThreads())
         {
             Abandon(ThreadsLeftReason(OtherThreads(null)));
-            Interop.PyEval_SaveThread();
+            Interop.DetachThread();
             _released.TrySetResult();
             if (!LingerUntilAlone())
                 return false;
         }
-        Interop.Py_EndInterpreter(_threadState);
+        Interop.EndInterpreter(_threadState);
         _threadState = 0;
         _runtime.LargeAllocations?.UnregisterOwner(_ownerIdent);
         // Policy: kept to the very end (atexit handlers and finalizers are the plugin's code too); ids are never reused.
@@ -275,7 +268,6 @@ public sealed partial class SubInterpreter : IInstanceRuntime
 
     private static void DeleteThreadState(nint attached)
     {
-        Interop.PyThreadState_Clear(attached);
-        Interop.PyThreadState_DeleteCurrent();
+        Interop.DeleteAttachedThreadState(attached);
     }
 }

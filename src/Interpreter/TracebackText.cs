@@ -60,8 +60,8 @@ internal sealed class TracebackText
             while (current != 0 && chain.Count < MaxChain && seen.Add(current))
             {
                 chain.Add((current, link));
-                var cause = Interop.QuietCause(current).Steal();
-                var context = cause == 0 && !Suppressed(current) ? Interop.QuietContext(current).Steal() : 0;
+                nint cause = Interop.QuietCause(current).Steal();
+                nint context = cause == 0 && !Suppressed(current) ? Interop.QuietContext(current).Steal() : 0;
                 if (cause != 0)
                     held.Add(cause);
                 if (context != 0)
@@ -134,7 +134,7 @@ internal sealed class TracebackText
             }
             if (repeats <= RecursiveCutoff)
                 Frame(frame.File, frame.Line, frame.Name);
-            var next = Interop.QuietAttr(tb, "tb_next").Steal();
+            nint next = Interop.QuietAttr(tb, "tb_next").Steal();
             Interop.DecRef(tb);
             tb = next == LibPython.NoneObject ? Release(next) : next;
         }
@@ -184,7 +184,7 @@ internal sealed class TracebackText
         {
             var syntaxError = *(nint*)LibPython.Export("PyExc_SyntaxError");
             var type = Interop.TypeOf(exc);
-            return type == syntaxError || Interop.PyType_IsSubtype(type, syntaxError) == 1;
+            return type == syntaxError || Interop.IsSubtype(type, syntaxError);
         }
     }
 

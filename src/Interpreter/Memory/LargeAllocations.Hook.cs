@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter.Memory;
 
@@ -105,7 +106,7 @@ internal sealed unsafe partial class LargeAllocations
     private static long* CallerCounter(State* state)
     {
         var threadState = state->CurrentThreadState();
-        var id = threadState != 0 ? HookNative.InterpreterId(threadState) : DetachedInterpreter(state);
+        var id = threadState != 0 ? Interop.ThreadStateInterpreterId(threadState) : DetachedInterpreter(state);
         var index = (ulong)(id + 1);
         return Counter(state, index < Capacity ? (long)index : 0);
     }
@@ -120,13 +121,13 @@ internal sealed unsafe partial class LargeAllocations
         // Outside initialisation the GIL-state thread-local key does not exist: reading it would read another's.
         if (Volatile.Read(ref state->Initialized) == 0)
             return -1;
-        var own = HookNative.PyGILState_GetThisThreadState();
+        var own = Interop.GilStateOfThisThread();
         if (own != 0)
-            return HookNative.InterpreterId(own);
+            return Interop.ThreadStateInterpreterId(own);
         try
         {
             return GCHandle.FromIntPtr(state->Self).Target is LargeAllocations ledger
-                && ledger._owners.TryGetValue(HookNative.PyThread_get_thread_ident(), out var id) ? id : -1;
+                && ledger._owners.TryGetValue(Interop.CurrentThreadIdent(), out var id) ? id : -1;
         }
         catch (Exception)
         {

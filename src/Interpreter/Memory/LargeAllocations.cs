@@ -46,7 +46,7 @@ internal sealed unsafe partial class LargeAllocations
     {
         _self = GCHandle.Alloc(this);
         _state = (State*)NativeMemory.AllocZeroed((nuint)sizeof(State));
-        _state->Cells = HookNative.MapZeroed((nuint)Capacity * CellSize);
+        _state->Cells = MapZeroed((nuint)Capacity * CellSize);
         Span<byte> key = stackalloc byte[sizeof(long)];
         RandomNumberGenerator.Fill(key);
         _state->Key = (nint)(BitConverter.ToInt64(key) | 1);
@@ -62,7 +62,7 @@ internal sealed unsafe partial class LargeAllocations
     internal static LargeAllocations Install()
     {
         var ledger = new LargeAllocations();
-        Interop.PyMem_GetAllocator(Interop.PYMEM_DOMAIN_RAW, &ledger._state->Previous);
+        Interop.GetAllocator(Interop.PYMEM_DOMAIN_RAW, &ledger._state->Previous);
         var hook = new PyMemAllocatorEx
         {
             Context = (nint)ledger._state,
@@ -72,7 +72,7 @@ internal sealed unsafe partial class LargeAllocations
             Free = &Free,
         };
         LibPython.AllocatorCallsDotNet = true;
-        Interop.PyMem_SetAllocator(Interop.PYMEM_DOMAIN_RAW, &hook);
+        Interop.SetAllocator(Interop.PYMEM_DOMAIN_RAW, &hook);
         return ledger;
     }
 
@@ -110,4 +110,14 @@ internal sealed unsafe partial class LargeAllocations
     }
 
     private static long* Counter(State* state, long index) => (long*)(state->Cells + (nint)index * CellSize);
+
+    /// <summary>Zeroed pages, reserved but not touched (resident only once written): never unmapped.</summary>
+    private static nint MapZeroed(nuint length)
+    {
+        const int PROT_READ = 0x1, PROT_WRITE = 0x2, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+        var address = LibC.MapAnonymous(length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+        if (address == -1)
+            throw new InvalidOperationException($"mmap of {length} bytes for the allocation counters failed (errno {Marshal.GetLastPInvokeError()}).");
+        return address;
+    }
 }

@@ -64,7 +64,7 @@ internal static unsafe class ContextType
     /// <summary>A new Context (new reference); unbound interpreters get name None, instance 0 and empty settings.</summary>
     internal static nint Create(nint type, IPluginBinding? binding)
     {
-        var self = Interop.CheckNew(Interop.PyType_GenericAlloc(type, 0));
+        var self = Interop.GenericAlloc(type);
         try
         {
             var o = (ContextObject*)self.Pointer;
@@ -86,11 +86,11 @@ internal static unsafe class ContextType
         try
         {
             if (nargs != 2 || kwnames != 0)
-                throw new InvalidCastException("Context.log() takes exactly 2 positional arguments (level, message)");
-            var state = (ModuleState*)Interop.PyType_GetModuleState(definingClass);
+                throw PythonError.Type("Context.log() takes exactly 2 positional arguments (level, message)");
+            var state = (ModuleState*)Interop.TypeModuleState(definingClass);
             if (state == null)
                 throw PythonException.FetchCurrent();
-            var level = Interop.AsLong(new BorrowedRef(args[0])) ?? throw new ArgumentException("log() level is out of range");
+            var level = Interop.AsLong(new BorrowedRef(args[0])) ?? throw PythonError.Value("log() level is out of range");
             state->RequireBinding().Log((int)level, "", Interop.Str(new BorrowedRef(args[1])));
             return Interop.NewNone().Steal();
         }
@@ -133,9 +133,9 @@ internal static unsafe class ContextType
     private static void Dealloc(nint self)
     {
         var type = ((ContextObject*)self)->Type;
-        Interop.PyObject_GC_UnTrack(self);
+        Interop.GcUntrack(self);
         ClearFields((ContextObject*)self);
-        ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
+        ((delegate* unmanaged<nint, void>)Interop.TypeSlot(type, Interop.Py_tp_free))(self);
         Interop.DecRef(type);
     }
 }

@@ -27,18 +27,32 @@ internal static class Firewall
         return -1;
     }
 
-    /// <summary>The Python exception type (borrowed, immortal) a .NET exception becomes.</summary>
+    /// <summary>
+    /// The Python exception type (borrowed, immortal) a .NET exception becomes: a <see cref="PythonError"/> its kind;
+    /// a <see cref="PythonException"/> (a Python error a C-API call met) RuntimeError; anything else is a bug in
+    /// PluginHost, SystemError (see <see cref="MessageOf"/>).
+    /// </summary>
     internal static nint PythonTypeOf(Exception e) => e switch
     {
-        InvalidCastException => LibPython.TypeErrorType,
-        ArgumentException => LibPython.ValueErrorType,
-        UnauthorizedAccessException => LibPython.PermissionErrorType,
-        TimeoutException => LibPython.TimeoutErrorType,
-        KeyNotFoundException => LibPython.KeyErrorType,
-        _ => LibPython.RuntimeErrorType,
+        PythonError { Kind: var kind } => kind switch
+        {
+            PyErrorKind.TypeError => LibPython.TypeErrorType,
+            PyErrorKind.ValueError => LibPython.ValueErrorType,
+            PyErrorKind.KeyError => LibPython.KeyErrorType,
+            PyErrorKind.PermissionError => LibPython.PermissionErrorType,
+            PyErrorKind.TimeoutError => LibPython.TimeoutErrorType,
+            _ => LibPython.RuntimeErrorType,
+        },
+        PythonException => LibPython.RuntimeErrorType,
+        _ => LibPython.SystemErrorType,
     };
 
-    internal static void Raise(Exception e) => Raise(PythonTypeOf(e), e.Message);
+    /// <summary>The message raised with it: an internal error names its .NET type, so a report says where to look.</summary>
+    internal static string MessageOf(Exception e) => e is PythonError or PythonException
+        ? e.Message
+        : $"internal error in PluginHost ({e.GetType().FullName}): {e.Message}";
+
+    internal static void Raise(Exception e) => Raise(PythonTypeOf(e), MessageOf(e));
 
     /// <summary>
     /// For a callback C gives no error return (dealloc, free, buffer release): the failure goes to the host's stderr,
@@ -60,7 +74,7 @@ internal static class Firewall
     {
         try
         {
-            Interop.PyErr_SetString(pythonType, message);
+            Interop.Raise(pythonType, message);
         }
         catch (Exception fatal)
         {

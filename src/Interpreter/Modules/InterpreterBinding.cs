@@ -34,5 +34,5 @@ internal sealed class InterpreterBinding(SubInterpreter interpreter, IPluginBind
     }
 
     public Task<Message> EndRequest(long id) =>
-        _pending.TryRemove(id, out var reply) ? reply : throw new KeyNotFoundException($"no pending request {id}");
+        _pending.TryRemove(id, out var reply) ? reply : throw new PythonError(PyErrorKind.KeyError, $"no pending request {id}");
 }

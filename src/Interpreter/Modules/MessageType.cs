@@ -126,11 +126,11 @@ internal static unsafe class MessageType
             self = new NewRef(state->SpareMessage);
             state->SpareMessage = 0;
             table[(int)((MessageObject*)self.Pointer)->Slot] = message;
-            Interop.PyObject_GC_Track(self.Pointer);
+            Interop.GcTrack(self.Pointer);
         }
         else
         {
-            self = Interop.CheckNew(Interop.PyType_GenericAlloc(lazy ? state->LazyMessageType : state->MessageType, 0));
+            self = Interop.GenericAlloc(lazy ? state->LazyMessageType : state->MessageType);
             var o = (MessageObject*)self.Pointer;
             o->Slot = table.Add(message);
             o->Table = GCHandle.ToIntPtr(GCHandle.Alloc(table));
@@ -179,7 +179,7 @@ internal static unsafe class MessageType
             self.Dispose();
             return;
         }
-        Interop.PyObject_GC_UnTrack(self.Pointer);
+        Interop.GcUntrack(self.Pointer);
         Unbind(o, TableOf(o));
         state->SpareMessage = self.Steal();
     }
@@ -200,7 +200,7 @@ internal static unsafe class MessageType
     {
         var o = (MessageObject*)self;
         return (o->Slot != 0 ? TableOf(o)[(int)o->Slot] : null)
-            ?? throw new InvalidOperationException("this pluginhost.Message is no longer in use");
+            ?? throw PythonError.Runtime("this pluginhost.Message is no longer in use");
     }
 
     [UnmanagedCallersOnly]
@@ -238,10 +238,10 @@ internal static unsafe class MessageType
     {
         var o = (MessageObject*)self;
         if (o->DecodeError != 0)
-            throw new ArgumentException(Interop.AsString(new BorrowedRef(o->DecodeError)));
+            throw PythonError.Value(Interop.AsString(new BorrowedRef(o->DecodeError)));
         if (o->Payload == 0)
         {
-            var state = (ModuleState*)Interop.PyType_GetModuleState(o->Type);
+            var state = (ModuleState*)Interop.TypeModuleState(o->Type);
             if (state == null)
                 throw PythonException.FetchCurrent();
             try
@@ -252,7 +252,7 @@ internal static unsafe class MessageType
             {
                 var why = PayloadCodec.Undecodable(message, e);
                 o->DecodeError = Interop.NewString(why).Steal();
-                throw new ArgumentException(why);
+                throw PythonError.Value(why);
             }
         }
         Interop.IncRef(o->Payload);
@@ -279,11 +279,11 @@ internal static unsafe class MessageType
         try
         {
             if ((flags & Interop.PyBUF_WRITABLE) != 0)
-                throw new InvalidOperationException("a message's payload is read-only");
+                throw PythonError.Runtime("a message's payload is read-only");
             var payload = MessageOf(self).Payload;
             var pin = payload.Pin();
             var handle = GCHandle.Alloc(new PinnedPayload(pin));
-            if (Interop.PyBuffer_FillInfo(view, self, (nint)pin.Pointer, payload.Length, 1, flags) != 0)
+            if (Interop.FillBufferInfo(view, self, (nint)pin.Pointer, payload.Length, flags) != 0)
             {
                 handle.Free();
                 pin.Dispose();
@@ -345,7 +345,7 @@ internal static unsafe class MessageType
         {
             var o = (MessageObject*)self;
             var type = o->Type;
-            Interop.PyObject_GC_UnTrack(self);
+            Interop.GcUntrack(self);
             if (o->Table != 0)
             {
                 var table = TableOf(o);
@@ -359,7 +359,7 @@ internal static unsafe class MessageType
                 SdkModule.ClearSlot(ref o->Payload);
                 SdkModule.ClearSlot(ref o->DecodeError);
             }
-            ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
+            ((delegate* unmanaged<nint, void>)Interop.TypeSlot(type, Interop.Py_tp_free))(self);
             Interop.DecRef(type);
         }
         catch (Exception e)

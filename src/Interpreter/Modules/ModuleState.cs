@@ -52,7 +52,7 @@ internal struct ModuleState
     internal readonly InterpreterBinding? Target => Binding == 0 ? null : (InterpreterBinding?)GCHandle.FromIntPtr(Binding).Target;
 
     internal readonly InterpreterBinding RequireTarget() =>
-        Target ?? throw new InvalidOperationException("pluginhost is not bound to a plugin in this interpreter (it only works inside a plugin run by PluginHost).");
+        Target ?? throw PythonError.Runtime("pluginhost is not bound to a plugin in this interpreter (it only works inside a plugin run by PluginHost).");
 
     internal readonly IPluginBinding RequireBinding() => RequireTarget().Plugin;
 }

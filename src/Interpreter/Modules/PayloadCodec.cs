@@ -13,9 +13,9 @@ internal static unsafe class PayloadCodec
     /// <summary>
     /// Copies <paramref name="value"/> out of Python. With a <paramref name="pool"/>, a large payload lands in a
     /// <see cref="PooledPayload"/> holding one reference for the caller, who releases it once the message is sent.
-    /// A value of a type that cannot be sent is an <see cref="InvalidCastException"/> (TypeError in Python); one that
+    /// A value of a type that cannot be sent is a <see cref="PythonError"/> TypeError; one that
     /// a receiver with CPython's default settings could not decode (see <see cref="JsonReceiverLimits"/>), or that has
-    /// no JSON or UTF-8 form, an <see cref="ArgumentException"/> (ValueError) saying why. Nothing is copied then.
+    /// no JSON or UTF-8 form, a ValueError saying why. Nothing is copied then.
     /// </summary>
     internal static (ReadOnlyMemory<byte> Payload, string ContentType) Encode(ModuleState* state, BorrowedRef value, PayloadPool? pool = null)
     {
@@ -33,7 +33,7 @@ internal static unsafe class PayloadCodec
         var utf8 = Interop.Utf8Span(json.Borrow(), "a str in the payload");
         if (JsonReceiverLimits.OversizedInteger(utf8) is > 0 and var digits)
         {
-            throw new ArgumentException(
+            throw PythonError.Value(
                 $"the payload holds an integer of {digits} digits, which a receiver could not decode: json there reads at most {JsonReceiverLimits.MaxIntegerDigits} (CPython's default sys.int_max_str_digits); send it as a str");
         }
         return (Copy(utf8, pool), ContentTypes.Json);
@@ -47,13 +47,13 @@ internal static unsafe class PayloadCodec
         }
         catch (PythonException e) when (e.PythonType is "TypeError")
         {
-            throw new InvalidCastException(
+            throw PythonError.Type(
                 $"payload of type '{Interop.TypeName(Interop.TypeOf(value.Pointer))}' cannot be sent: use bytes, str, or a JSON value (dict, list, str, int, float, bool, None) ({e.PythonMessage})");
         }
         catch (PythonException e) when (e.PythonType is "ValueError" or "RecursionError")
         {
             // NaN or infinity, a cycle, nesting past CPython's fixed C recursion limit, an int past the sender's own digit limit.
-            throw new ArgumentException($"the payload cannot be sent as JSON: {e.PythonMessage}");
+            throw PythonError.Value($"the payload cannot be sent as JSON: {e.PythonMessage}");
         }
     }
 

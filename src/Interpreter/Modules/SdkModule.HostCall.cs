@@ -47,14 +47,14 @@ internal static unsafe partial class SdkModule
     /// <summary>Runs the binding's call and waits for it with this thread's GIL released; exceptions come back with the GIL held.</summary>
     private static HostPayload CallWithoutGil(IPluginBinding binding, string name, HostPayload argument, TimeSpan? timeout)
     {
-        var saved = Interop.PyEval_SaveThread();
+        using var released = Gil.Release();
         try
         {
             return binding.Call(name, argument, timeout).GetAwaiter().GetResult();
         }
-        finally
+        catch (Exception e) when (e is not (PythonError or HostFunctionException))
         {
-            Interop.PyEval_RestoreThread(saved);
+            throw PythonError.FromHost(e);
         }
     }
 }

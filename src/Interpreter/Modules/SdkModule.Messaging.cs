@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Native;
 using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
@@ -49,6 +50,10 @@ internal static unsafe partial class SdkModule
                 if (target.Plugin.Publish(message) is { } pending)
                     WaitWithoutGil(pending);
             }
+            catch (Exception e) when (e is not PythonError)
+            {
+                throw PythonError.FromHost(e);
+            }
             finally
             {
                 // The sender's reference: each delivery and each receiving Message object holds its own.
@@ -84,11 +89,11 @@ internal static unsafe partial class SdkModule
         try
         {
             if (nargs != 2)
-                throw new InvalidCastException($"subscribe() takes 2 arguments (pattern, handler), {nargs} given");
+                throw PythonError.Type($"subscribe() takes 2 arguments (pattern, handler), {nargs} given");
             var pattern = FastCallArgs.String("subscribe", "pattern", args[0]);
             var handler = new BorrowedRef(args[1]);
             if (!Interop.IsCallable(handler))
-                throw new InvalidCastException("subscribe() handler must be callable");
+                throw PythonError.Type("subscribe() handler must be callable");
             var state = State(module);
             var binding = state->RequireBinding();
             var id = checked((int)++state->NextId);
@@ -97,10 +102,10 @@ internal static unsafe partial class SdkModule
             {
                 binding.Subscribe(pattern, id);
             }
-            catch
+            catch (Exception e)
             {
                 RemoveHandler(state, id);
-                throw;
+                throw PythonError.FromHost(e);
             }
             return Interop.NewLong(id).Steal();
         }
@@ -117,7 +122,7 @@ internal static unsafe partial class SdkModule
         {
             var id = IdArgument(subscription, "unsubscribe() takes the id subscribe() returned");
             var state = State(module);
-            var removed = state->RequireBinding().Unsubscribe((int)id);
+            var removed = Unsubscribe(state->RequireBinding(), (int)id);
             RemoveHandler(state, id);
             return Interop.NewBool(removed).Steal();
         }
@@ -185,7 +190,7 @@ internal static unsafe partial class SdkModule
     private static nint Reply(ModuleState* state, Message reply)
     {
         var made = MessageType.Create(state, reply, out var undecodable);
-        return made.IsNull ? throw new ArgumentException($"{undecodable} (a reply on '{reply.Topic}')") : made.Steal();
+        return made.IsNull ? throw PythonError.Value($"{undecodable} (a reply on '{reply.Topic}')") : made.Steal();
     }
 
     private static void SetHandler(ModuleState* state, long id, BorrowedRef handler)
@@ -203,7 +208,21 @@ internal static unsafe partial class SdkModule
     }
 
     private static long IdArgument(nint value, string error) =>
-        PyConvert.FromPython(new BorrowedRef(value)) as long? ?? throw new InvalidCastException(error);
+        Interop.TypeOf(value) != LibPython.BoolType && Interop.HasTypeFlag(value, Interop.Py_TPFLAGS_LONG_SUBCLASS) && Interop.AsLong(new BorrowedRef(value)) is { } id
+            ? id
+            : throw PythonError.Type(error);
+
+    private static bool Unsubscribe(IPluginBinding binding, int id)
+    {
+        try
+        {
+            return binding.Unsubscribe(id);
+        }
+        catch (Exception e) when (e is not PythonError)
+        {
+            throw PythonError.FromHost(e);
+        }
+    }
 
     /// <summary>Parses request(topic, payload, *, to, timeout, headers) and hands the request to the host.</summary>
     private static Task<Message> SendRequest(ModuleState* state, string function, nint* args, nint nargs, nint kwnames)
@@ -212,7 +231,15 @@ internal static unsafe partial class SdkModule
         FastCallArgs.Parse(function, args, nargs, kwnames, RequestArgs, 2, a);
         var target = state->RequireTarget();
         var message = BuildMessage(state, target, function, a[0], a[1], a[4], a[2]);
-        return target.Plugin.Request(message, FastCallArgs.Seconds(function, "timeout", a[3]));
+        var timeout = FastCallArgs.Seconds(function, "timeout", a[3]);
+        try
+        {
+            return target.Plugin.Request(message, timeout);
+        }
+        catch (Exception e) when (e is not PythonError)
+        {
+            throw PythonError.FromHost(e);
+        }
     }
 
     /// <summary>With a <paramref name="pool"/> (publish only), a large payload is pooled: the caller releases it.</summary>
@@ -237,24 +264,33 @@ internal static unsafe partial class SdkModule
         return headerValues is null ? message : message with { Headers = headerValues };
     }
 
-    /// <summary>Waits with the GIL released; spins first (see <see cref="SpinBudget"/>) when the caller has a budget.</summary>
+    /// <summary>
+    /// Waits with the GIL released; spins first (see <see cref="SpinBudget"/>) when the caller has a budget. The task is
+    /// the host's: its failure is a <see cref="PythonError"/> as <see cref="PythonError.FromHost"/> reads it.
+    /// </summary>
     private static void WaitWithoutGil(Task task, SpinBudget? spin = null)
     {
-        var saved = Interop.PyEval_SaveThread();
+        using var released = Gil.Release();
+        if (spin is not null)
+        {
+            var start = Stopwatch.GetTimestamp();
+            if (!spin.Until(static t => t.IsCompleted, task, start))
+                WaitQuietly(task);
+            spin.Waited(start);
+        }
+        if (!task.IsCompletedSuccessfully)
+            Rethrow(task);
+    }
+
+    private static void Rethrow(Task task)
+    {
         try
         {
-            if (spin is not null)
-            {
-                var start = Stopwatch.GetTimestamp();
-                if (!spin.Until(static t => t.IsCompleted, task, start))
-                    WaitQuietly(task);
-                spin.Waited(start);
-            }
             task.GetAwaiter().GetResult();
         }
-        finally
+        catch (Exception e) when (e is not PythonError)
         {
-            Interop.PyEval_RestoreThread(saved);
+            throw PythonError.FromHost(e);
         }
     }
 

@@ -57,7 +57,7 @@ internal static unsafe partial class SdkModule
             Free = (nint)(delegate* unmanaged<nint, void>)&Free,
         };
         s_definition = (nint)definition;
-        if (Interop.PyImport_AppendInittab(NativeMemoryBlock.Utf8(Name), (nint)(delegate* unmanaged<nint>)&Init) != 0)
+        if (!Interop.AppendInittab(NativeMemoryBlock.Utf8(Name), (nint)(delegate* unmanaged<nint>)&Init))
             throw new InvalidOperationException("PyImport_AppendInittab failed for the pluginhost module.");
     }
 
@@ -72,19 +72,19 @@ internal static unsafe partial class SdkModule
     /// <summary>Stores the binding's handle in the attached interpreter's dict, where exec finds it.</summary>
     internal static void Bind(nint bindingHandle)
     {
-        var dict = new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get()));
+        var dict = Interop.InterpreterDict();
         using var value = Interop.NewPointer(bindingHandle);
         Interop.DictSet(dict, BindingKey, value.Borrow());
     }
 
     internal static ModuleState* State(nint module)
     {
-        var state = (ModuleState*)Interop.PyModule_GetState(module);
+        var state = (ModuleState*)Interop.ModuleState(module);
         return state != null ? state : throw PythonException.FetchCurrent();
     }
 
     [UnmanagedCallersOnly]
-    private static nint Init() => Interop.PyModuleDef_Init(s_definition);
+    private static nint Init() => Interop.ModuleDefInit(s_definition);
 
     [UnmanagedCallersOnly]
     private static int Exec(nint module)
@@ -95,7 +95,7 @@ internal static unsafe partial class SdkModule
             state->ContextType = AddType(module, ContextType.Spec, "Context");
             state->StreamType = AddType(module, StreamType.Spec, "Stream");
             state->MessageType = AddType(module, MessageType.Spec, "Message");
-            state->LazyMessageType = Interop.CheckNew(Interop.PyType_FromModuleAndSpec(module, MessageType.LazySpec, state->MessageType)).Steal();
+            state->LazyMessageType = Interop.NewHeapType(module, MessageType.LazySpec, state->MessageType).Steal();
             state->Handlers = Interop.NewDict().Steal();
             var binding = FindBinding();
             if (binding is not null)
@@ -112,7 +112,7 @@ internal static unsafe partial class SdkModule
             state->HostFunctionError = Interop.GetAttr(new BorrowedRef(module), "HostFunctionError").Steal();
             // Where the audit hook finds the class it raises for a denied import (out of the plugin's reach).
             using (var importDenied = Interop.GetAttr(new BorrowedRef(module), "ImportDenied"))
-                Interop.DictSet(new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get())), Policy.ImportDenial.ClassKey, importDenied.Borrow());
+                Interop.DictSet(Interop.InterpreterDict(), Policy.ImportDenial.ClassKey, importDenied.Borrow());
             return 0;
         }
         catch (Exception e)
@@ -123,20 +123,20 @@ internal static unsafe partial class SdkModule
 
     private static nint AddType(nint module, nint spec, string name)
     {
-        var type = Interop.CheckNew(Interop.PyType_FromModuleAndSpec(module, spec, 0)).Steal();
-        Interop.CheckInt(Interop.PyModule_AddObjectRef(module, name, type));
+        var type = Interop.NewHeapType(module, spec, 0).Steal();
+        Interop.AddModuleObject(module, name, new BorrowedRef(type));
         return type;
     }
 
     private static void AddStream(nint module, nint type, string name, bool error)
     {
         using var stream = StreamType.Create(type, error);
-        Interop.CheckInt(Interop.PyModule_AddObjectRef(module, name, stream.Pointer));
+        Interop.AddModuleObject(module, name, stream.Borrow());
     }
 
     private static InterpreterBinding? FindBinding()
     {
-        var dict = new BorrowedRef(Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get()));
+        var dict = Interop.InterpreterDict();
         var handle = Interop.DictGet(dict, BindingKey);
         return handle.IsNull ? null : (InterpreterBinding?)GCHandle.FromIntPtr(Interop.AsPointer(handle)).Target;
     }
@@ -152,7 +152,7 @@ internal static unsafe partial class SdkModule
     [UnmanagedCallersOnly]
     private static int Traverse(nint module, nint visit, nint arg)
     {
-        var state = (ModuleState*)Interop.PyModule_GetState(module);
+        var state = (ModuleState*)Interop.ModuleState(module);
         if (state == null)
             return 0;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
@@ -194,7 +194,7 @@ internal static unsafe partial class SdkModule
 
     private static ModuleState* ClearState(nint module)
     {
-        var state = (ModuleState*)Interop.PyModule_GetState(module);
+        var state = (ModuleState*)Interop.ModuleState(module);
         if (state == null)
             return null;
         ClearSlot(ref state->SpareMessage);
@@ -226,8 +226,8 @@ internal static unsafe partial class SdkModule
         try
         {
             if (nargs is < 2 or > 3)
-                throw new InvalidCastException($"log() takes 2 or 3 arguments (level, message, logger=''), {nargs} given");
-            var level = Interop.AsLong(new BorrowedRef(args[0])) ?? throw new ArgumentException("log() level is out of range");
+                throw PythonError.Type($"log() takes 2 or 3 arguments (level, message, logger=''), {nargs} given");
+            var level = Interop.AsLong(new BorrowedRef(args[0])) ?? throw PythonError.Value("log() level is out of range");
             var binding = State(module)->RequireBinding();
             var message = Bounded(new BorrowedRef(args[1]), binding.MaxOutputLength);
             var logger = nargs == 3 ? Bounded(new BorrowedRef(args[2]), MaxLoggerName) : "";

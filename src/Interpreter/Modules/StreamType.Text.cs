@@ -36,13 +36,13 @@ internal static unsafe partial class StreamType
         try
         {
             if (nargs != 1 || kwnames != 0)
-                throw new InvalidCastException("_write_bytes() takes exactly one argument");
-            var state = (ModuleState*)Interop.PyType_GetModuleState(definingClass);
+                throw PythonError.Type("_write_bytes() takes exactly one argument");
+            var state = (ModuleState*)Interop.TypeModuleState(definingClass);
             if (state == null)
                 throw PythonException.FetchCurrent();
             var data = new BorrowedRef(args[0]);
             if (Interop.HasTypeFlag(data.Pointer, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
-                throw new InvalidCastException("a bytes-like object is required, not 'str'");
+                throw PythonError.Type("a bytes-like object is required, not 'str'");
             using var copy = Interop.HasTypeFlag(data.Pointer, Interop.Py_TPFLAGS_BYTES_SUBCLASS) ? default : Interop.BytesFromObject(data);
             var bytes = Interop.BytesSpan(copy.IsNull ? data : copy.Borrow());
             var stream = (StreamObject*)self;

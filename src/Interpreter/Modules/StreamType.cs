@@ -52,7 +52,7 @@ internal static unsafe partial class StreamType
 
     internal static NewRef Create(nint type, bool error)
     {
-        var self = Interop.CheckNew(Interop.PyType_GenericAlloc(type, 0));
+        var self = Interop.GenericAlloc(type);
         ((StreamObject*)self.Pointer)->IsError = error ? 1 : 0;
         return self;
     }
@@ -63,11 +63,11 @@ internal static unsafe partial class StreamType
         try
         {
             if (nargs != 1 || kwnames != 0)
-                throw new InvalidCastException("write() takes exactly one argument");
+                throw PythonError.Type("write() takes exactly one argument");
             var text = new BorrowedRef(args[0]);
             if (!Interop.HasTypeFlag(text.Pointer, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
-                throw new InvalidCastException($"write() argument must be str, not {Interop.TypeName(Interop.TypeOf(text.Pointer))}");
-            var state = (ModuleState*)Interop.PyType_GetModuleState(definingClass);
+                throw PythonError.Type($"write() argument must be str, not {Interop.TypeName(Interop.TypeOf(text.Pointer))}");
+            var state = (ModuleState*)Interop.TypeModuleState(definingClass);
             if (state == null)
                 throw PythonException.FetchCurrent();
             WriteText(state->RequireBinding(), ((StreamObject*)self)->IsError != 0, text);
@@ -96,8 +96,8 @@ internal static unsafe partial class StreamType
     private static void Dealloc(nint self)
     {
         var type = ((StreamObject*)self)->Type;
-        Interop.PyObject_GC_UnTrack(self);
-        ((delegate* unmanaged<nint, void>)Interop.PyType_GetSlot(type, Interop.Py_tp_free))(self);
+        Interop.GcUntrack(self);
+        ((delegate* unmanaged<nint, void>)Interop.TypeSlot(type, Interop.Py_tp_free))(self);
         Interop.DecRef(type);
     }
 }

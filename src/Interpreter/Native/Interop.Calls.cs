@@ -19,7 +19,10 @@ internal static unsafe partial class Interop
 
     /// <summary>Releases the view and its reference. Cannot fail.</summary>
     [LibraryImport(Library)]
-    internal static partial void PyBuffer_Release(PyBuffer* view);
+    private static partial void PyBuffer_Release(PyBuffer* view);
+
+    /// <summary>Releases a view filled by PyObject_GetBuffer and the reference it holds. Never throws.</summary>
+    internal static void ReleaseBuffer(PyBuffer* view) => PyBuffer_Release(view);
 
     /// <summary>callable(arg) through vectorcall: a new reference.</summary>
     internal static NewRef CallOne(BorrowedRef callable, BorrowedRef arg)
@@ -34,13 +37,6 @@ internal static unsafe partial class Interop
     /// </summary>
     internal static nint CallOneRaw(nint callable, nint arg) =>
         PyObject_Vectorcall(callable, &arg, 1, 0);   // no stackalloc: that would keep it from being inlined
-
-    /// <summary>callable(a, b) through vectorcall: a new reference.</summary>
-    internal static NewRef CallTwo(BorrowedRef callable, BorrowedRef a, BorrowedRef b)
-    {
-        var args = stackalloc nint[2] { a.Pointer, b.Pointer };
-        return CheckNew(PyObject_Vectorcall(callable.Pointer, args, 2, 0));
-    }
 
     internal static bool SupportsBuffer(BorrowedRef o) => PyObject_CheckBuffer(o.Pointer) == 1;
 
@@ -86,6 +82,6 @@ internal unsafe ref struct BufferView(PyBuffer view)
     public void Dispose()
     {
         fixed (PyBuffer* p = &_view)
-            Interop.PyBuffer_Release(p);
+            Interop.ReleaseBuffer(p);
     }
 }

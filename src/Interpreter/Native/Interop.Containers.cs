@@ -89,8 +89,8 @@ internal static unsafe partial class Interop
 
     internal static NewRef NewTuple(int size) => CheckNew(PyTuple_New(size));
 
-    /// <summary>Puts <paramref name="item"/> into a fresh tuple, taking ownership of it.</summary>
-    internal static void TupleSet(BorrowedRef tuple, int index, ref NewRef item) => CheckInt(PyTuple_SetItem(tuple.Pointer, index, item.Steal()));
+    /// <summary>Puts <paramref name="item"/> into a fresh tuple, which takes the reference (even when it fails).</summary>
+    internal static void TupleSet(BorrowedRef tuple, int index, StolenRef item) => CheckInt(PyTuple_SetItem(tuple.Pointer, index, item.Pointer));
 
     internal static int TupleSize(BorrowedRef tuple) => checked((int)CheckSize(PyTuple_Size(tuple.Pointer)));
 
@@ -98,8 +98,8 @@ internal static unsafe partial class Interop
 
     internal static NewRef NewList(int size) => CheckNew(PyList_New(size));
 
-    /// <summary>Puts <paramref name="item"/> into a fresh list, taking ownership of it.</summary>
-    internal static void ListSet(BorrowedRef list, int index, ref NewRef item) => CheckInt(PyList_SetItem(list.Pointer, index, item.Steal()));
+    /// <summary>Puts <paramref name="item"/> into a fresh list, which takes the reference (even when it fails).</summary>
+    internal static void ListSet(BorrowedRef list, int index, StolenRef item) => CheckInt(PyList_SetItem(list.Pointer, index, item.Pointer));
 
     internal static int ListSize(BorrowedRef list) => checked((int)CheckSize(PyList_Size(list.Pointer)));
 

@@ -5,8 +5,6 @@ namespace PluginHost.Interpreter.Native;
 // The attached interpreter's own small-object allocator (obmalloc), as far as libpython exports it.
 internal static unsafe partial class Interop
 {
-    private const string LibC = "libc.so.6";
-
     /// <summary>
     /// Writes the current interpreter's obmalloc statistics to <paramref name="file"/>; 0 when pymalloc is not in use.
     /// The only exported per-interpreter figure: <c>sys.getallocatedblocks()</c> and tracemalloc count the whole process
@@ -15,19 +13,10 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     private static partial int _PyObject_DebugMallocStats(nint file);
 
-    [LibraryImport(LibC, EntryPoint = "open_memstream", SetLastError = true)]
-    private static partial nint OpenMemStream(out nint buffer, out nuint size);
-
-    [LibraryImport(LibC, EntryPoint = "fclose")]
-    private static partial int FClose(nint file);
-
-    [LibraryImport(LibC, EntryPoint = "free")]
-    private static partial void Free(nint pointer);
-
     /// <summary>The statistics report of the attached interpreter's allocator as text; empty when pymalloc is off.</summary>
     internal static string AllocatorReport()
     {
-        var file = OpenMemStream(out var buffer, out var size);
+        var file = LibC.OpenMemoryStream(out var buffer, out var size);
         if (file == 0)
             throw new InvalidOperationException($"open_memstream failed (errno {Marshal.GetLastPInvokeError()}).");
         try
@@ -37,7 +26,7 @@ internal static unsafe partial class Interop
         finally
         {
             // fclose publishes buffer and size; the buffer is ours to free.
-            FClose(file);
+            LibC.Close(file);
         }
         try
         {
@@ -45,7 +34,7 @@ internal static unsafe partial class Interop
         }
         finally
         {
-            Free(buffer);
+            LibC.Free(buffer);
         }
     }
 }

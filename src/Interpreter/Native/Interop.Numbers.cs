@@ -56,7 +56,7 @@ internal static unsafe partial class Interop
         return value;
     }
 
-    internal static bool IsFloat(nint o) => TypeOf(o) == LibPython.FloatType || PyType_IsSubtype(TypeOf(o), LibPython.FloatType) == 1;
+    internal static bool IsFloat(nint o) => TypeOf(o) == LibPython.FloatType || IsSubtype(TypeOf(o), LibPython.FloatType);
 
     private static T Export<T>(string name) where T : unmanaged => *(T*)LibPython.Export(name);
 }

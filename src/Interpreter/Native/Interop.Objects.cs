@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace PluginHost.Interpreter.Native;
@@ -9,13 +10,21 @@ internal static unsafe partial class Interop
     /// The exported function, not the header macro (which depends on the build's object layout). NULL-safe. No GC
     /// transition: it only increments a count (never calls back into .NET, never blocks).
     /// </summary>
-    [LibraryImport(Library, EntryPoint = "Py_IncRef")]
+    [LibraryImport(Library)]
     [SuppressGCTransition]
-    internal static partial void IncRef(nint o);
+    private static partial void Py_IncRef(nint o);
 
-    /// <summary>The exported function, NULL-safe.</summary>
-    [LibraryImport(Library, EntryPoint = "Py_DecRef")]
-    internal static partial void DecRef(nint o);
+    /// <summary>The exported function, NULL-safe. May run a destructor (any code): it keeps the GC transition.</summary>
+    [LibraryImport(Library)]
+    private static partial void Py_DecRef(nint o);
+
+    /// <summary>Takes a reference to <paramref name="o"/> (0 allowed). Never throws.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void IncRef(nint o) => Py_IncRef(o);
+
+    /// <summary>Drops a reference to <paramref name="o"/> (0 allowed). Never throws (a destructor's error is CPython's to report).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void DecRef(nint o) => Py_DecRef(o);
 
     /// <summary>New reference, NULL on error.</summary>
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
@@ -47,15 +56,16 @@ internal static unsafe partial class Interop
 
     /// <summary>1 if callable, 0 if not; never raises.</summary>
     [LibraryImport(Library)]
-    internal static partial int PyCallable_Check(nint o);
+    private static partial int PyCallable_Check(nint o);
 
-    /// <summary>Cannot fail.</summary>
+    /// <summary>Reads a field of the type; never raises, never allocates: no GC transition.</summary>
     [LibraryImport(Library)]
-    internal static partial ulong PyType_GetFlags(nint type);
+    [SuppressGCTransition]
+    private static partial ulong PyType_GetFlags(nint type);
 
     /// <summary>1 if <paramref name="a"/> is a subtype of <paramref name="b"/>; never raises.</summary>
     [LibraryImport(Library)]
-    internal static partial int PyType_IsSubtype(nint a, nint b);
+    private static partial int PyType_IsSubtype(nint a, nint b);
 
     /// <summary>New reference to the type's __name__ (3.11+), NULL on error.</summary>
     [LibraryImport(Library)]
@@ -75,7 +85,12 @@ internal static unsafe partial class Interop
     /// </summary>
     internal static nint TypeOf(nint o) => *(nint*)(o + sizeof(nint));
 
+    /// <summary>Whether the type of <paramref name="o"/> (not NULL) has <paramref name="flag"/>. Never throws.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool HasTypeFlag(nint o, ulong flag) => (PyType_GetFlags(TypeOf(o)) & flag) != 0;
+
+    /// <summary>Whether <paramref name="a"/> is <paramref name="b"/> or a subtype of it (both types). Never throws.</summary>
+    internal static bool IsSubtype(nint a, nint b) => PyType_IsSubtype(a, b) == 1;
 
     internal static NewRef GetAttr(BorrowedRef o, string name) => CheckNew(PyObject_GetAttrString(o.Pointer, name));
 
@@ -85,8 +100,6 @@ internal static unsafe partial class Interop
 
     internal static NewRef Call(BorrowedRef callable, BorrowedRef argsTuple, BorrowedRef kwargs = default) =>
         CheckNew(PyObject_Call(callable.Pointer, argsTuple.Pointer, kwargs.Pointer));
-
-    internal static bool IsTrue(BorrowedRef o) => CheckInt(PyObject_IsTrue(o.Pointer)) == 1;
 
     internal static bool IsCallable(BorrowedRef o) => PyCallable_Check(o.Pointer) == 1;
 

@@ -27,20 +27,6 @@ internal static unsafe partial class Interop
 
     internal static NewRef Import(string module) => CheckNew(PyImport_ImportModule(module));
 
-    /// <summary>
-    /// <c>module.attribute</c>, unchecked: a new reference, or NULL with the error cleared. For code that must not
-    /// raise while it describes another exception.
-    /// </summary>
-    internal static nint ImportAttributeOrNull(string module, string attribute)
-    {
-        var imported = PyImport_ImportModule(module);
-        var value = imported == 0 ? 0 : PyObject_GetAttrString(imported, attribute);
-        DecRef(imported);
-        if (value == 0)
-            PyErr_Clear();
-        return value;
-    }
-
     internal static BorrowedRef MainModuleDict()
     {
         var main = PyImport_AddModule("__main__");

@@ -89,14 +89,14 @@ internal static unsafe partial class Interop
     }
 
     /// <summary>
-    /// Like <see cref="Utf8Span"/>, but a str that has no UTF-8 form (a lone surrogate) is a <see cref="ArgumentException"/>
+    /// Like <see cref="Utf8Span"/>, but a str that has no UTF-8 form (a lone surrogate) is a <see cref="PythonError"/> ValueError
     /// saying so in <paramref name="what"/>'s terms, not the codec's error.
     /// </summary>
     internal static ReadOnlySpan<byte> Utf8Span(BorrowedRef o, string what)
     {
         var p = PyUnicode_AsUTF8AndSize(o.Pointer, out var size);
         if (p == null)
-            throw new ArgumentException($"{what} is not valid Unicode text and cannot be sent: {PythonException.FetchCurrent().PythonMessage}");
+            throw PythonError.Value($"{what} is not valid Unicode text and cannot be sent: {PythonException.FetchCurrent().PythonMessage}");
         return new ReadOnlySpan<byte>(p, checked((int)size));
     }
 

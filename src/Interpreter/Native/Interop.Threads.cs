@@ -12,9 +12,15 @@ internal static unsafe partial class Interop
     /// Cannot fail.
     /// </summary>
     [LibraryImport(Library)]
-    internal static partial nint PyInterpreterState_ThreadHead(nint interp);
+    private static partial nint PyInterpreterState_ThreadHead(nint interp);
 
     /// <summary>Borrowed; the thread state after <paramref name="tstate"/> in its interpreter, or NULL. Same rules as above.</summary>
     [LibraryImport(Library)]
-    internal static partial nint PyThreadState_Next(nint tstate);
+    private static partial nint PyThreadState_Next(nint tstate);
+
+    /// <summary>Borrowed first thread state of <paramref name="interp"/>, or 0; with its GIL held. Never throws.</summary>
+    internal static nint FirstThreadState(nint interp) => PyInterpreterState_ThreadHead(interp);
+
+    /// <summary>Borrowed thread state after <paramref name="tstate"/>, or 0; with its GIL held. Never throws.</summary>
+    internal static nint NextThreadState(nint tstate) => PyThreadState_Next(tstate);
 }

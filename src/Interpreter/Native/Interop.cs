@@ -4,17 +4,19 @@ namespace PluginHost.Interpreter.Native;
 
 /// <summary>
 /// Bindings to libpython, grouped by C-API area in partial files (Interop.Lifecycle.cs, Interop.Objects.cs, ...).
-/// Raw imports are private and take or return <c>nint</c>; callers use the checked wrappers, whose signatures say the
-/// reference ownership (<see cref="NewRef"/>, <see cref="BorrowedRef"/>) and which throw <see cref="PythonException"/>
-/// when CPython signals an error. Every wrapper must be called with the owning interpreter's thread state attached,
-/// unless its comment says otherwise.
+/// Each C function is imported once, privately, taking and returning <c>nint</c>; other code calls the wrappers:
+/// checked ones, whose signatures say the reference ownership (<see cref="NewRef"/> new, <see cref="BorrowedRef"/>
+/// borrowed, <see cref="StolenRef"/> stolen) and which throw <see cref="PythonException"/> when CPython signals an
+/// error; ones documented "never throws" for calls that cannot fail; and <see cref="NoThrow"/>, the C contracts
+/// unchanged, for the audit hook and guards that run inside CPython's call. A wrapper on a hot path is an
+/// AggressiveInlining one-liner over its import. Every wrapper must be called with the owning interpreter's thread
+/// state attached, unless its comment says otherwise. libc is <see cref="LibC"/>'s.
 /// </summary>
 internal static unsafe partial class Interop
 {
     /// <summary>Import name mapped to the loaded libpython by <see cref="LibPython"/>'s resolver.</summary>
     internal const string Library = "pluginhost-libpython";
 
-    internal const int Py_single_input = 256;
     internal const int Py_file_input = 257;
     internal const int Py_eval_input = 258;
 

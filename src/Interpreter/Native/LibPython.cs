@@ -9,7 +9,7 @@ namespace PluginHost.Interpreter.Native;
 /// the addresses of CPython's immortal static objects (None, True, False, builtin types, exception types).
 /// Nothing here is per-interpreter.
 /// </summary>
-internal static unsafe partial class LibPython
+internal static unsafe class LibPython
 {
     private const int RTLD_NOW = 0x2;
     private const int RTLD_GLOBAL = 0x100;
@@ -24,18 +24,13 @@ internal static unsafe partial class LibPython
     internal static nint BoolType { get; private set; }
     internal static nint FloatType { get; private set; }
     internal static nint RuntimeErrorType { get; private set; }
+    internal static nint SystemErrorType { get; private set; }
     internal static nint TypeErrorType { get; private set; }
     internal static nint ValueErrorType { get; private set; }
     internal static nint PermissionErrorType { get; private set; }
     internal static nint ImportErrorType { get; private set; }
     internal static nint TimeoutErrorType { get; private set; }
     internal static nint KeyErrorType { get; private set; }
-
-    [LibraryImport("libc.so.6", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint dlopen(string path, int flags);
-
-    [LibraryImport("libc.so.6", EntryPoint = "dlerror")]
-    private static partial nint dlerror();
 
     /// <summary>
     /// dlopen with RTLD_GLOBAL: stdlib extension modules (math, _json, ...) resolve PyFloat_Type etc. against the
@@ -52,9 +47,9 @@ internal static unsafe partial class LibPython
                 return;
             }
 
-            var handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+            var handle = LibC.Open(path, RTLD_NOW | RTLD_GLOBAL);
             if (handle == 0)
-                throw new DllNotFoundException($"Could not load {path}: {Marshal.PtrToStringUTF8(dlerror())}");
+                throw new DllNotFoundException($"Could not load {path}: {LibC.LastLoadError()}");
 
             NativeLibrary.SetDllImportResolver(Assembly.GetExecutingAssembly(), (name, _, _) => name == Interop.Library ? handle : 0);
             s_handle = handle;
@@ -67,6 +62,7 @@ internal static unsafe partial class LibPython
             BoolType = Export("PyBool_Type");
             FloatType = Export("PyFloat_Type");
             RuntimeErrorType = ExceptionType("PyExc_RuntimeError");
+            SystemErrorType = ExceptionType("PyExc_SystemError");
             TypeErrorType = ExceptionType("PyExc_TypeError");
             ValueErrorType = ExceptionType("PyExc_ValueError");
             PermissionErrorType = ExceptionType("PyExc_PermissionError");
@@ -89,6 +85,13 @@ internal static unsafe partial class LibPython
 
     /// <summary>The symbol's address, or false when this version does not export it.</summary>
     internal static bool TryExport(string name, out nint address) => NativeLibrary.TryGetExport(s_handle, name, out address);
+
+    /// <summary>Borrowed, immortal: <c>builtin_function_or_method</c>, its METH_METHOD subtype, and <c>method_descriptor</c>.</summary>
+    internal static nint CFunctionType => Export("PyCFunction_Type");
+
+    internal static nint CMethodType => Export("PyCMethod_Type");
+
+    internal static nint MethodDescriptorType => Export("PyMethodDescr_Type");
 
     private static nint ExceptionType(string name) => *(nint*)Export(name);
 }

@@ -27,12 +27,16 @@ internal ref struct NewRef
 
     internal readonly BorrowedRef Borrow() => new(_pointer);
 
-    /// <summary>Hands ownership to the caller (e.g. to a C API that steals a reference, or to a long-lived holder).</summary>
-    internal nint Steal()
+    /// <summary>
+    /// Gives the reference away: this <see cref="NewRef"/> no longer owns it (disposing it does nothing). The result
+    /// goes to a C-API wrapper that steals (its parameter is a <see cref="StolenRef"/>), to a long-lived holder, or back
+    /// to C as a callback's new-reference result.
+    /// </summary>
+    internal StolenRef Steal()
     {
         var p = _pointer;
         _pointer = 0;
-        return p;
+        return new StolenRef(p);
     }
 
     public void Dispose()
@@ -43,4 +47,25 @@ internal ref struct NewRef
             _pointer = 0;
         }
     }
+}
+
+/// <summary>
+/// A reference in transit: its owner gave it up with <see cref="NewRef.Steal"/>, and whoever receives it owns it.
+/// Wrappers of C-API calls that steal a reference (PyTuple_SetItem, PyList_SetItem, PyErr_SetRaisedException) take
+/// this type, so neither a borrowed pointer nor a reference still owned elsewhere can be handed to them by mistake.
+/// It converts to <c>nint</c> for the places that keep the reference: a state field, or C receiving a callback's
+/// new-reference result.
+/// </summary>
+internal readonly ref struct StolenRef
+{
+    internal StolenRef(nint pointer) => Pointer = pointer;
+
+    internal nint Pointer { get; }
+
+    internal bool IsNull => Pointer == 0;
+
+    /// <summary>A reference the caller owns as a raw pointer (e.g. one it just incref'd) and gives up here.</summary>
+    internal static StolenRef Take(nint owned) => new(owned);
+
+    public static implicit operator nint(StolenRef stolen) => stolen.Pointer;
 }

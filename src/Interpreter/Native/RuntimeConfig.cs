@@ -51,14 +51,14 @@ internal static unsafe class RuntimeConfig
         var preconfig = (nint)NativeMemory.AllocZeroed(BufferSize);
         try
         {
-            Interop.PyPreConfig_InitIsolatedConfig(preconfig);
+            Interop.InitIsolatedPreConfig(preconfig);
             // The isolated preset leaves LC_CTYPE as the process has it ("C": .NET never calls setlocale), which
             // makes every plugin's text encoding ASCII. -1 is "decide as python3 would".
             *(int*)(preconfig + PreConfigureLocaleOffset) = 1;
             *(int*)(preconfig + PreCoerceCLocaleOffset) = -1;
             *(int*)(preconfig + PreCoerceCLocaleWarnOffset) = 0;
             *(int*)(preconfig + PreUtf8ModeOffset) = utf8Mode switch { null => -1, true => 1, false => 0 };
-            Check(Interop.Py_PreInitialize(preconfig), "Py_PreInitialize");
+            Check(Interop.PreInitialize(preconfig), "Py_PreInitialize");
         }
         finally
         {
@@ -72,18 +72,18 @@ internal static unsafe class RuntimeConfig
         var config = (nint)NativeMemory.AllocZeroed(BufferSize);
         try
         {
-            Interop.PyConfig_InitIsolatedConfig(config);
+            Interop.InitIsolatedConfig(config);
             *(int*)(config + SiteImportOffset) = 0;
             if (installation.Home is { } home)
-                Check(Interop.PyConfig_SetBytesString(config, config + homeOffset, home), "setting PyConfig.home");
+                Check(Interop.SetConfigString(config, config + homeOffset, home), "setting PyConfig.home");
             // sys.executable (and sys._base_executable, derived from it): this installation's python, not PATH's.
             var executable = InstallationExecutable.Of(installation).Path;
-            Check(Interop.PyConfig_SetBytesString(config, config + ExecutableOffset[(installation.Version.Major, installation.Version.Minor)], executable), "setting PyConfig.executable");
-            Check(Interop.Py_InitializeFromConfig(config), "Py_InitializeFromConfig");
+            Check(Interop.SetConfigString(config, config + ExecutableOffset[(installation.Version.Major, installation.Version.Minor)], executable), "setting PyConfig.executable");
+            Check(Interop.InitializeFromConfig(config), "Py_InitializeFromConfig");
         }
         finally
         {
-            Interop.PyConfig_Clear(config);
+            Interop.ClearConfig(config);
             NativeMemory.Free((void*)config);
         }
     }

@@ -27,22 +27,22 @@ internal static unsafe partial class AuditHook
         public static PathArg From(nint o)
         {
             var arg = new PathArg();
-            if (o == 0 || o == LibPython.NoneObject || PolicyNative.Is(o, PolicyNative.LongFlag))
+            if (o == 0 || o == LibPython.NoneObject || Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_LONG_SUBCLASS))
                 return arg;
-            if (!PolicyNative.Is(o, PolicyNative.UnicodeFlag) && !PolicyNative.Is(o, PolicyNative.BytesFlag))
+            if (!Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_UNICODE_SUBCLASS) && !Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
             {
-                var converted = PolicyNative.PyOS_FSPath(o);
+                var converted = Interop.NoThrow.PyOS_FSPath(o);
                 if (converted == 0)
                 {
-                    PolicyNative.PyErr_Clear();
+                    Interop.NoThrow.PyErr_Clear();
                     return arg;
                 }
                 arg._owned = converted;
                 o = converted;
             }
-            if (PolicyNative.Is(o, PolicyNative.UnicodeFlag))
+            if (Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
             {
-                var utf8 = PolicyNative.PyUnicode_AsUTF8AndSize(o, out var size);
+                var utf8 = Interop.NoThrow.PyUnicode_AsUTF8AndSize(o, out var size);
                 if (utf8 != null)
                 {
                     arg.Bytes = utf8;
@@ -50,21 +50,21 @@ internal static unsafe partial class AuditHook
                     return arg;
                 }
                 // Lone surrogates (undecodable file names): the file system encoding with surrogateescape.
-                PolicyNative.PyErr_Clear();
-                var encoded = PolicyNative.PyUnicode_EncodeFSDefault(o);
+                Interop.NoThrow.PyErr_Clear();
+                var encoded = Interop.NoThrow.PyUnicode_EncodeFSDefault(o);
                 if (encoded == 0)
                 {
-                    PolicyNative.PyErr_Clear();
+                    Interop.NoThrow.PyErr_Clear();
                     return arg;
                 }
                 if (arg._owned != 0)
-                    PolicyNative.Py_DecRef(arg._owned);
+                    Interop.DecRef(arg._owned);
                 arg._owned = encoded;
                 o = encoded;
             }
-            if (PolicyNative.PyBytes_AsStringAndSize(o, out var buffer, out var length) != 0)
+            if (Interop.NoThrow.PyBytes_AsStringAndSize(o, out var buffer, out var length) != 0)
             {
-                PolicyNative.PyErr_Clear();
+                Interop.NoThrow.PyErr_Clear();
                 return arg;
             }
             arg.Bytes = buffer;
@@ -76,7 +76,7 @@ internal static unsafe partial class AuditHook
         {
             if (_owned != 0)
             {
-                PolicyNative.Py_DecRef(_owned);
+                Interop.DecRef(_owned);
                 _owned = 0;
             }
         }

@@ -62,7 +62,7 @@ internal static unsafe partial class AuditHook
 
         private int ReadPaths()
         {
-            var count = (int)PolicyNative.PyTuple_Size(args);
+            var count = (int)Interop.NoThrow.PyTuple_Size(args);
             for (var i = 0; i < count; i++)
             {
                 var path = Arg(i);

@@ -54,7 +54,7 @@ internal static unsafe partial class AuditHook
         /// <summary>CPython's own refusal (an ImportError, which callers expect), before the module's init runs.</summary>
         private static int RefuseSinglePhase(string module)
         {
-            PolicyNative.PyErr_SetString(LibPython.ImportErrorType, $"module {module} does not support loading in subinterpreters");
+            Interop.Raise(LibPython.ImportErrorType, $"module {module} does not support loading in subinterpreters");
             return -1;
         }
 
@@ -121,7 +121,7 @@ internal static unsafe partial class AuditHook
             var code = Arg(0);
             var changes = Arg(1);
             nint position = 0;
-            while (changes != 0 && changes != LibPython.NoneObject && PolicyNative.PyDict_Next(changes, ref position, out var key, out var value) != 0)
+            while (changes != 0 && changes != LibPython.NoneObject && Interop.NoThrow.PyDict_Next(changes, ref position, out var key, out var value) != 0)
             {
                 var field = Encoding.UTF8.GetString(Utf8(key));
                 var harmless = field switch
@@ -139,14 +139,14 @@ internal static unsafe partial class AuditHook
 
         private static long? CodeFlags(nint code)
         {
-            var flags = PolicyNative.PyObject_GetAttrString(code, "co_flags");
+            var flags = Interop.NoThrow.PyObject_GetAttrString(code, "co_flags");
             if (flags == 0)
             {
-                PolicyNative.PyErr_Clear();
+                Interop.NoThrow.PyErr_Clear();
                 return null;
             }
             var value = Long(flags);
-            PolicyNative.Py_DecRef(flags);
+            Interop.DecRef(flags);
             return value;
         }
 
@@ -157,8 +157,8 @@ internal static unsafe partial class AuditHook
         private int MarshalLoads()
         {
             var expected = compiled.TakeExpectedBytecode();
-            if (IsEvent("marshal.loads"u8) && PolicyNative.Is(Arg(0), PolicyNative.BytesFlag)
-                && PolicyNative.PyBytes_AsStringAndSize(Arg(0), out var data, out var size) == 0)
+            if (IsEvent("marshal.loads"u8) && Interop.HasTypeFlag(Arg(0), Interop.Py_TPFLAGS_BYTES_SUBCLASS)
+                && Interop.NoThrow.PyBytes_AsStringAndSize(Arg(0), out var data, out var size) == 0)
             {
                 var code = new ReadOnlySpan<byte>(data, checked((int)size));
                 var bytecode = compiled.Registry.Bytecode;

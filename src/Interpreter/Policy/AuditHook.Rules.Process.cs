@@ -20,7 +20,7 @@ internal static unsafe partial class AuditHook
         {
             var target = Long(Arg(0));
             var detail = $"{ArgText(0)}, {ArgText(1)}";
-            var ownGroup = PolicyNative.getpgrp();
+            var ownGroup = LibC.ProcessGroup();
             var atHost = target is not { } pid
                 || (group ? pid == 0 || pid == ownGroup : pid is 0 or -1 || pid == -ownGroup || IsThisProcess(pid));
             return SignalRule(Event, detail, atHost);
@@ -78,7 +78,7 @@ internal static unsafe partial class AuditHook
             if (pid is > 0 and var child && compiled.IsChild(child))
                 return 0;
             var parts = new List<string>();
-            for (var i = 0; i < (int)PolicyNative.PyTuple_Size(args); i++)
+            for (var i = 0; i < (int)Interop.NoThrow.PyTuple_Size(args); i++)
                 parts.Add(ArgText(i));
             var detail = string.Join(", ", parts);
             return Deny(Event, detail, Capability.None, "a plugin waits only for the processes it started itself; waiting for any other would reap a child of the host or of another plugin");
@@ -95,7 +95,7 @@ internal static unsafe partial class AuditHook
         /// <summary>A call on descriptors: the host's standard streams need <c>process.stdio</c>; any other must be the interpreter's own.</summary>
         private int Descriptors()
         {
-            var count = (int)PolicyNative.PyTuple_Size(args);
+            var count = (int)Interop.NoThrow.PyTuple_Size(args);
             for (var i = 0; i < count; i++)
             {
                 if (Long(Arg(i)) is { } fd && OwnDescriptor(Event, fd) is var decision and not 0)
@@ -157,16 +157,16 @@ internal static unsafe partial class AuditHook
         {
             0 => 0,
             > 0 and var pid => SignalRule(Event, detail, IsThisProcess(pid)),
-            < 0 and var group => SignalRule(Event, detail, -group == PolicyNative.getpgrp()),
+            < 0 and var group => SignalRule(Event, detail, -group == LibC.ProcessGroup()),
             null => SignalRule(Event, detail, atHost: true),
         };
 
         // struct f_owner_ex { int type; pid_t pid; }: F_OWNER_TID 0, F_OWNER_PID 1, F_OWNER_PGRP 2.
         private static long? OwnerEx(nint o)
         {
-            if (!PolicyNative.Is(o, PolicyNative.BytesFlag) || PolicyNative.PyBytes_AsStringAndSize(o, out var data, out var size) != 0 || size < 8)
+            if (!Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_BYTES_SUBCLASS) || Interop.NoThrow.PyBytes_AsStringAndSize(o, out var data, out var size) != 0 || size < 8)
             {
-                PolicyNative.PyErr_Clear();
+                Interop.NoThrow.PyErr_Clear();
                 return null;
             }
             var type = *(int*)data;
@@ -201,9 +201,9 @@ internal static unsafe partial class AuditHook
         {
             if (Long(o) is { } value)
                 return value;
-            if (PolicyNative.Is(o, PolicyNative.BytesFlag) && PolicyNative.PyBytes_AsStringAndSize(o, out var data, out var size) == 0 && size >= 4)
+            if (Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_BYTES_SUBCLASS) && Interop.NoThrow.PyBytes_AsStringAndSize(o, out var data, out var size) == 0 && size >= 4)
                 return *(int*)data;
-            PolicyNative.PyErr_Clear();
+            Interop.NoThrow.PyErr_Clear();
             return null;
         }
 
@@ -229,7 +229,7 @@ internal static unsafe partial class AuditHook
         private int LocalSocket()
         {
             var address = Arg(1);
-            if (!PolicyNative.Is(address, PolicyNative.UnicodeFlag) && !PolicyNative.Is(address, PolicyNative.BytesFlag))
+            if (!Interop.HasTypeFlag(address, Interop.Py_TPFLAGS_UNICODE_SUBCLASS) && !Interop.HasTypeFlag(address, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
                 return 0;   // an IP address (a tuple)
             using var path = PathArg.From(address);
             if (!path.IsPath || path.Length == 0)

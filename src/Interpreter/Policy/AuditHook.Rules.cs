@@ -114,7 +114,7 @@ internal static unsafe partial class AuditHook
             if (facility == "import")
                 ImportDenial.Raise(message, detail.Split(" from ", 2)[0], name);
             else
-                Interop.PyErr_SetString(LibPython.PermissionErrorType, message);
+                Interop.Raise(LibPython.PermissionErrorType, message);
             try
             {
                 Policy.Listener?.Denied(new PolicyDecision(facility, name, detail, message));
@@ -144,28 +144,28 @@ internal static unsafe partial class AuditHook
 
         private nint Arg(int index)
         {
-            if (args == 0 || index >= PolicyNative.PyTuple_Size(args))
+            if (args == 0 || index >= Interop.NoThrow.PyTuple_Size(args))
                 return 0;
-            return PolicyNative.PyTuple_GetItem(args, index);
+            return Interop.NoThrow.PyTuple_GetItem(args, index);
         }
 
-        private static long? Long(nint o) => PolicyNative.AsLong(o);
+        private static long? Long(nint o) => Interop.NoThrow.AsLong(o);
 
         private static ReadOnlySpan<byte> Utf8(nint o)
         {
-            if (o == 0 || !PolicyNative.Is(o, PolicyNative.UnicodeFlag))
+            if (o == 0 || !Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
                 return default;
-            var p = PolicyNative.PyUnicode_AsUTF8AndSize(o, out var size);
+            var p = Interop.NoThrow.PyUnicode_AsUTF8AndSize(o, out var size);
             if (p == null)
             {
-                PolicyNative.PyErr_Clear();
+                Interop.NoThrow.PyErr_Clear();
                 return default;
             }
             return new ReadOnlySpan<byte>(p, (int)size);
         }
 
         /// <summary>The address of a socket call (argument 1), or the host name of a resolver call (argument 0).</summary>
-        private string NetworkTarget() => ArgText(PolicyNative.Is(Arg(0), PolicyNative.UnicodeFlag) || PolicyNative.Is(Arg(0), PolicyNative.BytesFlag) ? 0 : 1);
+        private string NetworkTarget() => ArgText(Interop.HasTypeFlag(Arg(0), Interop.Py_TPFLAGS_UNICODE_SUBCLASS) || Interop.HasTypeFlag(Arg(0), Interop.Py_TPFLAGS_BYTES_SUBCLASS) ? 0 : 1);
 
         /// <summary>A short text of argument <paramref name="index"/> for messages (str, bytes, int, None); empty otherwise.</summary>
         private string ArgText(int index)
@@ -177,7 +177,7 @@ internal static unsafe partial class AuditHook
                 return "None";
             if (Long(o) is { } number)
                 return number.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (PolicyNative.Is(o, PolicyNative.UnicodeFlag) || PolicyNative.Is(o, PolicyNative.BytesFlag))
+            if (Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_UNICODE_SUBCLASS) || Interop.HasTypeFlag(o, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
             {
                 using var path = PathArg.From(o);
                 return path.IsPath ? $"'{path.Text}'" : "";
@@ -187,10 +187,10 @@ internal static unsafe partial class AuditHook
 
         internal static string Repr(nint o)
         {
-            var repr = PolicyNative.PyObject_Repr(o);
+            var repr = Interop.NoThrow.PyObject_Repr(o);
             if (repr == 0)
             {
-                PolicyNative.PyErr_Clear();
+                Interop.NoThrow.PyErr_Clear();
                 return "";
             }
             try
@@ -200,7 +200,7 @@ internal static unsafe partial class AuditHook
             }
             finally
             {
-                PolicyNative.Py_DecRef(repr);
+                Interop.DecRef(repr);
             }
         }
 

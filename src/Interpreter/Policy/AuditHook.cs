@@ -17,7 +17,7 @@ internal static unsafe partial class AuditHook
 {
     internal static void Install(PolicyRegistry registry)
     {
-        if (Interop.PySys_AddAuditHook((nint)(delegate* unmanaged<byte*, nint, nint, int>)&OnEvent, registry.Handle) != 0)
+        if (!Interop.AddAuditHook((nint)(delegate* unmanaged<byte*, nint, nint, int>)&OnEvent, registry.Handle))
             throw new InvalidOperationException("PySys_AddAuditHook refused the PluginHost policy hook.");
     }
 
@@ -42,7 +42,7 @@ internal static unsafe partial class AuditHook
     {
         try
         {
-            Interop.PyErr_SetString(LibPython.PermissionErrorType, $"the PluginHost policy check failed: {e.Message}");
+            Interop.Raise(LibPython.PermissionErrorType, $"the PluginHost policy check failed: {e.Message}");
         }
         catch (Exception fatal)
         {
@@ -64,7 +64,7 @@ internal static unsafe partial class AuditHook
                 return 0;
             if (GCHandle.FromIntPtr(userData).Target is not PolicyRegistry registry || registry.IsEmpty)
                 return 0;
-            var policy = registry.Find(PolicyNative.PyInterpreterState_GetID(PolicyNative.PyInterpreterState_Get()));
+            var policy = registry.Find(Interop.CurrentInterpreterId());
             return policy is null ? 0 : Judge(policy, kind, name, args);
         }
         catch (Exception e)

@@ -1,3 +1,4 @@
+using PluginHost.Interpreter.Native;
 namespace PluginHost.Interpreter.Policy;
 
 /// <summary>
@@ -121,7 +122,7 @@ internal sealed unsafe class CompiledPolicy(
     private static (ulong, ulong)? Identity(int fd)
     {
         var status = stackalloc byte[144];
-        return PolicyNative.fstat(fd, status) == 0 ? (*(ulong*)status, *(ulong*)(status + 8)) : null;
+        return LibC.FStat(fd, status) == 0 ? (*(ulong*)status, *(ulong*)(status + 8)) : null;
     }
 
     /// <summary>The import system opened a bytecode cache of the standard library; its marshal.loads may follow.</summary>

@@ -129,8 +129,8 @@ internal sealed unsafe class Guard
         {
             // Bookkeeping only: what is not recorded is refused later (stricter); what is not forgotten is checked again by identity.
         }
-        if (PolicyNative.PyErr_Occurred() != 0)
-            PolicyNative.PyErr_Clear();
+        if (Interop.NoThrow.PyErr_Occurred() != 0)
+            Interop.NoThrow.PyErr_Clear();
         return result;
     }
 
@@ -166,7 +166,7 @@ internal sealed unsafe class Guard
             }
             finally
             {
-                PolicyNative.Py_DecRef(arguments);
+                Interop.DecRef(arguments);
             }
         }
         catch (Exception e)
@@ -192,12 +192,12 @@ internal sealed unsafe class Guard
         foreach (var argument in Target.Arguments)
         {
             var fd = call.Get(argument);
-            if (fd == 0 || !PolicyNative.Is(fd, PolicyNative.LongFlag))
+            if (fd == 0 || !Interop.HasTypeFlag(fd, Interop.Py_TPFLAGS_LONG_SUBCLASS))
                 continue;
-            var number = PolicyNative.PyLong_AsLongLong(fd);
+            var number = Interop.NoThrow.PyLong_AsLongLong(fd);
             if (number is >= -1 and <= 2 || policy.OwnsDescriptor(number) == false)
             {
-                PolicyNative.PyErr_Clear();   // -1 may be an overflow's error: the rules then look at it properly
+                Interop.NoThrow.PyErr_Clear();   // -1 may be an overflow's error: the rules then look at it properly
                 return true;
             }
         }
@@ -208,17 +208,17 @@ internal sealed unsafe class Guard
     // working directory: stricter, never looser, if this fails).
     private void NoteDirFd(CompiledPolicy policy, in CallArguments call)
     {
-        if (PolicyNative.AsLong(call.Get(Target.Arguments[1])) is not { } fd)
+        if (Interop.NoThrow.AsLong(call.Get(Target.Arguments[1])) is not { } fd)
             return;
         policy.NoteDirFd(call.Get(Target.Arguments[0]), (int)Math.Clamp(fd, int.MinValue, int.MaxValue));
     }
 
-    private static long CurrentInterpreter() => PolicyNative.PyInterpreterState_GetID(PolicyNative.PyInterpreterState_Get());
+    private static long CurrentInterpreter() => Interop.CurrentInterpreterId();
 
     /// <summary>New reference: a tuple of the selected arguments (None where absent); 0 with an exception set.</summary>
     private nint SelectedArguments(in CallArguments call)
     {
-        var tuple = PolicyNative.PyTuple_New(Target.Arguments.Length);
+        var tuple = Interop.NoThrow.PyTuple_New(Target.Arguments.Length);
         if (tuple == 0)
             return 0;
         for (var i = 0; i < Target.Arguments.Length; i++)
@@ -229,7 +229,7 @@ internal sealed unsafe class Guard
                 item = call.KeywordsDict();
                 if (item == 0)
                 {
-                    PolicyNative.Py_DecRef(tuple);
+                    Interop.DecRef(tuple);
                     return 0;
                 }
             }
@@ -237,11 +237,11 @@ internal sealed unsafe class Guard
             {
                 item = call.Get(Target.Arguments[i]);
                 item = item == 0 ? LibPython.NoneObject : item;
-                PolicyNative.Py_IncRef(item);
+                Interop.IncRef(item);
             }
-            if (PolicyNative.PyTuple_SetItem(tuple, i, item) != 0)
+            if (Interop.NoThrow.PyTuple_SetItem(tuple, i, StolenRef.Take(item)) != 0)
             {
-                PolicyNative.Py_DecRef(tuple);
+                Interop.DecRef(tuple);
                 return 0;
             }
         }
@@ -254,7 +254,7 @@ internal sealed unsafe class Guard
         var detail = new StringBuilder();
         for (var i = 0; i < call.PositionalCount && detail.Length < 200; i++)
             detail.Append(i == 0 ? "" : ", ").Append(AuditHook.ReprOf(call.Positional(i)));
-        return PolicyNative.BuildTuple(Target.Event, detail.ToString());
+        return Interop.NoThrow.BuildTuple(Target.Event, detail.ToString());
     }
 
     /// <summary>A call's arguments in any of CPython's calling conventions, read without copying.</summary>
@@ -298,18 +298,18 @@ internal sealed unsafe class Guard
         {
             if (_dict != 0)
             {
-                PolicyNative.Py_IncRef(_dict);
+                Interop.IncRef(_dict);
                 return _dict;
             }
-            var dict = PolicyNative.PyDict_New();
+            var dict = Interop.NoThrow.PyDict_New();
             if (dict == 0 || _names == 0)
                 return dict;
-            var names = PolicyNative.PyTuple_Size(_names);
+            var names = Interop.NoThrow.PyTuple_Size(_names);
             for (var i = 0; i < names; i++)
             {
-                if (PolicyNative.PyDict_SetItem(dict, PolicyNative.PyTuple_GetItem(_names, i), _vector[_count + i]) != 0)
+                if (Interop.NoThrow.PyDict_SetItem(dict, Interop.NoThrow.PyTuple_GetItem(_names, i), _vector[_count + i]) != 0)
                 {
-                    PolicyNative.Py_DecRef(dict);
+                    Interop.DecRef(dict);
                     return 0;
                 }
             }
@@ -317,14 +317,14 @@ internal sealed unsafe class Guard
         }
 
         internal int PositionalCount => _isSingle ? (_single == 0 ? 0 : 1)
-            : _tuple != 0 ? (int)PolicyNative.PyTuple_Size(_tuple)
+            : _tuple != 0 ? (int)Interop.NoThrow.PyTuple_Size(_tuple)
             : (int)_count;
 
         internal nint Positional(int index)
         {
             if (index < 0 || index >= PositionalCount)
                 return 0;
-            return _isSingle ? _single : _tuple != 0 ? PolicyNative.PyTuple_GetItem(_tuple, index) : _vector[index];
+            return _isSingle ? _single : _tuple != 0 ? Interop.NoThrow.PyTuple_GetItem(_tuple, index) : _vector[index];
         }
 
         /// <summary>Borrowed; 0 when the caller gave neither the position nor the keyword.</summary>
@@ -336,14 +336,14 @@ internal sealed unsafe class Guard
             if (byPosition != 0 || argument.Keyword is not { } keyword)
                 return byPosition;
             if (_dict != 0)
-                return PolicyNative.PyDict_GetItemString(_dict, keyword);
+                return Interop.NoThrow.PyDict_GetItemString(_dict, keyword);
             if (_names == 0)
                 return 0;
             var expected = Encoding.UTF8.GetBytes(keyword);
-            var names = PolicyNative.PyTuple_Size(_names);
+            var names = Interop.NoThrow.PyTuple_Size(_names);
             for (var i = 0; i < names; i++)
             {
-                var name = PolicyNative.PyUnicode_AsUTF8AndSize(PolicyNative.PyTuple_GetItem(_names, i), out var length);
+                var name = Interop.NoThrow.PyUnicode_AsUTF8AndSize(Interop.NoThrow.PyTuple_GetItem(_names, i), out var length);
                 if (name != null && new ReadOnlySpan<byte>(name, (int)length).SequenceEqual(expected))
                     return _vector[_count + i];
             }

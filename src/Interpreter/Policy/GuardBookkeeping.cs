@@ -15,7 +15,7 @@ internal static class GuardBookkeeping
             case GuardAfter.RecordChild when Int(result) is > 0 and var pid:
                 policy.AddChild(pid);
                 break;
-            case GuardAfter.ForgetChild when PolicyNative.Is(result, PolicyNative.TupleFlag) && Int(PolicyNative.PyTuple_GetItem(result, 0)) is > 0 and var reaped:
+            case GuardAfter.ForgetChild when Interop.HasTypeFlag(result, Interop.Py_TPFLAGS_TUPLE_SUBCLASS) && Int(Interop.NoThrow.PyTuple_GetItem(result, 0)) is > 0 and var reaped:
                 policy.ForgetChild(reaped);
                 break;
             case GuardAfter.RecordDescriptors:
@@ -41,23 +41,23 @@ internal static class GuardBookkeeping
             policy.RecordDescriptor(fd);
             return;
         }
-        if (!PolicyNative.Is(result, PolicyNative.TupleFlag))
+        if (!Interop.HasTypeFlag(result, Interop.Py_TPFLAGS_TUPLE_SUBCLASS))
             return;
-        for (var i = 0; i < PolicyNative.PyTuple_Size(result); i++)
+        for (var i = 0; i < Interop.NoThrow.PyTuple_Size(result); i++)
         {
-            var item = PolicyNative.PyTuple_GetItem(result, i);
+            var item = Interop.NoThrow.PyTuple_GetItem(result, i);
             if (Int(item) is { } number)
             {
                 policy.RecordDescriptor(number);
                 continue;
             }
-            var fileno = PolicyNative.PyObject_CallMethodNoArgs(item, "fileno");
+            var fileno = Interop.NoThrow.PyObject_CallMethodNoArgs(item, "fileno");
             if (Int(fileno) is { } owned)
                 policy.RecordDescriptor(owned);
-            PolicyNative.Py_DecRef(fileno);
-            PolicyNative.PyErr_Clear();
+            Interop.DecRef(fileno);
+            Interop.NoThrow.PyErr_Clear();
         }
     }
 
-    private static long? Int(nint o) => PolicyNative.AsLong(o);
+    private static long? Int(nint o) => Interop.NoThrow.AsLong(o);
 }

@@ -18,35 +18,35 @@ internal static class ImportDenial
     internal static void Raise(string message, string module, string capability)
     {
         var type = ClassOfInterpreter();
-        Interop.PyErr_SetString(type, message);
+        Interop.Raise(type, message);
         if (type == LibPython.ImportErrorType)
             return;
-        var raised = Interop.PyErr_GetRaisedException();
+        var raised = Interop.FetchRaised();
         try
         {
             using (var name = Interop.NewString(module))
-                Interop.SetAttr(new BorrowedRef(raised), "name", name.Borrow());
+                Interop.SetAttr(raised.Borrow(), "name", name.Borrow());
             using var granting = capability.Length == 0 ? Interop.NewNone() : Interop.NewString(capability);
-            Interop.SetAttr(new BorrowedRef(raised), "capability", granting.Borrow());
+            Interop.SetAttr(raised.Borrow(), "capability", granting.Borrow());
         }
         catch (PythonException)
         {
             // The message says it all; the attributes are a convenience.
         }
-        Interop.PyErr_SetRaisedException(raised);
+        Interop.Raise(raised.Steal());
     }
 
     /// <summary>Borrowed: the attached interpreter's ImportDenied class, else ImportError.</summary>
     private static nint ClassOfInterpreter()
     {
-        var dict = Interop.PyInterpreterState_GetDict(Interop.PyInterpreterState_Get());
+        var dict = Interop.InterpreterDict().Pointer;
         if (dict == 0)
             return LibPython.ImportErrorType;
         try
         {
             var type = Interop.DictGet(new BorrowedRef(dict), ClassKey).Pointer;
-            return type != 0 && (Interop.PyType_GetFlags(Interop.TypeOf(type)) & Interop.Py_TPFLAGS_TYPE_SUBCLASS) != 0
-                && Interop.PyType_IsSubtype(type, LibPython.ImportErrorType) == 1 ? type : LibPython.ImportErrorType;
+            return type != 0 && Interop.HasTypeFlag(type, Interop.Py_TPFLAGS_TYPE_SUBCLASS)
+                && Interop.IsSubtype(type, LibPython.ImportErrorType) ? type : LibPython.ImportErrorType;
         }
         catch (PythonException)
         {

@@ -115,9 +115,9 @@ internal sealed unsafe partial class NativeGuards
     private static PyMethodDef* DefinitionOf(nint callable)
     {
         var type = Interop.TypeOf(callable);
-        if (type == PolicyNative.CFunctionType || type == PolicyNative.CMethodType)
+        if (type == LibPython.CFunctionType || type == LibPython.CMethodType)
             return *(PyMethodDef**)(callable + OffsetOfFunctionDefinition);
-        if (type == PolicyNative.MethodDescriptorType)
+        if (type == LibPython.MethodDescriptorType)
             return *(PyMethodDef**)(callable + OffsetOfDescriptorDefinition);
         return null;
     }
@@ -127,11 +127,11 @@ internal sealed unsafe partial class NativeGuards
     {
         var page = (nint)slot & ~(nint)(PageSize - 1);
         var writable = IsWritable((nint)slot);
-        if (!writable && PolicyNative.mprotect(page, PageSize, PROT_READ | PROT_WRITE) != 0)
+        if (!writable && LibC.Protect(page, PageSize, PROT_READ | PROT_WRITE) != 0)
             throw new InvalidOperationException($"Cannot make CPython's method table writable to guard it (errno {Marshal.GetLastPInvokeError()}).");
         Interlocked.Exchange(ref *slot, value);
         if (!writable)
-            PolicyNative.mprotect(page, PageSize, PROT_READ);
+            LibC.Protect(page, PageSize, PROT_READ);
     }
 
     private static bool IsWritable(nint address)

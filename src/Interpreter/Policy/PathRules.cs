@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter.Policy;
 
@@ -33,7 +34,7 @@ internal static unsafe partial class PathRules
         var inputLength = Compose(path, length, dirFd, input);
         if (inputLength < 0)
             return -1;
-        if (PolicyNative.realpath(input, output) != null)
+        if (LibC.RealPath(input, output) != null)
         {
             exists = true;
             return MemoryMarshal.CreateReadOnlySpanFromNullTerminated(output).Length;
@@ -83,7 +84,7 @@ internal static unsafe partial class PathRules
                 whole[..end].CopyTo(new Span<byte>(prefix, PathMax));
                 prefix[end] = 0;
             }
-            if (PolicyNative.realpath(prefix, output) != null)
+            if (LibC.RealPath(prefix, output) != null)
                 break;
             if (Marshal.GetLastPInvokeError() is not (ENOENT or ENOTDIR) || end <= 1)
                 return -1;
@@ -114,7 +115,7 @@ internal static unsafe partial class PathRules
     private static bool IsSymlink(byte* path)
     {
         var target = stackalloc byte[8];
-        return PolicyNative.readlink(path, target, 8) >= 0;
+        return LibC.ReadLink(path, target, 8) >= 0;
     }
 
     /// <summary>
@@ -129,7 +130,7 @@ internal static unsafe partial class PathRules
         var link = stackalloc byte[32];
         var name = Encoding.ASCII.GetBytes($"/proc/self/fd/{fd}\0");
         name.CopyTo(new Span<byte>(link, 32));
-        var length = (int)PolicyNative.readlink(link, output, PathMax - 1);
+        var length = (int)LibC.ReadLink(link, output, PathMax - 1);
         if (length < 0)
             return Marshal.GetLastPInvokeError() == ENOENT ? 0 : -1;
         if (length == 0 || output[0] != (byte)'/')

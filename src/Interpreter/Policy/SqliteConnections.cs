@@ -31,7 +31,7 @@ internal static unsafe class SqliteConnections
         var database = connection == 0 ? 0 : *(nint*)(connection + OffsetOfDatabase);
         if (limit == 0 || setAuthorizer == 0 || database == 0)
         {
-            PolicyNative.PyErr_SetString(LibPython.PermissionErrorType, "the PluginHost policy cannot restrict this SQLite connection (no sqlite3_limit or sqlite3_set_authorizer in the library _sqlite3 links), so it is refused");
+            Interop.Raise(LibPython.PermissionErrorType, "the PluginHost policy cannot restrict this SQLite connection (no sqlite3_limit or sqlite3_set_authorizer in the library _sqlite3 links), so it is refused");
             return false;
         }
         ((delegate* unmanaged<nint, nint, nint, int>)setAuthorizer)(database, (nint)(delegate* unmanaged<nint, int, byte*, byte*, byte*, byte*, int>)&Authorize, 0);

@@ -46,7 +46,7 @@ internal sealed unsafe class TypeSlotGuard
         {
             using var type = Interop.GetAttr(module.Borrow(), "socket");
             using var file = Interop.GetAttr(module.Borrow(), "__file__");
-            var original = Interop.PyType_GetSlot(type.Pointer, Py_tp_init);
+            var original = Interop.TypeSlot(type.Pointer, Py_tp_init);
             var slot = FindSlot(Interop.Str(file.Borrow()), original);
             if (slot == 0)
                 return null;
@@ -82,7 +82,7 @@ internal sealed unsafe class TypeSlotGuard
         CompiledPolicy? policy = null;
         try
         {
-            if (!_registry.IsEmpty && _registry.Find(PolicyNative.PyInterpreterState_GetID(PolicyNative.PyInterpreterState_Get())) is { } governing)
+            if (!_registry.IsEmpty && _registry.Find(Interop.CurrentInterpreterId()) is { } governing)
             {
                 policy = governing;
                 var fileno = Fileno(args, kwargs);
@@ -105,25 +105,25 @@ internal sealed unsafe class TypeSlotGuard
     // socket(family=-1, type=-1, proto=-1, fileno=None): the fourth argument or the keyword.
     private static nint Fileno(nint args, nint kwargs)
     {
-        if (args != 0 && PolicyNative.PyTuple_Size(args) > 3)
-            return PolicyNative.PyTuple_GetItem(args, 3);
-        return kwargs != 0 ? PolicyNative.PyDict_GetItemString(kwargs, "fileno") : 0;
+        if (args != 0 && Interop.NoThrow.PyTuple_Size(args) > 3)
+            return Interop.NoThrow.PyTuple_GetItem(args, 3);
+        return kwargs != 0 ? Interop.NoThrow.PyDict_GetItemString(kwargs, "fileno") : 0;
     }
 
     private int Judge(CompiledPolicy policy, nint fileno)
     {
-        var arguments = PolicyNative.PyTuple_New(1);
+        var arguments = Interop.NoThrow.PyTuple_New(1);
         if (arguments == 0)
             return -1;
-        PolicyNative.Py_IncRef(fileno);
-        PolicyNative.PyTuple_SetItem(arguments, 0, fileno);
+        Interop.IncRef(fileno);
+        Interop.NoThrow.PyTuple_SetItem(arguments, 0, StolenRef.Take(fileno));
         try
         {
             return AuditHook.Judge(policy, AuditEvent.Descriptors, _event, arguments);
         }
         finally
         {
-            PolicyNative.Py_DecRef(arguments);
+            Interop.DecRef(arguments);
         }
     }
 
@@ -131,15 +131,15 @@ internal sealed unsafe class TypeSlotGuard
     {
         try
         {
-            var fileno = PolicyNative.PyObject_CallMethodNoArgs(socket, "fileno");
-            if (fileno != 0 && PolicyNative.Is(fileno, PolicyNative.LongFlag))
-                policy.RecordDescriptor(PolicyNative.PyLong_AsLongLong(fileno));
-            PolicyNative.Py_DecRef(fileno);
+            var fileno = Interop.NoThrow.PyObject_CallMethodNoArgs(socket, "fileno");
+            if (fileno != 0 && Interop.HasTypeFlag(fileno, Interop.Py_TPFLAGS_LONG_SUBCLASS))
+                policy.RecordDescriptor(Interop.NoThrow.PyLong_AsLongLong(fileno));
+            Interop.DecRef(fileno);
         }
         catch (Exception e)
         {
             Debug.Fail(e.Message);   // bookkeeping only: an unrecorded socket is refused later (stricter)
         }
-        PolicyNative.PyErr_Clear();
+        Interop.NoThrow.PyErr_Clear();
     }
 }

@@ -131,12 +131,13 @@ public sealed class HostilePayloadTests(PythonRuntimeFixture fixture)
         await using var interpreter = await fixture.Runtime.CreateInterpreterAsync(binding: binding);
         await interpreter.RunAsync("import sys, pluginhost\nsys.set_int_max_str_digits(0)\npluginhost._set_direct_handler(lambda m: {'n': 10**5000})");
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => interpreter.InvokeAsync(scope =>
+        var error = await Assert.ThrowsAsync<PythonError>(() => interpreter.InvokeAsync(scope =>
         {
             using var dispatcher = SdkDispatcher.For(scope);
             return dispatcher.Deliver(new Message { Topic = "q", To = "replier" }, [SdkModule.DirectHandlerId], isRequest: true).Reply;
         }));
 
+        Assert.Equal(PyErrorKind.ValueError, error.Kind);
         Assert.Contains("an integer of 5001 digits", error.Message);
     }
 
