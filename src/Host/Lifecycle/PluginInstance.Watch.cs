@@ -33,11 +33,13 @@ internal sealed partial class PluginInstance
 
     private void Watch(SubInterpreter interpreter)
     {
+        if (!IsServing(interpreter))
+            return;   // a retired interpreter's timer, still firing once, or one being stopped
         _inbox.CheckHandlerTimeout(_handlerTimeout);
         // Interrupted long ago and still running: blocked in native code, where the interrupt cannot reach. Only a
         // fresh interpreter serves again; the old one ends when the call returns.
         var grace = _handlerTimeout + TimeSpan.FromTicks(Math.Max(_handlerTimeout.Ticks, TimeSpan.FromSeconds(5).Ticks));
-        if (_restart.Enabled && _inbox.HandlerRunning is { } running && running > grace)
+        if (_policy.Enabled && _inbox.HandlerRunning is { } running && running > grace)
             RequestRestart(interpreter, $"a handler has run for {running:g} and did not return when interrupted (blocked in native code?)", Retire.Abandon, "stuck");
     }
 
@@ -57,15 +59,15 @@ internal sealed partial class PluginInstance
     /// </summary>
     private void Sample(SubInterpreter interpreter)
     {
-        if (!ReferenceEquals(interpreter, Volatile.Read(ref _interpreter)))
-            return;   // a retired interpreter's timer, still firing once
+        if (!IsServing(interpreter))
+            return;   // a retired interpreter's timer, still firing once, or one being stopped
         if (interpreter.LargeBytes is { } large)
             Volatile.Write(ref _largeBytes, large);
         Volatile.Write(ref _messageBytes, interpreter.MessageBytes);
         CheckMemory(interpreter);
         interpreter.Post(scope =>
         {
-            if (!ReferenceEquals(scope.Interpreter, Volatile.Read(ref _interpreter)) || scope.ReadAllocator() is not { } allocator)
+            if (!IsServing(scope.Interpreter) || scope.ReadAllocator() is not { } allocator)
                 return;
             Volatile.Write(ref _allocatedBytes, allocator.AllocatedBytes);
             Volatile.Write(ref _arenaBytes, allocator.ArenaBytes);
