@@ -107,6 +107,51 @@ public sealed partial class StoppingTests : IDisposable
     }
 
     [Fact]
+    public async Task TheWholeStopHasOneDeadlineAndStuckInstancesDoNotHoldUpTheTeardownOfOneStoppedAfterThem()
+    {
+        // Stopped in reverse start order: the stuck ones first, the benign a-first last (zz-neighbour before them all).
+        Plugin("a-first", "def setup(ctx):\n    pass\ndef teardown():\n    print('teardown a-first')\n");
+        Plugin("b-teardown", """
+            def setup(ctx):
+                pass
+            def teardown():
+                print("teardown begins")
+                while True:
+                    try:
+                        while True:
+                            pass
+                    except BaseException:
+                        pass
+            """);
+        Plugin("c-handler", $$"""
+            import collections, itertools, pluginhost
+            @pluginhost.on("t.x")
+            def handle(message):
+                print("handler begins")
+                {{CLoop}}
+            def setup(ctx):
+                pluginhost.publish("t.x", {"n": 1})
+            """);
+        using var host = Start();
+        await host.WaitForOutputAsync("handler begins", TimeSpan.FromMinutes(1));
+        await host.WaitForOutputAsync("Application started", TimeSpan.FromMinutes(1));
+
+        var output = await StopAsync(host);
+
+        var stopping = Regex.Matches(output, @"Stopping plugin (\S+) instance").Select(m => m.Groups[1].Value);
+        Assert.Equal(["zz-neighbour", "c-handler", "b-teardown", "a-first"], stopping);
+        // a-first's teardown ran while the two stuck instances still had time left: before either was given up on
+        // (one after the other, each waiting StopTimeout twice, a-first's stop began only after both were abandoned).
+        var teardown = output.IndexOf("teardown a-first", StringComparison.Ordinal);
+        Assert.True(teardown > 0, output);
+        Assert.True(teardown < output.IndexOf("is abandoned", StringComparison.Ordinal), output);
+        Assert.Matches(@"Plugin b-teardown instance 0: stop hook failed: did not finish within half of StopTimeout", output);
+        Assert.Matches(@"Plugin c-handler instance 0: interpreter \d+ is abandoned.*did not end within StopTimeout \(00:00:01 from the start of the stop\)", output);
+        Assert.Matches(@"Stopped 4 plugin instance\(s\) in \d+ ms: 0 failed, 2 interpreter\(s\) they could not end \(left running\), 0 not stopped by the deadline", output);
+        Assert.Contains("2 interpreter(s) left running at shutdown; exiting without finalising CPython", output);
+    }
+
+    [Fact]
     public async Task ThreadsFromStartNewThreadAreStoppedAtEveryRestartAndStopAndTheNeighboursTeardownRuns()
     {
         Plugin("a-threads", LoopThreads + """
