@@ -30,13 +30,8 @@ internal sealed partial class PluginInstance
     private readonly IDisposable _address;
     private Timer? _watchdog;
     private string? _error;
-    // Policy: the configured override of the manifest's capabilities (null: the manifest's), and the denial monitor.
-    private readonly IReadOnlyList<string>? _configuredCapabilities;
-    private readonly PolicyMonitor _monitor;
+    private readonly InstancePolicy _policies;   // each interpreter's policy and host functions; the denial monitor
     private readonly TimeSpan _stopTimeout;
-    // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
-    private readonly HostFunctionTable _hostFunctions;
-    private readonly HostFunctionTable _ownFunctions;
     private readonly Lock _stopGate = new();
     private Task? _stopping;
     private PythonRuntime? _runtime;
@@ -47,8 +42,6 @@ internal sealed partial class PluginInstance
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
         HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
     {
-        _hostFunctions = hostFunctions ?? HostFunctionTable.Empty;
-        _ownFunctions = ownFunctions ?? HostFunctionTable.Empty;
         _descriptor = descriptor;
         Number = number;
         _hostLogger = loggers.CreateLogger<PluginInstance>();
@@ -56,13 +49,14 @@ internal sealed partial class PluginInstance
         var maxOutput = host?.MaxOutputLineLength ?? PluginHostOptions.DefaultMaxOutputLineLength;
         _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker, maxOutput) { Inbox = _inbox };
         var configured = host?.Plugins.GetValueOrDefault(descriptor.Name);
-        _configuredCapabilities = configured?.Capabilities;
         _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);
         _policy = new RestartPolicy(host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false });
         _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
         _undelivered = broker.Undelivered;
-        _monitor = new PolicyMonitor(descriptor.Name, number, _hostLogger);
+        // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
+        _policies = new InstancePolicy(descriptor, number, configured?.Capabilities, ownFunctions ?? HostFunctionTable.Empty,
+            hostFunctions ?? HostFunctionTable.Empty, _hostLogger);
         _inbox = new PluginInbox(Name, number, broker.Options.InboxCapacity, broker, _hostLogger, descriptor.Manifest!.Subscriptions)
         {
             ExitRequested = OnExitRequested,
@@ -75,7 +69,7 @@ internal sealed partial class PluginInstance
     }
 
     /// <summary>Calls this instance's policy denied, by facility (logged and counted as metric <c>pluginhost.policy.denials</c>).</summary>
-    public IReadOnlyDictionary<string, long> Denials => _monitor.Denials;
+    public IReadOnlyDictionary<string, long> Denials => _policies.Monitor.Denials;
 
     public string Name => _descriptor.Name;
 
@@ -135,9 +129,15 @@ internal sealed partial class PluginInstance
         var clock = Stopwatch.StartNew();
         try
         {
-            var policy = CreatePolicy();
+            if (_policies.Create(out var errors) is not var (policy, functions))
+            {
+                _cannotHeal = InstancePolicy.CannotHeal;
+                throw new InvalidOperationException(errors);
+            }
+            // A fresh binding for a fresh interpreter (the retired one's lost the inbox), with this policy's functions.
             if (_binding.Inbox is null)
                 _binding = _newBinding();
+            _binding.Functions = functions;
             var creating = CreateInterpreterAsync(policy);
             var interpreter = await EndIfGivenUp(creating, creating.WaitAsync(timeout, cancellationToken));
             if (!Adopt(interpreter))
@@ -227,7 +227,7 @@ internal sealed partial class PluginInstance
         if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
             _hostLogger.UndeliveredAtStop(Name, Number, left, UndeliveredText(left, (_undelivered?.NotWritten ?? 0) - notWritten));
         _binding.FlushOutput();
-        _monitor.LogSummary();
+        _policies.Monitor.LogSummary();
         Move(PluginState.Stopped);   // from Stopping (or a state with no interpreter); a Failed one without one stays Failed
         PluginMetrics.Untrack(this);
     }
@@ -253,24 +253,6 @@ internal sealed partial class PluginInstance
             if (overran)
                 Interrupt(interpreter, () => !teardown.IsCompleted);
         }
-    }
-
-    /// <summary>The policy from the manifest's capabilities or their configured override; throws when they do not parse.</summary>
-    private InterpreterPolicy CreatePolicy()
-    {
-        var errors = new List<string>();
-        var capabilities = PluginPolicies.Resolve(_descriptor, _configuredCapabilities, errors);
-        if (errors.Count > 0)
-        {
-            _cannotHeal = "its capabilities do not parse; a restart would fail the same way";
-            throw new InvalidOperationException(string.Join("; ", errors));
-        }
-        if (capabilities.Names.Any())
-            _hostLogger.PolicyGranted(Name, Number, string.Join(", ", capabilities.Names));
-        var policy = PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);
-        _binding.Functions = new HostFunctionScope(Name, Number, _ownFunctions, _hostFunctions, capabilities.HostFunctions, policy.GrantHint!,
-            (function, error) => _hostLogger.HostFunctionFailed(Name, Number, function, error), _monitor);
-        return policy;
     }
 
     /// <summary>
