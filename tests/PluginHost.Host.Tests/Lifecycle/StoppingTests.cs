@@ -19,6 +19,31 @@ public sealed partial class StoppingTests : IDisposable
     // A loop in C: no bytecode boundary, so neither an interrupt nor SystemExit ever lands, and the GIL is never released.
     private const string CLoop = "collections.deque(itertools.count(), maxlen=0)";
 
+    // Its handler loops in C for ever, on the first of the messages its setup publishes to itself (one; append more).
+    private const string HandlerLoopingInC = $$"""
+        import collections, itertools, pluginhost
+        @pluginhost.on("t.x")
+        def handle(message):
+            print("handler begins")
+            {{CLoop}}
+        def setup(ctx):
+            pluginhost.publish("t.x", {"n": 1})
+
+        """;
+
+    private const string TeardownCatchingEveryInterrupt = """
+        def setup(ctx):
+            pass
+        def teardown():
+            print("teardown begins")
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException:
+                    pass
+        """;
+
     // A pure-Python loop for threads started with _thread (not threading): SystemExit reaches it.
     private const string LoopThreads = """
         import _thread
@@ -69,28 +94,8 @@ public sealed partial class StoppingTests : IDisposable
     [Fact]
     public async Task SigtermWhileAHandlerLoopsInCAndATeardownCatchesEveryInterruptExitsZeroWithTheCountsLogged()
     {
-        Plugin("a-handler", $$"""
-            import collections, itertools, pluginhost
-            @pluginhost.on("t.x")
-            def handle(message):
-                print("handler begins")
-                {{CLoop}}
-            def setup(ctx):
-                pluginhost.publish("t.x", {"n": 1})
-                pluginhost.publish("t.x", {"n": 2})
-            """);
-        Plugin("b-teardown", """
-            def setup(ctx):
-                pass
-            def teardown():
-                print("teardown begins")
-                while True:
-                    try:
-                        while True:
-                            pass
-                    except BaseException:
-                        pass
-            """);
+        Plugin("a-handler", HandlerLoopingInC + "    pluginhost.publish(\"t.x\", {\"n\": 2})\n");
+        Plugin("b-teardown", TeardownCatchingEveryInterrupt);
         using var host = Start();
         await host.WaitForOutputAsync("handler begins", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("Application started", TimeSpan.FromMinutes(1));
@@ -111,27 +116,8 @@ public sealed partial class StoppingTests : IDisposable
     {
         // Stopped in reverse start order: the stuck ones first, the benign a-first last (zz-neighbour before them all).
         Plugin("a-first", "def setup(ctx):\n    pass\ndef teardown():\n    print('teardown a-first')\n");
-        Plugin("b-teardown", """
-            def setup(ctx):
-                pass
-            def teardown():
-                print("teardown begins")
-                while True:
-                    try:
-                        while True:
-                            pass
-                    except BaseException:
-                        pass
-            """);
-        Plugin("c-handler", $$"""
-            import collections, itertools, pluginhost
-            @pluginhost.on("t.x")
-            def handle(message):
-                print("handler begins")
-                {{CLoop}}
-            def setup(ctx):
-                pluginhost.publish("t.x", {"n": 1})
-            """);
+        Plugin("b-teardown", TeardownCatchingEveryInterrupt);
+        Plugin("c-handler", HandlerLoopingInC);
         using var host = Start();
         await host.WaitForOutputAsync("handler begins", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("Application started", TimeSpan.FromMinutes(1));
