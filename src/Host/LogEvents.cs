@@ -31,6 +31,8 @@ internal static class LogEvents
     public const int MemoryLimitWithoutLargeBlocks = 1016;
     public const int InterpreterLeftRunning = 1017;
     public const int StartCancelled = 1018;
+    public const int InstanceStopFailed = 1019;
+    public const int PluginsStopped = 1020;
 
     // 1100–1199: what plugins log and print.
     public const int PythonRecord = 1100;

@@ -40,7 +40,9 @@ public sealed record InterpreterOptions
     /// <summary>
     /// At its end, how long threads the interpreter's code started (<c>threading</c> or <c>_thread</c>) get to stop
     /// once told to (<c>SystemExit</c>); past it the interpreter is left running (abandoned) rather than ended under
-    /// them, which would abort the process.
+    /// them, which would abort the process. Whoever waits for the interpreter to end must wait longer than this (the
+    /// host: a quarter of StopTimeout against an end wait of at least half), so that such an interpreter gives up and
+    /// is abandoned before its waiter does, and <c>Py_EndInterpreter</c> never runs while the process is exiting.
     /// </summary>
     public TimeSpan ThreadEndTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using PluginHost.Host.Lifecycle;
 
 namespace PluginHost.Host.Configuration;
 
@@ -19,7 +22,22 @@ internal static class PluginHostBuilder
         PluginHostConfiguration.ReplaceApplicationSources(
             builder.Configuration, settingsDirectory, builder.Environment.EnvironmentName, configurationArgs);
         builder.Services.AddPluginHostOptions();
+        // The generic host must not cut the plugins' stop short: it waits StopTimeout (StopBudget) plus CPython's finalisation.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<PluginHostOptions>>(DeriveShutdownTimeout);
         builder.Services.AddPluginCatalog();
         return builder;
+    }
+
+    // Resolved while the host is built, before the startup validator runs: invalid options keep the default here and
+    // are reported by the validator, naming the key.
+    private static void DeriveShutdownTimeout(HostOptions hosting, IOptions<PluginHostOptions> plugins)
+    {
+        try
+        {
+            hosting.ShutdownTimeout = plugins.Value.StopTimeout + StopBudget.FinalizationSlack;
+        }
+        catch (OptionsValidationException)
+        {
+        }
     }
 }

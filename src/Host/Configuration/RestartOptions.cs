@@ -40,13 +40,6 @@ internal sealed class RestartOptions
 
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The delay before restart <paramref name="attempt"/> (1 for the first).</summary>
-    public TimeSpan DelayBefore(int attempt)
-    {
-        var ms = InitialDelay.TotalMilliseconds * Math.Pow(Factor, Math.Max(0, attempt - 1));
-        return ms >= MaxDelay.TotalMilliseconds || double.IsInfinity(ms) ? MaxDelay : TimeSpan.FromMilliseconds(ms);
-    }
-
     public RestartOptions Clone() => (RestartOptions)MemberwiseClone();
 
     /// <summary>Failures worded with the configuration key <paramref name="key"/> (e.g. <c>PluginHost:Restart</c>).</summary>

@@ -10,4 +10,10 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.StartCancelled, LogLevel.Warning, "The host is stopping while plugins start: {Left} plugin instance(s) not started")]
     public static partial void StartCancelled(this ILogger logger, int left);
+
+    [LoggerMessage(LogEvents.InstanceStopFailed, LogLevel.Error, "Stopping plugin {Plugin} instance {Instance} failed; the other instances are stopped all the same")]
+    public static partial void InstanceStopFailed(this ILogger logger, string plugin, int instance, Exception exception);
+
+    [LoggerMessage(LogEvents.PluginsStopped, LogLevel.Information, "Stopped {Count} plugin instance(s) in {ElapsedMs:0} ms: {Failed} failed, {Abandoned} interpreter(s) they could not end (left running), {Late} not stopped by the deadline")]
+    public static partial void PluginsStopped(this ILogger logger, int count, double elapsedMs, int failed, int abandoned, int late);
 }

@@ -20,15 +20,15 @@ internal sealed partial class PluginInstance
     /// Ends <paramref name="interpreter"/>, waiting at most <paramref name="timeout"/>; one that does not end in time,
     /// or whose threads kept it from ending, is abandoned, counted and logged. Never throws, never waits longer.
     /// </summary>
-    private async Task EndInterpreterAsync(IInstanceRuntime interpreter, TimeSpan timeout, string stuck)
+    private async Task EndInterpreterAsync(IInstanceRuntime interpreter, TimeSpan timeout, string stuck, CancellationToken cancellation = default, string? limit = null)
     {
         try
         {
-            await interpreter.DisposeAsync().AsTask().WaitAsync(timeout);
+            await interpreter.DisposeAsync().AsTask().WaitAsync(timeout, cancellation);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            interpreter.Abandon($"{stuck}; it did not end within {timeout}");
+            interpreter.Abandon(e is TimeoutException ? $"{stuck}; it did not end within {limit ?? timeout.ToString()}" : $"{stuck}; the host would wait no longer");
         }
         if (interpreter.IsAbandoned)
             CountAbandoned(interpreter);
@@ -52,7 +52,7 @@ internal sealed partial class PluginInstance
             _left.Add(interpreter);
         PluginMetrics.Abandoned(Name, Number);
         // A handler still running in it never gives its message an outcome: given here (dropped at stop, else failed).
-        var stopping = _state == PluginState.Stopping;
+        var stopping = State == PluginState.Stopping;
         var handling = _inbox.GiveUpInFlight(interpreter, stopping, $"plugin {Name}/{Number}'s interpreter was abandoned while its handler ran")
             ? stopping ? "; the message its handler was running is counted as dropped" : "; the message its handler was running is counted as failed"
             : "";
@@ -91,7 +91,4 @@ internal sealed partial class PluginInstance
             }
         }
     }
-
-    /// <summary>True when this instance has as many interpreters left running as Restart:MaxAbandoned allows.</summary>
-    private bool AbandonedTooMany => _restart.MaxAbandoned > 0 && AbandonedRunning >= _restart.MaxAbandoned;
 }

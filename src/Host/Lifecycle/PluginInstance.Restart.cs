@@ -22,15 +22,11 @@ internal sealed partial class PluginInstance
         Abandon,
     }
 
-    private readonly RestartOptions _restart;
+    private readonly RestartPolicy _policy;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Lock _restartGate = new();
-    private readonly Queue<DateTimeOffset> _recentRestarts = new();
-    private readonly Queue<DateTimeOffset> _recentFailures = new();
     private Task _restarting = Task.CompletedTask;
     private bool _stopRequested;
     private string? _cannotHeal;   // why a restart would fail the same way (StartFailures), null while it may heal
-    private int _restarts;
     private int _attempt;
     private DateTimeOffset? _nextStart;
 
@@ -41,9 +37,9 @@ internal sealed partial class PluginInstance
     /// </summary>
     private void RequestRestart(IInstanceRuntime? from, string reason, Retire retire, string trigger)
     {
-        lock (_restartGate)
+        lock (_gate)
         {
-            if (_state != PluginState.Running || !ReferenceEquals(from, _interpreter))
+            if (from is null || !IsServing(from))
                 return;
             Recover(reason, retire, trigger);
         }
@@ -52,45 +48,41 @@ internal sealed partial class PluginInstance
     /// <summary>Restarts after the backoff, or, when restarts are off or exhausted, leaves the instance Failed.</summary>
     private void Recover(string error, Retire retire, string trigger)
     {
-        lock (_restartGate)
+        lock (_gate)
         {
             _error = error;
             if (_stopRequested)
                 return;   // stopping ends the interpreter anyway
-            var now = DateTimeOffset.UtcNow;
-            while (_recentRestarts.Count > 0 && now - _recentRestarts.Peek() > _restart.Window)
-                _recentRestarts.Dequeue();
-            if (_cannotHeal is not null || !_restart.Enabled || _recentRestarts.Count >= _restart.MaxRestarts || _restart.MaxTotalRestarts is > 0 and var total && _restarts >= total || AbandonedTooMany)
+            var decision = _policy.Decide(DateTimeOffset.UtcNow, AbandonedRunning, _cannotHeal);
+            if (!decision.Restart)
             {
-                FailForGood(error);
+                FailForGood(error, decision.Refusal!);
                 return;
             }
-            _recentRestarts.Enqueue(now);
-            _attempt = _recentRestarts.Count;
-            var delay = _restart.DelayBefore(_attempt);
-            _nextStart = now + delay;
-            _state = PluginState.Restarting;
-            Interlocked.Increment(ref _restarts);
+            if (!Move(PluginState.Restarting))
+                return;   // cannot happen while _stopRequested is false; the state machine says so anyway
+            _attempt = decision.Attempt;
+            _nextStart = DateTimeOffset.UtcNow + decision.Delay;
             StopTimers();
             // From here messages wait in the inbox; the old interpreter handles no more of them and subscribes no more.
             _inbox.Detach();
             _binding.Inbox = null;
-            var old = _interpreter;
+            var old = CurrentInterpreter;
             PluginMetrics.Restarted(Name, Number, trigger);
-            _hostLogger.PluginRestarting(Name, Number, delay, _attempt, _restart.MaxRestarts, _restart.Window, FirstLine(error));
-            _restarting = Task.Run(() => RestartAsync(old, retire, delay));
+            _hostLogger.PluginRestarting(Name, Number, decision.Delay, _attempt, _policy.Options.MaxRestarts, _policy.Options.Window, FirstLine(error));
+            _restarting = Task.Run(() => RestartAsync(old, retire, decision.Delay));
         }
     }
 
     private async Task RestartAsync(IInstanceRuntime? old, Retire retire, TimeSpan delay)
     {
         await RetireAsync(old, retire);
-        lock (_restartGate)
+        lock (_gate)
         {
             // Each abandoned interpreter may spin for ever: past the maximum, no fresh one is started to join them.
-            if (AbandonedTooMany && !_stopRequested)
+            if (_policy.AbandonedTooMany(AbandonedRunning) && !_stopRequested)
             {
-                FailForGood(_error ?? "");
+                FailForGood(_error ?? "", _policy.Refusal(AbandonedRunning, null)!);
                 return;
             }
         }
@@ -121,34 +113,32 @@ internal sealed partial class PluginInstance
         {
             await EndInterpreterAsync(interpreter, _stopTimeout, retire == Retire.NotStarted ? "its import or setup did not return when interrupted" : "it did not return when interrupted");
         }
-        Interlocked.CompareExchange(ref _interpreter, null, interpreter);
+        Release(interpreter);
         _binding.FlushOutput();
     }
 
     /// <summary>No more restarts: no new messages; those waiting are dead-lettered (requests fail) with the reason.</summary>
-    private void FailForGood(string error)
+    private void FailForGood(string error, string why)
     {
-        _state = PluginState.Failed;
+        if (!Move(PluginState.Failed))
+            return;
         StopTimers();
         _address.Dispose();
         _inbox.Close();
-        var why = _cannotHeal is { } cannotHeal ? $"it cannot heal by restarting: {cannotHeal}"
-            : !_restart.Enabled ? "restarts are disabled (PluginHost:Restart:Enabled)"
-            : AbandonedTooMany ? $"it left {AbandonedRunning} interpreter(s) running that could not be ended (PluginHost:Restart:MaxAbandoned {_restart.MaxAbandoned}); only process isolation contains such code"
-            : _recentRestarts.Count >= _restart.MaxRestarts ? $"{_recentRestarts.Count} restart(s) within {_restart.Window} exhausted (PluginHost:Restart:MaxRestarts {_restart.MaxRestarts})"
-            : $"{_restarts} restart(s) in all exhausted (PluginHost:Restart:MaxTotalRestarts {_restart.MaxTotalRestarts})";
         var count = _inbox.DeadLetterRemaining($"plugin {Name}/{Number} failed and will not run again: {why}");
         _binding.FlushOutput();
         // The error's first line: its traceback, if any, was logged where it happened (start failure, handler).
-        var newline = error.IndexOf('\n');
-        _hostLogger.PluginFailedForGood(Name, Number, why, count, newline < 0 ? error : error[..newline].TrimEnd());
+        _hostLogger.PluginFailedForGood(Name, Number, why, count, FirstLine(error));
     }
 
-    /// <summary>Stopping: no restart may begin; one under way is cancelled (its backoff or start) and awaited.</summary>
-    private async Task EndRestartsAsync()
+    /// <summary>
+    /// Stopping: no restart may begin; one under way is cancelled (its backoff or start) and awaited, but not past the
+    /// stop's deadline (retiring its old interpreter may be what holds it: that one is then abandoned by its own wait).
+    /// </summary>
+    private async Task EndRestartsAsync(StopBudget budget)
     {
         Task restarting;
-        lock (_restartGate)
+        lock (_gate)
         {
             _stopRequested = true;
             restarting = _restarting;
@@ -156,7 +146,7 @@ internal sealed partial class PluginInstance
         await _lifetime.CancelAsync();
         try
         {
-            await restarting;
+            await restarting.WaitAsync(budget.EndLeft, budget.Cancellation);
         }
         catch (Exception e)
         {
@@ -167,21 +157,8 @@ internal sealed partial class PluginInstance
     /// <summary>Handler failures (retries included) over the configured rate restart the instance.</summary>
     private void OnHandlerFailure()
     {
-        if (_restart.MaxHandlerFailures == 0)
-            return;
-        int count;
-        var now = DateTimeOffset.UtcNow;
-        lock (_recentFailures)
-        {
-            _recentFailures.Enqueue(now);
-            while (now - _recentFailures.Peek() > _restart.FailureWindow)
-                _recentFailures.Dequeue();
-            count = _recentFailures.Count;
-            if (count < _restart.MaxHandlerFailures)
-                return;
-            _recentFailures.Clear();
-        }
-        RequestRestart(_interpreter, $"{count} handler failures within {_restart.FailureWindow} (PluginHost:Restart:MaxHandlerFailures {_restart.MaxHandlerFailures})", Retire.Teardown, "failure-rate");
+        if (_policy.HandlerFailed(DateTimeOffset.UtcNow) is { } count)
+            RequestRestart(CurrentInterpreter, $"{count} handler failures within {_policy.Options.FailureWindow} (PluginHost:Restart:MaxHandlerFailures {_policy.Options.MaxHandlerFailures})", Retire.Teardown, "failure-rate");
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd();

@@ -34,11 +34,13 @@ internal sealed partial class PluginInstance
 
     private void Watch(IInstanceRuntime interpreter)
     {
+        if (!IsServing(interpreter))
+            return;   // a retired interpreter's timer, still firing once, or one being stopped
         _inbox.CheckHandlerTimeout(_handlerTimeout);
         // Interrupted long ago and still running: blocked in native code, where the interrupt cannot reach. Only a
         // fresh interpreter serves again; the old one ends when the call returns.
         var grace = _handlerTimeout + TimeSpan.FromTicks(Math.Max(_handlerTimeout.Ticks, TimeSpan.FromSeconds(5).Ticks));
-        if (_restart.Enabled && _inbox.HandlerRunning is { } running && running > grace)
+        if (_policy.Enabled && _inbox.HandlerRunning is { } running && running > grace)
             RequestRestart(interpreter, $"a handler has run for {running:g} and did not return when interrupted (blocked in native code?)", Retire.Abandon, "stuck");
     }
 
@@ -53,13 +55,13 @@ internal sealed partial class PluginInstance
     }
 
     /// <summary>
-    /// Reads the counters here (they need no GIL, so an instance busy in a long handler is checked too) and posts the
-    /// small-object sample to the interpreter's own thread (its allocator is read nowhere else).
+    /// Reads the counters here (they need no GIL, so an instance busy in a long handler is checked too) and asks the
+    /// interpreter for its small-object figures (its allocator is read nowhere else).
     /// </summary>
     private void Sample(IInstanceRuntime interpreter)
     {
-        if (!ReferenceEquals(interpreter, Volatile.Read(ref _interpreter)))
-            return;   // a retired interpreter's timer, still firing once
+        if (!IsServing(interpreter))
+            return;   // a retired interpreter's timer, still firing once, or one being stopped
         if (interpreter.LargeBytes is { } large)
             Volatile.Write(ref _largeBytes, large);
         Volatile.Write(ref _messageBytes, interpreter.MessageBytes);
@@ -72,7 +74,7 @@ internal sealed partial class PluginInstance
     {
         try
         {
-            if (await interpreter.SampleAllocatorAsync().ConfigureAwait(false) is not { } allocator || !ReferenceEquals(interpreter, Volatile.Read(ref _interpreter)))
+            if (await interpreter.SampleAllocatorAsync().ConfigureAwait(false) is not { } allocator || !IsServing(interpreter))
                 return;
             Volatile.Write(ref _allocatedBytes, allocator.AllocatedBytes);
             Volatile.Write(ref _arenaBytes, allocator.ArenaBytes);

@@ -30,16 +30,9 @@ internal sealed partial class PluginInstance
     private readonly PluginInbox _inbox;
     private readonly IDisposable _address;
     private Timer? _watchdog;
-    private IInstanceRuntime? _interpreter;
-    private volatile PluginState _state = PluginState.Pending;
     private string? _error;
-    // Policy: the configured override of the manifest's capabilities (null: the manifest's), and the denial monitor.
-    private readonly IReadOnlyList<string>? _configuredCapabilities;
-    private readonly PolicyMonitor _monitor;
+    private readonly InstancePolicy _policies;   // each interpreter's policy and host functions; the denial monitor
     private readonly TimeSpan _stopTimeout;
-    // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
-    private readonly HostFunctionTable _hostFunctions;
-    private readonly HostFunctionTable _ownFunctions;
     private readonly Lock _stopGate = new();
     private Task? _stopping;
     private IInstanceRuntimeFactory? _runtime;
@@ -50,8 +43,6 @@ internal sealed partial class PluginInstance
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
         HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
     {
-        _hostFunctions = hostFunctions ?? HostFunctionTable.Empty;
-        _ownFunctions = ownFunctions ?? HostFunctionTable.Empty;
         _descriptor = descriptor;
         Number = number;
         _hostLogger = loggers.CreateLogger<PluginInstance>();
@@ -59,13 +50,14 @@ internal sealed partial class PluginInstance
         var maxOutput = host?.MaxOutputLineLength ?? PluginHostOptions.DefaultMaxOutputLineLength;
         _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker, maxOutput) { Inbox = _inbox };
         var configured = host?.Plugins.GetValueOrDefault(descriptor.Name);
-        _configuredCapabilities = configured?.Capabilities;
         _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);
-        _restart = host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false };
+        _policy = new RestartPolicy(host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false });
         _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
         _undelivered = broker.Undelivered;
-        _monitor = new PolicyMonitor(descriptor.Name, number, _hostLogger);
+        // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
+        _policies = new InstancePolicy(descriptor, number, configured?.Capabilities, ownFunctions ?? HostFunctionTable.Empty,
+            hostFunctions ?? HostFunctionTable.Empty, _hostLogger);
         _inbox = new PluginInbox(Name, number, broker.Options.InboxCapacity, broker, _hostLogger, descriptor.Manifest!.Subscriptions)
         {
             ExitRequested = OnExitRequested,
@@ -78,24 +70,31 @@ internal sealed partial class PluginInstance
     }
 
     /// <summary>Calls this instance's policy denied, by facility (logged and counted as metric <c>pluginhost.policy.denials</c>).</summary>
-    public IReadOnlyDictionary<string, long> Denials => _monitor.Denials;
+    public IReadOnlyDictionary<string, long> Denials => _policies.Monitor.Denials;
 
     public string Name => _descriptor.Name;
 
     public int Number { get; }
 
-    public PluginStatus Status => new(Name, Number, _state, _interpreter?.Id, _error)
+    public PluginStatus Status
     {
-        Restarts = Volatile.Read(ref _restarts),
-        Abandoned = Abandoned,
-        RestartAttempt = _state == PluginState.Restarting ? _attempt : 0,
-        NextStart = _state == PluginState.Restarting ? _nextStart : null,
-        AllocatedBytes = Volatile.Read(ref _allocatedBytes) is >= 0 and var allocated ? allocated : null,
-        ArenaBytes = Volatile.Read(ref _arenaBytes) is >= 0 and var arenas ? arenas : null,
-        LargeBytes = Volatile.Read(ref _largeBytes) is >= 0 and var large ? large : null,
-        MessageBytes = Volatile.Read(ref _messageBytes),
-        InboxBytes = _inbox.WaitingBytes,
-    };
+        get
+        {
+            var now = _now;   // state and interpreter as one pair
+            return new PluginStatus(Name, Number, now.State, now.Interpreter?.Id, _error)
+            {
+                Restarts = _policy.Total,
+                Abandoned = Abandoned,
+                RestartAttempt = now.State == PluginState.Restarting ? _attempt : 0,
+                NextStart = now.State == PluginState.Restarting ? _nextStart : null,
+                AllocatedBytes = Volatile.Read(ref _allocatedBytes) is >= 0 and var allocated ? allocated : null,
+                ArenaBytes = Volatile.Read(ref _arenaBytes) is >= 0 and var arenas ? arenas : null,
+                LargeBytes = Volatile.Read(ref _largeBytes) is >= 0 and var large ? large : null,
+                MessageBytes = Volatile.Read(ref _messageBytes),
+                InboxBytes = _inbox.WaitingBytes,
+            };
+        }
+    }
 
     private string Entry => _descriptor.Manifest!.Entry;
 
@@ -125,23 +124,39 @@ internal sealed partial class PluginInstance
     private async Task<string?> StartInterpreterAsync(CancellationToken cancellationToken)
     {
         var timeout = _startTimeout;
-        _state = PluginState.Starting;
+        if (!Move(PluginState.Starting))
+            return null;   // stopping or stopped meanwhile: nothing to start
         _hostLogger.PluginStarting(Name, _descriptor.Manifest!.Version, Number, _descriptor.Folder);
         var clock = Stopwatch.StartNew();
         try
         {
-            var policy = CreatePolicy();
+            if (_policies.Create(out var errors) is not var (policy, functions))
+            {
+                _cannotHeal = InstancePolicy.CannotHeal;
+                throw new InvalidOperationException(errors);
+            }
+            // A fresh binding for a fresh interpreter (the retired one's lost the inbox), with this policy's functions.
             if (_binding.Inbox is null)
                 _binding = _newBinding();
-            var creating = _runtime!.StartAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = _stopTimeout / 2 }, _binding, policy);
+            _binding.Functions = functions;
+            var creating = CreateInterpreterAsync(policy);
             var interpreter = await EndIfGivenUp(creating, creating.WaitAsync(timeout, cancellationToken));
-            _interpreter = interpreter;
+            if (!Adopt(interpreter))
+            {
+                _ = interpreter.DisposeAsync();   // a stop came first: nothing else would end it
+                return null;
+            }
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
             await interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions}, {Literal(_descriptor.Folder)})").WaitAsync(timeout, cancellationToken);
-            _inbox.Attach(interpreter);
-            StartTimers(interpreter);
-            _state = PluginState.Running;
+            lock (_gate)
+            {
+                // Attached and timed only once Running: a stop that came in meanwhile ends it as it was started.
+                if (!Move(PluginState.Running))
+                    return null;
+                _inbox.Attach(interpreter);
+                StartTimers(interpreter);
+            }
             _hostLogger.PluginRunning(Name, Number, interpreter.Id, clock.Elapsed.TotalMilliseconds);
             return null;
         }
@@ -151,7 +166,8 @@ internal sealed partial class PluginInstance
             _hostLogger.PluginExitRequested(Name, Number, ExitCode(e));
             if (!IsCleanExit(e))
                 return StartFailed(Describe(e, timeout));
-            _state = PluginState.Stopped;
+            if (!Move(PluginState.Stopped))
+                return null;
             _address.Dispose();
             _inbox.Close();
             _binding.FlushOutput();
@@ -163,8 +179,8 @@ internal sealed partial class PluginInstance
             var error = StartFailed(Describe(e, timeout));
             // Stuck in setup or import: interrupt it, so that the interpreter can end. Not awaited: code looping in C
             // holds its GIL, which the interrupt needs, for ever (retiring it waits StopTimeout, then abandons it).
-            if (e is TimeoutException && _interpreter is { } stuck)
-                _ = stuck.InterruptAsync(() => true);
+            if (e is TimeoutException && CurrentInterpreter is { } stuck)
+                Interrupt(stuck, () => true);
             return error;
         }
     }
@@ -175,40 +191,45 @@ internal sealed partial class PluginInstance
         return error;
     }
 
-    /// <summary>Runs teardown() (if it started) within <paramref name="timeout"/>, then ends the interpreter. Once.</summary>
-    public Task StopAsync(TimeSpan timeout)
+    /// <summary>
+    /// Runs teardown() (if it started) within the budget's teardown share, then ends the interpreter by the budget's
+    /// deadline (abandoning it past that). Once; never throws for what the plugin does.
+    /// </summary>
+    public Task StopAsync(StopBudget budget)
     {
         lock (_stopGate)
-            return _stopping ??= StopOnceAsync(timeout);
+            return _stopping ??= StopOnceAsync(budget);
     }
 
-    private async Task StopOnceAsync(TimeSpan timeout)
+    private async Task StopOnceAsync(StopBudget budget)
     {
-        await EndRestartsAsync();
+        await EndRestartsAsync(budget);
         StopTimers();
         // No new messages; those already queued are drained before teardown (the drain is queued ahead of it).
         _address.Dispose();
         _inbox.Close();
-        var interpreter = _interpreter;
-        if (interpreter is not null)
+        Snapshot was;
+        lock (_gate)
         {
-            var wasRunning = _state == PluginState.Running;
-            var wasStarting = _state == PluginState.Starting;
-            _state = PluginState.Stopping;
+            was = _now;
+            if (was.Interpreter is not null)
+                Move(PluginState.Stopping);
+        }
+        if (was.Interpreter is { } interpreter)
+        {
             _hostLogger.PluginStopping(Name, Number);
-            if (wasRunning)
-                await TeardownAsync(interpreter, timeout);
-            else if (wasStarting)
-                _ = interpreter.InterruptAsync(() => true);   // stopped during import or setup (not awaited: see StartInterpreterAsync)
-            await EndInterpreterAsync(interpreter, timeout, wasStarting ? "it was still starting and did not return when interrupted" : "its thread did not come back from the plugin's code");
+            if (was.State == PluginState.Running)
+                await TeardownAsync(interpreter, budget.TeardownLeft, budget.Cancellation, budget.TeardownLimit);
+            else if (was.State == PluginState.Starting)
+                Interrupt(interpreter, () => true);   // stopped during import or setup (not awaited: see StartInterpreterAsync)
+            await EndInterpreterAsync(interpreter, budget.EndLeft, was.State == PluginState.Starting ? "it was still starting and did not return when interrupted" : "its thread did not come back from the plugin's code", budget.Cancellation, budget.EndLimit);
         }
         var notWritten = _undelivered?.NotWritten ?? 0;
         if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
             _hostLogger.UndeliveredAtStop(Name, Number, left, UndeliveredText(left, (_undelivered?.NotWritten ?? 0) - notWritten));
         _binding.FlushOutput();
-        _monitor.LogSummary();
-        if (_state is PluginState.Stopping or PluginState.Restarting)
-            _state = PluginState.Stopped;
+        _policies.Monitor.LogSummary();
+        Move(PluginState.Stopped);   // from Stopping (or a state with no interpreter); a Failed one without one stays Failed
         PluginMetrics.Untrack(this);
     }
 
@@ -219,37 +240,20 @@ internal sealed partial class PluginInstance
         : $"; {Math.Max(0, dropped - failed)} written to {_undelivered.Path}, {failed} could not be written there";
 
     /// <summary>Runs teardown() within <paramref name="timeout"/>; one that overruns is interrupted, so the interpreter can end.</summary>
-    private async Task TeardownAsync(IInstanceRuntime interpreter, TimeSpan timeout)
+    private async Task TeardownAsync(IInstanceRuntime interpreter, TimeSpan timeout, CancellationToken cancellation = default, string? limit = null)
     {
         var teardown = interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})");
         try
         {
-            await teardown.WaitAsync(timeout);
+            await teardown.WaitAsync(timeout, cancellation);
         }
         catch (Exception e)
         {
-            _hostLogger.StopHookFailed(Name, Number, Describe(e, timeout));
-            if (e is TimeoutException)
-                _ = interpreter.InterruptAsync(() => !teardown.IsCompleted);   // not awaited: C code holding the GIL would hold this too
+            var overran = e is TimeoutException or OperationCanceledException;
+            _hostLogger.StopHookFailed(Name, Number, overran && limit is not null ? $"did not finish within {limit}" : Describe(e, timeout));
+            if (overran)
+                Interrupt(interpreter, () => !teardown.IsCompleted);
         }
-    }
-
-    /// <summary>The policy from the manifest's capabilities or their configured override; throws when they do not parse.</summary>
-    private InterpreterPolicy CreatePolicy()
-    {
-        var errors = new List<string>();
-        var capabilities = PluginPolicies.Resolve(_descriptor, _configuredCapabilities, errors);
-        if (errors.Count > 0)
-        {
-            _cannotHeal = "its capabilities do not parse; a restart would fail the same way";
-            throw new InvalidOperationException(string.Join("; ", errors));
-        }
-        if (capabilities.Names.Any())
-            _hostLogger.PolicyGranted(Name, Number, string.Join(", ", capabilities.Names));
-        var policy = PluginPolicies.Create(_descriptor, capabilities, _configuredCapabilities is not null, _monitor);
-        _binding.Functions = new HostFunctionScope(Name, Number, _ownFunctions, _hostFunctions, capabilities.HostFunctions, policy.GrantHint!,
-            (function, error) => _hostLogger.HostFunctionFailed(Name, Number, function, error), _monitor);
-        return policy;
     }
 
     /// <summary>
@@ -260,9 +264,9 @@ internal sealed partial class PluginInstance
     {
         _hostLogger.PluginExitRequested(Name, Number, ExitCode(exit));
         if (IsCleanExit(exit))
-            _ = Task.Run(() => StopAsync(_stopTimeout));
+            _ = Task.Run(() => StopAsync(new StopBudget(_stopTimeout)));
         else
-            RequestRestart(_interpreter, Describe(exit, _stopTimeout), Retire.Teardown, "exit");
+            RequestRestart(CurrentInterpreter, Describe(exit, _stopTimeout), Retire.Teardown, "exit");
     }
 
     private static string ExitCode(PythonException exit) => exit.PythonMessage.Length == 0 ? "None" : exit.PythonMessage;
@@ -273,7 +277,7 @@ internal sealed partial class PluginInstance
     public void MarkFailed(string error)
     {
         _error = error;
-        _state = PluginState.Failed;
+        Move(PluginState.Failed);
         _address.Dispose();
         _inbox.Close();
         _hostLogger.PluginFailed(Name, Number, error);

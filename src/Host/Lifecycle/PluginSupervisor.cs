@@ -11,7 +11,7 @@ namespace PluginHost.Host.Lifecycle;
 
 /// <summary>
 /// Starts every loadable plugin's instances one after another (name order), each in its own interpreter, and stops
-/// them in reverse start order. A plugin's <c>dotnet/</c> assemblies load before its first instance starts and unload
+/// them in reverse start order, all within one StopTimeout. A plugin's <c>dotnet/</c> assemblies load before its first instance starts and unload
 /// after its instances stopped. A plugin that cannot load or start is logged and marked; the others carry on. The
 /// kernel backstop, when given, is installed after discovery and before the first instance starts, for the plugins
 /// that will run.
@@ -83,14 +83,58 @@ internal sealed class PluginSupervisor(
         _logger.PluginsStarted(statuses.Count(s => s.State == PluginState.Running), statuses.Count);
     }
 
+    /// <summary>
+    /// Stops every instance within one StopTimeout (StopBudget): in reverse start order, each given its turn (an equal
+    /// part of the teardown share) before the next begins, so that a slow teardown holds up its neighbours no longer;
+    /// past its turn it carries on beside them. One instance's failure never keeps the others from stopping: all are
+    /// stopped, then the failures are reported together. <paramref name="cancellationToken"/> (the host's
+    /// ShutdownTimeout) ends every wait at once; what has not ended is abandoned.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         List<PluginInstance> reversed;
         lock (_instances)
             reversed = Enumerable.Reverse(_instances).ToList();
+        var budget = new StopBudget(options.Value.StopTimeout, cancellationToken);
+        var stops = new List<(PluginInstance Instance, Task Stop)>(reversed.Count);
         foreach (var instance in reversed)
-            await instance.StopAsync(options.Value.StopTimeout);
-        // Every instance is stopped: nothing calls into the plugins' assemblies any more.
+        {
+            var stop = StopOne(instance, budget);
+            stops.Add((instance, stop));
+            var turn = budget.TeardownLeft / Math.Max(1, reversed.Count - stops.Count + 1);
+            await Task.WhenAny(stop, Task.Delay(turn, cancellationToken)).ConfigureAwait(false);
+        }
+        var all = Task.WhenAll(stops.Select(s => s.Stop));
+        // Each instance's own waits end by the deadline; this one only guards against a bug keeping one past it.
+        await Task.WhenAny(all, Task.Delay(budget.EndLeft + TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
+        var failures = stops.Where(s => s.Stop.IsFaulted).Select(s => s.Stop.Exception!.GetBaseException()).ToList();
+        var late = stops.Count(s => !s.Stop.IsCompleted);
+        var statuses = stops.Select(s => s.Instance.Status).ToList();
+        _logger.PluginsStopped(statuses.Count, budget.Elapsed.TotalMilliseconds, statuses.Count(s => s.State == PluginState.Failed),
+            statuses.Sum(s => s.Abandoned), late);
+        // Every instance is stopped (or given up on): nothing calls into the plugins' assemblies any more.
+        if (late == 0)
+            UnloadAssemblies();
+        if (failures.Count > 0)
+            throw new AggregateException("One or more plugin instances failed to stop.", failures);
+    }
+
+    /// <summary>One instance's stop; its exception is logged here and reported with the others' once all have stopped.</summary>
+    private async Task StopOne(PluginInstance instance, StopBudget budget)
+    {
+        try
+        {
+            await instance.StopAsync(budget).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.InstanceStopFailed(instance.Name, instance.Number, e);
+            throw;
+        }
+    }
+
+    private void UnloadAssemblies()
+    {
         foreach (var (plugin, assemblies) in Enumerable.Reverse(_assemblies))
         {
             assemblies.Dispose();

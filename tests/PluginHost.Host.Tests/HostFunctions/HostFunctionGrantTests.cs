@@ -48,6 +48,27 @@ public sealed class HostFunctionGrantTests(PythonRuntimeFixture fixture)
         Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PolicyDenied && r.Message.Contains("host function test.add (host:test.add)"));
     }
 
+    [Fact]
+    public async Task AGrantedHostFunctionStillRunsInTheFreshInterpreterAfterARestart()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.Restart = new PluginHost.Host.Configuration.RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(10) };
+        harness.BrokerOptions.MaxRetries = 0;   // one exit, one restart
+        harness.HostFunctions.Add(new TestFunctions());
+        harness.Plugin("granted", Caller.Replace("def on_message(message):\n", "def on_message(message):\n    if message.topic == 'die':\n        raise SystemExit(3)\n"),
+            extraManifest: """ "capabilities": ["host:test.add"] """);
+        await harness.StartAsync();
+        Assert.Equal(3, (await Ask(harness, "granted", "test.add", "[1, 2]")).GetProperty("result").GetInt32());
+
+        await harness.Broker.PublishAsync(new Message { Topic = "die", Payload = "{}"u8.ToArray(), ContentType = ContentTypes.Json, To = "granted" });
+        await Until(() => harness.Status("granted") is { Restarts: 1, State: PluginState.Running }, 30);
+
+        // The fresh interpreter's binding has the functions its policy grants (it had none: every call was denied).
+        var reply = await Ask(harness, "granted", "test.add", "[2, 5]");
+        Assert.True(reply.TryGetProperty("result", out var result), reply.ToString());
+        Assert.Equal(7, result.GetInt32());
+    }
+
     [Theory]
     [InlineData("host:test.add")]
     [InlineData("host:*")]

@@ -19,6 +19,31 @@ public sealed partial class StoppingTests : IDisposable
     // A loop in C: no bytecode boundary, so neither an interrupt nor SystemExit ever lands, and the GIL is never released.
     private const string CLoop = "collections.deque(itertools.count(), maxlen=0)";
 
+    // Its handler loops in C for ever, on the first of the messages its setup publishes to itself (one; append more).
+    private const string HandlerLoopingInC = $$"""
+        import collections, itertools, pluginhost
+        @pluginhost.on("t.x")
+        def handle(message):
+            print("handler begins")
+            {{CLoop}}
+        def setup(ctx):
+            pluginhost.publish("t.x", {"n": 1})
+
+        """;
+
+    private const string TeardownCatchingEveryInterrupt = """
+        def setup(ctx):
+            pass
+        def teardown():
+            print("teardown begins")
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException:
+                    pass
+        """;
+
     // A pure-Python loop for threads started with _thread (not threading): SystemExit reaches it.
     private const string LoopThreads = """
         import _thread
@@ -69,28 +94,8 @@ public sealed partial class StoppingTests : IDisposable
     [Fact]
     public async Task SigtermWhileAHandlerLoopsInCAndATeardownCatchesEveryInterruptExitsZeroWithTheCountsLogged()
     {
-        Plugin("a-handler", $$"""
-            import collections, itertools, pluginhost
-            @pluginhost.on("t.x")
-            def handle(message):
-                print("handler begins")
-                {{CLoop}}
-            def setup(ctx):
-                pluginhost.publish("t.x", {"n": 1})
-                pluginhost.publish("t.x", {"n": 2})
-            """);
-        Plugin("b-teardown", """
-            def setup(ctx):
-                pass
-            def teardown():
-                print("teardown begins")
-                while True:
-                    try:
-                        while True:
-                            pass
-                    except BaseException:
-                        pass
-            """);
+        Plugin("a-handler", HandlerLoopingInC + "    pluginhost.publish(\"t.x\", {\"n\": 2})\n");
+        Plugin("b-teardown", TeardownCatchingEveryInterrupt);
         using var host = Start();
         await host.WaitForOutputAsync("handler begins", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("Application started", TimeSpan.FromMinutes(1));
@@ -106,6 +111,32 @@ public sealed partial class StoppingTests : IDisposable
         Assert.Contains("2 interpreter(s) left running at shutdown; exiting without finalising CPython", output);
         Assert.Contains($"PythonRuntime[{PluginHost.Interpreter.LogEvents.InterpretersLeftAtShutdown}]", output);
         Assert.Contains($"PythonRuntime[{PluginHost.Interpreter.LogEvents.InterpreterNotEnded}]", output);
+    }
+
+    [Fact]
+    public async Task TheWholeStopHasOneDeadlineAndStuckInstancesDoNotHoldUpTheTeardownOfOneStoppedAfterThem()
+    {
+        // Stopped in reverse start order: the stuck ones first, the benign a-first last (zz-neighbour before them all).
+        Plugin("a-first", "def setup(ctx):\n    pass\ndef teardown():\n    print('teardown a-first')\n");
+        Plugin("b-teardown", TeardownCatchingEveryInterrupt);
+        Plugin("c-handler", HandlerLoopingInC);
+        using var host = Start();
+        await host.WaitForOutputAsync("handler begins", TimeSpan.FromMinutes(1));
+        await host.WaitForOutputAsync("Application started", TimeSpan.FromMinutes(1));
+
+        var output = await StopAsync(host);
+
+        var stopping = Regex.Matches(output, @"Stopping plugin (\S+) instance").Select(m => m.Groups[1].Value);
+        Assert.Equal(["zz-neighbour", "c-handler", "b-teardown", "a-first"], stopping);
+        // a-first's teardown ran while the two stuck instances still had time left: before either was given up on
+        // (one after the other, each waiting StopTimeout twice, a-first's stop began only after both were abandoned).
+        var teardown = output.IndexOf("teardown a-first", StringComparison.Ordinal);
+        Assert.True(teardown > 0, output);
+        Assert.True(teardown < output.IndexOf("is abandoned", StringComparison.Ordinal), output);
+        Assert.Matches(@"Plugin b-teardown instance 0: stop hook failed: did not finish within half of StopTimeout", output);
+        Assert.Matches(@"Plugin c-handler instance 0: interpreter \d+ is abandoned.*did not end within StopTimeout \(00:00:01 from the start of the stop\)", output);
+        Assert.Matches(@"Stopped 4 plugin instance\(s\) in \d+ ms: 0 failed, 2 interpreter\(s\) they could not end \(left running\), 0 not stopped by the deadline", output);
+        Assert.Contains("2 interpreter(s) left running at shutdown; exiting without finalising CPython", output);
     }
 
     [Fact]
