@@ -49,8 +49,9 @@ internal sealed class Delivery
     internal void Finish() => _lease?.Dispose();
 
     /// <summary>
-    /// The payload goes on to a holder the broker cannot see end (a .NET subscriber, a dead letter): it is never
-    /// reused and is left to the GC (see <see cref="PayloadLease.LetGo"/>). Ends this delivery's lease.
+    /// The payload goes on to a holder the broker cannot see end (a .NET subscriber, a dead letter): from now on it
+    /// stays readable for as long as anything refers to it (see <see cref="PayloadLease.LetGo"/>). Ends this
+    /// delivery's lease.
     /// </summary>
     internal void LetGoOfPayload() => _lease?.LetGo();
 

@@ -132,7 +132,7 @@ internal sealed partial class MessageBroker
         var receiver = delivery.Receiver!;
         var message = delivery.Message;
         var undecodable = reason == DeadLetterReason.Undecodable;
-        // A dead letter carries the same payload to receivers of any kind: it leaves the pool's accounting.
+        // A dead letter carries the same payload to receivers of any kind: let go, it stays readable for them.
         delivery.LetGoOfPayload();
         delivery.Finish();
         if (delivery.Reply is { } requester)

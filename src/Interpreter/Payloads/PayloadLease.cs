@@ -10,8 +10,9 @@ namespace PluginHost.Interpreter.Payloads;
 /// <item>Take a lease (<see cref="Take"/>) before the holder can be reached by a reader, and end it exactly once,
 /// when the holder is done reading: <see cref="Dispose"/>. Calls after the first are ignored.</item>
 /// <item>A holder that hands the payload to code whose lifetime the host cannot see — a .NET subscriber, a
-/// transport, a dead letter — <see cref="LetGo">lets go</see> instead: the payload then is never reused, and the GC
-/// ends it when nothing refers to it any more.</item>
+/// transport, a dead letter — <see cref="LetGo">lets go</see> instead: the payload then stays readable for as long
+/// as anything refers to it (a pooled buffer is never reused and becomes the GC's; a lent <c>bytes</c> is copied once
+/// into a GC array for the readers to come, and goes back to its sender when the counted holders are done).</item>
 /// <item>A runtime that keeps the payload past the call that delivered it (a Python <c>pluginhost.Message</c>
 /// object, a worker process's copy) takes its own lease; payloads cross the runtime boundary as leases.</item>
 /// </list>
@@ -46,8 +47,9 @@ public sealed class PayloadLease : IDisposable
     }
 
     /// <summary>
-    /// This holder passes the payload on where the host cannot follow it: the payload is never reused (for every
-    /// holder) and is left to the GC. Ends this lease like <see cref="Dispose"/>.
+    /// This holder passes the payload on where the host cannot follow it: from now on the payload stays readable for
+    /// as long as anything refers to it, for every holder (see the rules above). Ends this lease like
+    /// <see cref="Dispose"/>.
     /// </summary>
     public void LetGo()
     {
