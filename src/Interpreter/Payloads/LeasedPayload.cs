@@ -49,7 +49,25 @@ internal abstract class LeasedPayload : MemoryManager<byte>
             payload.Release();
     }
 
-    internal void Retain() => Interlocked.Increment(ref _references);
+    /// <summary>
+    /// One more counted holder. A payload already given back (count 0) cannot be leased again — its memory may be
+    /// reused — so that is a bug, thrown rather than read; an escaped one stays escaped.
+    /// </summary>
+    internal void Retain()
+    {
+        var count = Volatile.Read(ref _references);
+        while (true)
+        {
+            if (count == 0)
+                throw new InvalidOperationException("a lease was taken on a payload already given back: take leases before the sender's publish returns");
+            if (count < 0)
+                return;
+            var seen = Interlocked.CompareExchange(ref _references, count + 1, count);
+            if (seen == count)
+                return;
+            count = seen;
+        }
+    }
 
     internal void Release()
     {

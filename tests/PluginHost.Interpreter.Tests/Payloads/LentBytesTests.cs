@@ -83,11 +83,34 @@ public sealed class LentBytesTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task ReceiversStillReadALentPayloadAfterItsSendersInterpreterEnded()
+    {
+        await using var pair = await StartAsync();
+        var deliveries = new List<PayloadLease>();
+        pair.SenderBinding.OnPublish = m =>
+        {
+            deliveries.Add(PayloadLease.Take(m)!);   // as the broker's delivery does, before the sender lets go
+            return null;
+        };
+        await pair.Sender.RunAsync("pluginhost.publish('big', payload); pluginhost.publish('big', payload[::-1])");
+        var sent = pair.SenderBinding.Published.ToArray();
+        await MessagingTests.DeliverAsync(pair.Receiver, pair.HandlerId, sent);
+        deliveries.ForEach(d => d.Dispose());   // the deliveries' outcomes: the receiver's Messages and views hold the only leases
+
+        await pair.Sender.DisposeAsync();   // its decrefs can no longer run: the objects must stay readable
+
+        // The views read the sender's memory itself.
+        Assert.Equal([true, true], (object?[])(await pair.Receiver.EvaluateAsync("[bytes(views[0]) == expected, bytes(views[1])[::-1] == expected]"))!);
+        await pair.Receiver.RunAsync("views[0].release(); views[1].release(); views.clear(); kept.clear()");   // the last leases end
+        Assert.Equal(true, await pair.Receiver.EvaluateAsync("payloads[0] == expected and payloads[1][::-1] == expected"));
+    }
+
+    [Fact]
     public async Task APayloadLetGoIsCopiedForItsUncountedReadersAndTheSendersObjectStillGoesBack()
     {
         await using var pair = await StartAsync();
         await pair.Sender.RunAsync("pluginhost.publish('big', payload)");   // nobody took a lease: it goes back at once
-        Assert.Single(pair.SenderBinding.Published);
+        Assert.Single(pair.SenderBinding.Published);   // (and must not be read any more)
         Assert.Equal(0, await SenderRefsAsync(pair));
 
         pair.SenderBinding.OnPublish = m =>
@@ -106,6 +129,12 @@ public sealed class LentBytesTests(PythonRuntimeFixture fixture)
     public async Task WhatCanChangeIsCopiedAtPublishSoTheSendersLaterWritesAreNotSeen()
     {
         await using var pair = await StartAsync();
+        var deliveries = new List<PayloadLease?>();
+        pair.SenderBinding.OnPublish = m =>
+        {
+            deliveries.Add(PayloadLease.Take(m));   // as the broker's delivery does
+            return null;
+        };
         await pair.Sender.RunAsync($$"""
             class Bytes(bytes):
                 pass
@@ -120,7 +149,9 @@ public sealed class LentBytesTests(PythonRuntimeFixture fixture)
         Assert.All(sent, m => Assert.True(m.Payload.Span.SequenceEqual(Expected)));
         Assert.Equal(0, await SenderRefsAsync(pair));   // none of them holds the sender's object
 
+        Assert.All(deliveries, d => Assert.NotNull(d));   // pooled copies, not plain arrays
         await MessagingTests.DeliverAsync(pair.Receiver, pair.HandlerId, sent);
         Assert.Equal(Enumerable.Repeat((object?)true, 9), (object?[])(await pair.Receiver.EvaluateAsync("check()"))!);
+        deliveries.ForEach(d => d!.Dispose());
     }
 }

@@ -62,6 +62,16 @@ public sealed class PooledPayloadTests
     }
 
     [Fact]
+    public void APayloadAlreadyGivenBackCannotBeLeasedAgain()
+    {
+        var pool = new PayloadPool();
+        var message = With(pool.Rent(100_000));
+        LeasedPayload.Release(message);          // the sender, and nobody else held it: back in the pool
+        Assert.Throws<InvalidOperationException>(() => PayloadLease.Take(message));
+        Assert.Equal(128 * 1024, pool.RetainedBytes);
+    }
+
+    [Fact]
     public void PlainArraysNeedNoLease()
     {
         var message = new Message { Topic = "t", Payload = new byte[100_000] };
