@@ -29,12 +29,14 @@ internal sealed unsafe class SenderBytes : LeasedPayload
     private readonly byte* _data;
     private readonly int _length;
     private readonly PayloadReleases _owner;
+    private readonly nint _charge;
     private byte[]? _copy;
 
-    private SenderBytes(nint bytes, ReadOnlySpan<byte> data, PayloadReleases owner)
+    private SenderBytes(nint bytes, ReadOnlySpan<byte> data, PayloadReleases owner, nint charge)
         : base(counted: true)
     {
         _object = bytes;
+        _charge = charge;
         fixed (byte* p = data)
             _data = p;   // not moved: the object lives outside the .NET heap
         _length = data.Length;
@@ -57,7 +59,7 @@ internal sealed unsafe class SenderBytes : LeasedPayload
     {
         var data = Interop.BytesSpan(bytes);
         Interop.IncRef(bytes.Pointer);   // the lease's own reference; released through owner
-        return new SenderBytes(bytes.Pointer, data, owner);
+        return new SenderBytes(bytes.Pointer, data, owner, owner.Lend(bytes.Pointer));
     }
 
     public override Span<byte> GetSpan() => Volatile.Read(ref _copy) is { } copy ? copy.AsSpan() : new Span<byte>(_data, _length);
@@ -81,11 +83,11 @@ internal sealed unsafe class SenderBytes : LeasedPayload
     protected override void Returned()
     {
         GC.SuppressFinalize(this);
-        _owner.Release(_object);
+        _owner.Release(_object, _charge);
     }
 
     // A lease never ended: no counted reader is left once the GC finds this unreachable (see the remarks above).
 #pragma warning disable CA2015
-    ~SenderBytes() => _owner.Release(_object);
+    ~SenderBytes() => _owner.Release(_object, _charge);
 #pragma warning restore CA2015
 }

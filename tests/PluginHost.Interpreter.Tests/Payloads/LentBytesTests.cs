@@ -83,6 +83,30 @@ public sealed class LentBytesTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task WhileLentTheSendersObjectIsOffItsMemoryFigureAndBackOnItAfter()
+    {
+        Assert.True(fixture.Runtime.LargeAllocationsTracked);
+        await using var pair = await StartAsync();
+        PayloadLease? delivery = null;
+        pair.SenderBinding.OnPublish = m =>
+        {
+            delivery = PayloadLease.Take(m);
+            return null;
+        };
+        var before = pair.Sender.LargeBytes!.Value;
+
+        await pair.Sender.RunAsync("pluginhost.publish('big', payload)");
+        var lent = pair.Sender.LargeBytes!.Value;
+        delivery!.Dispose();
+        Assert.Equal(0, await SenderRefsAsync(pair));   // the decref ran, the block charged back first
+        var after = pair.Sender.LargeBytes!.Value;
+
+        // Its receivers are charged with what they keep; a sender is not restarted for memory they hold.
+        Assert.InRange(before - lent, Size, Size + (64 * 1024));
+        Assert.InRange(after - lent, Size, Size + (64 * 1024));
+    }
+
+    [Fact]
     public async Task ReceiversStillReadALentPayloadAfterItsSendersInterpreterEnded()
     {
         await using var pair = await StartAsync();
