@@ -29,8 +29,11 @@ public sealed class RequestReplyBenchmark : IBenchmark
         List<double> ours, dotnet;
         await using (var rig = await BrokerRig.StartAsync(context, [BenchPlugins.EchoPlugin(), BenchPlugins.ClientPlugin()]))
         {
+            var collections = GC.CollectionCount(0);
             var samples = await rig.RequestAsync(BenchPlugins.Client, "bench.run", new { count, warmup, size });
+            collections = GC.CollectionCount(0) - collections;
             ours = samples.EnumerateArray().Select(s => s.GetInt64() / 1000.0).ToList();
+            context.Log.WriteLine($"{Name}: plugin -> plugin {Tail.Describe(ours)}; .NET gen0 collections during the run (warm-up included): {collections}");
             dotnet = await DotNetRoundTripsAsync(rig, count, warmup, size);
         }
         context.Log.WriteLine($"{Name}: plugin -> plugin p50 {Stats.Median(ours):0.0} us p99 {Stats.Percentile(ours, 99):0.0} us; " +

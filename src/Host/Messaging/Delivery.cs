@@ -11,14 +11,14 @@ namespace PluginHost.Host.Messaging;
 /// </summary>
 internal sealed class Delivery : InboundMessage
 {
-    private int _finished;
+    private readonly PayloadLease? _lease;   // on a lent (large) payload: until this delivery's outcome (Finish)
     private int _outcomeClaimed;
 
     public Delivery(Message message, PendingReply? reply = null)
         : base(message, reply is not null)
     {
         Reply = reply;
-        PooledPayload.Retain(message);   // until this delivery's outcome (Finish)
+        _lease = PayloadLease.Take(message);
     }
 
     /// <summary>Completed with the reply (or failed) for a request; null for a publish.</summary>
@@ -42,11 +42,16 @@ internal sealed class Delivery : InboundMessage
     /// </summary>
     internal bool ClaimOutcome() => Interlocked.Exchange(ref _outcomeClaimed, 1) == 0;
 
-    /// <summary>The delivery has its final outcome (handled, given up, dropped): its hold on a pooled payload ends. Once.</summary>
-    internal void Finish()
-    {
-        // Only a pooled payload needs the once-only guard (and its cost of a locked instruction per message).
-        if (PooledPayload.TryGet(Message, out _) && Interlocked.Exchange(ref _finished, 1) == 0)
-            PooledPayload.Release(Message);
-    }
+    /// <summary>The delivery has its final outcome (handled, given up, dropped): its lease on a lent payload ends. Once.</summary>
+    internal void Finish() => _lease?.Dispose();
+
+    /// <summary>
+    /// The payload goes on to a holder the broker cannot see end (a .NET subscriber, a dead letter): from now on it
+    /// stays readable for as long as anything refers to it (see <see cref="PayloadLease.LetGo"/>). Ends this
+    /// delivery's lease.
+    /// </summary>
+    internal void LetGoOfPayload() => _lease?.LetGo();
+
+    /// <summary>As <see cref="LetGoOfPayload"/>, for a message no delivery holds yet (one a transport takes).</summary>
+    internal static void LetGoOfPayload(Message message) => PayloadLease.Take(message)?.LetGo();
 }

@@ -1,4 +1,3 @@
-using PluginHost.Interpreter.Payloads;
 using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Host.Messaging;
@@ -72,7 +71,7 @@ internal sealed partial class MessageBroker
     private static void EscapeUnlessReleased(Delivery delivery)
     {
         if (!delivery.Receiver!.Endpoint.ReleasesPayloads)
-            PooledPayload.Escape(delivery.Message);
+            delivery.LetGoOfPayload();
     }
 
     private void Drop(Delivery delivery, string reason)

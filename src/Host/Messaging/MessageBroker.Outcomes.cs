@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Messaging;
@@ -133,8 +132,8 @@ internal sealed partial class MessageBroker
         var receiver = delivery.Receiver!;
         var message = delivery.Message;
         var undecodable = reason == DeadLetterReason.Undecodable;
-        // A dead letter carries the same payload to receivers of any kind: it leaves the pool's accounting.
-        PooledPayload.Escape(message);
+        // A dead letter carries the same payload to receivers of any kind: let go, it stays readable for them.
+        delivery.LetGoOfPayload();
         delivery.Finish();
         if (delivery.Reply is { } requester)
         {

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Configuration;
-using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Messaging;
@@ -102,7 +101,7 @@ internal sealed partial class MessageBroker
         if (!Prepare(ref message, origin, out var groups, out var failure)) return failure;
 
         var remote = forward && _transport.HasRemoteReceivers(message);
-        if (remote) PooledPayload.Escape(message);   // a transport's hold on the payload is not tracked
+        if (remote) Delivery.LetGoOfPayload(message);   // a transport's hold on the payload is not tracked
         if (groups.Length == 0 && !remote) return NoReceivers(message);
 
         var delivered = 0;

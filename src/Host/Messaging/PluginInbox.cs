@@ -109,7 +109,7 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
 
     public string? FullReason(Delivery delivery) => _queue.BytesFullReason(delivery.Message.Payload.Length, _byteBound);
 
-    // Handlers see payloads through Message objects that hold their own reference (see PooledPayload).
+    // Handlers see payloads through Message objects that take their own lease (see PayloadLease).
     public bool ReleasesPayloads => true;
 
     public bool TryDeliver(Delivery delivery)

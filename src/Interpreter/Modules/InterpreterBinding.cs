@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PluginHost.Interpreter.Contract;
+using PluginHost.Interpreter.Payloads;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Interpreter.Modules;
@@ -22,6 +23,9 @@ internal sealed class InterpreterBinding(SubInterpreter interpreter, IPluginBind
 
     /// <summary>The topic this interpreter published to last, as a .NET string (used under its GIL).</summary>
     public TopicCache Topics { get; } = new();
+
+    /// <summary>Its own large <c>bytes</c> it published, lent to receivers, whose decrefs come back here.</summary>
+    public PayloadReleases Releases { get; } = new(interpreter);
 
     /// <summary>The messages its <c>pluginhost.Message</c> objects hold (used under its GIL).</summary>
     public MessageTable Messages { get; } = new();

@@ -47,8 +47,9 @@ internal static unsafe class MessageType
     internal static nint Spec => s_spec != 0 ? s_spec : s_spec = BuildSpec(lazy: false);
 
     /// <summary>
-    /// Its subclass for pooled (large) payloads, also named <c>pluginhost.Message</c>: <c>payload</c> is decoded on
-    /// first read, so a handler that only takes <c>memoryview(message)</c> never copies it.
+    /// Its subclass for lent (large) payloads, also named <c>pluginhost.Message</c>: <c>payload</c> is decoded on
+    /// first read, so a handler that only takes <c>memoryview(message)</c> never copies it, and one that reads it
+    /// copies it once, from the lent memory (a pooled buffer or the sender's own <c>bytes</c>) straight into its own.
     /// </summary>
     internal static nint LazySpec => s_lazySpec != 0 ? s_lazySpec : s_lazySpec = BuildSpec(lazy: true);
 
@@ -111,14 +112,14 @@ internal static unsafe class MessageType
 
     /// <summary>
     /// A new reference to a Message holding <paramref name="message"/>, its payload decoded (see <see cref="Spec"/>)
-    /// unless pooled (see <see cref="LazySpec"/>): the interpreter's spare (see <see cref="Recycle"/>) when there is
+    /// unless lent (see <see cref="LazySpec"/>): the interpreter's spare (see <see cref="Recycle"/>) when there is
     /// one, else a fresh object. A payload that does not decode (JSON that is not, text that is not UTF-8, whatever
     /// the cause) is an outcome, not an exception: null, with <paramref name="undecodable"/> saying why.
     /// </summary>
     internal static NewRef Create(ModuleState* state, Message message, out string? undecodable)
     {
         undecodable = null;
-        var lazy = PooledPayload.TryGet(message, out _);
+        var lazy = LeasedPayload.TryGet(message, out _);
         var table = state->RequireTarget().Messages;
         NewRef self;
         if (!lazy && state->SpareMessage != 0)
@@ -135,7 +136,7 @@ internal static unsafe class MessageType
             o->Slot = table.Add(message);
             o->Table = GCHandle.ToIntPtr(GCHandle.Alloc(table));
         }
-        PooledPayload.Retain(message);   // released when unbound: a pooled payload outlives the delivery while Python holds it
+        LeasedPayload.Retain(message);   // this object's lease, released when unbound: a lent payload outlives the delivery while Python holds it
         if (lazy)
             return self;
         try
@@ -190,7 +191,7 @@ internal static unsafe class MessageType
         SdkModule.ClearSlot(ref o->Payload);
         SdkModule.ClearSlot(ref o->DecodeError);
         if (table[(int)o->Slot] is { } message)
-            PooledPayload.Release(message);
+            LeasedPayload.Release(message);
         table[(int)o->Slot] = null;
     }
 

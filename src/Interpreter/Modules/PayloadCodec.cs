@@ -12,18 +12,25 @@ internal static unsafe class PayloadCodec
 {
     /// <summary>
     /// Copies <paramref name="value"/> out of Python. With a <paramref name="pool"/>, a large payload lands in a
-    /// <see cref="PooledPayload"/> holding one reference for the caller, who releases it once the message is sent.
+    /// <see cref="PooledPayload"/> holding one reference for the caller, who releases it once the message is sent;
+    /// with a <paramref name="lender"/> too, a large exact <c>bytes</c> is not copied at all but lent
+    /// (<see cref="SenderBytes"/>, the same one reference for the caller): its receivers copy it once each.
     /// A value of a type that cannot be sent is a <see cref="PythonError"/> TypeError; one that
     /// a receiver with CPython's default settings could not decode (see <see cref="JsonReceiverLimits"/>), or that has
     /// no JSON or UTF-8 form, a ValueError saying why. Nothing is copied then.
     /// </summary>
-    internal static (ReadOnlyMemory<byte> Payload, string ContentType) Encode(ModuleState* state, BorrowedRef value, PayloadPool? pool = null)
+    internal static (ReadOnlyMemory<byte> Payload, string ContentType) Encode(ModuleState* state, BorrowedRef value, PayloadPool? pool = null, PayloadReleases? lender = null)
     {
         var p = value.Pointer;
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_UNICODE_SUBCLASS))
             return (Copy(Interop.Utf8Span(value, "the str payload"), pool), ContentTypes.Text);
         if (Interop.HasTypeFlag(p, Interop.Py_TPFLAGS_BYTES_SUBCLASS))
-            return (Copy(Interop.BytesSpan(value), pool), ContentTypes.Bytes);
+        {
+            var data = Interop.BytesSpan(value);
+            if (lender is not null && data.Length >= PayloadPool.MinimumSize && SenderBytes.IsExactBytes(value))
+                return (SenderBytes.Lend(value, lender).Memory, ContentTypes.Bytes);
+            return (Copy(data, pool), ContentTypes.Bytes);
+        }
         if (Interop.SupportsBuffer(value))
         {
             using var view = Interop.GetBuffer(value);

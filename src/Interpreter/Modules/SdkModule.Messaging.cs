@@ -44,6 +44,7 @@ internal static unsafe partial class SdkModule
             FastCallArgs.Parse("publish", args, nargs, kwnames, PublishArgs, 2, a);
             var state = State(module);
             var target = state->RequireTarget();
+            target.Releases.Drain();   // what receivers are done with of the bytes it lent before: a publishing loop holds no more than is in flight
             var message = BuildMessage(state, target, "publish", a[0], a[1], a[2], a[3], target.Interpreter.Runtime.Payloads);
             try
             {
@@ -56,8 +57,8 @@ internal static unsafe partial class SdkModule
             }
             finally
             {
-                // The sender's reference: each delivery and each receiving Message object holds its own.
-                PooledPayload.Release(message);
+                // The sender's reference: each delivery and each receiving Message object holds its own lease.
+                LeasedPayload.Release(message);
             }
             return Interop.NewNone().Steal();
         }
@@ -242,7 +243,10 @@ internal static unsafe partial class SdkModule
         }
     }
 
-    /// <summary>With a <paramref name="pool"/> (publish only), a large payload is pooled: the caller releases it.</summary>
+    /// <summary>
+    /// With a <paramref name="pool"/> (publish only), a large payload is lent (the sender's own <c>bytes</c>) or pooled:
+    /// the caller releases it.
+    /// </summary>
     private static Message BuildMessage(ModuleState* state, InterpreterBinding target, string function, nint topic, nint payload, nint headers, nint to, PayloadPool? pool = null)
     {
         var binding = target.Plugin;
@@ -250,7 +254,7 @@ internal static unsafe partial class SdkModule
         var topicText = target.Topics.Get(function, topic);
         var address = FastCallArgs.OptionalString(function, "to", to);
         var headerValues = FastCallArgs.Headers(function, topicText, headers, binding);
-        var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload), pool);
+        var (bytes, contentType) = PayloadCodec.Encode(state, new BorrowedRef(payload), pool, pool is null ? null : target.Releases);
         var message = new Message
         {
             Topic = topicText,

@@ -308,7 +308,7 @@ public sealed class MessagingTests(PythonRuntimeFixture fixture)
     }
 
     /// <summary>Hands <paramref name="messages"/> in order to handler <paramref name="handlerId"/>, as an inbox's drain does.</summary>
-    private static Task DeliverAsync(SubInterpreter interpreter, int handlerId, params Message[] messages) =>
+    internal static Task DeliverAsync(SubInterpreter interpreter, int handlerId, params Message[] messages) =>
         interpreter.InvokeAsync(scope =>
         {
             using var dispatcher = SdkDispatcher.For(scope);
