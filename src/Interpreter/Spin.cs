@@ -12,12 +12,13 @@ namespace PluginHost.Interpreter;
 /// </summary>
 internal sealed class SpinBudget(TimeSpan limit)
 {
+    private static readonly long YieldEvery = Stopwatch.Frequency / 50_000;   // 20 µs: longer than most hand-offs take across cores
     private readonly long _limit = (long)(limit.TotalSeconds * Stopwatch.Frequency);
     private long _typical;   // moving average of recent waits, in Stopwatch ticks
 
     /// <summary>
-    /// Spins with pause instructions (never yielding) until <paramref name="done"/> holds (true) or the budget is
-    /// spent (false). Call <see cref="Waited"/> with the same start once the wait is over, however it ended.
+    /// Spins with pause instructions, yielding the core every 20 µs, until <paramref name="done"/> holds (true) or the
+    /// budget is spent (false). Call <see cref="Waited"/> with the same start once the wait is over, however it ended.
     /// </summary>
     public bool Until<T>(Func<T, bool> done, T state, long start)
     {
@@ -29,10 +30,20 @@ internal sealed class SpinBudget(TimeSpan limit)
         // At least a floor: a wait that ended in sleep also counts the wake-up, so without one, two threads that
         // both sleep see only long waits and never start spinning again.
         var budget = Math.Clamp(2 * typical, _limit / 2, _limit);
+        var yieldAt = start + YieldEvery;
         while (!done(state))
         {
-            if (Stopwatch.GetTimestamp() - start >= budget)
+            var now = Stopwatch.GetTimestamp();
+            if (now - start >= budget)
                 return false;
+            if (now >= yieldAt)
+            {
+                // The one that would make it true may be runnable on this very core (the kernel wakes a thread on
+                // its waker's core): pure spinning would hold it off until the budget is spent. A yield hands it the
+                // core if so, and costs a system call's return otherwise.
+                Thread.Yield();
+                yieldAt = Stopwatch.GetTimestamp() + YieldEvery;
+            }
             Thread.SpinWait(16);
         }
         return true;

@@ -10,9 +10,10 @@ namespace PluginHost.Interpreter;
 /// </summary>
 internal sealed class WorkQueue
 {
-    // Before sleeping the owner spins (pause instructions only: a yield would hand a loaded core to another process
-    // for a whole time slice), so work that arrives within microseconds — the next message, a request's reply — is
-    // picked up without a kernel wake-up. Then the event's own short spin, then sleep.
+    // Before sleeping the owner spins (pause instructions, and a yield only every 20 µs: a yield can hand a loaded core
+    // to another process for a whole time slice, but pure spinning holds off a writer woken onto this core), so work
+    // that arrives within microseconds — the next message, a request's reply — is picked up without a kernel
+    // wake-up. Then the event's own short spin, then sleep.
     private const int SpinCount = 16;
     private readonly SpinBudget _spin = new(TimeSpan.FromMicroseconds(50));
 
