@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Host.Isolation;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
@@ -39,6 +40,7 @@ internal sealed partial class PluginInstance
     private TimeSpan _startTimeout;
     private TimeSpan _handlerTimeout;
     private readonly UndeliveredFile? _undelivered;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
+    private readonly IsolationMode _isolation;   // where its interpreters run (PluginInstance.Interpreter.cs)
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
         HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
@@ -55,6 +57,7 @@ internal sealed partial class PluginInstance
         _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
         _undelivered = broker.Undelivered;
+        _isolation = IsolationModes.Of(descriptor, configured);
         // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
         _policies = new InstancePolicy(descriptor, number, configured?.Capabilities, ownFunctions ?? HostFunctionTable.Empty,
             hostFunctions ?? HostFunctionTable.Empty, _hostLogger);

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using PluginHost.Host.Tests.Lifecycle;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Tests.Isolation;
+
+/// <summary>A plugin with <c>"isolation": "process"</c> runs in a worker process (real CPython there too) behind the same API.</summary>
+[Collection(PythonCollection.Name)]
+public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
+{
+    private const string Worker = """
+        import os, pluginhost
+        @pluginhost.on("ping")
+        def ping(message):
+            pluginhost.publish("pong", {"n": message.payload["n"], "pid": os.getpid()})
+        def on_message(message):
+            return {"pid": os.getpid(), "echo": message.payload}
+        """;
+
+    [Fact]
+    public async Task AProcessPluginExchangesMessagesAndRequestsWithASubinterpreterPlugin()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("worker", Worker, """ "isolation": "process" """);
+        harness.Plugin("neighbour", """
+            import os, pluginhost
+            def on_message(message):
+                for n in range(3):
+                    pluginhost.publish("ping", {"n": n})
+                reply = pluginhost.request("ask", {"hello": 1}, to="worker")
+                pluginhost.publish("test.neighbour", {"pid": os.getpid(), "reply": reply.payload})
+            """);
+        await harness.StartAsync();
+        var pongs = new ConcurrentQueue<Message>();
+        var done = new TaskCompletionSource<Message>();
+        using var a = harness.Broker.Subscribe("pong", (m, _) => { pongs.Enqueue(m); return ValueTask.FromResult<Message?>(null); });
+        using var b = harness.Broker.Subscribe("test.neighbour", (m, _) => { done.TrySetResult(m); return ValueTask.FromResult<Message?>(null); });
+
+        await harness.Broker.PublishAsync(JsonMessage("go", "null", to: "neighbour"));
+
+        using var result = JsonDocument.Parse(TextOf(await done.Task.WaitAsync(TimeSpan.FromSeconds(30))));
+        await Until(() => pongs.Count == 3, 30);
+        var workerPid = result.RootElement.GetProperty("reply").GetProperty("pid").GetInt32();
+        Assert.Equal(Environment.ProcessId, result.RootElement.GetProperty("pid").GetInt32());   // the neighbour: in this process
+        Assert.NotEqual(Environment.ProcessId, workerPid);                                       // the worker: not
+        Assert.Equal("""{"hello":1}""", result.RootElement.GetProperty("reply").GetProperty("echo").GetRawText());
+        var seen = pongs.Select(p => JsonDocument.Parse(TextOf(p)).RootElement).ToList();
+        Assert.Equal([0, 1, 2], seen.Select(p => p.GetProperty("n").GetInt32()).Order());
+        Assert.All(seen, p => Assert.Equal(workerPid, p.GetProperty("pid").GetInt32()));
+        Assert.All(pongs, p => Assert.Equal("worker", p.Sender));
+        Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"runs in worker process {workerPid}"));
+    }
+}
