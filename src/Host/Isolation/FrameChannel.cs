@@ -121,15 +121,16 @@ internal sealed class FrameChannel : IAsyncDisposable
     {
         _outgoing.Writer.TryComplete();
         await _writing.ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
         await _reader.CompleteAsync().ConfigureAwait(false);
         try
         {
+            // Completing flushes what is left: the other side may be gone (a crashed worker, a dead host).
+            await _writer.CompleteAsync().ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Both);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is IOException or SocketException)
         {
-            // Already closed by the other side.
+            // Already closed by the other side: nothing to flush to.
         }
         _socket.Dispose();
     }

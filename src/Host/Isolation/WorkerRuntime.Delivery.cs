@@ -11,7 +11,7 @@ internal sealed partial class WorkerRuntime
 
     public bool Schedule(IMessageSource source)
     {
-        if (Volatile.Read(ref _ending) != 0 || Lost is not null)
+        if (Volatile.Read(ref _ending) != 0 || Volatile.Read(ref _closed) != 0)
             return false;
         Volatile.Write(ref _again, 1);
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
@@ -30,7 +30,8 @@ internal sealed partial class WorkerRuntime
             {
                 try
                 {
-                    while (TakeNext(source, ref handlers, out var count) is { } message)
+                    // Not once the channel closed: what is still queued waits in the inbox for the restarted worker.
+                    while (Volatile.Read(ref _closed) == 0 && TakeNext(source, ref handlers, out var count) is { } message)
                     {
                         var outcome = await DeliverAsync(message, handlers.AsSpan(0, count).ToArray()).ConfigureAwait(false);
                         source.Report(this, message, outcome);

@@ -24,6 +24,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _reading;
     private int _ending;
+    private int _closed;
     private string? _abandoned;
 
     internal WorkerRuntime(Process process, FrameChannel channel, IPluginBinding binding, ILogger logger, string name, TimeSpan endTimeout)
@@ -132,6 +133,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
         {
             why = new WorkerLostException($"worker process {_process.Id}'s channel failed: {e.Message}", e);
         }
+        Volatile.Write(ref _closed, 1);   // before the calls fail: the pump takes no further message for a dead worker
         _calls.EndAll(why);
         _started.TrySetException(why);
         if (Volatile.Read(ref _ending) == 0)

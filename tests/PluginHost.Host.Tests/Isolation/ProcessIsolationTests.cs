@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using PluginHost.Host.Configuration;
 using PluginHost.Host.Tests.Lifecycle;
 using PluginHost.Sdk.Messaging;
 
@@ -50,5 +51,34 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.All(seen, p => Assert.Equal(workerPid, p.GetProperty("pid").GetInt32()));
         Assert.All(pongs, p => Assert.Equal("worker", p.Sender));
         Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"runs in worker process {workerPid}"));
+    }
+
+    [Fact]
+    public async Task AWorkerThatAbortsIsRestartedAndMessagesWaitingInTheInboxAreHandledByTheNewOne()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(200), MaxRestarts = 3 };
+        harness.BrokerOptions.MaxRetries = 0;
+        harness.Plugin("crasher", """
+            import os, pluginhost
+            def on_message(message):
+                if message.payload == "abort":
+                    os.abort()   # a native crash: SIGABRT ends the worker process
+                return os.getpid()
+            """, """ "isolation": "process", "capabilities": ["process.exit"] """);
+        harness.Plugin("neighbour", "def on_message(message):\n    return 'still here'\n");
+        await harness.StartAsync();
+        var before = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "crasher"), TimeSpan.FromSeconds(30))));
+
+        await harness.Broker.PublishAsync(JsonMessage("crash", "\"abort\"", to: "crasher"));
+        // Sent while the worker dies or restarts: it waits in the host's inbox and is answered by the new worker.
+        var after = harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "crasher"), TimeSpan.FromSeconds(30));
+        Assert.Equal("still here", TextOf(await harness.Broker.RequestAsync(JsonMessage("hi", "null", to: "neighbour"), TimeSpan.FromSeconds(10))));
+
+        var restarted = int.Parse(TextOf(await after));
+        Assert.NotEqual(before, restarted);
+        Assert.NotEqual(Environment.ProcessId, restarted);
+        Assert.Equal(1, harness.Status("crasher").Restarts);
+        Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"Worker process {before} (plugin:crasher/0) exited with code 134"));
     }
 }
