@@ -128,7 +128,7 @@ internal sealed class FrameChannel : IAsyncDisposable
             await _writer.CompleteAsync().ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Both);
         }
-        catch (Exception e) when (e is IOException or SocketException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // Already closed by the other side: nothing to flush to.
         }
