@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using PluginHost.Host.Configuration;
+using Microsoft.Extensions.Logging;
 using PluginHost.Host.Tests.Lifecycle;
+using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Tests.Isolation;
@@ -80,5 +82,44 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.NotEqual(Environment.ProcessId, restarted);
         Assert.Equal(1, harness.Status("crasher").Restarts);
         Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"Worker process {before} (plugin:crasher/0) exited with code 134"));
+    }
+
+    [Fact]
+    public async Task HostFunctionsTheirGrantsLoggingAndPrintCrossFromTheWorker()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.HostFunctions.Add(new AddFunction());
+        harness.Plugin("caller", """
+            import logging, os, pluginhost
+            def on_message(message):
+                logging.getLogger("caller.work").warning("in worker %d", os.getpid())
+                print("printed in", os.getpid())
+                try:
+                    return {"pid": os.getpid(), "sum": pluginhost.call(message.topic, message.payload)}
+                except Exception as e:
+                    return {"pid": os.getpid(), "error": type(e).__name__, "message": str(e)}
+            """, """ "isolation": "process", "capabilities": ["host:test.add"] """);
+        await harness.StartAsync();
+
+        using var granted = JsonDocument.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("test.add", "[1, 2, 39]", to: "caller"), TimeSpan.FromSeconds(30))));
+        using var denied = JsonDocument.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("test.secret", "null", to: "caller"), TimeSpan.FromSeconds(30))));
+
+        var pid = granted.RootElement.GetProperty("pid").GetInt32();
+        Assert.NotEqual(Environment.ProcessId, pid);
+        Assert.Equal(42, granted.RootElement.GetProperty("sum").GetInt32());
+        Assert.Equal("PermissionError", denied.RootElement.GetProperty("error").GetString());
+        Assert.Contains("may not call host function 'test.secret'", denied.RootElement.GetProperty("message").GetString());
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.PolicyDenied && r.Message.Contains("host function test.secret"));
+        await Until(() => harness.PluginMessages("caller").Contains($"printed in {pid}"), 10);
+        Assert.Contains(harness.Logs.Records, r => r.Category == "PluginHost.Plugins.caller" && r.Message.Contains($"in worker {pid}") && r.Level == LogLevel.Warning);
+    }
+
+    private sealed class AddFunction : IHostFunctions
+    {
+        [HostFunction("test.add")]
+        public int Add(int[] numbers) => numbers.Sum();
+
+        [HostFunction("test.secret")]
+        public string Secret() => "not for you";
     }
 }
