@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Contract;
+using PluginHost.Interpreter.Policy;
 using PluginHost.Sdk.Messaging;
 
 namespace PluginHost.Host.Isolation;
@@ -25,6 +26,7 @@ internal enum FrameKind
     Publish,        // Id, Message → Done
     Request,        // Id, Message, Timeout → Done (Message: the reply)
     Call,           // Id, Text: function, Bytes + Text2: argument and its content type, Timeout → Done (Bytes + Text2)
+    Policy,         // Flag: allowed (else denied), Decision: what the worker's policy decided (counted and logged in the host)
 
     // either way: the answer to the frame with the same Id from the other side
     Done = 40,      // Error when it failed
@@ -62,6 +64,8 @@ internal sealed class Frame
     public WireOutcome? Outcome { get; set; }
 
     public WorkerStart? Start { get; set; }
+
+    public PolicyDecision? Decision { get; set; }
 }
 
 /// <summary>What the worker needs to serve one instance.</summary>
@@ -78,6 +82,9 @@ internal sealed class WorkerStart
     public int MaxOutputLength { get; set; }
 
     public Dictionary<string, JsonElement> Settings { get; set; } = [];
+
+    /// <summary>The instance's policy without its listener (the worker reports decisions back); null: ungoverned.</summary>
+    public InterpreterPolicy? Policy { get; set; }
 }
 
 /// <summary>A <see cref="Message"/> as values.</summary>

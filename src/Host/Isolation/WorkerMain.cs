@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Contract;
+using PluginHost.Interpreter.Policy;
 
 namespace PluginHost.Host.Isolation;
 
@@ -42,7 +43,7 @@ internal static class WorkerMain
         var source = new WorkerSource(channel);
         var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout },
-            new WorkerBinding(start, channel, calls)).ConfigureAwait(false);
+            new WorkerBinding(start, channel, calls), start.Policy is { } policy ? policy with { Listener = new PolicyRelay(channel) } : null).ConfigureAwait(false);
         channel.Send(new Frame { Kind = FrameKind.Started, Number = (int)interpreter.Id });
 
         var ended = false;
@@ -92,6 +93,14 @@ internal static class WorkerMain
 
     private static async Task<Frame> Interrupt(IInstanceRuntime interpreter) =>
         new() { Flag = await interpreter.InterruptAsync(static () => true).ConfigureAwait(false) };
+
+    /// <summary>The worker's policy decisions, sent to the host's listener (quick: a queued frame, no wait).</summary>
+    private sealed class PolicyRelay(FrameChannel channel) : IPolicyListener
+    {
+        public void Denied(in PolicyDecision decision) => channel.Send(new Frame { Kind = FrameKind.Policy, Decision = decision });
+
+        public void Allowed(in PolicyDecision decision) => channel.Send(new Frame { Kind = FrameKind.Policy, Flag = true, Decision = decision });
+    }
 
     private static int Usage(string error)
     {

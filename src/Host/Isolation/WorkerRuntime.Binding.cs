@@ -24,6 +24,12 @@ internal sealed partial class WorkerRuntime
                 case FrameKind.Unsubscribe:
                     _binding.Unsubscribe(frame.Number);
                     break;
+                case FrameKind.Policy when frame.Decision is { } decision:
+                    if (frame.Flag)
+                        PolicyListener?.Allowed(decision);
+                    else
+                        PolicyListener?.Denied(decision);
+                    break;
                 case FrameKind.Publish:
                     _channel.Answer(frame.Id, PublishAsync(frame.Message!));
                     break;
@@ -37,7 +43,7 @@ internal sealed partial class WorkerRuntime
                     throw new InvalidDataException($"unexpected frame {frame.Kind} from the worker");
             }
         }
-        catch (Exception e) when (frame.Kind is FrameKind.Log or FrameKind.Write or FrameKind.Subscribe or FrameKind.Unsubscribe)
+        catch (Exception e) when (frame.Kind is FrameKind.Log or FrameKind.Write or FrameKind.Subscribe or FrameKind.Unsubscribe or FrameKind.Policy)
         {
             // No answer is awaited for these: the failure is the host's to see.
             _logger.WorkerCallFailed(_process.Id, _name, frame.Kind.ToString(), e.Message);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Contract;
+using PluginHost.Interpreter.Policy;
 
 namespace PluginHost.Host.Isolation;
 
@@ -52,6 +53,9 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
 
     /// <summary>Set when the worker went away without being asked to end (a crash, a kill): why.</summary>
     public string? Lost { get; private set; }
+
+    /// <summary>Told the worker's policy decisions (denials are counted and logged by it, as for a subinterpreter).</summary>
+    public IPolicyListener? PolicyListener { get; init; }
 
     /// <summary>Called once when the worker is lost (not when it was ended): the instance restarts it.</summary>
     public Action<WorkerRuntime>? OnLost { get; set; }

@@ -20,7 +20,10 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
     /// <summary>How long a worker may take to connect back.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Not used yet: the worker runs ungoverned until the policy crosses (docs/isolation.md, "not done").</summary>
+    /// <summary>
+    /// <paramref name="policy"/> crosses as values and governs the worker's interpreter through the same audit hook;
+    /// its decisions come back to <see cref="InterpreterPolicy.Listener"/> here.
+    /// </summary>
     public async Task<IInstanceRuntime> StartAsync(InterpreterOptions options, IPluginBinding binding, InterpreterPolicy? policy)
     {
         var name = options.Name ?? $"plugin:{binding.PluginName}/{binding.Instance}";
@@ -49,7 +52,10 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
             }
             var socket = await accepting.ConfigureAwait(false);
             logger.WorkerStarted(name, id);
-            var runtime = new WorkerRuntime(process, new FrameChannel(socket), binding, logger, name, options.ThreadEndTimeout + TimeSpan.FromSeconds(5));
+            var runtime = new WorkerRuntime(process, new FrameChannel(socket), binding, logger, name, options.ThreadEndTimeout + TimeSpan.FromSeconds(5))
+            {
+                PolicyListener = policy?.Listener,
+            };
             var start = new WorkerStart
             {
                 Plugin = binding.PluginName,
@@ -58,6 +64,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
                 ThreadEndTimeoutSeconds = options.ThreadEndTimeout.TotalSeconds,
                 MaxOutputLength = binding.MaxOutputLength,
                 Settings = binding.Settings.ToDictionary(s => s.Key, s => JsonSerializer.SerializeToElement(s.Value)),
+                Policy = policy is null ? null : policy with { Listener = null },
             };
             try
             {

@@ -114,6 +114,29 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.Contains(harness.Logs.Records, r => r.Category == "PluginHost.Plugins.caller" && r.Message.Contains($"in worker {pid}") && r.Level == LogLevel.Warning);
     }
 
+    [Fact]
+    public async Task TheWorkersInterpreterIsGovernedByThePluginsCapabilitiesAndDenialsAreCountedInTheHost()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("confined", """
+            import os
+            def on_message(message):
+                try:
+                    os.system("true")
+                    return "spawned"
+                except PermissionError as e:
+                    return f"{os.getpid()} {e}"
+            """, """ "isolation": "process" """);
+        await harness.StartAsync();
+
+        var reply = TextOf(await harness.Broker.RequestAsync(JsonMessage("go", "null", to: "confined"), TimeSpan.FromSeconds(30)));
+
+        var pid = int.Parse(reply.Split(' ')[0]);
+        Assert.NotEqual(Environment.ProcessId, pid);
+        Assert.Contains("process.spawn", reply);
+        await Until(() => harness.Logs.Records.Any(r => r.EventId == LogEvents.PolicyDenied && r.Message.Contains("confined")), 10);
+    }
+
     private sealed class AddFunction : IHostFunctions
     {
         [HostFunction("test.add")]
