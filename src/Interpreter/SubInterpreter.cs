@@ -158,6 +158,11 @@ public sealed partial class SubInterpreter : IInstanceRuntime
 
     private void Create()
     {
+        if (_options.MainInterpreter)
+        {
+            CreateInMain();
+            return;
+        }
         var config = _options.ToNative();
         // Py_NewInterpreterFromConfig needs a main-interpreter thread state attached on this thread.
         var mainState = Interop.NewThreadState(_runtime.MainInterpreter);
@@ -231,7 +236,10 @@ public sealed partial class SubInterpreter : IInstanceRuntime
             if (!LingerUntilAlone())
                 return false;
         }
-        Interop.EndInterpreter(_threadState);
+        if (_options.MainInterpreter)
+            LeaveMain();
+        else
+            Interop.EndInterpreter(_threadState);
         _threadState = 0;
         _runtime.LargeAllocations?.UnregisterOwner(_ownerIdent);
         // Policy: kept to the very end (atexit handlers and finalizers are the plugin's code too); ids are never reused.

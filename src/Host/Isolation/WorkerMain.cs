@@ -42,8 +42,9 @@ internal static class WorkerMain
         var calls = new PendingCalls();
         var source = new WorkerSource(channel);
         var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));
-        var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout },
-            new WorkerBinding(start, channel, calls), start.Policy is { } policy ? policy with { Listener = new PolicyRelay(channel) } : null).ConfigureAwait(false);
+        // The instance runs in the main interpreter, alone in this process: single-phase-init modules may load.
+        var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout, MainInterpreter = true },
+            new WorkerBinding(start, channel, calls), start.Policy is { } policy ? policy with { Listener = new PolicyRelay(channel), AllowSinglePhaseModules = true } : null).ConfigureAwait(false);
         channel.Send(new Frame { Kind = FrameKind.Started, Number = (int)interpreter.Id });
 
         var ended = false;
@@ -78,10 +79,11 @@ internal static class WorkerMain
         {
             await Console.Error.WriteLineAsync($"pluginhost worker: the channel failed: {e.Message}").ConfigureAwait(false);
         }
-        // Ended by the host, or the host is gone: end the interpreter within its budget; what does not end is left to exit.
+        // Ended by the host, or the host is gone: end the instance within its budget; what does not end is left to exit.
         calls.EndAll(new ObjectDisposedException(nameof(FrameChannel), "the host ended this worker"));
         await interpreter.DisposeAsync().AsTask().WaitAsync(endTimeout + endTimeout).ContinueWith(_ => { }).ConfigureAwait(false);
-        await runtime.ShutdownAsync(endTimeout).ConfigureAwait(false);
+        // No Py_FinalizeEx: it would wait in threading._shutdown for the main thread the instance's owner thread took
+        // over (AdoptMainThread) until the host kills the worker. The process exits instead; atexit handlers do not run.
         return ended ? 0 : 3;
     }
 

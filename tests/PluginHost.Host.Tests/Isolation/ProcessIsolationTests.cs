@@ -137,6 +137,27 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         await Until(() => harness.Logs.Records.Any(r => r.EventId == LogEvents.PolicyDenied && r.Message.Contains("confined")), 10);
     }
 
+    [Fact]
+    public async Task ASinglePhaseInitModuleLoadsInTheWorkersMainInterpreter()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("singlephase", """
+            import _testsinglephase, os
+            # refused in any isolated subinterpreter ("does not support loading in subinterpreters"): it loads in the
+            # worker because the instance runs in the worker's main interpreter
+            def on_message(message):
+                return {"pid": os.getpid(), "sum": _testsinglephase.sum(2, 40), "inits": _testsinglephase.initialized_count()}
+            """, """ "isolation": "process", "capabilities": ["native-code"] """);   // a test module: denied without it
+        await harness.StartAsync();
+        Assert.True(harness.Status("singlephase").State == PluginHost.Host.Lifecycle.PluginState.Running, harness.Status("singlephase").Error);
+
+        using var reply = JsonDocument.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("go", "null", to: "singlephase"), TimeSpan.FromSeconds(30))));
+
+        Assert.NotEqual(Environment.ProcessId, reply.RootElement.GetProperty("pid").GetInt32());
+        Assert.Equal(1, reply.RootElement.GetProperty("inits").GetInt32());   // its C static state, initialised once in this process
+        Assert.Equal(42, reply.RootElement.GetProperty("sum").GetInt32());
+    }
+
     private sealed class AddFunction : IHostFunctions
     {
         [HostFunction("test.add")]
