@@ -18,17 +18,19 @@ internal enum IsolationMode
 
 internal static class IsolationModes
 {
-    /// <summary>The plugin's mode; throws <see cref="InvalidOperationException"/> for a value that is none of the three.</summary>
-    public static IsolationMode Of(PluginDescriptor descriptor, PluginOptions? configured)
+    /// <summary>The plugin's mode, or null and why when the value is none of the three.</summary>
+    public static IsolationMode? Of(PluginDescriptor descriptor, PluginOptions? configured, out string? error)
     {
         var value = configured?.Isolation ?? descriptor.Manifest!.Isolation;
-        return value.ToLowerInvariant() switch
+        error = null;
+        switch (value.ToLowerInvariant())
         {
-            "subinterpreter" => IsolationMode.Subinterpreter,
-            "process" => IsolationMode.Process,
-            "auto" => IsolationMode.Auto,
-            _ => throw new InvalidOperationException(
-                $"isolation \"{value}\" of plugin {descriptor.Name} is none of subinterpreter, process, auto (PluginHost:Plugins:{descriptor.Name}:Isolation or the manifest)"),
-        };
+            case "subinterpreter": return IsolationMode.Subinterpreter;
+            case "process": return IsolationMode.Process;
+            case "auto": return IsolationMode.Auto;
+            default:
+                error = $"isolation \"{value}\" is none of subinterpreter, process, auto ({(configured?.Isolation is null ? "plugin.json" : $"PluginHost:Plugins:{descriptor.Name}:Isolation")})";
+                return null;
+        }
     }
 }

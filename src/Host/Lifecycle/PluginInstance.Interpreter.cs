@@ -18,6 +18,11 @@ internal sealed partial class PluginInstance
     private async Task<IInstanceRuntime> CreateInterpreterAsync(InterpreterPolicy policy)
     {
         var options = new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = StopBudget.ThreadEndTimeout(_stopTimeout) };
+        if (_isolation is null)
+        {
+            _cannotHeal = _isolationError;   // the same value at every restart
+            throw new InvalidOperationException(_isolationError);
+        }
         if (_isolation != IsolationMode.Process)
             return await _runtime!.StartAsync(options, _binding, policy);
         _workers ??= new WorkerRuntimeFactory((_runtime as PythonRuntime)?.Installation.LibraryPath, _hostLogger);

@@ -40,7 +40,8 @@ internal sealed partial class PluginInstance
     private TimeSpan _startTimeout;
     private TimeSpan _handlerTimeout;
     private readonly UndeliveredFile? _undelivered;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
-    private readonly IsolationMode _isolation;   // where its interpreters run (PluginInstance.Interpreter.cs)
+    private readonly IsolationMode? _isolation;   // where its interpreters run (PluginInstance.Interpreter.cs); null: see _isolationError
+    private readonly string? _isolationError;
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
         HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
@@ -57,7 +58,7 @@ internal sealed partial class PluginInstance
         _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
         _undelivered = broker.Undelivered;
-        _isolation = IsolationModes.Of(descriptor, configured);
+        _isolation = IsolationModes.Of(descriptor, configured, out _isolationError);
         // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
         _policies = new InstancePolicy(descriptor, number, configured?.Capabilities, ownFunctions ?? HostFunctionTable.Empty,
             hostFunctions ?? HostFunctionTable.Empty, _hostLogger);

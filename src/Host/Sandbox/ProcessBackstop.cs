@@ -77,17 +77,9 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
         return holders;
     }
 
-    private bool RunsInWorker(PluginDescriptor plugin)
-    {
-        try
-        {
-            return IsolationModes.Of(plugin, host.Value.Plugins.GetValueOrDefault(plugin.Name)) == IsolationMode.Process;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;   // an unknown isolation stops that plugin from starting (PluginInstance)
-        }
-    }
+    // An unknown isolation stops that plugin from starting (PluginInstance): it starts no worker.
+    private bool RunsInWorker(PluginDescriptor plugin) =>
+        IsolationModes.Of(plugin, host.Value.Plugins.GetValueOrDefault(plugin.Name), out _) == IsolationMode.Process;
 
     private static string Denied(SeccompFilter filter)
     {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using PluginHost.Host.Configuration;
 using Microsoft.Extensions.Logging;
+using PluginHost.Host.Configuration;
 using PluginHost.Host.Tests.Lifecycle;
 using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;
@@ -156,6 +156,29 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.NotEqual(Environment.ProcessId, reply.RootElement.GetProperty("pid").GetInt32());
         Assert.Equal(1, reply.RootElement.GetProperty("inits").GetInt32());   // its C static state, initialised once in this process
         Assert.Equal(42, reply.RootElement.GetProperty("sum").GetInt32());
+    }
+
+    [Fact]
+    public async Task ConfigurationOverridesTheManifestsIsolationAndAnUnknownValueStopsOnlyThatPlugin()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        const string Pid = "import os\ndef on_message(message):\n    return os.getpid()\n";
+        harness.Plugin("moved", Pid);                                           // manifest: the default, subinterpreter
+        harness.Plugin("kept", Pid, """ "isolation": "process" """);
+        harness.Plugin("unknown", Pid);
+        harness.Options.Plugins["moved"] = new PluginOptions { Isolation = "process" };
+        harness.Options.Plugins["kept"] = new PluginOptions { Isolation = "subinterpreter" };
+        harness.Options.Plugins["unknown"] = new PluginOptions { Isolation = "container" };
+        await harness.StartAsync();
+
+        var moved = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "moved"), TimeSpan.FromSeconds(30))));
+        var kept = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "kept"), TimeSpan.FromSeconds(30))));
+
+        Assert.NotEqual(Environment.ProcessId, moved);
+        Assert.Equal(Environment.ProcessId, kept);
+        var unknown = harness.Status("unknown");
+        Assert.Equal(PluginHost.Host.Lifecycle.PluginState.Failed, unknown.State);
+        Assert.Contains("isolation \"container\" is none of subinterpreter, process, auto (PluginHost:Plugins:unknown:Isolation)", unknown.Error);
     }
 
     private sealed class AddFunction : IHostFunctions
