@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using PluginHost.Interpreter.Modules;
 using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter;
@@ -17,12 +15,7 @@ public sealed partial class SubInterpreter
             throw new InvalidOperationException("The main interpreter already runs an instance in this process: only one may.");
         _threadState = Interop.NewThreadState(_runtime.MainInterpreter);
         Interop.AttachThread(_threadState);
-        _interpreterState = Interop.CurrentInterpreterState();
-        _ownerIdent = Interop.CurrentThreadIdent();
-        Id = Interop.InterpreterId(_interpreterState);
-        ReadThreadLayout();
-        if (_binding.IsAllocated)
-            SdkModule.Bind(GCHandle.ToIntPtr(_binding));
+        Identify();
         try
         {
             AdoptMainThread();

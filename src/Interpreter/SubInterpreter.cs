@@ -174,12 +174,7 @@ public sealed partial class SubInterpreter : IInstanceRuntime
             throw new InvalidOperationException($"CPython refused to create the interpreter: {status.Describe()}");
         }
         _threadState = threadState;
-        _interpreterState = Interop.CurrentInterpreterState();
-        _ownerIdent = Interop.CurrentThreadIdent();
-        Id = Interop.InterpreterId(_interpreterState);
-        ReadThreadLayout();
-        if (_binding.IsAllocated)
-            SdkModule.Bind(GCHandle.ToIntPtr(_binding));
+        Identify();
         try
         {
             AdoptMainThread();
@@ -196,6 +191,17 @@ public sealed partial class SubInterpreter : IInstanceRuntime
         // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
         Interop.AttachThread(mainState);
         DeleteThreadState(mainState);
+    }
+
+    /// <summary>With its fresh thread state attached on the owner thread: who the interpreter is, and its binding.</summary>
+    private void Identify()
+    {
+        _interpreterState = Interop.CurrentInterpreterState();
+        _ownerIdent = Interop.CurrentThreadIdent();
+        Id = Interop.InterpreterId(_interpreterState);
+        ReadThreadLayout();
+        if (_binding.IsAllocated)
+            SdkModule.Bind(GCHandle.ToIntPtr(_binding));
     }
 
     private void RunQueue()
