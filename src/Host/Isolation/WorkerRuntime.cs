@@ -97,7 +97,23 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     // Allocator figures of the worker's interpreter do not cross yet (docs/isolation.md: not done).
     public Task<AllocatorStatistics?> SampleAllocatorAsync() => Task.FromResult<AllocatorStatistics?>(null);
 
-    public void Abandon(string reason) => Interlocked.CompareExchange(ref _abandoned, reason, null);
+    /// <summary>
+    /// Given up on (a handler stuck in native code, an end that did not come): unlike an in-process interpreter, a
+    /// worker can be ended anyway — it is killed, and ends as a killed process.
+    /// </summary>
+    public void Abandon(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _abandoned, reason, null) is not null)
+            return;
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already exited.
+        }
+    }
 
     /// <summary>Asks the worker to end its interpreter and exit; kills it when it has not within the end timeout.</summary>
     public async ValueTask DisposeAsync()

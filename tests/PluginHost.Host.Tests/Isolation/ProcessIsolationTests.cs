@@ -181,6 +181,38 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.Contains("isolation \"container\" is none of subinterpreter, process, auto (PluginHost:Plugins:unknown:Isolation)", unknown.Error);
     }
 
+    [Fact]
+    public async Task AHandlerTimeoutInterruptsPythonInAWorkerAndAHandlerStuckInCGetsTheWorkerKilledAndRestarted()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.HandlerTimeout = TimeSpan.FromSeconds(1);
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(200), MaxRestarts = 3 };
+        harness.BrokerOptions.MaxRetries = 0;
+        harness.Plugin("stuck", """
+            import os, re
+            def on_message(message):
+                if message.payload == "loop":
+                    while True:   # Python: the interrupt reaches it
+                        pass
+                if message.payload == "regex":
+                    re.match(r"(a+)+$", "a" * 64 + "b")   # in C, holding the GIL, for ever: only a kill ends it
+                return os.getpid()
+            """, """ "isolation": "process" """);
+        await harness.StartAsync();
+        var first = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "stuck"), TimeSpan.FromSeconds(30))));
+
+        var loop = await Assert.ThrowsAsync<MessageDeliveryException>(() => harness.Broker.RequestAsync(JsonMessage("loop", "\"loop\"", to: "stuck"), TimeSpan.FromSeconds(30)));
+        Assert.Contains("HandlerTimeout", loop.Message);
+        Assert.Equal(first, int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "stuck"), TimeSpan.FromSeconds(30)))));
+
+        await harness.Broker.PublishAsync(JsonMessage("regex", "\"regex\"", to: "stuck"));
+        var second = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "stuck"), TimeSpan.FromSeconds(60))));
+
+        Assert.NotEqual(first, second);
+        await Until(() => harness.Logs.Records.Any(r => r.Message.Contains($"Worker process {first} (plugin:stuck/0) exited with code 137")), 20);   // SIGKILL
+        Assert.Equal(1, harness.Status("stuck").Restarts);
+    }
+
     private sealed class AddFunction : IHostFunctions
     {
         [HostFunction("test.add")]
