@@ -213,6 +213,37 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.Equal(1, harness.Status("stuck").Restarts);
     }
 
+    [Fact]
+    public async Task ContextSettingsAndAsyncRequestsWorkInEachOfTwoWorkerInstances()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("echo", "def on_message(message):\n    return message.payload\n");
+        harness.Plugin("asker", """
+            import asyncio, os, pluginhost
+            def setup(ctx):
+                global seen_in_setup
+                seen_in_setup = (ctx.name, ctx.instance)
+            def on_message(message):
+                ctx = pluginhost.context()
+                reply = asyncio.run(pluginhost.request_async("echo.it", {"from": ctx.instance}, to="echo"))
+                return {"pid": os.getpid(), "setup": list(seen_in_setup), "instance": ctx.instance, "settings": ctx.settings, "echo": reply.payload}
+            """, """ "isolation": "process", "instances": 2, "settings": {"greeting": "hi", "limits": {"n": 3, "ratio": 0.5, "on": true, "tags": ["a", null]}} """);
+        await harness.StartAsync();
+
+        var replies = new List<JsonElement>();
+        foreach (var to in new[] { "asker/0", "asker/1" })
+            replies.Add(JsonDocument.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("go", "null", to: to), TimeSpan.FromSeconds(30)))).RootElement.Clone());
+
+        Assert.NotEqual(replies[0].GetProperty("pid").GetInt32(), replies[1].GetProperty("pid").GetInt32());   // one process each
+        for (var n = 0; n < 2; n++)
+        {
+            Assert.Equal($$"""["asker",{{n}}]""", replies[n].GetProperty("setup").GetRawText());
+            Assert.Equal(n, replies[n].GetProperty("instance").GetInt32());
+            Assert.Equal($$"""{"from":{{n}}}""", replies[n].GetProperty("echo").GetRawText());
+            Assert.Equal("""{"greeting":"hi","limits":{"n":3,"ratio":0.5,"on":true,"tags":["a",null]}}""", replies[n].GetProperty("settings").GetRawText());
+        }
+    }
+
     private sealed class AddFunction : IHostFunctions
     {
         [HostFunction("test.add")]
