@@ -82,8 +82,7 @@ internal static class WorkerMain
         // Ended by the host, or the host is gone: end the instance within its budget; what does not end is left to exit.
         calls.EndAll(new ObjectDisposedException(nameof(FrameChannel), "the host ended this worker"));
         await interpreter.DisposeAsync().AsTask().WaitAsync(endTimeout + endTimeout).ContinueWith(_ => { }).ConfigureAwait(false);
-        // No Py_FinalizeEx: it would wait in threading._shutdown for the main thread the instance's owner thread took
-        // over (AdoptMainThread) until the host kills the worker. The process exits instead; atexit handlers do not run.
+        await runtime.ShutdownAsync(endTimeout).ConfigureAwait(false);
         return ended ? 0 : 3;
     }
 

@@ -140,7 +140,7 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
     [Fact]
     public async Task ASinglePhaseInitModuleLoadsInTheWorkersMainInterpreter()
     {
-        await using var harness = new SupervisorHarness(fixture);
+        var harness = new SupervisorHarness(fixture);   // disposed in the test: what the stop does is asserted
         harness.Plugin("singlephase", """
             import _testsinglephase, os
             # refused in any isolated subinterpreter ("does not support loading in subinterpreters"): it loads in the
@@ -156,6 +156,10 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.NotEqual(Environment.ProcessId, reply.RootElement.GetProperty("pid").GetInt32());
         Assert.Equal(1, reply.RootElement.GetProperty("inits").GetInt32());   // its C static state, initialised once in this process
         Assert.Equal(42, reply.RootElement.GetProperty("sum").GetInt32());
+        var pid = reply.RootElement.GetProperty("pid").GetInt32();
+        await harness.DisposeAsync();   // stop: teardown, End; the worker ends the instance, finalises CPython and exits
+        Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"Worker process {pid} (plugin:singlephase/0) exited with code 0"));
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.WorkerOutput);   // nothing on its stderr: no fatal error, no traceback
     }
 
     [Fact]
