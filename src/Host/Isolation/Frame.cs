@@ -14,6 +14,7 @@ internal enum FrameKind
     Run,            // Id, Text: source to run in __main__ → Done
     Deliver,        // Id: the delivery's number; Message, Handlers, Flag: is a request → Outcome
     Interrupt,      // Id → Done (Flag: raised)
+    Sample,         // Id → Done (Figures: the interpreter's allocator figures and received payload bytes)
     End,            // the worker ends its interpreter and exits
 
     // worker → host
@@ -66,6 +67,18 @@ internal sealed class Frame
     public WorkerStart? Start { get; set; }
 
     public PolicyDecision? Decision { get; set; }
+
+    public WireFigures? Figures { get; set; }
+}
+
+/// <summary>The worker interpreter's memory figures, sampled by the worker between its work.</summary>
+internal sealed class WireFigures
+{
+    public AllocatorStatistics? Allocator { get; set; }
+
+    public long? LargeBytes { get; set; }
+
+    public long MessageBytes { get; set; }
 }
 
 /// <summary>What the worker needs to serve one instance.</summary>

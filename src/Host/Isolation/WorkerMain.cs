@@ -61,6 +61,9 @@ internal static class WorkerMain
                         source.Add(frame);
                         interpreter.Schedule(source);
                         break;
+                    case FrameKind.Sample:
+                        channel.Answer(frame.Id, Sample(interpreter));
+                        break;
                     case FrameKind.Interrupt:
                         channel.Answer(frame.Id, Interrupt(interpreter));
                         break;
@@ -91,6 +94,16 @@ internal static class WorkerMain
         await interpreter.RunAsync(source).ConfigureAwait(false);
         return new Frame();
     }
+
+    private static async Task<Frame> Sample(IInstanceRuntime interpreter) => new()
+    {
+        Figures = new WireFigures
+        {
+            Allocator = await interpreter.SampleAllocatorAsync().ConfigureAwait(false),
+            LargeBytes = interpreter.LargeBytes,
+            MessageBytes = interpreter.MessageBytes,
+        },
+    };
 
     private static async Task<Frame> Interrupt(IInstanceRuntime interpreter) =>
         new() { Flag = await interpreter.InterruptAsync(static () => true).ConfigureAwait(false) };

@@ -26,6 +26,8 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     private Task? _reading;
     private int _ending;
     private int _closed;
+    private long _largeBytes = -1;
+    private long _messageBytes;
     private string? _abandoned;
 
     internal WorkerRuntime(Process process, FrameChannel channel, IPluginBinding binding, ILogger logger, string name, TimeSpan endTimeout)
@@ -43,9 +45,9 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     /// <summary>The worker's process id.</summary>
     public int ProcessId => _process.Id;
 
-    public long? LargeBytes => null;
+    public long? LargeBytes => Volatile.Read(ref _largeBytes) is >= 0 and var large ? large : null;
 
-    public long MessageBytes => 0;
+    public long MessageBytes => Volatile.Read(ref _messageBytes);
 
     public Task Completion => _ended.Task;
 
@@ -94,8 +96,30 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
         }
     }
 
-    // Allocator figures of the worker's interpreter do not cross yet (docs/isolation.md: not done).
-    public Task<AllocatorStatistics?> SampleAllocatorAsync() => Task.FromResult<AllocatorStatistics?>(null);
+    /// <summary>
+    /// Asks the worker for its interpreter's figures; <see cref="LargeBytes"/> and <see cref="MessageBytes"/> are those
+    /// of the last sample (a worker's counters cannot be read from here).
+    /// </summary>
+    public async Task<AllocatorStatistics?> SampleAllocatorAsync()
+    {
+        var (id, answer) = _calls.Open();
+        if (!_channel.Send(new Frame { Kind = FrameKind.Sample, Id = id }))
+            throw new ObjectDisposedException(_name, "the worker's channel is closed");
+        Frame figures;
+        try
+        {
+            figures = PendingCalls.Check(await answer.ConfigureAwait(false));
+        }
+        catch (WorkerLostException e)
+        {
+            throw new ObjectDisposedException(_name, e.Message);
+        }
+        if (figures.Figures is not { } sample)
+            return null;
+        Volatile.Write(ref _largeBytes, sample.LargeBytes ?? -1);
+        Volatile.Write(ref _messageBytes, sample.MessageBytes);
+        return sample.Allocator;
+    }
 
     /// <summary>
     /// Given up on (a handler stuck in native code, an end that did not come): unlike an in-process interpreter, a

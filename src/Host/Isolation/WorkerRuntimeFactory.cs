@@ -14,8 +14,8 @@ namespace PluginHost.Host.Isolation;
 /// </summary>
 internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger) : IInstanceRuntimeFactory
 {
-    /// <summary>The worker's allocator figures do not cross yet.</summary>
-    public bool LargeAllocationsTracked => false;
+    /// <summary>The worker's runtime charges large blocks as the host's does (its default); they cross with each sample.</summary>
+    public bool LargeAllocationsTracked => true;
 
     /// <summary>How long a worker may take to connect back.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);

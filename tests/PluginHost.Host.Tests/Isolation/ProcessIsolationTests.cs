@@ -248,6 +248,28 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task AWorkersMemoryFiguresCrossAndALargeBytearrayOverTheLimitRestartsItInAFreshWorker()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.MemorySampleInterval = TimeSpan.FromMilliseconds(100);
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(200), MaxRestarts = 3 };
+        harness.Options.Plugins["hoarder"] = new PluginOptions { MemoryLimitMiB = 64 };
+        harness.Plugin("hoarder", "import os\nkeep = []\ndef on_message(message):\n    if message.payload:\n        keep.append(bytearray(message.payload << 20))\n    return os.getpid()\n",
+            """ "isolation": "process" """);
+        await harness.StartAsync();
+        var first = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "0", to: "hoarder"), TimeSpan.FromSeconds(30))));
+        await Until(() => harness.Status("hoarder") is { LargeBytes: not null, AllocatedBytes: > 0 }, 20);
+        Assert.InRange(harness.Status("hoarder").MemoryBytes!.Value, 1, 16 << 20);
+
+        await harness.Broker.PublishAsync(JsonMessage("hoard", "256", to: "hoarder"));
+
+        await Until(() => harness.Status("hoarder").Restarts == 1, 30);
+        Assert.Contains(harness.Logs.Records, r => r.Message.Contains("MiB in large blocks") && r.Message.Contains("over the limit of 64 MiB (PluginHost:Plugins:hoarder:MemoryLimitMiB)"));
+        var second = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "0", to: "hoarder"), TimeSpan.FromSeconds(30))));
+        Assert.NotEqual(first, second);
+    }
+
     private sealed class AddFunction : IHostFunctions
     {
         [HostFunction("test.add")]
