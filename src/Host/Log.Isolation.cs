@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.WorkerCallFailed, LogLevel.Warning, "Worker process {ProcessId} ({Name}): a {Kind} from the plugin failed in the host: {Error}")]
     public static partial void WorkerCallFailed(this ILogger logger, int processId, string name, string kind, string error);
+
+    [LoggerMessage(LogEvents.WorkerFallback, LogLevel.Warning, "Plugin {Plugin} instance {Instance} (isolation auto) runs in a worker process from now on: {Why}")]
+    public static partial void WorkerFallback(this ILogger logger, string plugin, int instance, string why);
 }

@@ -91,4 +91,5 @@ internal static class LogEvents
     public const int WorkerOutput = 1801;
     public const int WorkerExited = 1802;
     public const int WorkerCallFailed = 1803;
+    public const int WorkerFallback = 1804;
 }

@@ -34,6 +34,20 @@ internal sealed partial class PluginInstance
     }
 
     /// <summary>
+    /// Isolation "auto": a start that failed because an extension module cannot load in a subinterpreter moves the
+    /// instance to a worker process from then on (said once); the restart policy starts it there. True when it did.
+    /// </summary>
+    private bool FallsBackToWorker(Exception e)
+    {
+        if (_isolation != IsolationMode.Auto || e is not PythonException { PythonType: StartFailures.CannotStartType } python
+            || !python.PythonMessage.Contains("does not support loading in subinterpreters", StringComparison.Ordinal))
+            return false;
+        _isolation = IsolationMode.Process;
+        _hostLogger.WorkerFallback(Name, Number, python.PythonMessage.Split(" — ")[0]);
+        return true;
+    }
+
+    /// <summary>
     /// Interrupts the interpreter's code while <paramref name="still"/> holds. Not awaited: code looping in C holds
     /// its GIL, which the interrupt needs, for ever.
     /// </summary>

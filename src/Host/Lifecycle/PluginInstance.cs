@@ -40,7 +40,7 @@ internal sealed partial class PluginInstance
     private TimeSpan _startTimeout;
     private TimeSpan _handlerTimeout;
     private readonly UndeliveredFile? _undelivered;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
-    private readonly IsolationMode? _isolation;   // where its interpreters run (PluginInstance.Interpreter.cs); null: see _isolationError
+    private IsolationMode? _isolation;   // where its interpreters run (PluginInstance.Interpreter.cs); null: see _isolationError
     private readonly string? _isolationError;
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
@@ -179,7 +179,8 @@ internal sealed partial class PluginInstance
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _cannotHeal ??= StartFailures.CannotHeal(e);
+            if (!FallsBackToWorker(e))
+                _cannotHeal ??= StartFailures.CannotHeal(e);
             var error = StartFailed(Describe(e, timeout));
             // Stuck in setup or import: interrupt it, so that the interpreter can end. Not awaited: code looping in C
             // holds its GIL, which the interrupt needs, for ever (retiring it waits StopTimeout, then abandons it).

@@ -270,6 +270,26 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.NotEqual(first, second);
     }
 
+    [Fact]
+    public async Task WithIsolationAutoAPluginWhoseModuleRefusesSubinterpretersMovesToAWorkerAndAnOrdinaryOneStays()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(100) };
+        harness.Plugin("needs-worker", "import _testsinglephase, os\ndef on_message(message):\n    return os.getpid()\n",
+            """ "isolation": "auto", "capabilities": ["native-code"] """);
+        harness.Plugin("ordinary", "import os\ndef on_message(message):\n    return os.getpid()\n", """ "isolation": "auto" """);
+        await harness.StartAsync();
+
+        var moved = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "needs-worker"), TimeSpan.FromSeconds(30))));
+        var stayed = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "ordinary"), TimeSpan.FromSeconds(30))));
+
+        Assert.NotEqual(Environment.ProcessId, moved);
+        Assert.Equal(Environment.ProcessId, stayed);
+        var fallback = Assert.Single(harness.Logs.Records, r => r.EventId == LogEvents.WorkerFallback);
+        Assert.Contains("Plugin needs-worker instance 0 (isolation auto) runs in a worker process from now on: module _testsinglephase does not support loading in subinterpreters", fallback.Message);
+        Assert.Equal(1, harness.Status("needs-worker").Restarts);
+    }
+
     private sealed class AddFunction : IHostFunctions
     {
         [HostFunction("test.add")]
