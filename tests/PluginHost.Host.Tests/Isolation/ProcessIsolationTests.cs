@@ -55,24 +55,26 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"runs in worker process {workerPid}"));
     }
 
-    [Fact]
-    public async Task AWorkerThatAbortsIsRestartedAndMessagesWaitingInTheInboxAreHandledByTheNewOne()
+    [Theory]
+    [InlineData("os.abort()", 134, "process.exit")]                       // SIGABRT
+    [InlineData("__import__('ctypes').string_at(0)", 139, "native-code")]   // SIGSEGV: a native crash
+    public async Task AWorkerThatCrashesIsRestartedAndMessagesWaitingInTheInboxAreHandledByTheNewOne(string crash, int exitCode, string capability)
     {
         await using var harness = new SupervisorHarness(fixture);
         harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(200), MaxRestarts = 3 };
         harness.BrokerOptions.MaxRetries = 0;
-        harness.Plugin("crasher", """
+        harness.Plugin("crasher", $$"""
             import os, pluginhost
             def on_message(message):
-                if message.payload == "abort":
-                    os.abort()   # a native crash: SIGABRT ends the worker process
+                if message.payload == "crash":
+                    {{crash}}   # ends the worker process
                 return os.getpid()
-            """, """ "isolation": "process", "capabilities": ["process.exit"] """);
+            """, $$""" "isolation": "process", "capabilities": ["{{capability}}"] """);
         harness.Plugin("neighbour", "def on_message(message):\n    return 'still here'\n");
         await harness.StartAsync();
         var before = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "crasher"), TimeSpan.FromSeconds(30))));
 
-        await harness.Broker.PublishAsync(JsonMessage("crash", "\"abort\"", to: "crasher"));
+        await harness.Broker.PublishAsync(JsonMessage("crash", "\"crash\"", to: "crasher"));
         // Sent while the worker dies or restarts: it waits in the host's inbox and is answered by the new worker.
         var after = harness.Broker.RequestAsync(JsonMessage("pid", "null", to: "crasher"), TimeSpan.FromSeconds(30));
         Assert.Equal("still here", TextOf(await harness.Broker.RequestAsync(JsonMessage("hi", "null", to: "neighbour"), TimeSpan.FromSeconds(10))));
@@ -81,7 +83,7 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
         Assert.NotEqual(before, restarted);
         Assert.NotEqual(Environment.ProcessId, restarted);
         Assert.Equal(1, harness.Status("crasher").Restarts);
-        Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"Worker process {before} (plugin:crasher/0) exited with code 134"));
+        Assert.Contains(harness.Logs.Records, r => r.Message.Contains($"Worker process {before} (plugin:crasher/0) exited with code {exitCode}"));
     }
 
     [Fact]
