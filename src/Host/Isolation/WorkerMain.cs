@@ -84,7 +84,14 @@ internal static class WorkerMain
         }
         // Ended by the host, or the host is gone: end the instance within its budget; what does not end is left to exit.
         calls.EndAll(new ObjectDisposedException(nameof(FrameChannel), "the host ended this worker"));
-        await interpreter.DisposeAsync().AsTask().WaitAsync(endTimeout + endTimeout).ContinueWith(_ => { }).ConfigureAwait(false);
+        try
+        {
+            await interpreter.DisposeAsync().AsTask().WaitAsync(endTimeout * 2).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Stuck in C: the process exits under it (the host kills a worker that does not exit in time anyway).
+        }
         await runtime.ShutdownAsync(endTimeout).ConfigureAwait(false);
         return ended ? 0 : 3;
     }

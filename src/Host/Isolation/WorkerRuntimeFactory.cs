@@ -52,7 +52,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
             }
             var socket = await accepting.ConfigureAwait(false);
             logger.WorkerStarted(name, id);
-            var runtime = new WorkerRuntime(process, new FrameChannel(socket), binding, logger, name, options.ThreadEndTimeout + TimeSpan.FromSeconds(5))
+            var runtime = new WorkerRuntime(process, new FrameChannel(socket), binding, logger, name, EndTimeout(options))
             {
                 PolicyListener = policy?.Listener,
             };
@@ -86,9 +86,17 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
         }
     }
 
+    /// <summary>
+    /// How long a worker gets to exit after End before it is killed: twice its threads' end timeout (which the worker
+    /// waits at most), so that it is gone within what the host waits for an interpreter's end (StopBudget: at least
+    /// half of StopTimeout, where the threads get a quarter).
+    /// </summary>
+    private static TimeSpan EndTimeout(InterpreterOptions options) => options.ThreadEndTimeout * 2;
+
     private ProcessStartInfo StartInfo(string channel)
     {
         var (file, prefix) = Executable();
+        // stdin redirected too: a worker never reads the host's terminal.
         var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         if (prefix is not null)
             info.ArgumentList.Add(prefix);
