@@ -127,8 +127,8 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     /// </summary>
     public void Abandon(string reason)
     {
-        if (Interlocked.CompareExchange(ref _abandoned, reason, null) is not null)
-            return;
+        if (_ended.Task.IsCompleted || Interlocked.CompareExchange(ref _abandoned, reason, null) is not null)
+            return;   // ended already (nothing to give up on), or given up on before
         try
         {
             _process.Kill(entireProcessTree: true);
@@ -157,9 +157,10 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
             await _channel.DisposeAsync().ConfigureAwait(false);
             if (_reading is not null)
                 await _reading.ConfigureAwait(false);
-            _logger.WorkerExited(_process.Id, _name, _process.ExitCode);
+            if (Lost is null)
+                _logger.WorkerExited(_process.Id, _name, _process.ExitCode);   // a lost one was logged when it went
             _process.Dispose();
-            _abandoned = null;
+            Volatile.Write(ref _abandoned, null);
             _ended.TrySetResult();
         }
         await _ended.Task.ConfigureAwait(false);
