@@ -85,4 +85,11 @@ internal static class LogEvents
     public const int BackstopGroup = 1701;
     public const int BackstopUnavailable = 1702;
     public const int BackstopDisabled = 1703;
+
+    // Process isolation: worker processes (Log.Isolation.cs).
+    public const int WorkerStarted = 1800;
+    public const int WorkerOutput = 1801;
+    public const int WorkerExited = 1802;
+    public const int WorkerCallFailed = 1803;
+    public const int WorkerFallback = 1804;
 }

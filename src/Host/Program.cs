@@ -5,12 +5,17 @@ using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.Health;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Host.Isolation;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
 using PluginHost.Host.Sandbox.Confinement;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Locating;
+
+// The worker mode for plugins in process isolation: started by the host, not by people (docs/isolation.md).
+if (args is [WorkerMain.Verb, .. var workerArgs])
+    return await WorkerMain.RunAsync(workerArgs);
 
 var command = CommandLine.Parse(args);
 if (command.Error is not null)

@@ -38,6 +38,14 @@ public sealed record InterpreterOptions
     public int ThreadStackSize { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
+    /// Runs in the process's main interpreter instead of a new subinterpreter (the isolation settings above then do
+    /// not apply): for a process that serves one plugin instance, a worker, so that single-phase-init extension
+    /// modules load. One at a time per process; at its end its thread state is dropped and the interpreter stays for
+    /// the runtime's finalisation.
+    /// </summary>
+    public bool MainInterpreter { get; init; }
+
+    /// <summary>
     /// At its end, how long threads the interpreter's code started (<c>threading</c> or <c>_thread</c>) get to stop
     /// once told to (<c>SystemExit</c>); past it the interpreter is left running (abandoned) rather than ended under
     /// them, which would abort the process. Whoever waits for the interpreter to end must wait longer than this (the

@@ -52,6 +52,9 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
 
     internal nint MainInterpreter { get; private set; }
 
+    /// <summary>The main thread's own thread state of the main interpreter (detached after initialisation); 0 before.</summary>
+    internal nint MainThreadState => _mainThreadState;
+
     /// <summary>Each governed interpreter's policy by id, read by the process-wide audit hook (see Policy/AuditHook.cs).</summary>
     internal PolicyRegistry Policies { get; } = new();
 

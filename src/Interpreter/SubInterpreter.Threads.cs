@@ -120,7 +120,8 @@ public sealed partial class SubInterpreter
         var count = 0;
         for (var state = Interop.FirstThreadState(_interpreterState); state != 0; state = Interop.NextThreadState(state))
         {
-            if (state == _threadState)
+            // In the main interpreter (a worker), the runtime's own main thread is not one the plugin started.
+            if (state == _threadState || (_options.MainInterpreter && state == _runtime.MainThreadState))
                 continue;
             count++;
             if (each is not null && _threadIdOffset is { } offset && ThreadStateLayout.ThreadId(state, offset) is var id && id != 0 && id != _ownerIdent)

@@ -158,6 +158,11 @@ public sealed partial class SubInterpreter : IInstanceRuntime
 
     private void Create()
     {
+        if (_options.MainInterpreter)
+        {
+            CreateInMain();
+            return;
+        }
         var config = _options.ToNative();
         // Py_NewInterpreterFromConfig needs a main-interpreter thread state attached on this thread.
         var mainState = Interop.NewThreadState(_runtime.MainInterpreter);
@@ -169,12 +174,7 @@ public sealed partial class SubInterpreter : IInstanceRuntime
             throw new InvalidOperationException($"CPython refused to create the interpreter: {status.Describe()}");
         }
         _threadState = threadState;
-        _interpreterState = Interop.CurrentInterpreterState();
-        _ownerIdent = Interop.CurrentThreadIdent();
-        Id = Interop.InterpreterId(_interpreterState);
-        ReadThreadLayout();
-        if (_binding.IsAllocated)
-            SdkModule.Bind(GCHandle.ToIntPtr(_binding));
+        Identify();
         try
         {
             AdoptMainThread();
@@ -191,6 +191,17 @@ public sealed partial class SubInterpreter : IInstanceRuntime
         // The helper main-interpreter state was detached by the switch; drop it under the main GIL.
         Interop.AttachThread(mainState);
         DeleteThreadState(mainState);
+    }
+
+    /// <summary>With its fresh thread state attached on the owner thread: who the interpreter is, and its binding.</summary>
+    private void Identify()
+    {
+        _interpreterState = Interop.CurrentInterpreterState();
+        _ownerIdent = Interop.CurrentThreadIdent();
+        Id = Interop.InterpreterId(_interpreterState);
+        ReadThreadLayout();
+        if (_binding.IsAllocated)
+            SdkModule.Bind(GCHandle.ToIntPtr(_binding));
     }
 
     private void RunQueue()
@@ -231,7 +242,10 @@ public sealed partial class SubInterpreter : IInstanceRuntime
             if (!LingerUntilAlone())
                 return false;
         }
-        Interop.EndInterpreter(_threadState);
+        if (_options.MainInterpreter)
+            LeaveMain();
+        else
+            Interop.EndInterpreter(_threadState);
         _threadState = 0;
         _runtime.LargeAllocations?.UnregisterOwner(_ownerIdent);
         // Policy: kept to the very end (atexit handlers and finalizers are the plugin's code too); ids are never reused.

@@ -48,6 +48,10 @@ public sealed record PluginManifest
     [JsonPropertyName("capabilities")]
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
+    /// <summary>Where each instance runs: <c>subinterpreter</c> (the default), <c>process</c> or <c>auto</c> (docs/isolation.md).</summary>
+    [JsonPropertyName("isolation")]
+    public string Isolation { get; init; } = "subinterpreter";
+
     /// <summary>The editor hint <c>"$schema"</c>; carried so a manifest that names its schema is not refused.</summary>
     [JsonPropertyName("$schema")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

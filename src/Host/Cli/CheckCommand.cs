@@ -102,7 +102,8 @@ internal static class CheckCommand
             : missing.Count > 0
                 ? $"result: cannot start: missing dependency {string.Join(", ", missing)}; vendor it (pure Python) into {Path.Combine(report.Folder, "lib")}{Path.DirectorySeparatorChar}"
             : incompatible.Count > 0
-                ? $"result: cannot run in an isolated subinterpreter: {string.Join(", ", incompatible)} cannot be loaded there"
+                ? $"result: cannot run in an isolated subinterpreter: {string.Join(", ", incompatible)} cannot be loaded there; " +
+                  "\"isolation\": \"process\" or \"auto\" in plugin.json runs it in a worker process (docs/isolation.md)"
                 : "result: cannot run in an isolated subinterpreter: importing it failed");
         if (report.ImportError is { } importError)
             output.WriteLine($"import of {report.Entry} failed: {importError}");

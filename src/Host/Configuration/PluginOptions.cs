@@ -36,4 +36,7 @@ internal sealed class PluginOptions
     /// interpreter leaves of the limit in waiting payloads. Null: no limit.
     /// </summary>
     public int? MemoryLimitMiB { get; set; }
+
+    /// <summary>Overrides the manifest's <c>isolation</c>: <c>subinterpreter</c>, <c>process</c> or <c>auto</c> (docs/isolation.md).</summary>
+    public string? Isolation { get; set; }
 }

@@ -1,3 +1,4 @@
+using PluginHost.Host.Isolation;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Policy;
@@ -8,9 +9,43 @@ namespace PluginHost.Host.Lifecycle;
 // in PluginInstance.Abandon.cs): what changes when the instance runs on another kind of runtime.
 internal sealed partial class PluginInstance
 {
-    /// <summary>A fresh interpreter for this instance; its threads get StopBudget.ThreadEndTimeout to stop at its end.</summary>
-    private Task<IInstanceRuntime> CreateInterpreterAsync(InterpreterPolicy policy) =>
-        _runtime!.StartAsync(new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = StopBudget.ThreadEndTimeout(_stopTimeout) }, _binding, policy);
+    private WorkerRuntimeFactory? _workers;
+
+    /// <summary>
+    /// A fresh interpreter for this instance — a subinterpreter of this process, or a worker process for isolation
+    /// "process" — whose threads get StopBudget.ThreadEndTimeout to stop at its end.
+    /// </summary>
+    private async Task<IInstanceRuntime> CreateInterpreterAsync(InterpreterPolicy policy)
+    {
+        var options = new InterpreterOptions { Name = $"plugin:{Name}/{Number}", ThreadEndTimeout = StopBudget.ThreadEndTimeout(_stopTimeout) };
+        if (_isolation is null)
+        {
+            _cannotHeal = _isolationError;   // the same value at every restart
+            throw new InvalidOperationException(_isolationError);
+        }
+        if (_isolation != IsolationMode.Process)
+            return await _runtime!.StartAsync(options, _binding, policy);
+        _workers ??= new WorkerRuntimeFactory((_runtime as PythonRuntime)?.Installation.LibraryPath, _hostLogger);
+        var worker = (WorkerRuntime)await _workers.StartAsync(options, _binding, policy);
+        // A worker that dies (a native crash, an OOM kill) is a failed interpreter: restarted under the restart policy;
+        // its in-flight message was reported Failed, the rest wait in the inbox.
+        worker.OnLost = lost => RequestRestart(lost, lost.Lost!, Retire.NotStarted, "worker-lost");
+        return worker;
+    }
+
+    /// <summary>
+    /// Isolation "auto": a start that failed because an extension module cannot load in a subinterpreter moves the
+    /// instance to a worker process from then on (said once); the restart policy starts it there. True when it did.
+    /// </summary>
+    private bool FallsBackToWorker(Exception e)
+    {
+        if (_isolation != IsolationMode.Auto || e is not PythonException { PythonType: StartFailures.CannotStartType } python
+            || !python.PythonMessage.Contains("does not support loading in subinterpreters", StringComparison.Ordinal))
+            return false;
+        _isolation = IsolationMode.Process;
+        _hostLogger.WorkerFallback(Name, Number, python.PythonMessage.Split(" — ")[0]);
+        return true;
+    }
 
     /// <summary>
     /// Interrupts the interpreter's code while <paramref name="still"/> holds. Not awaited: code looping in C holds

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Host.Isolation;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
@@ -39,6 +40,8 @@ internal sealed partial class PluginInstance
     private TimeSpan _startTimeout;
     private TimeSpan _handlerTimeout;
     private readonly UndeliveredFile? _undelivered;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
+    private IsolationMode? _isolation;   // where its interpreters run (PluginInstance.Interpreter.cs); null: see _isolationError
+    private readonly string? _isolationError;
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
         HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
@@ -55,6 +58,7 @@ internal sealed partial class PluginInstance
         _memoryLimit = configured?.MemoryLimitMiB * (1L << 20);
         _sampleInterval = host?.MemorySampleInterval ?? TimeSpan.FromSeconds(10);
         _undelivered = broker.Undelivered;
+        _isolation = IsolationModes.Of(descriptor, configured, out _isolationError);
         // Host functions: the host's, and this plugin's own from its dotnet/ assemblies (shared by its instances).
         _policies = new InstancePolicy(descriptor, number, configured?.Capabilities, ownFunctions ?? HostFunctionTable.Empty,
             hostFunctions ?? HostFunctionTable.Empty, _hostLogger);
@@ -175,7 +179,8 @@ internal sealed partial class PluginInstance
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _cannotHeal ??= StartFailures.CannotHeal(e);
+            if (!FallsBackToWorker(e))
+                _cannotHeal ??= StartFailures.CannotHeal(e);
             var error = StartFailed(Describe(e, timeout));
             // Stuck in setup or import: interrupt it, so that the interpreter can end. Not awaited: code looping in C
             // holds its GIL, which the interrupt needs, for ever (retiring it waits StopTimeout, then abandons it).

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.Isolation;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
 using PluginHost.Host.Sandbox.Seccomp;
@@ -68,9 +69,17 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
                 continue;
             foreach (var capability in Enum.GetValues<Capability>().Where(c => c != Capability.None && (capabilities.Granted & c) != 0))
                 (holders.TryGetValue(capability, out var list) ? list : holders[capability] = []).Add(plugin.Name);
+            // The host starts the worker processes of plugins in process isolation: it needs to spawn. A spawner started
+            // before this filter would keep the host closed (docs/isolation.md, not done yet).
+            if (RunsInWorker(plugin))
+                (holders.TryGetValue(Capability.ProcessSpawn, out var spawners) ? spawners : holders[Capability.ProcessSpawn] = []).Add($"{plugin.Name} (isolation: process)");
         }
         return holders;
     }
+
+    // An unknown isolation stops that plugin from starting (PluginInstance): it starts no worker.
+    private bool RunsInWorker(PluginDescriptor plugin) =>
+        IsolationModes.Of(plugin, host.Value.Plugins.GetValueOrDefault(plugin.Name), out _) == IsolationMode.Process;
 
     private static string Denied(SeccompFilter filter)
     {

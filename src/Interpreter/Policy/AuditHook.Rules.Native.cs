@@ -42,7 +42,7 @@ internal static unsafe partial class AuditHook
                 return Deny("import", $"{text} from '{Encoding.UTF8.GetString(resolved)}'", Capability.None, WhyRenamed);
             if (ModuleRule(stem) is { } byFile && ApplyModuleRule(byFile, text) is var decision and not 0)
                 return decision;
-            return SinglePhaseModules.Contains(stem) && !IsMultiPhaseHere(stem) ? RefuseSinglePhase(text) : 0;
+            return SinglePhaseModules.Contains(stem) && !IsMultiPhaseHere(stem) && !Policy.AllowSinglePhaseModules ? RefuseSinglePhase(text) : 0;
         }
 
         // 3.13 made these multi-phase (nis and ossaudiodev are gone from it).

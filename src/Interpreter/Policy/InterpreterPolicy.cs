@@ -36,5 +36,12 @@ public sealed record InterpreterPolicy
     public bool ReportAllowed { get; init; }
 
     /// <summary>Whether <paramref name="capability"/> is granted without restriction.</summary>
+    /// <summary>
+    /// Single-phase-init extension modules may load (they are refused otherwise: their C statics would be shared with
+    /// every other interpreter of the process). Only for the one interpreter of a process that runs it in its main
+    /// interpreter: a worker in process isolation.
+    /// </summary>
+    public bool AllowSinglePhaseModules { get; init; }
+
     public bool Grants(Capability capability) => (Granted & capability) == capability;
 }

@@ -79,6 +79,9 @@ internal sealed class HostProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGKILL: the host gets no chance to clean up (what must not outlive it has to notice by itself).</summary>
+    public void Kill() => _process.Kill();
+
     /// <summary>SIGTERM, then its output once it exited; fails the test unless it exited 0 within a minute.</summary>
     public async Task<string> StopAsync()
     {

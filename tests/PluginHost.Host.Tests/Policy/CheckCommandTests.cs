@@ -78,7 +78,7 @@ public sealed class CheckCommandTests(PythonRuntimeFixture fixture) : IDisposabl
         Assert.Equal(("_testsinglephase", "extension", "plugin", copy, "incompatible"), (module.Name, module.Kind, module.Location, module.Origin, module.Status));
         Assert.Contains("single-phase initialisation", module.Reason);
         Assert.Contains("PyType_FromModuleAndSpec", module.Reason);
-        Assert.Contains("result: cannot run in an isolated subinterpreter: _testsinglephase cannot be loaded there", text.ToString());
+        Assert.Contains("result: cannot run in an isolated subinterpreter: _testsinglephase cannot be loaded there; \"isolation\": \"process\" or \"auto\" in plugin.json runs it in a worker process", text.ToString());
         Assert.Contains("native-code: import ×1", text.ToString());
     }
 

@@ -1,0 +1,131 @@
+using System.Net.Sockets;
+using PluginHost.Interpreter;
+using PluginHost.Interpreter.Contract;
+using PluginHost.Interpreter.Policy;
+
+namespace PluginHost.Host.Isolation;
+
+/// <summary>
+/// <c>pluginhost worker --channel &lt;socket&gt; [--python &lt;library&gt;]</c>: the worker mode of this executable (not
+/// listed in help; the host starts it). Connects to the host, starts CPython, and serves one plugin instance's
+/// runtime until the host says <see cref="FrameKind.End"/> or the channel closes (the host died: the kernel closed
+/// its end), then exits.
+/// </summary>
+internal static class WorkerMain
+{
+    public const string Verb = "worker";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? channelPath = null, python = null;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--channel": channelPath = args[i + 1]; break;
+                case "--python": python = args[i + 1]; break;
+                default: return Usage($"unknown option {args[i]}");
+            }
+        }
+        if (channelPath is null || args.Length % 2 != 0)
+            return Usage("--channel <unix socket path> is required");
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(channelPath)).ConfigureAwait(false);
+        await using var channel = new FrameChannel(socket);
+        if (await channel.ReceiveAsync().ConfigureAwait(false) is not { Kind: FrameKind.Start, Start: { } start })
+        {
+            await Console.Error.WriteLineAsync("pluginhost worker: the host sent no start").ConfigureAwait(false);
+            return 1;
+        }
+        var runtime = PythonRuntime.Start(new PythonRuntimeOptions { Library = python });
+        var calls = new PendingCalls();
+        var source = new WorkerSource(channel);
+        var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));
+        // The instance runs in the main interpreter, alone in this process: single-phase-init modules may load.
+        var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout, MainInterpreter = true },
+            new WorkerBinding(start, channel, calls), start.Policy is { } policy ? policy with { Listener = new PolicyRelay(channel), AllowSinglePhaseModules = true } : null).ConfigureAwait(false);
+        channel.Send(new Frame { Kind = FrameKind.Started, Number = (int)interpreter.Id });
+
+        var ended = false;
+        try
+        {
+            while (await channel.ReceiveAsync().ConfigureAwait(false) is { } frame)
+            {
+                switch (frame.Kind)
+                {
+                    case FrameKind.Run:
+                        channel.Answer(frame.Id, Run(interpreter, frame.Text ?? ""));
+                        break;
+                    case FrameKind.Deliver:
+                        source.Add(frame);
+                        interpreter.Schedule(source);
+                        break;
+                    case FrameKind.Sample:
+                        channel.Answer(frame.Id, Sample(interpreter));
+                        break;
+                    case FrameKind.Interrupt:
+                        channel.Answer(frame.Id, Interrupt(interpreter));
+                        break;
+                    case FrameKind.Done:
+                        calls.Complete(frame);
+                        break;
+                    case FrameKind.End:
+                        ended = true;
+                        break;
+                }
+                if (ended)
+                    break;
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            await Console.Error.WriteLineAsync($"pluginhost worker: the channel failed: {e.Message}").ConfigureAwait(false);
+        }
+        // Ended by the host, or the host is gone: end the instance within its budget; what does not end is left to exit.
+        calls.EndAll(new ObjectDisposedException(nameof(FrameChannel), "the host ended this worker"));
+        try
+        {
+            await interpreter.DisposeAsync().AsTask().WaitAsync(endTimeout * 2).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Stuck in C: the process exits under it (the host kills a worker that does not exit in time anyway).
+        }
+        await runtime.ShutdownAsync(endTimeout).ConfigureAwait(false);
+        return ended ? 0 : 3;
+    }
+
+    private static async Task<Frame> Run(IInstanceRuntime interpreter, string source)
+    {
+        await interpreter.RunAsync(source).ConfigureAwait(false);
+        return new Frame();
+    }
+
+    private static async Task<Frame> Sample(IInstanceRuntime interpreter) => new()
+    {
+        Figures = new WireFigures
+        {
+            Allocator = await interpreter.SampleAllocatorAsync().ConfigureAwait(false),
+            LargeBytes = interpreter.LargeBytes,
+            MessageBytes = interpreter.MessageBytes,
+        },
+    };
+
+    private static async Task<Frame> Interrupt(IInstanceRuntime interpreter) =>
+        new() { Flag = await interpreter.InterruptAsync(static () => true).ConfigureAwait(false) };
+
+    /// <summary>The worker's policy decisions, sent to the host's listener (quick: a queued frame, no wait).</summary>
+    private sealed class PolicyRelay(FrameChannel channel) : IPolicyListener
+    {
+        public void Denied(in PolicyDecision decision) => channel.Send(new Frame { Kind = FrameKind.Policy, Decision = decision });
+
+        public void Allowed(in PolicyDecision decision) => channel.Send(new Frame { Kind = FrameKind.Policy, Flag = true, Decision = decision });
+    }
+
+    private static int Usage(string error)
+    {
+        Console.Error.WriteLine($"pluginhost worker: {error} (this mode is started by the host for plugins with \"isolation\": \"process\")");
+        return 2;
+    }
+}
