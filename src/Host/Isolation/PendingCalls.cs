@@ -9,15 +9,22 @@ internal sealed class PendingCalls
     private long _next;
     private Exception? _ended;
 
-    /// <summary>A fresh id and the task its answer completes.</summary>
-    public (long Id, Task<Frame> Answer) Open()
+    /// <summary>
+    /// Sends <paramref name="frame"/> under a fresh id; the task its answer completes, or null when the channel is
+    /// closed (then nothing waits for it).
+    /// </summary>
+    public Task<Frame>? Send(FrameChannel channel, Frame frame)
     {
         var id = Interlocked.Increment(ref _next);
         var answer = new TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[id] = answer;
         if (Volatile.Read(ref _ended) is { } ended && _waiting.TryRemove(id, out _))
             answer.TrySetException(ended);
-        return (id, answer.Task);
+        frame.Id = id;
+        if (channel.Send(frame))
+            return answer.Task;
+        _waiting.TryRemove(id, out _);
+        return null;
     }
 
     /// <summary>Hands <paramref name="frame"/> to whoever waits for its id; false when nobody does.</summary>

@@ -61,10 +61,7 @@ internal sealed class WorkerBinding(WorkerStart start, FrameChannel channel, Pen
 
     private async Task<Frame> Ask(Frame frame)
     {
-        var (id, answer) = calls.Open();
-        frame.Id = id;
-        if (!channel.Send(frame))
-            throw new ObjectDisposedException(nameof(FrameChannel), "the channel to the host is closed");
+        var answer = calls.Send(channel, frame) ?? throw new ObjectDisposedException(nameof(FrameChannel), "the channel to the host is closed");
         return PendingCalls.Check(await answer.ConfigureAwait(false));
     }
 }

@@ -64,9 +64,8 @@ internal sealed partial class WorkerRuntime
     /// <summary>Sends one message and waits for its outcome; a lost worker is the outcome Failed (the inbox retries or dead-letters it).</summary>
     private async Task<HandlerOutcome> DeliverAsync(InboundMessage message, int[] handlers)
     {
-        var (id, answer) = _calls.Open();
-        var frame = new Frame { Kind = FrameKind.Deliver, Id = id, Message = WireMessage.From(message.Message), Handlers = handlers, Flag = message.IsRequest };
-        if (!_channel.Send(frame))
+        var frame = new Frame { Kind = FrameKind.Deliver, Message = WireMessage.From(message.Message), Handlers = handlers, Flag = message.IsRequest };
+        if (_calls.Send(_channel, frame) is not { } answer)
             return HandlerOutcome.Failed(new WorkerLostException("the worker's channel is closed"));
         try
         {

@@ -72,9 +72,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
 
     public async Task RunAsync(string source, CancellationToken cancellationToken = default)
     {
-        var (id, answer) = _calls.Open();
-        if (!_channel.Send(new Frame { Kind = FrameKind.Run, Id = id, Text = source }))
-            throw new ObjectDisposedException(_name, "the worker's channel is closed");
+        var answer = _calls.Send(_channel, new Frame { Kind = FrameKind.Run, Text = source }) ?? throw Closed();
         PendingCalls.Check(await answer.WaitAsync(cancellationToken).ConfigureAwait(false));
     }
 
@@ -83,8 +81,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
         // Judged here, before sending: the worker cannot call back into this predicate.
         if (!stillRelevant())
             return false;
-        var (id, answer) = _calls.Open();
-        if (!_channel.Send(new Frame { Kind = FrameKind.Interrupt, Id = id }))
+        if (_calls.Send(_channel, new Frame { Kind = FrameKind.Interrupt }) is not { } answer)
             return false;
         try
         {
@@ -102,9 +99,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     /// </summary>
     public async Task<AllocatorStatistics?> SampleAllocatorAsync()
     {
-        var (id, answer) = _calls.Open();
-        if (!_channel.Send(new Frame { Kind = FrameKind.Sample, Id = id }))
-            throw new ObjectDisposedException(_name, "the worker's channel is closed");
+        var answer = _calls.Send(_channel, new Frame { Kind = FrameKind.Sample }) ?? throw Closed();
         Frame figures;
         try
         {
@@ -190,6 +185,8 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
             OnLost?.Invoke(this);
         }
     }
+
+    private ObjectDisposedException Closed() => new(_name, "the worker's channel is closed");
 
     /// <summary>128 + n is how a shell reports signal n; .NET reports a signalled child the same way.</summary>
     private static string ExitDescription(int code) => code > 128 ? $"code {code} (signal {code - 128})" : $"code {code}";
