@@ -33,6 +33,7 @@ internal static class LogEvents
     public const int StartCancelled = 1018;
     public const int InstanceStopFailed = 1019;
     public const int PluginsStopped = 1020;
+    public const int InterpreterEndFailed = 1021;
 
     // 1100–1199: what plugins log and print.
     public const int PythonRecord = 1100;

@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(LogEvents.InterpreterLeftRunning, LogLevel.Error, "Plugin {Plugin} instance {Instance}: interpreter {InterpreterId} is abandoned: left running (it ends by itself if what holds it returns; CPython is not finalised while it runs), {Count} abandoned by this instance so far: {Reason}")]
     public static partial void InterpreterLeftRunning(this ILogger logger, string plugin, int instance, long interpreterId, int count, string reason);
 
+    [LoggerMessage(LogEvents.InterpreterEndFailed, LogLevel.Error, "Plugin {Plugin} instance {Instance}: ending interpreter {InterpreterId} failed; it is counted as abandoned and the restart or stop goes on")]
+    public static partial void InterpreterEndFailed(this ILogger logger, string plugin, int instance, long interpreterId, Exception exception);
+
     [LoggerMessage(LogEvents.StartCancelled, LogLevel.Warning, "The host is stopping while plugins start: {Left} plugin instance(s) not started")]
     public static partial void StartCancelled(this ILogger logger, int left);
 

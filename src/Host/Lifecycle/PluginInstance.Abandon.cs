@@ -18,7 +18,8 @@ internal sealed partial class PluginInstance
 
     /// <summary>
     /// Ends <paramref name="interpreter"/>, waiting at most <paramref name="timeout"/>; one that does not end in time,
-    /// or whose threads kept it from ending, is abandoned, counted and logged. Never throws, never waits longer.
+    /// or whose threads kept it from ending, or whose end failed, is abandoned, counted and logged. Never throws, never
+    /// waits longer.
     /// </summary>
     private async Task EndInterpreterAsync(IInstanceRuntime interpreter, TimeSpan timeout, string stuck, CancellationToken cancellation = default, string? limit = null)
     {
@@ -29,6 +30,13 @@ internal sealed partial class PluginInstance
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             interpreter.Abandon(e is TimeoutException ? $"{stuck}; it did not end within {limit ?? timeout.ToString()}" : $"{stuck}; the host would wait no longer");
+        }
+        catch (Exception e)
+        {
+            // Ending failed half-way (a worker that could not be killed, say): whether it still runs is unknown, so it is
+            // counted as abandoned until its Completion says otherwise; the restart or stop that called goes on.
+            _hostLogger.InterpreterEndFailed(Name, Number, interpreter.Id, e);
+            interpreter.Abandon($"ending it failed: {e.Message}");
         }
         if (interpreter.IsAbandoned)
             CountAbandoned(interpreter);
