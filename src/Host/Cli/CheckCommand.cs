@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Host.Isolation;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Policy;
 using PluginHost.Host.Sandbox.Confinement;
@@ -30,9 +31,14 @@ internal static class CheckCommand
         }
         else
         {
-            var configured = host.Plugins.GetValueOrDefault(read.Manifest!.Name)?.Capabilities;
+            var options = host.Plugins.GetValueOrDefault(read.Manifest!.Name);
+            var configured = options?.Capabilities;
             var errors = new List<string>();
             var capabilities = PluginPolicies.Resolve(IsolationCheck.Describe(read), configured, errors);
+            // A plugin in process isolation is imported as its worker will import it: in this (confined) process's main interpreter.
+            var isolation = IsolationModes.Of(IsolationCheck.Describe(read), options, out var isolationError);
+            if (isolationError is not null)
+                errors.Add(isolationError);
             SandboxReport? confinement;
             try
             {
@@ -49,7 +55,10 @@ internal static class CheckCommand
             {
                 if (sandbox is { IsInside: true } && errors.Count == 0 && !TryCompleteInside(sandbox, read.Folder, capabilities, runtime, out confinement))
                     return ExitCodes.Failure;
-                report = IsolationCheck.RunAsync(runtime, read.Folder, configured, functions, host.CheckTimeout).GetAwaiter().GetResult() with { Sandbox = confinement };
+                report = errors.Count > 0
+                    ? new IsolationReport { Folder = read.Folder, Errors = errors }
+                    : IsolationCheck.RunAsync(runtime, read.Folder, configured, functions, host.CheckTimeout, asWorker: isolation == IsolationMode.Process)
+                        .GetAwaiter().GetResult() with { Sandbox = confinement };
             }
             finally
             {
@@ -97,13 +106,17 @@ internal static class CheckCommand
         output.WriteLine($"plugin {report.Name} {report.Version} (entry {report.Entry}) in {report.Folder}");
         var incompatible = report.Modules.Where(m => m.Status == "incompatible").Select(m => m.Name).ToList();
         var missing = report.Modules.Where(m => m.Status == "missing").Select(m => m.Name).ToList();
+        var worker = report.Isolation == "process";
         output.WriteLine(report.Compatible
-            ? "result: can run in an isolated subinterpreter"
+            ? worker ? "result: can run in its worker process (isolation: process)" : "result: can run in an isolated subinterpreter"
             : missing.Count > 0
                 ? $"result: cannot start: missing dependency {string.Join(", ", missing)}; vendor it (pure Python) into {Path.Combine(report.Folder, "lib")}{Path.DirectorySeparatorChar}"
             : incompatible.Count > 0
                 ? $"result: cannot run in an isolated subinterpreter: {string.Join(", ", incompatible)} cannot be loaded there; " +
-                  "\"isolation\": \"process\" or \"auto\" in plugin.json runs it in a worker process (docs/isolation.md)"
+                  "\"isolation\": \"process\" or \"auto\" in plugin.json runs it in a worker process (docs/isolation.md); " +
+                  $"check it there with --PluginHost:Plugins:{report.Name}:Isolation=process"
+            : worker
+                ? "result: cannot run in its worker process (isolation: process): importing it failed"
                 : "result: cannot run in an isolated subinterpreter: importing it failed");
         if (report.ImportError is { } importError)
             output.WriteLine($"import of {report.Entry} failed: {importError}");

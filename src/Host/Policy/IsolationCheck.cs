@@ -93,8 +93,13 @@ internal static class IsolationCheck
     /// <summary>Checks the plugin in <paramref name="folder"/> in <paramref name="runtime"/> (which stays running).</summary>
     /// <param name="configuredCapabilities">The configuration's override of the manifest's capabilities, if any.</param>
     /// <param name="functions">The host's functions and the loader of the plugin's own, so code that calls them at import works.</param>
+    /// <param name="asWorker">
+    /// Import it as its worker process would (<c>"isolation": "process"</c>): in this process's main interpreter, where
+    /// single-phase-init modules load. Only once per process, and only in a process of its own (<c>check</c>'s): the
+    /// plugin's modules stay loaded in the main interpreter.
+    /// </param>
     public static async Task<IsolationReport> RunAsync(PythonRuntime runtime, string folder, IReadOnlyList<string>? configuredCapabilities = null,
-        HostFunctionRegistry? functions = null, TimeSpan? timeout = null)
+        HostFunctionRegistry? functions = null, TimeSpan? timeout = null, bool asWorker = false)
     {
         var read = ManifestReader.Read(folder);
         if (!read.IsValid)
@@ -110,6 +115,7 @@ internal static class IsolationCheck
             Version = manifest.Version,
             Entry = manifest.Entry,
             Granted = [.. capabilities.Names],
+            Isolation = asWorker ? "process" : "subinterpreter",
         };
         if (errors.Count > 0)
             return report with { Errors = errors };
@@ -131,7 +137,9 @@ internal static class IsolationCheck
         using var _ = assemblies;
         binding.Functions = new HostFunctionScope(manifest.Name, 0, assemblies?.Functions ?? HostFunctionTable.Empty, functions.Host,
             capabilities.HostFunctions, policy.GrantHint!, policy: recorder);
-        var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"check:{manifest.Name}" }, binding, policy);
+        var interpreter = asWorker
+            ? await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"check:{manifest.Name}", MainInterpreter = true }, binding, policy with { AllowSinglePhaseModules = true })
+            : await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = $"check:{manifest.Name}" }, binding, policy);
         try
         {
             binding.Inbox = new PluginInbox(manifest.Name, 0, 16, broker, NullLogger.Instance);

@@ -13,7 +13,10 @@ internal sealed record IsolationReport
 
     public string? Entry { get; init; }
 
-    /// <summary>True when the entry module imported and every module it brought is compatible.</summary>
+    /// <summary>Where it was imported: <c>subinterpreter</c>, or <c>process</c> (as its worker process would, for a plugin with that isolation).</summary>
+    public string Isolation { get; init; } = "subinterpreter";
+
+    /// <summary>True when the entry module imported and every module it brought is compatible (with <see cref="Isolation"/>).</summary>
     public bool Compatible { get; init; }
 
     /// <summary>Problems that stop the check itself (invalid manifest, capabilities that do not parse).</summary>
