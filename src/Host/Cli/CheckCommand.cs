@@ -11,9 +11,10 @@ namespace PluginHost.Host.Cli;
 
 /// <summary>
 /// <c>pluginhost check &lt;folder&gt; [--json]</c>: without starting the host, imports the plugin in an isolated
-/// interpreter under its policy and reports which modules can run isolated, which cannot and why, and which
-/// capabilities it used or was denied. Exit code 0 when it can run isolated, 1 when not (or the folder is invalid).
-/// The import runs in a process confined by the kernel where it can (<see cref="CheckSandbox"/>).
+/// interpreter under its policy (or, for a plugin in process isolation, in this process's main interpreter, as its
+/// worker would) and reports which modules can run there, which cannot and why, and which capabilities it used or was
+/// denied. Exit code 0 when it can run, 1 when not (or the folder is invalid). The import runs in a process confined by
+/// the kernel where it can (<see cref="CheckSandbox"/>).
 /// </summary>
 internal static class CheckCommand
 {
