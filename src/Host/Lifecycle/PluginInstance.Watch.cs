@@ -17,6 +17,7 @@ internal sealed partial class PluginInstance
     private long _arenaBytes = -1;
     private long _largeBytes = -1;
     private long _messageBytes;
+    private long _residentBytes = -1;   // a worker's own resident memory (read by the timer); -1: none, or in-process
 
     private void StartTimers(IInstanceRuntime interpreter)
     {
@@ -51,6 +52,7 @@ internal sealed partial class PluginInstance
         Volatile.Write(ref _arenaBytes, -1);
         Volatile.Write(ref _largeBytes, -1);
         Volatile.Write(ref _messageBytes, 0);
+        Volatile.Write(ref _residentBytes, -1);
         _inbox.LimitBytes(_memoryLimit, LimitKey);
     }
 
@@ -66,6 +68,7 @@ internal sealed partial class PluginInstance
             Volatile.Write(ref _largeBytes, large);
         Volatile.Write(ref _messageBytes, interpreter.MessageBytes);
         CheckMemory(interpreter);
+        CheckResident(interpreter);
         _ = SampleAllocatorAsync(interpreter);
     }
 
@@ -112,6 +115,23 @@ internal sealed partial class PluginInstance
         {
             RequestRestart(interpreter,
                 $"its interpreter holds {MiB(held)} ({held} bytes): {MiB(large)} in large blocks (objects over 512 bytes), {MiB(allocated)} in live blocks of its own allocator and {MiB(messages)} in received payloads its Message objects keep, over the limit of {MiB(limit)} ({LimitKey})",
+                Retire.Teardown, "memory");
+        }
+    }
+
+    /// <summary>
+    /// A worker's own resident memory (read from /proc by the host, so native allocations no interpreter figure sees
+    /// count too) against <c>MemoryLimitMiB</c>: over it, the instance restarts in a fresh worker as for the figures above.
+    /// </summary>
+    private void CheckResident(IInstanceRuntime interpreter)
+    {
+        if (interpreter.ResidentBytes is not { } resident)
+            return;
+        Volatile.Write(ref _residentBytes, resident);
+        if (_memoryLimit is { } limit && resident > limit)
+        {
+            RequestRestart(interpreter,
+                $"its worker process holds {MiB(resident)} ({resident} bytes) of resident memory (anonymous and shared-memory pages, not mapped files), over the limit of {MiB(limit)} ({LimitKey})",
                 Retire.Teardown, "memory");
         }
     }

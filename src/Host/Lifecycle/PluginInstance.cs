@@ -96,6 +96,7 @@ internal sealed partial class PluginInstance
                 LargeBytes = Volatile.Read(ref _largeBytes) is >= 0 and var large ? large : null,
                 MessageBytes = Volatile.Read(ref _messageBytes),
                 InboxBytes = _inbox.WaitingBytes,
+                ResidentBytes = Volatile.Read(ref _residentBytes) is >= 0 and var resident ? resident : null,
             };
         }
     }

@@ -8,7 +8,7 @@ namespace PluginHost.Host.Lifecycle;
 /// (counter, with <c>reason</c>), <c>pluginhost.plugin.abandoned</c> (counter: interpreters left running), <c>pluginhost.plugin.state</c> (gauge: the <see cref="PluginState"/> as a number),
 /// <c>pluginhost.plugin.memory.allocated</c> and <c>pluginhost.plugin.memory.arenas</c> (the interpreter's own
 /// allocator, last sample), <c>pluginhost.plugin.memory.large</c>, <c>pluginhost.plugin.memory.messages</c>,
-/// <c>pluginhost.plugin.memory.inbox</c> and what the instance holds in all, <c>pluginhost.plugin.memory</c> (gauges, bytes).
+/// <c>pluginhost.plugin.memory.inbox</c>, a worker's <c>pluginhost.plugin.memory.resident</c> and what the instance holds in all, <c>pluginhost.plugin.memory</c> (gauges, bytes).
 /// </summary>
 internal static class PluginMetrics
 {
@@ -33,6 +33,7 @@ internal static class PluginMetrics
         Bytes("memory.large", s => s.LargeBytes, "Bytes in the instance's interpreter's large blocks (objects over 512 bytes, from the raw allocator).");
         Bytes("memory.messages", s => s.MessageBytes, "Payload bytes of received messages the instance's Python code still holds.");
         Bytes("memory.inbox", s => s.InboxBytes, "Payload bytes waiting in the instance's inbox.");
+        Bytes("memory.resident", s => s.ResidentBytes, "A worker process's own resident memory (isolation process): anonymous and shared-memory pages.");
         Bytes("memory", s => s.MemoryBytes, "What the instance holds: small and large blocks, kept received payloads and payloads waiting in its inbox.");
     }
 

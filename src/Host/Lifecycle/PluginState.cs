@@ -44,6 +44,9 @@ internal sealed record PluginStatus(string Plugin, int Instance, PluginState Sta
     /// <summary>Payload bytes waiting in the instance's inbox.</summary>
     public long InboxBytes { get; init; }
 
+    /// <summary>A worker's own resident memory (isolation process), last sample; null in-process.</summary>
+    public long? ResidentBytes { get; init; }
+
     /// <summary>What the instance holds: small and large blocks, kept and waiting payloads; null before its first sample.</summary>
     public long? MemoryBytes => AllocatedBytes is null && LargeBytes is null ? null : (AllocatedBytes ?? 0) + (LargeBytes ?? 0) + MessageBytes + InboxBytes;
 }

@@ -82,7 +82,10 @@ def _pluginhost_cannot_heal(error, folder):
             return None
         return f"{os.path.relpath(path, folder)}:{error.lineno}: {type(error).__name__}: {error.msg}; fix the code (pluginhost validate lists every syntax error)"
     if "does not support loading in subinterpreters" in str(error):
-        return f"{error}; a module that cannot load in an isolated subinterpreter never will (pluginhost check lists them)"
+        # The error names the fix in the module (guards.py); what the plugin's owner can do without one:
+        return (f"{error}; a module that cannot load in an isolated subinterpreter never will there: \"isolation\": "
+                f"\"process\" (or \"auto\") in plugin.json runs the plugin in a worker process of its own instead "
+                f"(pluginhost check lists such modules)")
     if type(error) is not ModuleNotFoundError or not error.name:
         return None
     top = error.name.partition(".")[0]

@@ -43,6 +43,12 @@ public interface IInstanceRuntime : IAsyncDisposable
     /// <summary>Payload bytes of received messages the plugin's <c>Message</c> objects still hold, read without it.</summary>
     long MessageBytes { get; }
 
+    /// <summary>
+    /// Resident memory of the runtime's own process, when it has one (a worker), read without it; null in-process,
+    /// where the host's process is shared by every instance.
+    /// </summary>
+    long? ResidentBytes => null;
+
     /// <summary>The runtime's own small-object allocator figures, read by the runtime itself between its work; null without pymalloc.</summary>
     Task<AllocatorStatistics?> SampleAllocatorAsync();
 

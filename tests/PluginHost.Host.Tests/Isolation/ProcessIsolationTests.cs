@@ -266,8 +266,13 @@ public sealed class ProcessIsolationTests(PythonRuntimeFixture fixture)
 
         await harness.Broker.PublishAsync(JsonMessage("hoard", "256", to: "hoarder"));
 
-        await Until(() => harness.Status("hoarder").Restarts == 1, 30);
-        Assert.Contains(harness.Logs.Records, r => r.Message.Contains("MiB in large blocks") && r.Message.Contains("over the limit of 64 MiB (PluginHost:Plugins:hoarder:MemoryLimitMiB)"));
+        await Until(() => harness.Logs.Records.Any(r => r.EventId == LogEvents.PluginRestarting), 30);   // the count goes up before the line is written
+        Assert.Equal(1, harness.Status("hoarder").Restarts);
+        // Whichever read sees it first: the worker's resident memory (read by the host's timer) or its large blocks
+        // (which the worker reports when asked); SinglePhaseFixtureTests has memory that only the first can see.
+        var reason = harness.Logs.Records.First(r => r.EventId == LogEvents.PluginRestarting).Message;
+        Assert.Contains("over the limit of 64 MiB (PluginHost:Plugins:hoarder:MemoryLimitMiB)", reason);
+        Assert.True(reason.Contains("MiB in large blocks") || reason.Contains("of resident memory"), reason);
         var second = int.Parse(TextOf(await harness.Broker.RequestAsync(JsonMessage("pid", "0", to: "hoarder"), TimeSpan.FromSeconds(30))));
         Assert.NotEqual(first, second);
     }

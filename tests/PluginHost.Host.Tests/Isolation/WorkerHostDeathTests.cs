@@ -24,6 +24,28 @@ public sealed partial class WorkerHostDeathTests : IDisposable
         await Until(() => !Alive(worker), 20);
     }
 
+    [Fact]
+    public async Task AWorkerBlockedInCHoldingTheGilExitsWhenItsHostIsKilled()
+    {
+        var folder = _folders.Plugin("legacy", PluginFolders.Manifest("legacy", extra: """ "isolation": "process", "capabilities": ["native-code"] """));
+        SinglePhasePlugin.AddTo(folder);
+        File.WriteAllText(Path.Combine(folder, "main.py"), """
+            import legacy, pluginhost
+            def setup(ctx):
+                pluginhost.publish("block", None, to=ctx.name)   # handled once started
+            def on_message(message):
+                print("blocking in C", flush=True)
+                legacy.block(600)   # the C fixture: holds the GIL, no interrupt reaches it
+            """);
+        using var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={_folders.Root}"]);
+        await host.WaitForOutputAsync("blocking in C", TimeSpan.FromSeconds(60));
+        var worker = int.Parse(WorkerPid().Match(host.Output).Groups[1].Value);
+
+        host.Kill();   // the worker sees its channel close while its interpreter cannot be ended
+
+        await Until(() => !Alive(worker), 30);
+    }
+
     /// <summary>Running, or a zombie nobody reaped yet (a container's init may not): a zombie runs nothing.</summary>
     private static bool Alive(int pid)
     {

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PluginHost.Host.Tests.HostFunctions;
-using PluginHost.Interpreter.Locating;
 
 namespace PluginHost.Host.Tests.Sandbox;
 
@@ -52,21 +50,6 @@ internal static partial class NativeCallsPlugin
 
     private static string Source => DotNetPluginTests.FixturePlugin("native-calls");
 
-    // One build per test run, into the test output folder, against the Python the host will choose.
-    private static string Build()
-    {
-        var python = PythonLocator.ForThisProcess().Locate(null);
-        var prefix = python.Home ?? Path.GetDirectoryName(Path.GetDirectoryName(python.LibraryPath))!;
-        var include = Path.Combine(prefix, "include", $"python{python.Version.Major}.{python.Version.Minor}");
-        var output = Path.Combine(AppContext.BaseDirectory, $"native-calls-{python.Version.Major}.{python.Version.Minor}", "nativecalls.so");
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        var gcc = Process.Start(new ProcessStartInfo("gcc", ["-shared", "-fPIC", "-O1", "-I", include, "-o", output, Path.Combine(Source, "nativecalls.c")])
-        {
-            RedirectStandardError = true,
-        })!;
-        var errors = gcc.StandardError.ReadToEnd();
-        gcc.WaitForExit();
-        Assert.True(gcc.ExitCode == 0, $"gcc could not build the native-calls fixture against {include}:\n{errors}");
-        return output;
-    }
+    // One build per test run, against the Python the host will choose.
+    private static string Build() => CExtension.Build(Path.Combine(Source, "nativecalls.c"), "nativecalls");
 }
