@@ -58,14 +58,15 @@ internal static class WorkerMain
                         channel.Answer(frame.Id, Run(interpreter, frame.Text ?? ""));
                         break;
                     case FrameKind.Deliver:
-                        source.Add(frame);
+                        foreach (var delivery in frame.Deliveries ?? [])
+                            source.Add(delivery);
                         interpreter.Schedule(source);
                         break;
                     case FrameKind.Sample:
                         channel.Answer(frame.Id, Sample(interpreter));
                         break;
                     case FrameKind.Interrupt:
-                        channel.Answer(frame.Id, Interrupt(interpreter));
+                        channel.Answer(frame.Id, Interrupt(interpreter, source, frame.Target));
                         break;
                     case FrameKind.Done:
                         calls.Complete(frame);
@@ -112,8 +113,12 @@ internal static class WorkerMain
         },
     };
 
-    private static async Task<Frame> Interrupt(IInstanceRuntime interpreter) =>
-        new() { Flag = await interpreter.InterruptAsync(static () => true).ConfigureAwait(false) };
+    /// <summary>
+    /// Interrupts the handler of delivery <paramref name="target"/> only if it still runs (judged with the GIL held, as
+    /// in-process): the host may have asked while it ended and the next began. 0: whatever runs.
+    /// </summary>
+    private static async Task<Frame> Interrupt(IInstanceRuntime interpreter, WorkerSource source, long target) =>
+        new() { Flag = await interpreter.InterruptAsync(() => target == 0 || source.Running == target).ConfigureAwait(false) };
 
     /// <summary>The worker's policy decisions, sent to the host's listener (quick: a queued frame, no wait).</summary>
     private sealed class PolicyRelay(FrameChannel channel) : IPolicyListener

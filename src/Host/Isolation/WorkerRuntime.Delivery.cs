@@ -1,11 +1,25 @@
+using System.Threading.Channels;
 using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Isolation;
 
-// Draining the host's inbox into the worker: one message in flight at a time (the inbox tracks one handler per
-// runtime, for timeouts), each outcome reported as it comes back. Pipelining several is a later step.
+// Draining the host's inbox into the worker: up to Window messages in flight, sent in batches (one Deliver frame per
+// run of messages taken), their outcomes coming back one per message in the order sent and reported in that order,
+// so the inbox's accounting, retries and handler timeouts see each message as in-process (its handler tracking
+// follows the oldest message in flight: the one the worker runs).
 internal sealed partial class WorkerRuntime
 {
+    /// <summary>Messages sent to the worker and not yet answered, at most (enough to keep both sides busy).</summary>
+    internal const int Window = 512;
+
+    // Outcome frames, from the read loop to the pump: continuations run inline, so an outcome is reported (and the
+    // next batch sent) on the read loop's thread without a hop through the thread pool.
+    private readonly Channel<Frame> _outcomes = Channel.CreateUnbounded<Frame>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+    private long _lastDelivery;
+    private Exception? _lostWhy;
+    // The delivery at the head of those in flight (0: none): the one whose handler runs in the worker, for Interrupt.
+    private long _running;
     private int _pumping;
     private int _again;
 
@@ -22,27 +36,71 @@ internal sealed partial class WorkerRuntime
     private async Task PumpAsync(IMessageSource source)
     {
         var handlers = new int[8];
+        var inFlight = new Queue<(InboundMessage Message, long Id)>();
+        var batch = new List<WireDelivery>();
         while (true)
         {
             Volatile.Write(ref _again, 0);
             Exception? failure = null;
             if (source.BeginBatch(this))
             {
+                var exited = false;
                 try
                 {
-                    // Not once the channel closed: what is still queued waits in the inbox for the restarted worker.
-                    while (Volatile.Read(ref _closed) == 0 && TakeNext(source, ref handlers, out var count) is { } message)
+                    while (true)
                     {
-                        var outcome = await DeliverAsync(message, handlers.AsSpan(0, count).ToArray()).ConfigureAwait(false);
-                        source.Report(this, message, outcome);
-                        if (outcome.Result == HandlerResult.Exited)
+                        // Not once the channel closed: what is still queued waits in the inbox for the restarted worker.
+                        while (!exited && inFlight.Count < Window && Volatile.Read(ref _closed) == 0 && TakeNext(source, ref handlers, out var count) is { } message)
+                        {
+                            var id = ++_lastDelivery;
+                            batch.Add(new WireDelivery { Id = id, Handlers = handlers[..count], Request = message.IsRequest, Message = WireMessage.From(message.Message) });
+                            inFlight.Enqueue((message, id));
+                            if (inFlight.Count == 1)
+                                Volatile.Write(ref _running, id);
+                        }
+                        if (batch.Count > 0)
+                        {
+                            var sent = _channel.Send(new Frame { Kind = FrameKind.Deliver, Deliveries = [.. batch] });
+                            batch.Clear();
+                            if (!sent)
+                                break;   // closed: every message in flight is reported failed below
+                        }
+                        if (inFlight.Count == 0)
                             break;
+                        if (!_outcomes.Reader.TryRead(out var answer))
+                        {
+                            if (!await _outcomes.Reader.WaitToReadAsync().ConfigureAwait(false))
+                                break;   // the worker is gone
+                            continue;
+                        }
+                        var (taken, expected) = inFlight.Dequeue();
+                        if (answer.Id != expected)
+                        {
+                            var wrong = new InvalidDataException($"the worker answered delivery {answer.Id} where {expected} was next");
+                            source.Report(this, taken, HandlerOutcome.Failed(wrong));
+                            throw wrong;
+                        }
+                        var outcome = answer.Outcome?.ToOutcome() ?? HandlerOutcome.Failed(new InvalidDataException("an outcome frame without an outcome"));
+                        source.Report(this, taken, outcome);
+                        Volatile.Write(ref _running, inFlight.TryPeek(out var next) ? next.Id : 0);
+                        exited |= outcome.Result == HandlerResult.Exited;
                     }
                 }
                 catch (Exception e)
                 {
                     failure = e;
                 }
+                // A lost worker (or a broken channel) answers nothing more. The oldest message in flight is the one it
+                // ran (or was about to): failed, so the inbox retries or dead-letters it, as in-process. Those behind it
+                // never started (the worker runs them in order) and go back to the inbox, no attempt counted — unless
+                // the worker had finished the oldest and crashed in a later one before its outcome left: then that
+                // crash is charged to the oldest (the restart policy still bounds a message that crashes every worker).
+                Volatile.Write(ref _running, 0);
+                var why = failure ?? Volatile.Read(ref _lostWhy) ?? new WorkerLostException("the worker's channel is closed");
+                if (inFlight.TryDequeue(out var oldest))
+                    source.Report(this, oldest.Message, HandlerOutcome.Failed(why));
+                while (inFlight.TryDequeue(out var unrun))
+                    source.Report(this, unrun.Message, HandlerOutcome.NotRun(why.Message));
                 source.EndBatch(this, failure);
             }
             Volatile.Write(ref _pumping, 0);
@@ -59,22 +117,5 @@ internal sealed partial class WorkerRuntime
         if (ids.Length > handlers.Length)
             handlers = ids.ToArray();
         return message;
-    }
-
-    /// <summary>Sends one message and waits for its outcome; a lost worker is the outcome Failed (the inbox retries or dead-letters it).</summary>
-    private async Task<HandlerOutcome> DeliverAsync(InboundMessage message, int[] handlers)
-    {
-        var frame = new Frame { Kind = FrameKind.Deliver, Message = WireMessage.From(message.Message), Handlers = handlers, Flag = message.IsRequest };
-        if (_calls.Send(_channel, frame) is not { } answer)
-            return HandlerOutcome.Failed(new WorkerLostException("the worker's channel is closed"));
-        try
-        {
-            var outcome = await answer.ConfigureAwait(false);
-            return outcome.Outcome?.ToOutcome() ?? HandlerOutcome.Failed(new InvalidDataException("an outcome frame without an outcome"));
-        }
-        catch (WorkerLostException e)
-        {
-            return HandlerOutcome.Failed(e);
-        }
     }
 }
