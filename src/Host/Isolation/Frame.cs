@@ -20,7 +20,7 @@ internal enum FrameKind
 
     // worker → host
     Started = 20,   // Number: the interpreter's id
-    Outcome,        // Id: the delivery's number; Outcome
+    Outcome,        // Outcomes: a run of outcomes, each with its delivery's number, in the order delivered
     Log,            // Number: Python level, Text: logger, Text2: message
     Write,          // Flag: stderr, Text
     Subscribe,      // Text: pattern, Number: handler id
@@ -76,7 +76,7 @@ internal sealed class Frame
 
     public WireError? Error { get; set; }
 
-    public WireOutcome? Outcome { get; set; }
+    public WireOutcome[]? Outcomes { get; set; }
 
     public WorkerStart? Start { get; set; }
 
@@ -211,9 +211,11 @@ internal sealed class WireError
     };
 }
 
-/// <summary>A <see cref="HandlerOutcome"/> as values.</summary>
+/// <summary>A <see cref="HandlerOutcome"/> as values, with the number of the delivery it is for.</summary>
 internal sealed class WireOutcome
 {
+    public long Id { get; set; }
+
     public HandlerResult Result { get; set; }
 
     public WireMessage? Reply { get; set; }
@@ -222,8 +224,9 @@ internal sealed class WireOutcome
 
     public string? Reason { get; set; }
 
-    public static WireOutcome From(in HandlerOutcome outcome) => new()
+    public static WireOutcome From(long id, in HandlerOutcome outcome) => new()
     {
+        Id = id,
         Result = outcome.Result,
         Reply = outcome.Reply is { } reply ? WireMessage.From(reply) : null,
         Error = outcome.Error is { } error ? WireError.From(error) : null,

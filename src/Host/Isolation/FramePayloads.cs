@@ -4,7 +4,7 @@ namespace PluginHost.Host.Isolation;
 
 /// <summary>
 /// The payload bytes of a frame, outside its JSON header: written after the header in one fixed order (the message,
-/// the outcome's reply, <see cref="Frame.Bytes"/>, then each delivery's message), read back in the same order, each
+/// <see cref="Frame.Bytes"/>, each delivery's message, then each outcome's reply), read back in the same order, each
 /// the length its carrier states in the header.
 /// </summary>
 internal static class FramePayloads
@@ -12,10 +12,11 @@ internal static class FramePayloads
     public static long Length(Frame frame)
     {
         long total = frame.Message?.Payload.Length ?? 0;
-        total += frame.Outcome?.Reply?.Payload.Length ?? 0;
         total += frame.Bytes.Length;
         foreach (var delivery in frame.Deliveries ?? [])
             total += delivery.Message.Payload.Length;
+        foreach (var outcome in frame.Outcomes ?? [])
+            total += outcome.Reply?.Payload.Length ?? 0;
         return total;
     }
 
@@ -23,10 +24,11 @@ internal static class FramePayloads
     public static void Write(Frame frame, Span<byte> target)
     {
         Copy(frame.Message?.Payload ?? default, ref target);
-        Copy(frame.Outcome?.Reply?.Payload ?? default, ref target);
         Copy(frame.Bytes, ref target);
         foreach (var delivery in frame.Deliveries ?? [])
             Copy(delivery.Message.Payload, ref target);
+        foreach (var outcome in frame.Outcomes ?? [])
+            Copy(outcome.Reply?.Payload ?? default, ref target);
     }
 
     /// <summary>Gives each carrier its bytes (a copy of its own) from <paramref name="payloads"/>, which must hold exactly them.</summary>
@@ -34,11 +36,14 @@ internal static class FramePayloads
     {
         if (frame.Message is { } message)
             message.Payload = Take(message.PayloadLength, ref payloads);
-        if (frame.Outcome?.Reply is { } reply)
-            reply.Payload = Take(reply.PayloadLength, ref payloads);
         frame.Bytes = Take(frame.BytesLength, ref payloads);
         foreach (var delivery in frame.Deliveries ?? [])
             delivery.Message.Payload = Take(delivery.Message.PayloadLength, ref payloads);
+        foreach (var outcome in frame.Outcomes ?? [])
+        {
+            if (outcome.Reply is { } reply)
+                reply.Payload = Take(reply.PayloadLength, ref payloads);
+        }
         if (payloads.Length != 0)
             throw new InvalidDataException($"{payloads.Length} payload bytes on the worker channel that no field of a {frame.Kind} frame claims");
     }

@@ -40,7 +40,7 @@ internal static class WorkerMain
         }
         var runtime = PythonRuntime.Start(new PythonRuntimeOptions { Library = python });
         var calls = new PendingCalls();
-        var source = new WorkerSource(channel);
+        using var source = new WorkerSource(channel);
         var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));
         // The instance runs in the main interpreter, alone in this process: single-phase-init modules may load.
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout, MainInterpreter = true },

@@ -12,7 +12,7 @@ internal sealed partial class WorkerRuntime
     /// <summary>Messages sent to the worker and not yet answered, at most (enough to keep both sides busy).</summary>
     internal const int Window = 512;
 
-    // Outcome frames, from the read loop to the pump: continuations run inline, so an outcome is reported (and the
+    // Outcome frames, from the read loop to the pump: continuations run inline, so outcomes are reported (and the
     // next batch sent) on the read loop's thread without a hop through the thread pool.
     private readonly Channel<Frame> _outcomes = Channel.CreateUnbounded<Frame>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
@@ -67,23 +67,28 @@ internal sealed partial class WorkerRuntime
                         }
                         if (inFlight.Count == 0)
                             break;
-                        if (!_outcomes.Reader.TryRead(out var answer))
+                        if (!_outcomes.Reader.TryRead(out var answers))
                         {
                             if (!await _outcomes.Reader.WaitToReadAsync().ConfigureAwait(false))
                                 break;   // the worker is gone
                             continue;
                         }
-                        var (taken, expected) = inFlight.Dequeue();
-                        if (answer.Id != expected)
+                        // A run of outcomes, all reported before the window is refilled: one Deliver frame for them.
+                        foreach (var answer in answers.Outcomes ?? [])
                         {
-                            var wrong = new InvalidDataException($"the worker answered delivery {answer.Id} where {expected} was next");
-                            source.Report(this, taken, HandlerOutcome.Failed(wrong));
-                            throw wrong;
+                            if (!inFlight.TryDequeue(out var taken))
+                                throw new InvalidDataException($"the worker answered delivery {answer.Id} with none in flight");
+                            if (answer.Id != taken.Id)
+                            {
+                                var wrong = new InvalidDataException($"the worker answered delivery {answer.Id} where {taken.Id} was next");
+                                source.Report(this, taken.Message, HandlerOutcome.Failed(wrong));
+                                throw wrong;
+                            }
+                            var outcome = answer.ToOutcome();
+                            source.Report(this, taken.Message, outcome);
+                            Volatile.Write(ref _running, inFlight.TryPeek(out var next) ? next.Id : 0);
+                            exited |= outcome.Result == HandlerResult.Exited;
                         }
-                        var outcome = answer.Outcome?.ToOutcome() ?? HandlerOutcome.Failed(new InvalidDataException("an outcome frame without an outcome"));
-                        source.Report(this, taken, outcome);
-                        Volatile.Write(ref _running, inFlight.TryPeek(out var next) ? next.Id : 0);
-                        exited |= outcome.Result == HandlerResult.Exited;
                     }
                 }
                 catch (Exception e)
