@@ -30,6 +30,7 @@ internal static class WorkerMain
         if (channelPath is null || args.Length % 2 != 0)
             return Usage("--channel <unix socket path> is required");
 
+        using var running = RunningSlot.Open(channelPath);   // before connecting: the host removes the folder once connected
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(channelPath)).ConfigureAwait(false);
         await using var channel = new FrameChannel(socket);
@@ -40,7 +41,7 @@ internal static class WorkerMain
         }
         var runtime = PythonRuntime.Start(new PythonRuntimeOptions { Library = python });
         var calls = new PendingCalls();
-        using var source = new WorkerSource(channel);
+        using var source = new WorkerSource(channel, running);
         var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));
         // The instance runs in the main interpreter, alone in this process: single-phase-init modules may load.
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout, MainInterpreter = true },

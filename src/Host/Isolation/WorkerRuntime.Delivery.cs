@@ -95,17 +95,16 @@ internal sealed partial class WorkerRuntime
                 {
                     failure = e;
                 }
-                // A lost worker (or a broken channel) answers nothing more. The oldest message in flight is the one it
-                // ran (or was about to): failed, so the inbox retries or dead-letters it, as in-process. Those behind it
-                // never started (the worker runs them in order) and go back to the inbox, no attempt counted — unless
-                // the worker had finished the oldest and crashed in a later one before its outcome left: then that
-                // crash is charged to the oldest (the restart policy still bounds a message that crashes every worker).
+                // A lost worker (or a broken channel) answers nothing more; each message still in flight gets an
+                // outcome here. The one whose handlers were running when it died (the slot it shares says which) failed,
+                // so the inbox retries or dead-letters it, as in-process. The others go back to the inbox, no attempt
+                // counted: those after it never started; those before it finished, but their outcomes had not left
+                // (outcomes travel in runs), so they run again in the next worker (at least once, as after any crash).
                 Volatile.Write(ref _running, 0);
                 var why = failure ?? Volatile.Read(ref _lostWhy) ?? new WorkerLostException("the worker's channel is closed");
-                if (inFlight.TryDequeue(out var oldest))
-                    source.Report(this, oldest.Message, HandlerOutcome.Failed(why));
-                while (inFlight.TryDequeue(out var unrun))
-                    source.Report(this, unrun.Message, HandlerOutcome.NotRun(why.Message));
+                var crashed = inFlight.Count == 0 ? 0 : RunningSlot?.Read() ?? inFlight.Peek().Id;
+                while (inFlight.TryDequeue(out var lost))
+                    source.Report(this, lost.Message, lost.Id == crashed ? HandlerOutcome.Failed(why) : HandlerOutcome.NotRun(why.Message));
                 source.EndBatch(this, failure);
             }
             Volatile.Write(ref _pumping, 0);

@@ -60,6 +60,9 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     /// <summary>Told the worker's policy decisions (denials are counted and logged by it, as for a subinterpreter).</summary>
     public IPolicyListener? PolicyListener { get; init; }
 
+    /// <summary>Where the worker says which delivery's handlers run (read once it is lost); null: not shared.</summary>
+    internal RunningSlot? RunningSlot { get; init; }
+
     /// <summary>Called once when the worker is lost (not when it was ended): the instance restarts it.</summary>
     public Action<WorkerRuntime>? OnLost { get; set; }
 
@@ -159,6 +162,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
             if (Lost is null)
                 _logger.WorkerExited(_process.Id, _name, _process.ExitCode);   // a lost one was logged when it went
             _process.Dispose();
+            RunningSlot?.Dispose();
             Volatile.Write(ref _abandoned, null);
             _ended.TrySetResult();
         }

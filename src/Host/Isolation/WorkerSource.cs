@@ -18,6 +18,7 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
     private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(1);
 
     private readonly FrameChannel _channel;
+    private readonly RunningSlot? _slot;
     private readonly ConcurrentQueue<Delivered> _waiting = new();
     private readonly Lock _sending = new();
     private readonly List<WireOutcome> _outcomes = new(MaxRun);
@@ -25,9 +26,10 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
     private long _running;
     private volatile bool _exited;
 
-    public WorkerSource(FrameChannel channel)
+    public WorkerSource(FrameChannel channel, RunningSlot? slot)
     {
         _channel = channel;
+        _slot = slot;
         _late = new Timer(static self => ((WorkerSource)self!).SendOutcomes(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
@@ -53,12 +55,14 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
         next.Handlers.CopyTo(handlerIds);
         handlers = next.Handlers.Length;
         Volatile.Write(ref _running, next.DeliveryId);
+        _slot?.Write(next.DeliveryId);
         return next;
     }
 
     public void Report(IInstanceRuntime runtime, InboundMessage message, in HandlerOutcome outcome)
     {
         Volatile.Write(ref _running, 0);
+        _slot?.Write(0);
         Send(WireOutcome.From(((Delivered)message).DeliveryId, outcome));
         if (outcome.Result != HandlerResult.Exited)
             return;

@@ -48,6 +48,8 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     private Queue<Delivery>? _queuedInFlight;
     // Given back unrun (HandlerResult.NotRun), in the order taken: the next ones taken, before the queue's. Under _watch.
     private Queue<Delivery>? _returned;
+    // Set once what is left has been given its final outcome (stop, or no more restarts): one given back later gets it too.
+    private Action<Delivery>? _emptied;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IInstanceRuntime, Delivery> _leftBehind = [];
 
     /// <param name="retainedPatterns">Subscriptions held for the inbox's whole life (the manifest's), across restarts.</param>
@@ -68,6 +70,8 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     public void Attach(IInstanceRuntime runtime)
     {
         _exitRequested = false;
+        lock (_watch)
+            _emptied = null;
         Volatile.Write(ref _runtime, runtime);
         // A drain posted to a previous interpreter may never have run: start afresh.
         Volatile.Write(ref _drainScheduled, 0);
@@ -174,6 +178,8 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     /// <summary>Takes everything queued, giving each delivery its <paramref name="outcome"/>; returns how many.</summary>
     private int EmptyInto(Action<Delivery> outcome)
     {
+        lock (_watch)
+            _emptied = outcome;
         var count = 0;
         while (TryTakeReturned(out var returned))
         {
@@ -326,12 +332,18 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
                 // Its handlers never started (a lost worker's window): first again in line, for the next runtime.
                 if (delivery.ClaimOutcome())
                 {
+                    Action<Delivery>? final;
                     lock (_watch)
                     {
-                        if (_returned is null)
-                            Volatile.Write(ref _returned, new Queue<Delivery>());
-                        _returned!.Enqueue(delivery);
+                        final = _emptied;
+                        if (final is null)
+                        {
+                            if (_returned is null)
+                                Volatile.Write(ref _returned, new Queue<Delivery>());
+                            _returned!.Enqueue(delivery);
+                        }
                     }
+                    final?.Invoke(delivery);   // too late to wait: the instance will not take it (dropped or dead-lettered, counted)
                 }
                 break;
             case HandlerResult.Exited:
