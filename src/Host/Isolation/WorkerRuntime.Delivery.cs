@@ -3,14 +3,20 @@ using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Isolation;
 
-// Draining the host's inbox into the worker: up to Window messages in flight, sent in batches (one Deliver frame per
-// run of messages taken), their outcomes coming back one per message in the order sent and reported in that order,
-// so the inbox's accounting, retries and handler timeouts see each message as in-process (its handler tracking
-// follows the oldest message in flight: the one the worker runs).
+// Draining the host's inbox into the worker: up to Window messages (and about WindowBytes) in flight, sent in
+// batches (one Deliver frame per run of messages taken, split at BatchBytes), their outcomes coming back one per
+// message in the order sent and reported in that order, so the inbox's accounting, retries and handler timeouts see
+// each message as in-process (its handler tracking follows the oldest message in flight: the one the worker runs).
 internal sealed partial class WorkerRuntime
 {
     /// <summary>Messages sent to the worker and not yet answered, at most (enough to keep both sides busy).</summary>
     internal const int Window = 512;
+
+    /// <summary>Payload bytes in flight, at most (beyond one message): what a worker may hold unread, and a frame's size.</summary>
+    internal const long WindowBytes = 32 << 20;
+
+    /// <summary>Payload bytes per Deliver frame, at most (beyond one message): large messages cross a few at a time.</summary>
+    internal const long BatchBytes = 4 << 20;
 
     // Outcome frames, from the read loop to the pump: continuations run inline, so outcomes are reported (and the
     // next batch sent) on the read loop's thread without a hop through the thread pool.
@@ -38,6 +44,7 @@ internal sealed partial class WorkerRuntime
         var handlers = new int[8];
         var inFlight = new Queue<(InboundMessage Message, long Id)>();
         var batch = new List<WireDelivery>();
+        long inFlightBytes = 0, batchBytes = 0;
         while (true)
         {
             Volatile.Write(ref _again, 0);
@@ -50,21 +57,24 @@ internal sealed partial class WorkerRuntime
                     while (true)
                     {
                         // Not once the channel closed: what is still queued waits in the inbox for the restarted worker.
-                        while (!exited && inFlight.Count < Window && Volatile.Read(ref _closed) == 0 && TakeNext(source, ref handlers, out var count) is { } message)
+                        var sent = true;
+                        while (sent && !exited && inFlight.Count < Window && (inFlight.Count == 0 || inFlightBytes < WindowBytes)
+                            && Volatile.Read(ref _closed) == 0 && TakeNext(source, ref handlers, out var count) is { } message)
                         {
                             var id = ++_lastDelivery;
+                            var bytes = message.Message.Payload.Length;
                             batch.Add(new WireDelivery { Id = id, Handlers = handlers[..count], Request = message.IsRequest, Message = WireMessage.From(message.Message) });
                             inFlight.Enqueue((message, id));
+                            (inFlightBytes, batchBytes) = (inFlightBytes + bytes, batchBytes + bytes);
                             if (inFlight.Count == 1)
                                 Volatile.Write(ref _running, id);
+                            if (batchBytes >= BatchBytes)
+                                sent = SendBatch(batch, ref batchBytes);
                         }
-                        if (batch.Count > 0)
-                        {
-                            var sent = _channel.Send(new Frame { Kind = FrameKind.Deliver, Deliveries = [.. batch] });
-                            batch.Clear();
-                            if (!sent)
-                                break;   // closed: every message in flight is reported failed below
-                        }
+                        if (sent && batch.Count > 0)
+                            sent = SendBatch(batch, ref batchBytes);
+                        if (!sent)
+                            break;   // closed: every message in flight is reported below
                         if (inFlight.Count == 0)
                             break;
                         if (!_outcomes.Reader.TryRead(out var answers))
@@ -85,6 +95,7 @@ internal sealed partial class WorkerRuntime
                                 throw wrong;
                             }
                             var outcome = answer.ToOutcome();
+                            inFlightBytes -= taken.Message.Message.Payload.Length;
                             source.Report(this, taken.Message, outcome);
                             Volatile.Write(ref _running, inFlight.TryPeek(out var next) ? next.Id : 0);
                             exited |= outcome.Result == HandlerResult.Exited;
@@ -103,6 +114,7 @@ internal sealed partial class WorkerRuntime
                 Volatile.Write(ref _running, 0);
                 var why = failure ?? Volatile.Read(ref _lostWhy) ?? new WorkerLostException("the worker's channel is closed");
                 var crashed = inFlight.Count == 0 ? 0 : RunningSlot?.Read() ?? inFlight.Peek().Id;
+                inFlightBytes = 0;
                 while (inFlight.TryDequeue(out var lost))
                     source.Report(this, lost.Message, lost.Id == crashed ? HandlerOutcome.Failed(why) : HandlerOutcome.NotRun(why.Message));
                 source.EndBatch(this, failure);
@@ -112,6 +124,14 @@ internal sealed partial class WorkerRuntime
             if (failure is not null || Volatile.Read(ref _again) == 0 || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
                 return;
         }
+    }
+
+    private bool SendBatch(List<WireDelivery> batch, ref long batchBytes)
+    {
+        var sent = _channel.Send(new Frame { Kind = FrameKind.Deliver, Deliveries = [.. batch] });
+        batch.Clear();
+        batchBytes = 0;
+        return sent;
     }
 
     private InboundMessage? TakeNext(IMessageSource source, ref int[] handlers, out int count)

@@ -65,6 +65,35 @@ public sealed class WorkerWindowTests(PythonRuntimeFixture fixture)
         Assert.Equal(0, run.Harness.Status("windowed").Restarts);
     }
 
+    [Fact]
+    public async Task LargePayloadsCrossIntactInSeveralBatches()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("big", """
+            import os, pluginhost
+            @pluginhost.on("big")
+            def big(message):
+                data = message.payload
+                n = data[0]
+                pluginhost.publish("big.done", {"n": n, "ok": len(data) == 3 << 20 and data.count(n) == len(data)})
+            """, """ "isolation": "process" """);
+        await harness.StartAsync();
+        var done = new ConcurrentQueue<string>();
+        using var subscription = harness.Broker.Subscribe("big.done", (m, _) => { done.Enqueue(TextOf(m)); return ValueTask.FromResult<Message?>(null); });
+
+        // 12 x 3 MiB: more than a Deliver frame carries (4 MiB) and than the window holds in bytes (32 MiB).
+        for (var n = 1; n <= 12; n++)
+        {
+            var payload = new byte[3 << 20];
+            Array.Fill(payload, (byte)n);
+            await harness.Broker.PublishAsync(new Message { Topic = "big", Payload = payload, ContentType = ContentTypes.Bytes, Sender = "test" });
+        }
+
+        await Until(() => done.Count == 12, 60);
+        Assert.Equal(Enumerable.Range(1, 12).Select(n => $$"""{"n":{{n}},"ok":true}"""), done.Order(StringComparer.Ordinal).OrderBy(d => int.Parse(d.Split(':')[1].Split(',')[0])));
+        Assert.Equal(12, harness.Broker.Snapshot().For("big").Handled);
+    }
+
     private const int Bad = 50;
 
     private async Task<Run> StartAsync(string fault, string? capability, TimeSpan? handlerTimeout = null)
