@@ -9,7 +9,8 @@ namespace PluginHost.Benchmarks.Benchmarks;
 /// One plugin publishes small (64 B) and then large (1 MiB) bytes messages to one subscriber plugin through the
 /// broker; messages/s and bytes/s from the first publish to the subscriber having handled the last message. In the
 /// same run, the same counts and sizes through CPython's <c>_interpqueues</c> (main interpreter → a subinterpreter)
-/// and through <c>multiprocessing.Queue</c> (two processes).
+/// and through <c>multiprocessing.Queue</c> (two processes). Then 64 B messages to a subscriber in process isolation,
+/// against <c>multiprocessing.Queue</c> at the same count.
 /// </summary>
 public sealed class BrokerThroughputBenchmark : IBenchmark
 {
@@ -18,7 +19,7 @@ public sealed class BrokerThroughputBenchmark : IBenchmark
 
     public string Name => "broker-throughput";
 
-    public string Description => "plugin -> plugin publish throughput, 64 B and 1 MiB, vs _interpqueues and multiprocessing.Queue";
+    public string Description => "plugin -> plugin publish throughput, 64 B and 1 MiB, and 64 B to a worker process, vs _interpqueues and multiprocessing.Queue";
 
     public async IAsyncEnumerable<BenchResult> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -73,6 +74,34 @@ public sealed class BrokerThroughputBenchmark : IBenchmark
                 yield return Row("large_msgs", msgs, "msg/s", queues, "msgs_per_s", 1, "_interpqueues main -> subinterpreter");
             }
         }
+
+        await foreach (var row in WorkerAsync(context, cancellationToken))
+            yield return row;
+    }
+
+    /// <summary>
+    /// The same small messages with the subscriber in process isolation (a worker process): publisher in a
+    /// subinterpreter here, the subscriber's handler in the worker's main interpreter, every message across the worker
+    /// channel; against <c>multiprocessing.Queue</c> at the same count, run after it.
+    /// </summary>
+    private async IAsyncEnumerable<BenchResult> WorkerAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var o = context.Options;
+        var count = o.WorkerCount;
+        List<double> times;
+        await using (var run = await PublishRun.StartAsync(context, subscribers: 1, isolation: "process"))
+            times = await TimeAsync(run, context, "worker", count, o.Size, view: false);
+        var msgs = count / Stats.Median(times);
+        var note = $"{count} x {o.Size} B, 1 publisher plugin (subinterpreter) -> 1 subscriber plugin in a worker process (isolation: process)";
+        var row = new BenchResult(Name, "worker_small_msgs", 1, msgs, "msg/s") { Stat = "median", Samples = times.Count, Note = note };
+        if (o.NoBaselines)
+        {
+            yield return row;
+            yield break;
+        }
+        var mp = await PythonBaseline.RunAsync(context, "mp_queue_throughput.py", ["--count", count, "--size", o.Size], cancellationToken);
+        var baseline = mp.GetProperty("msgs_per_s").GetDouble();
+        yield return (row with { Baseline = baseline, Ratio = msgs / baseline, Note = $"{note}; baseline: multiprocessing.Queue, spawn" }).RatioAtLeast(2);
     }
 
     private static async Task<List<double>> TimeAsync(PublishRun run, BenchContext context, string label, int count, int size, bool view)

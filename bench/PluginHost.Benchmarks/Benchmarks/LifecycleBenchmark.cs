@@ -7,7 +7,8 @@ namespace PluginHost.Benchmarks.Benchmarks;
 
 /// <summary>
 /// What an interpreter costs: resident memory per live idle interpreter, create and dispose times, and the time of a
-/// few common stdlib imports in a fresh one. No baseline runs in-process; the rows carry the targets instead.
+/// few common stdlib imports in a fresh one; beside them, a worker process's start time and resident memory (process
+/// isolation). No baseline runs in-process; the rows carry the targets instead.
 /// </summary>
 public sealed class LifecycleBenchmark : IBenchmark
 {
@@ -16,7 +17,7 @@ public sealed class LifecycleBenchmark : IBenchmark
 
     public string Name => "lifecycle";
 
-    public string Description => "create/dispose time, resident memory per idle interpreter, stdlib import time";
+    public string Description => "create/dispose time, resident memory per idle interpreter (and worker process), stdlib import time";
 
     public async IAsyncEnumerable<BenchResult> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -44,6 +45,17 @@ public sealed class LifecycleBenchmark : IBenchmark
         var note = $"'{Imports}' in a fresh interpreter";
         yield return Timing("import_median", imports, "median") with { Note = note };
         yield return Timing("import_p95", imports, "p95") with { Note = note };
+
+        // Beside the subinterpreter's figures above: the same for an instance in process isolation.
+        cancellationToken.ThrowIfCancellationRequested();
+        var (starts, rss, pss) = await WorkerLifecycle.MeasureAsync(runtime, o.Workers);
+        var workerNote = "spawn of 'pluginhost worker' to its interpreter ready (Started, a first Run answered); compare create_median";
+        yield return Timing("worker_start_median", starts, "median") with { Note = workerNote };
+        yield return Timing("worker_start_p95", starts, "p95") with { Note = workerNote };
+        yield return new BenchResult(Name, "rss_per_idle_worker", o.Workers, rss, "MiB")
+        { Stat = "mean", Note = "VmRSS of each idle worker process (shared libraries counted in each); compare rss_per_live_interpreter" };
+        yield return new BenchResult(Name, "pss_per_idle_worker", o.Workers, pss, "MiB")
+        { Stat = "mean", Note = "Pss of each idle worker process (shared pages split between the processes sharing them)" };
     }
 
     private BenchResult Timing(string name, List<double> ms, string stat) =>

@@ -11,13 +11,14 @@ namespace PluginHost.Benchmarks.Benchmarks;
 /// Round-trip latency of a small request from one plugin to another (<c>pluginhost.request(..., to=)</c>, answered
 /// by the other's <c>on_message</c>), timed inside the requesting plugin, against a round trip over
 /// <c>multiprocessing.Pipe</c> between two Python processes, measured in the same run. Also, for reference, the same
-/// round trip from .NET (<see cref="IMessageBus.RequestAsync"/>) to the plugin.
+/// round trip from .NET (<see cref="IMessageBus.RequestAsync"/>) to the plugin, and the plugin round trip with the
+/// echo plugin in a worker process (<c>"isolation": "process"</c>).
 /// </summary>
 public sealed class RequestReplyBenchmark : IBenchmark
 {
     public string Name => "request-reply";
 
-    public string Description => "plugin -> plugin request/reply round trip p50/p99 vs multiprocessing.Pipe";
+    public string Description => "plugin -> plugin (and -> a worker process) request/reply round trip p50/p99 vs multiprocessing.Pipe";
 
     public async IAsyncEnumerable<BenchResult> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -35,6 +36,14 @@ public sealed class RequestReplyBenchmark : IBenchmark
             ours = samples.EnumerateArray().Select(s => s.GetInt64() / 1000.0).ToList();
             context.Log.WriteLine($"{Name}: plugin -> plugin {Tail.Describe(ours)}; .NET gen0 collections during the run (warm-up included): {collections}");
             dotnet = await DotNetRoundTripsAsync(rig, count, warmup, size);
+        }
+        // The same round trips with the echo plugin in process isolation: each request and reply crosses the worker channel.
+        List<double> worker;
+        await using (var rig = await BrokerRig.StartAsync(context, [BenchPlugins.EchoPlugin() with { Isolation = "process" }, BenchPlugins.ClientPlugin()]))
+        {
+            var samples = await rig.RequestAsync(BenchPlugins.Client, "bench.run", new { count, warmup, size });
+            worker = samples.EnumerateArray().Select(s => s.GetInt64() / 1000.0).ToList();
+            context.Log.WriteLine($"{Name}: plugin -> worker plugin {Tail.Describe(worker)}");
         }
         context.Log.WriteLine($"{Name}: plugin -> plugin p50 {Stats.Median(ours):0.0} us p99 {Stats.Percentile(ours, 99):0.0} us; " +
             $".NET -> plugin p50 {Stats.Median(dotnet):0.0} us p99 {Stats.Percentile(dotnet, 99):0.0} us");
@@ -73,6 +82,13 @@ public sealed class RequestReplyBenchmark : IBenchmark
         var p50 = Row("plugin_p50", Stats.Median(ours), "p50_us");
         yield return pipe is null ? p50 : p50.RatioAtLeast(2);
         yield return Row("plugin_p99", Stats.Percentile(ours, 99), "p99_us");
+        // The target for a worker: p50 at most twice the Pipe's, i.e. ratio (pipe / ours) >= 0.5.
+        var workerNote = "; the echo plugin in a worker process (isolation: process)";
+        var workerP50 = Row("worker_p50", Stats.Median(worker), "p50_us");
+        workerP50 = workerP50 with { Note = workerP50.Note + workerNote };
+        yield return pipe is null ? workerP50 : workerP50.RatioAtLeast(0.5);
+        var workerP99 = Row("worker_p99", Stats.Percentile(worker, 99), "p99_us");
+        yield return workerP99 with { Note = workerP99.Note + workerNote };
         yield return new BenchResult(Name, "dotnet_p50", 1, Stats.Median(dotnet), "us")
         {
             Stat = "median", Samples = count, Note = $"{note}; IMessageBus.RequestAsync from .NET to the echo plugin, for reference",

@@ -42,6 +42,12 @@ public sealed record BenchOptions
     /// <summary>broker-throughput: bytes per large message (1 MiB).</summary>
     public int LargeSize { get; init; } = 1 << 20;
 
+    /// <summary>broker-throughput: small messages to the subscriber in a worker process (200,000).</summary>
+    public int WorkerCount { get; init; } = 200_000;
+
+    /// <summary>lifecycle: idle worker processes started (one after another) and kept alive for their start time and memory (8).</summary>
+    public int Workers { get; init; } = 8;
+
     /// <summary>Broker benchmarks: <c>BrokerOptions.InboxCapacity</c> (null: the host's default).</summary>
     public int? InboxCapacity { get; init; }
 
@@ -67,6 +73,8 @@ public sealed record BenchOptions
           --size N            broker-throughput, request-reply, fan-out, host-call: bytes per small message (64)
           --large-count N     broker-throughput: large messages (10000)
           --large-size N      broker-throughput: bytes per large message (1048576)
+          --worker-count N    broker-throughput: small messages to the subscriber in a worker process (200000)
+          --workers N         lifecycle: idle worker processes for the start time and memory per worker (8)
           --inbox-capacity N  broker-throughput, request-reply, fan-out: messages per plugin inbox (the host's default, 1024)
           --no-baselines      broker-throughput, request-reply, fan-out, allocations: skip the baselines
           --no-large-allocation-tracking
@@ -95,6 +103,8 @@ public sealed record BenchOptions
                 "--size" => o with { Size = Positive(Next()) },
                 "--large-count" => o with { LargeCount = Positive(Next()) },
                 "--large-size" => o with { LargeSize = Positive(Next()) },
+                "--worker-count" => o with { WorkerCount = Positive(Next()) },
+                "--workers" => o with { Workers = Positive(Next()) },
                 "--inbox-capacity" => o with { InboxCapacity = Positive(Next()) },
                 "--no-baselines" => o with { NoBaselines = true },
                 "--no-large-allocation-tracking" => o with { NoLargeAllocationTracking = true },

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Contract;
 using PluginHost.Interpreter.Policy;
@@ -12,14 +13,14 @@ internal enum FrameKind
     // host → worker
     Start = 1,      // Text: interpreter name; Start: the instance's identity and settings
     Run,            // Id, Text: source to run in __main__ → Done
-    Deliver,        // Id: the delivery's number; Message, Handlers, Flag: is a request → Outcome
-    Interrupt,      // Id → Done (Flag: raised)
+    Deliver,        // Deliveries: a batch of messages, each with its delivery number → one Outcome per message, in order
+    Interrupt,      // Id, Target: the delivery to interrupt (0: whatever runs) → Done (Flag: raised)
     Sample,         // Id → Done (Figures: the interpreter's allocator figures and received payload bytes)
     End,            // the worker ends its interpreter and exits
 
     // worker → host
     Started = 20,   // Number: the interpreter's id
-    Outcome,        // Id: the delivery's number; Outcome
+    Outcome,        // Outcomes: a run of outcomes, each with its delivery's number, in the order delivered
     Log,            // Number: Python level, Text: logger, Text2: message
     Write,          // Flag: stderr, Text
     Subscribe,      // Text: pattern, Number: handler id
@@ -34,15 +35,19 @@ internal enum FrameKind
 }
 
 /// <summary>
-/// One frame's body: a JSON object, values only — payload bytes, headers, ids, source text; never a Python object.
-/// One envelope for every kind (its fields per kind are listed on <see cref="FrameKind"/>), so the protocol is one
-/// small type to read and to version.
+/// One frame: a JSON header and the payload bytes after it (<see cref="FrameChannel"/>), values only — payload bytes,
+/// headers, ids, source text; never a Python object. One envelope for every kind (its fields per kind are listed on
+/// <see cref="FrameKind"/>), so the protocol is one small type to read and to version. Payload bytes are not in the
+/// JSON: each carrier states its length and the bytes follow the header in <see cref="FramePayloads"/>' order.
 /// </summary>
 internal sealed class Frame
 {
     public FrameKind Kind { get; set; }
 
     public long Id { get; set; }
+
+    /// <summary>Interrupt: the delivery whose handler is to be interrupted (0: whatever runs).</summary>
+    public long Target { get; set; }
 
     public int Number { get; set; }
 
@@ -52,7 +57,13 @@ internal sealed class Frame
 
     public string? Text2 { get; set; }
 
-    public byte[]? Bytes { get; set; }
+    /// <summary>Call's argument or result; its bytes follow the header.</summary>
+    [JsonIgnore]
+    public ReadOnlyMemory<byte> Bytes { get; set; }
+
+    public int BytesLength { get => _bytesLength >= 0 ? _bytesLength : Bytes.Length; set => _bytesLength = value; }
+
+    private int _bytesLength = -1;
 
     public double? Timeout { get; set; }
 
@@ -60,9 +71,12 @@ internal sealed class Frame
 
     public WireMessage? Message { get; set; }
 
+    /// <summary>Deliver: the batch, in the order the worker runs it.</summary>
+    public WireDelivery[]? Deliveries { get; set; }
+
     public WireError? Error { get; set; }
 
-    public WireOutcome? Outcome { get; set; }
+    public WireOutcome[]? Outcomes { get; set; }
 
     public WorkerStart? Start { get; set; }
 
@@ -100,12 +114,29 @@ internal sealed class WorkerStart
     public InterpreterPolicy? Policy { get; set; }
 }
 
-/// <summary>A <see cref="Message"/> as values.</summary>
+/// <summary>One message of a <see cref="FrameKind.Deliver"/> batch: its delivery number, its handlers, whether a reply is awaited.</summary>
+internal sealed class WireDelivery
+{
+    public long Id { get; set; }
+
+    public int[]? Handlers { get; set; }
+
+    public bool Request { get; set; }
+
+    public WireMessage Message { get; set; } = new();
+}
+
+/// <summary>A <see cref="Message"/> as values; its payload bytes follow the frame's header (not copied until read).</summary>
 internal sealed class WireMessage
 {
     public string Topic { get; set; } = "";
 
-    public byte[] Payload { get; set; } = [];
+    [JsonIgnore]
+    public ReadOnlyMemory<byte> Payload { get; set; }
+
+    public int PayloadLength { get => _payloadLength >= 0 ? _payloadLength : Payload.Length; set => _payloadLength = value; }
+
+    private int _payloadLength = -1;
 
     public string ContentType { get; set; } = "";
 
@@ -123,7 +154,7 @@ internal sealed class WireMessage
 
     public static WireMessage From(Message m) => new()
     {
-        Topic = m.Topic, Payload = m.Payload.ToArray(), ContentType = m.ContentType, Id = m.Id, CorrelationId = m.CorrelationId,
+        Topic = m.Topic, Payload = m.Payload, ContentType = m.ContentType, Id = m.Id, CorrelationId = m.CorrelationId,
         Sender = m.Sender, To = m.To, Timestamp = m.Timestamp,
         Headers = m.Headers.Count == 0 ? null : new Dictionary<string, string>(m.Headers, StringComparer.Ordinal),
     };
@@ -180,9 +211,11 @@ internal sealed class WireError
     };
 }
 
-/// <summary>A <see cref="HandlerOutcome"/> as values.</summary>
+/// <summary>A <see cref="HandlerOutcome"/> as values, with the number of the delivery it is for.</summary>
 internal sealed class WireOutcome
 {
+    public long Id { get; set; }
+
     public HandlerResult Result { get; set; }
 
     public WireMessage? Reply { get; set; }
@@ -191,8 +224,9 @@ internal sealed class WireOutcome
 
     public string? Reason { get; set; }
 
-    public static WireOutcome From(in HandlerOutcome outcome) => new()
+    public static WireOutcome From(long id, in HandlerOutcome outcome) => new()
     {
+        Id = id,
         Result = outcome.Result,
         Reply = outcome.Reply is { } reply ? WireMessage.From(reply) : null,
         Error = outcome.Error is { } error ? WireError.From(error) : null,
@@ -203,6 +237,7 @@ internal sealed class WireOutcome
     {
         HandlerResult.Handled => HandlerOutcome.Handled(Reply?.ToMessage()),
         HandlerResult.Undecodable => HandlerOutcome.Undecodable(Reason ?? ""),
+        HandlerResult.NotRun => HandlerOutcome.NotRun(Reason ?? ""),
         HandlerResult.Exited when Error?.ToException() is PythonException exit => HandlerOutcome.Exited(exit),
         _ => HandlerOutcome.Failed(Error?.ToException() ?? new InvalidOperationException(Reason ?? "the handler failed")),
     };

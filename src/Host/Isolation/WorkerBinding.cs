@@ -40,9 +40,9 @@ internal sealed class WorkerBinding(WorkerStart start, FrameChannel channel, Pen
     {
         var answer = await Ask(new Frame
         {
-            Kind = FrameKind.Call, Text = function, Bytes = argument.Bytes.ToArray(), Text2 = argument.ContentType, Timeout = timeout?.TotalSeconds,
+            Kind = FrameKind.Call, Text = function, Bytes = argument.Bytes, Text2 = argument.ContentType, Timeout = timeout?.TotalSeconds,
         }).ConfigureAwait(false);
-        return new HostPayload(answer.Bytes ?? [], answer.Text2 ?? "");
+        return new HostPayload(answer.Bytes, answer.Text2 ?? "");
     }
 
     public void Subscribe(string pattern, int handlerId)

@@ -30,6 +30,7 @@ internal static class WorkerMain
         if (channelPath is null || args.Length % 2 != 0)
             return Usage("--channel <unix socket path> is required");
 
+        using var running = RunningSlot.Open(channelPath);   // before connecting: the host removes the folder once connected
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(channelPath)).ConfigureAwait(false);
         await using var channel = new FrameChannel(socket);
@@ -40,7 +41,7 @@ internal static class WorkerMain
         }
         var runtime = PythonRuntime.Start(new PythonRuntimeOptions { Library = python });
         var calls = new PendingCalls();
-        var source = new WorkerSource(channel);
+        using var source = new WorkerSource(channel, running);
         var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));
         // The instance runs in the main interpreter, alone in this process: single-phase-init modules may load.
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout, MainInterpreter = true },
@@ -58,14 +59,15 @@ internal static class WorkerMain
                         channel.Answer(frame.Id, Run(interpreter, frame.Text ?? ""));
                         break;
                     case FrameKind.Deliver:
-                        source.Add(frame);
+                        foreach (var delivery in frame.Deliveries ?? [])
+                            source.Add(delivery);
                         interpreter.Schedule(source);
                         break;
                     case FrameKind.Sample:
                         channel.Answer(frame.Id, Sample(interpreter));
                         break;
                     case FrameKind.Interrupt:
-                        channel.Answer(frame.Id, Interrupt(interpreter));
+                        channel.Answer(frame.Id, Interrupt(interpreter, source, frame.Target));
                         break;
                     case FrameKind.Done:
                         calls.Complete(frame);
@@ -112,8 +114,12 @@ internal static class WorkerMain
         },
     };
 
-    private static async Task<Frame> Interrupt(IInstanceRuntime interpreter) =>
-        new() { Flag = await interpreter.InterruptAsync(static () => true).ConfigureAwait(false) };
+    /// <summary>
+    /// Interrupts the handler of delivery <paramref name="target"/> only if it still runs (judged with the GIL held, as
+    /// in-process): the host may have asked while it ended and the next began. 0: whatever runs.
+    /// </summary>
+    private static async Task<Frame> Interrupt(IInstanceRuntime interpreter, WorkerSource source, long target) =>
+        new() { Flag = await interpreter.InterruptAsync(() => target == 0 || source.Running == target).ConfigureAwait(false) };
 
     /// <summary>The worker's policy decisions, sent to the host's listener (quick: a queued frame, no wait).</summary>
     private sealed class PolicyRelay(FrameChannel channel) : IPolicyListener

@@ -65,8 +65,8 @@ internal sealed partial class WorkerRuntime
 
     private async Task<Frame> CallAsync(Frame frame)
     {
-        var result = await _binding.Call(frame.Text!, new HostPayload(frame.Bytes ?? [], frame.Text2 ?? ""), Seconds(frame.Timeout)).ConfigureAwait(false);
-        return new Frame { Bytes = result.Bytes.ToArray(), Text2 = result.ContentType };
+        var result = await _binding.Call(frame.Text!, new HostPayload(frame.Bytes, frame.Text2 ?? ""), Seconds(frame.Timeout)).ConfigureAwait(false);
+        return new Frame { Bytes = result.Bytes, Text2 = result.ContentType };
     }
 
     private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;

@@ -8,8 +8,9 @@ namespace PluginHost.Host.Isolation;
 
 /// <summary>
 /// An instance's runtime in a worker process, seen from the host: the contract proxied over a <see cref="FrameChannel"/>.
-/// The inbox stays here: this side takes one message at a time from it (<see cref="IMessageSource.Next"/>), sends it,
-/// and reports the outcome the worker sends back, so the inbox's handler tracking and timeouts work as in-process.
+/// The inbox stays here: this side takes messages from it (<see cref="IMessageSource.Next"/>), sends them in batches
+/// with several in flight, and reports each outcome the worker sends back, in order, so the inbox's handler tracking
+/// and timeouts work as in-process.
 /// The worker's calls into the host (<see cref="IPluginBinding"/>) are made on the instance's real binding here.
 /// </summary>
 internal sealed partial class WorkerRuntime : IInstanceRuntime
@@ -59,6 +60,9 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     /// <summary>Told the worker's policy decisions (denials are counted and logged by it, as for a subinterpreter).</summary>
     public IPolicyListener? PolicyListener { get; init; }
 
+    /// <summary>Where the worker says which delivery's handlers run (read once it is lost); null: not shared.</summary>
+    internal RunningSlot? RunningSlot { get; init; }
+
     /// <summary>Called once when the worker is lost (not when it was ended): the instance restarts it.</summary>
     public Action<WorkerRuntime>? OnLost { get; set; }
 
@@ -78,10 +82,13 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
 
     public async Task<bool> InterruptAsync(Func<bool> stillRelevant)
     {
-        // Judged here, before sending: the worker cannot call back into this predicate.
+        // Judged here, before sending: the worker cannot call back into this predicate. The message in flight is read
+        // first: it is replaced only after the inbox was told its outcome, which makes a still-relevant judgement false;
+        // the worker then interrupts that message's handler only if it still runs (a later one is left alone).
+        var target = Volatile.Read(ref _running);
         if (!stillRelevant())
             return false;
-        if (_calls.Send(_channel, new Frame { Kind = FrameKind.Interrupt }) is not { } answer)
+        if (_calls.Send(_channel, new Frame { Kind = FrameKind.Interrupt, Target = target }) is not { } answer)
             return false;
         try
         {
@@ -155,6 +162,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
             if (Lost is null)
                 _logger.WorkerExited(_process.Id, _name, _process.ExitCode);   // a lost one was logged when it went
             _process.Dispose();
+            RunningSlot?.Dispose();
             Volatile.Write(ref _abandoned, null);
             _ended.TrySetResult();
         }
@@ -174,6 +182,8 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
             why = new WorkerLostException($"worker process {_process.Id}'s channel failed: {e.Message}", e);
         }
         Volatile.Write(ref _closed, 1);   // before the calls fail: the pump takes no further message for a dead worker
+        Volatile.Write(ref _lostWhy, why);
+        _outcomes.Writer.TryComplete();   // the pump fails what is still in flight
         _calls.EndAll(why);
         _started.TrySetException(why);
         if (Volatile.Read(ref _ending) == 0)
@@ -198,7 +208,10 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
             case FrameKind.Started:
                 _started.TrySetResult(frame.Number);
                 break;
-            case FrameKind.Done or FrameKind.Outcome:
+            case FrameKind.Outcome:
+                _outcomes.Writer.TryWrite(frame);
+                break;
+            case FrameKind.Done:
                 _calls.Complete(frame);
                 break;
             default:

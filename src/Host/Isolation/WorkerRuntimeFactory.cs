@@ -30,8 +30,10 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
         var folder = Directory.CreateTempSubdirectory("pluginhost-worker-");
         var path = Path.Combine(folder.FullName, "channel");
         Process? process = null;
+        RunningSlot? running = null;
         try
         {
+            running = RunningSlot.Create(folder.FullName);
             using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(path));
             listener.Listen(1);
@@ -55,7 +57,9 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
             var runtime = new WorkerRuntime(process, new FrameChannel(socket), binding, logger, name, EndTimeout(options))
             {
                 PolicyListener = policy?.Listener,
+                RunningSlot = running,
             };
+            running = null;   // the runtime owns it now
             var start = new WorkerStart
             {
                 Plugin = binding.PluginName,
@@ -82,6 +86,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
         {
             if (process is not null && !process.HasExited)
                 process.Kill(entireProcessTree: true);
+            running?.Dispose();
             folder.Delete(recursive: true);   // connected (or failed): the socket's name is no longer needed
         }
     }

@@ -42,6 +42,14 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     // The delivery whose handler runs (or last ran) on the attached interpreter, written by its thread; one left
     // running in a detached interpreter is remembered with that interpreter, for GiveUpInFlight.
     private Delivery? _current;
+    // Taken while an earlier one's handler still ran: a runtime with several messages in flight (a worker process)
+    // runs them in order and reports them in order, so each becomes _current when the one before it is reported.
+    // Touched only by the attached runtime's drain and by Detach, under _watch; never used by an in-process runtime.
+    private Queue<Delivery>? _queuedInFlight;
+    // Given back unrun (HandlerResult.NotRun), in the order taken: the next ones taken, before the queue's. Under _watch.
+    private Queue<Delivery>? _returned;
+    // Set once what is left has been given its final outcome (stop, or no more restarts): one given back later gets it too.
+    private Action<Delivery>? _emptied;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IInstanceRuntime, Delivery> _leftBehind = [];
 
     /// <param name="retainedPatterns">Subscriptions held for the inbox's whole life (the manifest's), across restarts.</param>
@@ -62,10 +70,12 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     public void Attach(IInstanceRuntime runtime)
     {
         _exitRequested = false;
+        lock (_watch)
+            _emptied = null;
         Volatile.Write(ref _runtime, runtime);
         // A drain posted to a previous interpreter may never have run: start afresh.
         Volatile.Write(ref _drainScheduled, 0);
-        if (_queue.Count > 0)
+        if (Depth > 0)
             ScheduleDrain();
     }
 
@@ -78,6 +88,11 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
         if (Handling && Volatile.Read(ref _runtime) is { } detached && Volatile.Read(ref _current) is { } running)
             _leftBehind.AddOrUpdate(detached, running);
         Volatile.Write(ref _runtime, null);
+        if (Volatile.Read(ref _queuedInFlight) is not null)
+        {
+            lock (_watch)
+                _queuedInFlight?.Clear();   // the runtime left behind still reports them (failed when it is gone)
+        }
         // A handler still running there (blocked in C) is no longer this inbox's: the watchdog must not see it.
         EndHandler(Volatile.Read(ref _handlerSequence.Value));
         var made = Interlocked.Exchange(ref _subscriptions, ImmutableDictionary<int, (TopicPattern, IDisposable)>.Empty);
@@ -90,7 +105,7 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
 
     public int Instance { get; }
 
-    public int Depth => _queue.Count;
+    public int Depth => _queue.Count + (Volatile.Read(ref _returned)?.Count ?? 0);
 
     /// <summary>Payload bytes waiting in the inbox (part of the instance's memory figure).</summary>
     public long WaitingBytes => _queue.Bytes;
@@ -163,7 +178,14 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     /// <summary>Takes everything queued, giving each delivery its <paramref name="outcome"/>; returns how many.</summary>
     private int EmptyInto(Action<Delivery> outcome)
     {
+        lock (_watch)
+            _emptied = outcome;
         var count = 0;
+        while (TryTakeReturned(out var returned))
+        {
+            outcome(returned);
+            count++;
+        }
         while (_queue.TryRead(out var delivery))
         {
             outcome(delivery);
@@ -260,16 +282,28 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     public InboundMessage? Next(IInstanceRuntime runtime, ref Span<int> handlerIds, out int handlers)
     {
         handlers = 0;
-        if (_exitRequested || !Attached(runtime) || !_queue.TryRead(out var delivery))
+        if (_exitRequested || !Attached(runtime) || !(TryTakeReturned(out var delivery) || _queue.TryRead(out delivery)))
             return null;
         var message = delivery.Message;
         handlers = MatchingHandlers(message, ref handlerIds);
         delivery.StartHandling();
-        Volatile.Write(ref _current, delivery);
-        if (!ReferenceEquals(_handlerTopic, message.Topic))
-            _handlerTopic = message.Topic;   // a stream on one topic shares one string: no write per message
-        Volatile.Write(ref _handlerSequence.Value, _handlerSequence.Value + 1);
+        if (Handling)
+        {
+            // Another is in flight (a worker's window): this one's handler starts when those before it are reported.
+            lock (_watch)
+                (_queuedInFlight ??= new()).Enqueue(delivery);
+            return delivery;
+        }
+        StartHandler(delivery);
         return delivery;
+    }
+
+    private void StartHandler(Delivery delivery)
+    {
+        Volatile.Write(ref _current, delivery);
+        if (!ReferenceEquals(_handlerTopic, delivery.Message.Topic))
+            _handlerTopic = delivery.Message.Topic;   // a stream on one topic shares one string: no write per message
+        Volatile.Write(ref _handlerSequence.Value, _handlerSequence.Value + 1);
     }
 
     /// <summary>Each outcome is given only if the host has not given up on this handler meanwhile (<see cref="GiveUpInFlight"/>).</summary>
@@ -278,7 +312,11 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
         var delivery = (Delivery)message;
         // The handler tracking belongs to the attached runtime; one left behind must not end its successor's.
         if (Attached(runtime))
+        {
             EndHandler(Volatile.Read(ref _handlerSequence.Value));
+            if (Volatile.Read(ref _queuedInFlight) is not null)
+                StartNextInFlight();
+        }
         switch (outcome.Result)
         {
             case HandlerResult.Handled:
@@ -289,6 +327,24 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
                 // A payload that does not decode is its sender's fault: dead-lettered at once, never a handler failure.
                 if (delivery.ClaimOutcome())
                     _broker.Undecodable(delivery, outcome.Reason!);
+                break;
+            case HandlerResult.NotRun:
+                // Its handlers never started (a lost worker's window): first again in line, for the next runtime.
+                if (delivery.ClaimOutcome())
+                {
+                    Action<Delivery>? final;
+                    lock (_watch)
+                    {
+                        final = _emptied;
+                        if (final is null)
+                        {
+                            if (_returned is null)
+                                Volatile.Write(ref _returned, new Queue<Delivery>());
+                            _returned!.Enqueue(delivery);
+                        }
+                    }
+                    final?.Invoke(delivery);   // too late to wait: the instance will not take it (dropped or dead-lettered, counted)
+                }
                 break;
             case HandlerResult.Exited:
                 // sys.exit() in a handler stops this instance only (PluginInstance); the message counts as failed.
@@ -312,8 +368,32 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     {
         if (failure is not null)
             _logger.InboxDeliveryFailed(failure, Owner, Instance);
-        if (_queue.Count > 0 && failure is null)
+        if (Depth > 0 && failure is null)
             ScheduleDrain();
+    }
+
+    private bool TryTakeReturned(out Delivery delivery)
+    {
+        delivery = null!;
+        if (Volatile.Read(ref _returned) is not { Count: > 0 })
+            return false;
+        lock (_watch)
+        {
+            if (_returned is not { Count: > 0 } returned)
+                return false;
+            delivery = returned.Dequeue();
+            return true;
+        }
+    }
+
+    /// <summary>The next message in flight (a worker's window) is the one whose handler now runs, timed afresh.</summary>
+    private void StartNextInFlight()
+    {
+        lock (_watch)
+        {
+            if (_queuedInFlight is { Count: > 0 } queued && !Handling)
+                StartHandler(queued.Dequeue());
+        }
     }
 
     // Odd → even, once: Detach and the runtime's thread may both try.

@@ -16,6 +16,12 @@ public enum HandlerResult
 
     /// <summary>A handler raised <c>SystemExit</c>: the instance is to stop (code 0) or restart; the runtime takes no more messages.</summary>
     Exited,
+
+    /// <summary>
+    /// Taken but never handed to a handler (a worker process lost, or exited, with it still queued behind the message
+    /// it ran): the message goes back to the front of the inbox, no attempt counted.
+    /// </summary>
+    NotRun,
 }
 
 /// <summary>What became of one <see cref="InboundMessage"/>: values only, so it can cross a process boundary.</summary>
@@ -47,4 +53,6 @@ public readonly struct HandlerOutcome
     public static HandlerOutcome Exited(PythonException exit) => new(HandlerResult.Exited, null, exit, exit.Message);
 
     public static HandlerOutcome Undecodable(string why) => new(HandlerResult.Undecodable, null, null, why);
+
+    public static HandlerOutcome NotRun(string why) => new(HandlerResult.NotRun, null, null, why);
 }

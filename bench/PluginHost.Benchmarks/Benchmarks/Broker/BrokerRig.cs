@@ -170,8 +170,8 @@ internal sealed class BrokerRig : IAsyncDisposable
     }
 }
 
-/// <summary>One plugin folder: <c>name/plugin.json</c> and <c>name/main.py</c>.</summary>
-internal sealed record BenchPlugin(string Name, string Source, string? Subscriptions = null, string? Capabilities = null)
+/// <summary>One plugin folder: <c>name/plugin.json</c> and <c>name/main.py</c>; <see cref="Isolation"/> null: the default (a subinterpreter).</summary>
+internal sealed record BenchPlugin(string Name, string Source, string? Subscriptions = null, string? Capabilities = null, string? Isolation = null)
 {
     public void WriteTo(string root)
     {
@@ -179,7 +179,8 @@ internal sealed record BenchPlugin(string Name, string Source, string? Subscript
         Directory.CreateDirectory(folder);
         var subscriptions = Subscriptions is null ? "" : $", \"subscriptions\": [\"{Subscriptions}\"]";
         var capabilities = Capabilities is null ? "" : $", \"capabilities\": [\"{Capabilities}\"]";
-        File.WriteAllText(Path.Combine(folder, "plugin.json"), $$"""{ "name": "{{Name}}", "version": "1.0.0", "entry": "main"{{subscriptions}}{{capabilities}} }""");
+        var isolation = Isolation is null ? "" : $", \"isolation\": \"{Isolation}\"";
+        File.WriteAllText(Path.Combine(folder, "plugin.json"), $$"""{ "name": "{{Name}}", "version": "1.0.0", "entry": "main"{{subscriptions}}{{capabilities}}{{isolation}} }""");
         File.WriteAllText(Path.Combine(folder, "main.py"), Source);
     }
 }

@@ -19,10 +19,12 @@ internal sealed class PublishRun : IAsyncDisposable
         _subscribers = subscribers;
     }
 
-    public static async Task<PublishRun> StartAsync(BenchContext context, int subscribers)
+    /// <param name="isolation">The subscribers' <c>"isolation"</c> (null: subinterpreters; "process": each in a worker process).</param>
+    public static async Task<PublishRun> StartAsync(BenchContext context, int subscribers, string? isolation = null)
     {
         var names = Enumerable.Range(0, subscribers).Select(i => $"bench-sub-{i}").ToArray();
-        var rig = await BrokerRig.StartAsync(context, names.Select(BenchPlugins.SubscriberPlugin).Prepend(BenchPlugins.PublisherPlugin())).ConfigureAwait(false);
+        var plugins = names.Select(n => BenchPlugins.SubscriberPlugin(n) with { Isolation = isolation }).Prepend(BenchPlugins.PublisherPlugin());
+        var rig = await BrokerRig.StartAsync(context, plugins).ConfigureAwait(false);
         return new PublishRun(rig, names);
     }
 
