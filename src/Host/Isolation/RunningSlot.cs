@@ -1,12 +1,14 @@
 using System.IO.MemoryMappedFiles;
+using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Isolation;
 
 /// <summary>
-/// One 8-byte cell shared by the host and its worker (a mapped file in the channel's <c>0700</c> folder): the number
-/// of the delivery whose handlers run in the worker now, 0 between them. Written by the worker's interpreter thread
-/// as each handler run starts and ends (a store, no frame); read by the host only once the worker is gone, to charge
-/// a crash to the message that was running — its outcomes travel in runs and may not have left when it died.
+/// A page shared by the host and its worker (a mapped file in the channel's <c>0700</c> folder): the number of the
+/// delivery whose handlers run in the worker now (0 between them), and how each recent delivery ended, one cell per
+/// slot of the window. Written by the worker's interpreter thread as each handler run starts and ends (stores, no
+/// frame); read by the host only once the worker is gone — outcomes travel in runs and may not have left when it
+/// died — to charge a crash to the message that was running and to count those that had finished as they ended.
 /// </summary>
 internal sealed class RunningSlot : IDisposable
 {
@@ -15,15 +17,20 @@ internal sealed class RunningSlot : IDisposable
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
 
+    /// <summary>Outcome cells: at least the window, so the deliveries in flight never share one.</summary>
+    private const int Cells = WorkerRuntime.Window;
+
+    private const long Size = sizeof(long) * (1 + Cells);
+
     private RunningSlot(MemoryMappedFile file)
     {
         _file = file;
-        _view = file.CreateViewAccessor(0, sizeof(long));
+        _view = file.CreateViewAccessor(0, Size);
     }
 
     /// <summary>The host's side: creates the file in <paramref name="folder"/> (removed with it; the mapping stays).</summary>
     public static RunningSlot Create(string folder) =>
-        new(MemoryMappedFile.CreateFromFile(Path.Combine(folder, FileName), FileMode.CreateNew, null, sizeof(long), MemoryMappedFileAccess.ReadWrite));
+        new(MemoryMappedFile.CreateFromFile(Path.Combine(folder, FileName), FileMode.CreateNew, null, Size, MemoryMappedFileAccess.ReadWrite));
 
     /// <summary>The worker's side, beside its channel socket; null when there is none (the host made none).</summary>
     public static RunningSlot? Open(string channelPath)
@@ -42,6 +49,18 @@ internal sealed class RunningSlot : IDisposable
     public long Read() => _view.ReadInt64(0);
 
     public void Write(long delivery) => _view.Write(0, delivery);
+
+    /// <summary>The worker's side: <paramref name="delivery"/>'s handlers ended with <paramref name="result"/>.</summary>
+    public void Ended(long delivery, HandlerResult result) => _view.Write(Cell(delivery), delivery << 8 | (long)(byte)result);
+
+    /// <summary>How <paramref name="delivery"/> ended in the worker, or null when it had not (or its cell was reused).</summary>
+    public HandlerResult? EndOf(long delivery)
+    {
+        var cell = _view.ReadInt64(Cell(delivery));
+        return cell >> 8 == delivery ? (HandlerResult)(byte)(cell & 0xFF) : null;
+    }
+
+    private static long Cell(long delivery) => sizeof(long) * (1 + delivery % Cells);
 
     public void Dispose()
     {

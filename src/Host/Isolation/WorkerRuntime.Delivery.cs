@@ -107,16 +107,17 @@ internal sealed partial class WorkerRuntime
                     failure = e;
                 }
                 // A lost worker (or a broken channel) answers nothing more; each message still in flight gets an
-                // outcome here. The one whose handlers were running when it died (the slot it shares says which) failed,
-                // so the inbox retries or dead-letters it, as in-process. The others go back to the inbox, no attempt
-                // counted: those after it never started; those before it finished, but their outcomes had not left
-                // (outcomes travel in runs), so they run again in the next worker (at least once, as after any crash).
+                // outcome here, from the page it shares (RunningSlot). The one whose handlers were running when it died
+                // failed, so the inbox retries or dead-letters it, as in-process. Those that had finished, their
+                // outcomes not yet sent (outcomes travel in runs), are counted as they ended — except requests, whose
+                // replies went with the worker: they run again in the next one. Those never started go back to the
+                // inbox, no attempt counted.
                 Volatile.Write(ref _running, 0);
                 var why = failure ?? Volatile.Read(ref _lostWhy) ?? new WorkerLostException("the worker's channel is closed");
                 var crashed = inFlight.Count == 0 ? 0 : RunningSlot?.Read() ?? inFlight.Peek().Id;
                 inFlightBytes = 0;
                 while (inFlight.TryDequeue(out var lost))
-                    source.Report(this, lost.Message, lost.Id == crashed ? HandlerOutcome.Failed(why) : HandlerOutcome.NotRun(why.Message));
+                    source.Report(this, lost.Message, lost.Id == crashed ? HandlerOutcome.Failed(why) : Finished(lost.Message, lost.Id, why));
                 source.EndBatch(this, failure);
             }
             Volatile.Write(ref _pumping, 0);
@@ -125,6 +126,16 @@ internal sealed partial class WorkerRuntime
                 return;
         }
     }
+
+    /// <summary>How a message in flight that was not running when its worker died ended there, as far as the shared page says.</summary>
+    private HandlerOutcome Finished(InboundMessage message, long id, Exception why) =>
+        (message.IsRequest ? null : RunningSlot?.EndOf(id)) switch
+        {
+            HandlerResult.Handled => HandlerOutcome.Handled(null),
+            HandlerResult.Failed => HandlerOutcome.Failed(new WorkerLostException($"a handler failed in the worker, which was lost before the error could be sent ({why.Message})")),
+            HandlerResult.Undecodable => HandlerOutcome.Undecodable("the payload did not decode in the worker (its reason was lost with the worker)"),
+            _ => HandlerOutcome.NotRun(why.Message),
+        };
 
     private bool SendBatch(List<WireDelivery> batch, ref long batchBytes)
     {

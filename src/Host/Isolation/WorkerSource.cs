@@ -62,8 +62,10 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
     public void Report(IInstanceRuntime runtime, InboundMessage message, in HandlerOutcome outcome)
     {
         Volatile.Write(ref _running, 0);
+        var id = ((Delivered)message).DeliveryId;
+        _slot?.Ended(id, outcome.Result);
         _slot?.Write(0);
-        Send(WireOutcome.From(((Delivered)message).DeliveryId, outcome));
+        Send(WireOutcome.From(id, outcome));
         if (outcome.Result != HandlerResult.Exited)
             return;
         // sys.exit(): no handler runs again here; what the host sent after it comes back unrun, to wait in the host's
