@@ -10,9 +10,12 @@ namespace PluginHost.Host.Isolation;
 
 /// <summary>
 /// Starts each runtime in a worker process of its own: this same <c>pluginhost</c> executable run as
-/// <c>pluginhost worker --channel &lt;socket&gt;</c>, connected back over a Unix domain socket (<see cref="WorkerMain"/>).
+/// <c>pluginhost worker --channel &lt;socket&gt;</c>, connected back over a Unix domain socket (<see cref="WorkerMain"/>),
+/// which confines itself in the kernel sandbox <paramref name="sandboxes"/> decides (none when null), its address
+/// space limited from <paramref name="memoryLimitBytes"/> (MemoryLimitMiB) where set.
 /// </summary>
-internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger) : IInstanceRuntimeFactory
+internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger, WorkerSandboxes? sandboxes = null, long? memoryLimitBytes = null)
+    : IInstanceRuntimeFactory
 {
     /// <summary>The worker's runtime charges large blocks as the host's does (its default); they cross with each sample.</summary>
     public bool LargeAllocationsTracked => true;
@@ -27,6 +30,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
     public async Task<IInstanceRuntime> StartAsync(InterpreterOptions options, IPluginBinding binding, InterpreterPolicy? policy)
     {
         var name = options.Name ?? $"plugin:{binding.PluginName}/{binding.Instance}";
+        var sandbox = sandboxes?.For(policy, memoryLimitBytes);   // throws when required and the kernel lacks part of it
         var folder = Directory.CreateTempSubdirectory("pluginhost-worker-");
         var path = Path.Combine(folder.FullName, "channel");
         Process? process = null;
@@ -65,6 +69,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
                 MaxOutputLength = binding.MaxOutputLength,
                 Settings = binding.Settings.ToDictionary(s => s.Key, s => JsonSerializer.SerializeToElement(s.Value)),
                 Policy = policy is null ? null : policy with { Listener = null },
+                Sandbox = sandbox,
             };
             try
             {

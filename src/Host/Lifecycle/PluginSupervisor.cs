@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Host.Isolation;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
@@ -23,9 +24,12 @@ internal sealed class PluginSupervisor(
     MessageBroker broker,
     ILoggerFactory loggers,
     HostFunctionRegistry? functions = null,
-    ProcessBackstop? backstop = null) : IHostedService
+    ProcessBackstop? backstop = null,
+    IOptions<SandboxOptions>? sandbox = null) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger<PluginSupervisor>();
+    // Without configuration (tests), workers get the default: sandboxed where the kernel can.
+    private readonly WorkerSandboxes _workerSandboxes = new(sandbox?.Value ?? new SandboxOptions(), loggers.CreateLogger<WorkerSandboxes>());
     private readonly HostFunctionRegistry _functions = functions ?? HostFunctionRegistry.Empty(loggers);
     private readonly List<PluginInstance> _instances = [];
     private readonly List<(string Plugin, PluginAssemblies Assemblies)> _assemblies = [];
@@ -70,7 +74,7 @@ internal sealed class PluginSupervisor(
                     _logger.StartCancelled(_descriptors.Where(d => d.Enabled && d.CanLoad).Sum(d => d.Instances) - Statuses.Count);
                     return;
                 }
-                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions);
+                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions, _workerSandboxes);
                 lock (_instances)
                     _instances.Add(instance);
                 if (loadError is not null)
