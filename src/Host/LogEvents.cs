@@ -97,4 +97,5 @@ internal static class LogEvents
     public const int WorkerSandbox = 1810;
     public const int WorkerSandboxLacking = 1811;
     public const int WorkerSandboxDisabled = 1812;
+    public const int WorkerSpawnerFailed = 1813;
 }

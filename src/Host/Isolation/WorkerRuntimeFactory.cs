@@ -33,18 +33,19 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
         var sandbox = sandboxes?.For(policy, memoryLimitBytes);   // throws when required and the kernel lacks part of it
         var folder = Directory.CreateTempSubdirectory("pluginhost-worker-");
         var path = Path.Combine(folder.FullName, "channel");
-        Process? process = null;
+        IWorkerProcess? process = null;
         try
         {
             using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(path));
             listener.Listen(1);
-            process = Process.Start(StartInfo(path)) ?? throw new InvalidOperationException("the worker process did not start");
+            var info = StartInfo(path);
+            Action<int, string> output = (id, line) => logger.WorkerOutput(id, name, line);
+            // Under the host's kernel backstop the spawner started before it starts the worker (the host may not).
+            process = sandboxes?.Spawner is { } spawner
+                ? await spawner.StartAsync(info.FileName, [.. info.ArgumentList], output).ConfigureAwait(false)
+                : LocalWorkerProcess.Start(info, output);
             var id = process.Id;
-            process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) logger.WorkerOutput(id, name, line); };
-            process.OutputDataReceived += (_, e) => { if (e.Data is { } line) logger.WorkerOutput(id, name, line); };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
             using var connectTimeout = new CancellationTokenSource(ConnectTimeout);
             var accepting = listener.AcceptAsync(connectTimeout.Token).AsTask();
             var exited = process.WaitForExitAsync(connectTimeout.Token);
@@ -86,7 +87,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
         finally
         {
             if (process is not null && !process.HasExited)
-                process.Kill(entireProcessTree: true);
+                process.Kill();
             folder.Delete(recursive: true);   // connected (or failed): the socket's name is no longer needed
         }
     }
@@ -119,7 +120,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
     /// This deployment's <c>pluginhost</c>: its native launcher beside the assemblies, or else <c>pluginhost.dll</c> run
     /// by the dotnet host that runs this process (as under a test runner).
     /// </summary>
-    private static (string File, string? Prefix) Executable()
+    internal static (string File, string? Prefix) Executable()
     {
         var launcher = Path.Combine(AppContext.BaseDirectory, "pluginhost");
         if (File.Exists(launcher))

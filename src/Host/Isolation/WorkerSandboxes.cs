@@ -18,6 +18,15 @@ internal sealed class WorkerSandboxes(SandboxOptions options, ILogger logger)
 
     private readonly Lazy<WorkerSandboxSpec?> _decided = new(() => Decide(options, logger));
 
+    /// <summary>Whether workers confine themselves (<c>PluginHost:Sandbox:Enabled</c>); the host's own filter is on too then.</summary>
+    public bool Enabled => options.Enabled;
+
+    /// <summary>
+    /// The spawner that starts workers outside the host's kernel backstop (started before it), when there is one;
+    /// null: the host starts them itself.
+    /// </summary>
+    public WorkerSpawner? Spawner { get; set; }
+
     /// <summary>
     /// What the worker for a plugin governed by <paramref name="policy"/> confines itself with; null: nothing (the
     /// sandbox is off, or the instance is ungoverned). Throws <see cref="InvalidOperationException"/> when

@@ -52,7 +52,9 @@ internal sealed class PluginSupervisor(
         foreach (var warning in discovery.Warnings)
             _logger.DiscoveryWarning(warning);
         _descriptors = discovery.Plugins;
-        backstop?.Install(_descriptors.Where(d => d.Enabled && d.CanLoad));
+        var running = _descriptors.Where(d => d.Enabled && d.CanLoad).ToList();
+        _workerSandboxes.Spawner = StartSpawner(running);   // before the backstop: it may spawn, the host then need not
+        backstop?.Install(running, workersSpawnedOutside: _workerSandboxes.Spawner is not null);
         foreach (var descriptor in _descriptors)
         {
             if (!descriptor.Enabled)
@@ -119,6 +121,9 @@ internal sealed class PluginSupervisor(
         // Every instance is stopped (or given up on): nothing calls into the plugins' assemblies any more.
         if (late == 0)
             UnloadAssemblies();
+        if (_workerSandboxes.Spawner is { } spawner)
+            await spawner.DisposeAsync().ConfigureAwait(false);   // kills what is left of the workers
+        _workerSandboxes.Spawner = null;
         if (failures.Count > 0)
             throw new AggregateException("One or more plugin instances failed to stop.", failures);
     }
@@ -134,6 +139,26 @@ internal sealed class PluginSupervisor(
         {
             _logger.InstanceStopFailed(instance.Name, instance.Number, e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The worker spawner, when the kernel sandbox is on and a plugin may run in a worker process (isolation
+    /// process or auto); null otherwise, or when it cannot start (then the host starts workers itself).
+    /// </summary>
+    private WorkerSpawner? StartSpawner(IEnumerable<PluginDescriptor> running)
+    {
+        if (!_workerSandboxes.Enabled
+            || !running.Any(d => IsolationModes.Of(d, options.Value.Plugins.GetValueOrDefault(d.Name), out _) is IsolationMode.Process or IsolationMode.Auto))
+            return null;
+        try
+        {
+            return WorkerSpawner.Start(loggers.CreateLogger<WorkerSpawner>());
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            _logger.WorkerSpawnerFailed(e.Message);
+            return null;
         }
     }
 

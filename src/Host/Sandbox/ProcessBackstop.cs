@@ -25,7 +25,8 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
     /// it denies and why, or that enforcement is audit-hook only. Throws when the kernel cannot and
     /// <c>PluginHost:Sandbox:Required</c> is set.
     /// </summary>
-    public void Install(IEnumerable<PluginDescriptor> plugins)
+    /// <param name="workersSpawnedOutside">A spawner started before the filter starts (and kills) the worker processes: the host needs no process creation for them.</param>
+    public void Install(IEnumerable<PluginDescriptor> plugins, bool workersSpawnedOutside = false)
     {
         if (Filter is not null)
             throw new InvalidOperationException("The kernel backstop is installed once per process.");
@@ -43,7 +44,7 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
             return;
         }
 
-        var holders = Holders(plugins);
+        var holders = Holders(plugins, workersSpawnedOutside);
         var granted = holders.Keys.Aggregate(Capability.None, (all, one) => all | one);
         // A worker inherits this filter and enters its own sandbox under it: it needs its own network namespace and limits.
         var exempt = holders.GetValueOrDefault(Capability.ProcessSpawn)?.Any(h => h.EndsWith(WorkerHolder, StringComparison.Ordinal)) == true
@@ -61,7 +62,7 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
     }
 
     /// <summary>Each capability any of the plugins holds, with the plugins that hold it.</summary>
-    private Dictionary<Capability, List<string>> Holders(IEnumerable<PluginDescriptor> plugins)
+    private Dictionary<Capability, List<string>> Holders(IEnumerable<PluginDescriptor> plugins, bool workersSpawnedOutside)
     {
         var holders = new Dictionary<Capability, List<string>>();
         foreach (var plugin in plugins)
@@ -73,9 +74,9 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
                 continue;
             foreach (var capability in Enum.GetValues<Capability>().Where(c => c != Capability.None && (capabilities.Granted & c) != 0))
                 (holders.TryGetValue(capability, out var list) ? list : holders[capability] = []).Add(plugin.Name);
-            // The host starts the worker processes of plugins in process isolation: it needs to spawn. A spawner started
-            // before this filter would keep the host closed (docs/kernel-backstop.md, "Plugins in process isolation").
-            if (RunsInWorker(plugin))
+            // Without the spawner, the host starts the worker processes of plugins in process isolation itself: it needs
+            // to spawn (docs/kernel-backstop.md, "Plugins in process isolation").
+            if (!workersSpawnedOutside && RunsInWorker(plugin))
                 (holders.TryGetValue(Capability.ProcessSpawn, out var spawners) ? spawners : holders[Capability.ProcessSpawn] = []).Add(plugin.Name + WorkerHolder);
         }
         return holders;

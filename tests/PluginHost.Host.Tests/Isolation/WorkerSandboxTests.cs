@@ -165,9 +165,45 @@ public sealed partial class WorkerSandboxTests(PythonRuntimeFixture fixture) : I
         Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.WorkerSandbox);
     }
 
-    /// <summary>The real program: its worker inherits the host's seccomp filter and still enters its own sandbox under it.</summary>
+    /// <summary>
+    /// The real program: its kernel backstop denies the host process creation again, as the spawner started before it
+    /// starts the workers, which are not under the host's filter and confine themselves.
+    /// </summary>
     [Fact]
-    public async Task AWorkerOfTheRealHostEntersItsSandboxUnderTheHostsKernelBackstop()
+    public async Task AWorkerOfTheRealHostIsStartedByTheSpawnerOutsideTheHostsFilterWhichDeniesTheHostProcessCreation()
+    {
+        using var folders = new PluginFolders();
+        var folder = folders.Plugin("isolated", PluginFolders.Manifest("isolated", extra: """ "isolation": "process" """));
+        File.WriteAllText(Path.Combine(folder, "main.py"), "def on_message(message):\n    pass\n");
+        // A neighbour in the host's own process, making raw syscalls under the host's filter once the worker runs.
+        var native = folders.Plugin("native", PluginFolders.Manifest("native", extra: """ "capabilities": ["native-code"] """));
+        NativeCallsPlugin.AddTo(native);
+        File.WriteAllText(Path.Combine(native, "main.py"), """
+            import json, os, probe
+            here = os.path.dirname(os.path.abspath(__file__))
+            print("NATIVE " + json.dumps(probe.run(os.path.join(here, "main.py"), os.path.join(here, "main.py"), here)))
+            """);
+        using var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={folders.Root}"]);
+        await host.WaitForOutputAsync("NATIVE", TimeSpan.FromSeconds(60));
+        var worker = int.Parse(WorkerPid().Match(host.Output).Groups[1].Value);
+
+        var status = Status(worker);
+        Assert.Equal("1", status["NoNewPrivs"]);
+        Assert.Equal(0UL, ulong.Parse(status["CapEff"], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        Assert.Equal("1", status["Seccomp_filters"]);   // its own, not the host's
+        Assert.NotEqual(NetworkNamespace(Environment.ProcessId), NetworkNamespace(worker));
+        var spawner = int.Parse(status["PPid"], CultureInfo.InvariantCulture);
+        Assert.Contains("spawner", File.ReadAllText($"/proc/{spawner}/cmdline"));
+        Assert.Equal("0", Status(spawner)["Seccomp"]);
+        Assert.Contains("Worker sandbox: each worker process confines itself", host.Output);
+        Assert.Contains("process creation (no plugin holds process.spawn)", host.Output);
+        Assert.Contains("signals to other processes (no plugin holds process.spawn or process.signal)", host.Output);
+        Assert.DoesNotContain("exempted", host.Output);
+        NativeCallsPlugin.AssertDeniedByTheFilter(NativeCallsPlugin.Results(host.Output));   // execve, kill, prlimit64 set: EPERM in the host
+    }
+
+    [Fact]
+    public async Task TheSpawnerAndItsWorkerEndWhenTheHostIsKilled()
     {
         using var folders = new PluginFolders();
         var folder = folders.Plugin("isolated", PluginFolders.Manifest("isolated", extra: """ "isolation": "process" """));
@@ -175,14 +211,12 @@ public sealed partial class WorkerSandboxTests(PythonRuntimeFixture fixture) : I
         using var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={folders.Root}"]);
         await host.WaitForOutputAsync("is running in interpreter", TimeSpan.FromSeconds(60));
         var worker = int.Parse(WorkerPid().Match(host.Output).Groups[1].Value);
+        var spawner = int.Parse(Status(worker)["PPid"], CultureInfo.InvariantCulture);
+        Assert.True(WorkerHostDeathTests.Alive(spawner));
 
-        var status = Status(worker);
-        Assert.Equal("1", status["NoNewPrivs"]);
-        Assert.Equal(0UL, ulong.Parse(status["CapEff"], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-        Assert.True(int.Parse(status["Seccomp_filters"], CultureInfo.InvariantCulture) >= 2, host.Output);   // the host's and its own
-        Assert.NotEqual(NetworkNamespace(Environment.ProcessId), NetworkNamespace(worker));
-        Assert.Contains("Worker sandbox: each worker process confines itself", host.Output);
-        Assert.Contains("exempted (by configuration, or for the worker sandbox of plugins in process isolation): prlimit64, setrlimit, unshare", host.Output);
+        host.Kill();   // SIGKILL: the spawner's stdin closes; it kills the worker (which would also see its channel close) and exits
+
+        await Until(() => !WorkerHostDeathTests.Alive(worker) && !WorkerHostDeathTests.Alive(spawner), 20);
     }
 
     private static Dictionary<string, string> Status(int pid) =>
