@@ -28,6 +28,15 @@ internal sealed class LocalWorkerProcess : IWorkerProcess
 
     private LocalWorkerProcess(Process process) => _process = process;
 
+    /// <summary>How a worker is started, by the host or by the spawner: stdout and stderr read, stdin redirected too (a worker never reads a terminal).</summary>
+    public static ProcessStartInfo StartInfo(string file, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+        return info;
+    }
+
     /// <summary>Starts it; each line it writes to stdout or stderr goes to <paramref name="output"/> (on a pool thread).</summary>
     public static LocalWorkerProcess Start(ProcessStartInfo info, Action<int, string> output)
     {

@@ -102,18 +102,8 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
     private ProcessStartInfo StartInfo(string channel)
     {
         var (file, prefix) = Executable();
-        // stdin redirected too: a worker never reads the host's terminal.
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        if (prefix is not null)
-            info.ArgumentList.Add(prefix);
-        foreach (var argument in (string[])["worker", "--channel", channel])
-            info.ArgumentList.Add(argument);
-        if (pythonLibrary is not null)
-        {
-            info.ArgumentList.Add("--python");
-            info.ArgumentList.Add(pythonLibrary);
-        }
-        return info;
+        string[] arguments = [.. prefix is null ? [] : new[] { prefix }, "worker", "--channel", channel, .. pythonLibrary is null ? [] : new[] { "--python", pythonLibrary }];
+        return LocalWorkerProcess.StartInfo(file, arguments);
     }
 
     /// <summary>

@@ -36,11 +36,8 @@ internal static class WorkerSpawnerMain
     {
         try
         {
-            // stdin redirected too: a worker never reads a terminal.
-            var info = new ProcessStartInfo(request.File!) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-            foreach (var argument in request.Arguments ?? [])
-                info.ArgumentList.Add(argument);
-            var process = Process.Start(info) ?? throw new InvalidOperationException("the worker process did not start");
+            var process = Process.Start(LocalWorkerProcess.StartInfo(request.File!, request.Arguments ?? []))
+                ?? throw new InvalidOperationException("the worker process did not start");
             var pid = process.Id;
             processes[pid] = process;
             Send(output, new SpawnerMessage { Op = SpawnerMessage.Started, Id = request.Id, Pid = pid });
