@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -46,7 +47,7 @@ internal static class WorkerSandbox
 
     /// <summary>
     /// Before CPython starts, in the worker the host started: confines it and re-executes, and so returns only when
-    /// the start asks for no sandbox. Throws when confining failed (the thread that tried may be confined: exit).
+    /// the start asks for no sandbox. Exits the process when confining failed.
     /// </summary>
     public static void Enter(WorkerStart start, Socket socket, string? pythonLibrary)
     {
@@ -69,7 +70,7 @@ internal static class WorkerSandbox
         }) { Name = "worker sandbox" };
         confining.Start();
         confining.Join();
-        throw new InvalidOperationException($"could not enter the worker's sandbox: {failure?.Message}", failure);
+        Exit($"could not enter its sandbox: {failure?.Message}");
     }
 
     private static void ConfineAndReExecute(WorkerSandboxSpec spec, InterpreterPolicy policy, ConfinementPlan plan, Socket socket, byte[] startJson)
@@ -92,7 +93,7 @@ internal static class WorkerSandbox
     /// <summary>
     /// In the re-executed worker, once CPython is up and before the plugin's code runs: checks that the process is
     /// confined, limits its address space, and installs the plugin's seccomp filter on every thread (after the limit:
-    /// the filter denies setting one). Throws when the worker is not confined as asked.
+    /// the filter denies setting one). Exits the process when it is not confined as asked.
     /// </summary>
     public static void Complete(WorkerStart start)
     {
@@ -100,11 +101,29 @@ internal static class WorkerSandbox
             return;
         var status = ProcessStatus.Read();
         if (!status.NoNewPrivileges || (status.Effective | status.Permitted) != 0)
-            throw new InvalidOperationException($"{ChannelFdOption} is set by the worker when it re-executes inside its sandbox, and this process is not confined");
-        if (spec.AddressSpaceBytes is { } budget)
-            Kernel.SetResourceLimit(Kernel.RLIMIT_AS, (ulong)(ProcessStatus.AddressSpaceBytes() + budget));
-        if (spec.Seccomp)
-            SeccompFilter.Build(policy.Granted, Environment.ProcessId, spec.AllowSyscalls).InstallOnAllThreads();
+            Exit($"{ChannelFdOption} is set by the worker when it re-executes inside its sandbox, and this process is not confined");
+        try
+        {
+            if (spec.AddressSpaceBytes is { } budget)
+                Kernel.SetResourceLimit(Kernel.RLIMIT_AS, (ulong)(ProcessStatus.AddressSpaceBytes() + budget));
+            if (spec.Seccomp)
+                SeccompFilter.Build(policy.Granted, Environment.ProcessId, spec.AllowSyscalls).InstallOnAllThreads();
+        }
+        catch (KernelException e)
+        {
+            Exit($"could not complete its sandbox: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Ends a worker that cannot be confined as the host asked, with the reason on stderr (the host logs it, and the
+    /// start fails): it must not run the plugin less confined, and a thread of it may be confined half-way.
+    /// </summary>
+    [DoesNotReturn]
+    private static void Exit(string why)
+    {
+        Console.Error.WriteLine($"pluginhost worker: {why}");
+        Environment.Exit(1);
     }
 
     private static PluginCapabilities Capabilities(InterpreterPolicy policy) => new(policy.Granted, policy.ReadPaths, policy.WritePaths);
