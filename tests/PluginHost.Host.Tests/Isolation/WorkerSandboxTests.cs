@@ -219,6 +219,39 @@ public sealed partial class WorkerSandboxTests(PythonRuntimeFixture fixture) : I
         await Until(() => !WorkerHostDeathTests.Alive(worker) && !WorkerHostDeathTests.Alive(spawner), 20);
     }
 
+    /// <summary>
+    /// What the kernel does not give is said once and the rest still applies; or, required, it stops the workers'
+    /// start. setpriv (util-linux) starts the host with CAP_SYS_ADMIN out of its bounding set, so even root lacks it,
+    /// and with it unshare(CLONE_NEWNET).
+    /// </summary>
+    [Fact]
+    public async Task WithoutCapSysAdminWorkersGetNoNetworkNamespaceSaidOnceAndRequiredStopsTheirStart()
+    {
+        using var folders = new PluginFolders();
+        var folder = folders.Plugin("isolated", PluginFolders.Manifest("isolated", extra: """ "isolation": "process", "instances": 2 """));
+        File.WriteAllText(Path.Combine(folder, "main.py"), "def on_message(message):\n    pass\n");
+        string[] launcher = ["setpriv", "--bounding-set", "-sys_admin"];
+        using (var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={folders.Root}"], launcher: launcher))
+        {
+            await host.WaitForOutputAsync("Plugin isolated instance 1 is running", TimeSpan.FromSeconds(90));
+
+            Assert.Single(Regex.Matches(host.Output, "Worker sandbox without a private network namespace: the host lacks CAP_SYS_ADMIN"));
+            foreach (Match started in WorkerPid().Matches(host.Output))
+            {
+                var worker = int.Parse(started.Groups[1].Value, CultureInfo.InvariantCulture);
+                Assert.Equal(NetworkNamespace(Environment.ProcessId), NetworkNamespace(worker));
+                Assert.Equal("1", Status(worker)["NoNewPrivs"]);   // confined otherwise
+                Assert.Equal("2", Status(worker)["Seccomp"]);
+            }
+        }
+
+        using var required = HostProcess.Start([$"--PluginHost:PluginDirectories:0={folders.Root}", "--PluginHost:Sandbox:Required=true"], launcher: launcher);
+        await required.WaitForOutputAsync("Plugin isolated instance 1 failed to start", TimeSpan.FromSeconds(90));
+
+        Assert.Contains("PluginHost:Sandbox:Required is true, but the worker sandbox lacks a private network namespace: the host lacks CAP_SYS_ADMIN", required.Output);
+        Assert.DoesNotMatch(WorkerPid(), required.Output);   // no worker was started
+    }
+
     private static Dictionary<string, string> Status(int pid) =>
         File.ReadLines($"/proc/{pid}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim());
 
