@@ -93,4 +93,10 @@ internal static class LogEvents
     public const int WorkerExited = 1802;
     public const int WorkerCallFailed = 1803;
     public const int WorkerFallback = 1804;
+
+    // The worker processes' kernel sandbox (Log.WorkerSandbox.cs).
+    public const int WorkerSandbox = 1810;
+    public const int WorkerSandboxLacking = 1811;
+    public const int WorkerSandboxDisabled = 1812;
+    public const int WorkerSpawnerFailed = 1813;
 }

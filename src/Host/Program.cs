@@ -16,6 +16,8 @@ using PluginHost.Interpreter.Locating;
 // The worker mode for plugins in process isolation: started by the host, not by people (docs/isolation.md).
 if (args is [WorkerMain.Verb, .. var workerArgs])
     return await WorkerMain.RunAsync(workerArgs);
+if (args is [WorkerSpawner.Verb])
+    return await WorkerSpawnerMain.RunAsync();
 
 var command = CommandLine.Parse(args);
 if (command.Error is not null)

@@ -138,7 +138,11 @@ internal static class CheckCommand
         WriteUses("used", report.Used, output);
         WriteUses("denied", report.Denied, output);
         if (report.Sandbox is { } sandbox)
+        {
             output.WriteLine($"sandbox: {sandbox.Describe()}");
+            output.WriteLine("  a worker process (\"isolation\": \"process\") confines itself the same way where the kernel can, "
+                + "with a network namespace of its own when network is not granted, and resource limits (docs/isolation.md)");
+        }
     }
 
     private static void WriteUses(string label, IReadOnlyList<CapabilityUse> uses, TextWriter output)

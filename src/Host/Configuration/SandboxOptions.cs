@@ -10,8 +10,9 @@ internal sealed class SandboxOptions : IValidatableObject
     public const string SectionName = "PluginHost:Sandbox";
 
     /// <summary>
-    /// Whether the host installs its process-wide seccomp filter (run) and <c>pluginhost check</c> confines its
-    /// process (Landlock, capabilities, seccomp), where the kernel offers them. On by default.
+    /// Whether the host installs its process-wide seccomp filter (run), <c>pluginhost check</c> confines its
+    /// process, and each worker process (<c>"isolation": "process"</c>) confines itself (Landlock, capabilities,
+    /// seccomp, a private network namespace, resource limits), where the kernel offers them. On by default.
     /// </summary>
     public bool Enabled { get; set; } = true;
 
@@ -20,6 +21,10 @@ internal sealed class SandboxOptions : IValidatableObject
 
     /// <summary>Syscalls the filter leaves alone whatever the plugins hold (names as docs/kernel-backstop.md lists them), for a deployment whose own code needs one.</summary>
     public List<string> AllowSyscalls { get; set; } = [];
+
+    /// <summary>A worker process's limit of open file descriptors (RLIMIT_NOFILE, soft and hard).</summary>
+    [Range(64, 1 << 20)]
+    public int WorkerOpenFiles { get; set; } = 1024;
 
     // Checks the generator cannot express.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

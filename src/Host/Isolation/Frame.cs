@@ -112,6 +112,9 @@ internal sealed class WorkerStart
 
     /// <summary>The instance's policy without its listener (the worker reports decisions back); null: ungoverned.</summary>
     public InterpreterPolicy? Policy { get; set; }
+
+    /// <summary>The kernel sandbox the worker confines itself with before CPython starts (<see cref="WorkerSandbox"/>); null: none.</summary>
+    public WorkerSandboxSpec? Sandbox { get; set; }
 }
 
 /// <summary>One message of a <see cref="FrameKind.Deliver"/> batch: its delivery number, its handlers, whether a reply is awaited.</summary>

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Isolation;
@@ -16,17 +17,22 @@ internal sealed class RunningSlot : IDisposable
 
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
+    private readonly SafeFileHandle? _handle;   // the worker's: passed on when it re-executes into its sandbox
 
     /// <summary>Outcome cells: at least the window, so the deliveries in flight never share one.</summary>
     private const int Cells = WorkerRuntime.Window;
 
     private const long Size = sizeof(long) * (1 + Cells);
 
-    private RunningSlot(MemoryMappedFile file)
+    private RunningSlot(MemoryMappedFile file, SafeFileHandle? handle = null)
     {
         _file = file;
+        _handle = handle;
         _view = file.CreateViewAccessor(0, Size);
     }
+
+    /// <summary>The worker's open descriptor of the file (close-on-exec until the sandbox keeps it).</summary>
+    public int Descriptor => (int)(_handle ?? throw new InvalidOperationException("the host's side has no descriptor to pass")).DangerousGetHandle();
 
     /// <summary>The host's side: creates the file in <paramref name="folder"/> (removed with it; the mapping stays).</summary>
     public static RunningSlot Create(string folder) =>
@@ -38,13 +44,19 @@ internal sealed class RunningSlot : IDisposable
         var path = Path.Combine(Path.GetDirectoryName(channelPath) ?? ".", FileName);
         try
         {
-            return new RunningSlot(MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite));
+            return FromHandle(File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    /// <summary>The worker's side after it re-executed into its sandbox: the descriptor it kept open (owned from here on).</summary>
+    public static RunningSlot Inherit(int descriptor) => FromHandle(new SafeFileHandle(descriptor, ownsHandle: true));
+
+    private static RunningSlot FromHandle(SafeFileHandle handle) =>
+        new(MemoryMappedFile.CreateFromFile(handle, null, Size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true), handle);
 
     public long Read() => _view.ReadInt64(0);
 
@@ -66,5 +78,6 @@ internal sealed class RunningSlot : IDisposable
     {
         _view.Dispose();
         _file.Dispose();
+        _handle?.Dispose();
     }
 }

@@ -18,28 +18,40 @@ internal static class WorkerMain
     public static async Task<int> RunAsync(string[] args)
     {
         string? channelPath = null, python = null;
+        int? channelFd = null, startFd = null, slotFd = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
             {
                 case "--channel": channelPath = args[i + 1]; break;
                 case "--python": python = args[i + 1]; break;
+                case WorkerSandbox.ChannelFdOption when int.TryParse(args[i + 1], out var fd): channelFd = fd; break;
+                case WorkerSandbox.StartFdOption when int.TryParse(args[i + 1], out var fd): startFd = fd; break;
+                case WorkerSandbox.SlotFdOption when int.TryParse(args[i + 1], out var fd): slotFd = fd; break;
                 default: return Usage($"unknown option {args[i]}");
             }
         }
-        if (channelPath is null || args.Length % 2 != 0)
+        if (channelPath is null || args.Length % 2 != 0 || channelFd.HasValue != startFd.HasValue)
             return Usage("--channel <unix socket path> is required");
 
-        using var running = RunningSlot.Open(channelPath);   // before connecting: the host removes the folder once connected
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(channelPath)).ConfigureAwait(false);
+        // Re-executed inside its kernel sandbox (WorkerSandbox), the worker inherits the channel, the start and the page
+        // it shares with the host; else it opens that page before connecting (the host removes the folder once connected).
+        var inherited = channelFd is { } inheritedChannel && startFd is { } inheritedStart ? WorkerSandbox.Inherit(inheritedChannel, inheritedStart) : default;
+        using var running = slotFd is { } inheritedSlot ? RunningSlot.Inherit(inheritedSlot) : inherited.Socket is null ? RunningSlot.Open(channelPath) : null;
+        var socket = inherited.Socket ?? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        if (inherited.Socket is null)
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(channelPath)).ConfigureAwait(false);
         await using var channel = new FrameChannel(socket);
-        if (await channel.ReceiveAsync().ConfigureAwait(false) is not { Kind: FrameKind.Start, Start: { } start })
+        if ((inherited.Start ?? (await channel.ReceiveAsync().ConfigureAwait(false) is { Kind: FrameKind.Start, Start: { } received } ? received : null)) is not { } start)
         {
             await Console.Error.WriteLineAsync("pluginhost worker: the host sent no start").ConfigureAwait(false);
             return 1;
         }
+        if (inherited.Socket is null)
+            WorkerSandbox.Enter(start, socket, running, python);   // confines and re-executes this worker, unless the host asks for no sandbox
         var runtime = PythonRuntime.Start(new PythonRuntimeOptions { Library = python });
+        if (inherited.Socket is not null)
+            WorkerSandbox.Complete(start);   // before any plugin code: the address-space limit and the plugin's seccomp filter
         var calls = new PendingCalls();
         using var source = new WorkerSource(channel, running);
         var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Contract;
@@ -15,7 +14,7 @@ namespace PluginHost.Host.Isolation;
 /// </summary>
 internal sealed partial class WorkerRuntime : IInstanceRuntime
 {
-    private readonly Process _process;
+    private readonly IWorkerProcess _process;
     private readonly FrameChannel _channel;
     private readonly IPluginBinding _binding;
     private readonly ILogger _logger;
@@ -31,7 +30,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     private long _messageBytes;
     private string? _abandoned;
 
-    internal WorkerRuntime(Process process, FrameChannel channel, IPluginBinding binding, ILogger logger, string name, TimeSpan endTimeout)
+    internal WorkerRuntime(IWorkerProcess process, FrameChannel channel, IPluginBinding binding, ILogger logger, string name, TimeSpan endTimeout)
     {
         _process = process;
         _channel = channel;
@@ -131,14 +130,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
     {
         if (_ended.Task.IsCompleted || Interlocked.CompareExchange(ref _abandoned, reason, null) is not null)
             return;   // ended already (nothing to give up on), or given up on before
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // Already exited.
-        }
+        _process.Kill();   // nothing when it has exited already
     }
 
     /// <summary>Asks the worker to end its interpreter and exit; kills it when it has not within the end timeout.</summary>
@@ -153,7 +145,7 @@ internal sealed partial class WorkerRuntime : IInstanceRuntime
             }
             catch (TimeoutException)
             {
-                _process.Kill(entireProcessTree: true);
+                _process.Kill();
                 await _process.WaitForExitAsync().ConfigureAwait(false);
             }
             await _channel.DisposeAsync().ConfigureAwait(false);

@@ -10,9 +10,12 @@ namespace PluginHost.Host.Isolation;
 
 /// <summary>
 /// Starts each runtime in a worker process of its own: this same <c>pluginhost</c> executable run as
-/// <c>pluginhost worker --channel &lt;socket&gt;</c>, connected back over a Unix domain socket (<see cref="WorkerMain"/>).
+/// <c>pluginhost worker --channel &lt;socket&gt;</c>, connected back over a Unix domain socket (<see cref="WorkerMain"/>),
+/// which confines itself in the kernel sandbox <paramref name="sandboxes"/> decides (none when null), its address
+/// space limited from <paramref name="memoryLimitBytes"/> (MemoryLimitMiB) where set.
 /// </summary>
-internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger) : IInstanceRuntimeFactory
+internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger, WorkerSandboxes? sandboxes = null, long? memoryLimitBytes = null)
+    : IInstanceRuntimeFactory
 {
     /// <summary>The worker's runtime charges large blocks as the host's does (its default); they cross with each sample.</summary>
     public bool LargeAllocationsTracked => true;
@@ -27,9 +30,10 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
     public async Task<IInstanceRuntime> StartAsync(InterpreterOptions options, IPluginBinding binding, InterpreterPolicy? policy)
     {
         var name = options.Name ?? $"plugin:{binding.PluginName}/{binding.Instance}";
+        var sandbox = sandboxes?.For(policy, memoryLimitBytes);   // throws when required and the kernel lacks part of it
         var folder = Directory.CreateTempSubdirectory("pluginhost-worker-");
         var path = Path.Combine(folder.FullName, "channel");
-        Process? process = null;
+        IWorkerProcess? process = null;
         RunningSlot? running = null;
         try
         {
@@ -37,12 +41,13 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
             using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(path));
             listener.Listen(1);
-            process = Process.Start(StartInfo(path)) ?? throw new InvalidOperationException("the worker process did not start");
+            var info = StartInfo(path);
+            Action<int, string> output = (id, line) => logger.WorkerOutput(id, name, line);
+            // Under the host's kernel backstop the spawner started before it starts the worker (the host may not).
+            process = sandboxes?.Spawner is { } spawner
+                ? await spawner.StartAsync(info.FileName, [.. info.ArgumentList], output).ConfigureAwait(false)
+                : LocalWorkerProcess.Start(info, output);
             var id = process.Id;
-            process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) logger.WorkerOutput(id, name, line); };
-            process.OutputDataReceived += (_, e) => { if (e.Data is { } line) logger.WorkerOutput(id, name, line); };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
             using var connectTimeout = new CancellationTokenSource(ConnectTimeout);
             var accepting = listener.AcceptAsync(connectTimeout.Token).AsTask();
             var exited = process.WaitForExitAsync(connectTimeout.Token);
@@ -69,6 +74,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
                 MaxOutputLength = binding.MaxOutputLength,
                 Settings = binding.Settings.ToDictionary(s => s.Key, s => JsonSerializer.SerializeToElement(s.Value)),
                 Policy = policy is null ? null : policy with { Listener = null },
+                Sandbox = sandbox,
             };
             try
             {
@@ -85,7 +91,7 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
         finally
         {
             if (process is not null && !process.HasExited)
-                process.Kill(entireProcessTree: true);
+                process.Kill();
             running?.Dispose();
             folder.Delete(recursive: true);   // connected (or failed): the socket's name is no longer needed
         }
@@ -101,25 +107,15 @@ internal sealed class WorkerRuntimeFactory(string? pythonLibrary, ILogger logger
     private ProcessStartInfo StartInfo(string channel)
     {
         var (file, prefix) = Executable();
-        // stdin redirected too: a worker never reads the host's terminal.
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        if (prefix is not null)
-            info.ArgumentList.Add(prefix);
-        foreach (var argument in (string[])["worker", "--channel", channel])
-            info.ArgumentList.Add(argument);
-        if (pythonLibrary is not null)
-        {
-            info.ArgumentList.Add("--python");
-            info.ArgumentList.Add(pythonLibrary);
-        }
-        return info;
+        string[] arguments = [.. prefix is null ? [] : new[] { prefix }, "worker", "--channel", channel, .. pythonLibrary is null ? [] : new[] { "--python", pythonLibrary }];
+        return LocalWorkerProcess.StartInfo(file, arguments);
     }
 
     /// <summary>
     /// This deployment's <c>pluginhost</c>: its native launcher beside the assemblies, or else <c>pluginhost.dll</c> run
     /// by the dotnet host that runs this process (as under a test runner).
     /// </summary>
-    private static (string File, string? Prefix) Executable()
+    internal static (string File, string? Prefix) Executable()
     {
         var launcher = Path.Combine(AppContext.BaseDirectory, "pluginhost");
         if (File.Exists(launcher))

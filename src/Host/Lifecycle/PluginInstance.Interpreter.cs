@@ -25,7 +25,7 @@ internal sealed partial class PluginInstance
         }
         if (_isolation != IsolationMode.Process)
             return await _runtime!.StartAsync(options, _binding, policy);
-        _workers ??= new WorkerRuntimeFactory((_runtime as PythonRuntime)?.Installation.LibraryPath, _hostLogger);
+        _workers ??= new WorkerRuntimeFactory((_runtime as PythonRuntime)?.Installation.LibraryPath, _hostLogger, _workerSandboxes, _memoryLimit);
         var worker = (WorkerRuntime)await _workers.StartAsync(options, _binding, policy);
         // A worker that dies (a native crash, an OOM kill) is a failed interpreter: restarted under the restart policy;
         // its in-flight message was reported Failed, the rest wait in the inbox.

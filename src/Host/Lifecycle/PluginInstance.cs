@@ -42,10 +42,12 @@ internal sealed partial class PluginInstance
     private readonly UndeliveredFile? _undelivered;   // the broker writes each drop there (PluginHost:Broker:UndeliveredFile)
     private IsolationMode? _isolation;   // where its interpreters run (PluginInstance.Interpreter.cs); null: see _isolationError
     private readonly string? _isolationError;
+    private readonly WorkerSandboxes? _workerSandboxes;   // the kernel sandbox its worker processes enter (one per host)
 
     public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
-        HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null)
+        HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null, WorkerSandboxes? workerSandboxes = null)
     {
+        _workerSandboxes = workerSandboxes;
         _descriptor = descriptor;
         Number = number;
         _hostLogger = loggers.CreateLogger<PluginInstance>();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
+using PluginHost.Host.Isolation;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
@@ -23,9 +24,12 @@ internal sealed class PluginSupervisor(
     MessageBroker broker,
     ILoggerFactory loggers,
     HostFunctionRegistry? functions = null,
-    ProcessBackstop? backstop = null) : IHostedService
+    ProcessBackstop? backstop = null,
+    IOptions<SandboxOptions>? sandbox = null) : IHostedService
 {
     private readonly ILogger _logger = loggers.CreateLogger<PluginSupervisor>();
+    // Without configuration (tests), workers get the default: sandboxed where the kernel can.
+    private readonly WorkerSandboxes _workerSandboxes = new(sandbox?.Value ?? new SandboxOptions(), loggers.CreateLogger<WorkerSandboxes>());
     private readonly HostFunctionRegistry _functions = functions ?? HostFunctionRegistry.Empty(loggers);
     private readonly List<PluginInstance> _instances = [];
     private readonly List<(string Plugin, PluginAssemblies Assemblies)> _assemblies = [];
@@ -48,7 +52,9 @@ internal sealed class PluginSupervisor(
         foreach (var warning in discovery.Warnings)
             _logger.DiscoveryWarning(warning);
         _descriptors = discovery.Plugins;
-        backstop?.Install(_descriptors.Where(d => d.Enabled && d.CanLoad));
+        var running = _descriptors.Where(d => d.Enabled && d.CanLoad).ToList();
+        _workerSandboxes.Spawner = StartSpawner(running);   // before the backstop: it may spawn, the host then need not
+        backstop?.Install(running, workersSpawnedOutside: _workerSandboxes.Spawner is not null);
         foreach (var descriptor in _descriptors)
         {
             if (!descriptor.Enabled)
@@ -70,7 +76,7 @@ internal sealed class PluginSupervisor(
                     _logger.StartCancelled(_descriptors.Where(d => d.Enabled && d.CanLoad).Sum(d => d.Instances) - Statuses.Count);
                     return;
                 }
-                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions);
+                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions, _workerSandboxes);
                 lock (_instances)
                     _instances.Add(instance);
                 if (loadError is not null)
@@ -115,6 +121,9 @@ internal sealed class PluginSupervisor(
         // Every instance is stopped (or given up on): nothing calls into the plugins' assemblies any more.
         if (late == 0)
             UnloadAssemblies();
+        if (_workerSandboxes.Spawner is { } spawner)
+            await spawner.DisposeAsync().ConfigureAwait(false);   // kills what is left of the workers
+        _workerSandboxes.Spawner = null;
         if (failures.Count > 0)
             throw new AggregateException("One or more plugin instances failed to stop.", failures);
     }
@@ -130,6 +139,26 @@ internal sealed class PluginSupervisor(
         {
             _logger.InstanceStopFailed(instance.Name, instance.Number, e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The worker spawner, when the kernel sandbox is on and a plugin may run in a worker process (isolation
+    /// process or auto); null otherwise, or when it cannot start (then the host starts workers itself).
+    /// </summary>
+    private WorkerSpawner? StartSpawner(IEnumerable<PluginDescriptor> running)
+    {
+        if (!_workerSandboxes.Enabled
+            || !running.Any(d => IsolationModes.Of(d, options.Value.Plugins.GetValueOrDefault(d.Name), out _) is IsolationMode.Process or IsolationMode.Auto))
+            return null;
+        try
+        {
+            return WorkerSpawner.Start(loggers.CreateLogger<WorkerSpawner>());
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            _logger.WorkerSpawnerFailed(e.Message);
+            return null;
         }
     }
 

@@ -25,7 +25,8 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
     /// it denies and why, or that enforcement is audit-hook only. Throws when the kernel cannot and
     /// <c>PluginHost:Sandbox:Required</c> is set.
     /// </summary>
-    public void Install(IEnumerable<PluginDescriptor> plugins)
+    /// <param name="workersSpawnedOutside">A spawner started before the filter starts (and kills) the worker processes: the host needs no process creation for them.</param>
+    public void Install(IEnumerable<PluginDescriptor> plugins, bool workersSpawnedOutside = false)
     {
         if (Filter is not null)
             throw new InvalidOperationException("The kernel backstop is installed once per process.");
@@ -43,9 +44,13 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
             return;
         }
 
-        var holders = Holders(plugins);
+        var holders = Holders(plugins, workersSpawnedOutside);
         var granted = holders.Keys.Aggregate(Capability.None, (all, one) => all | one);
-        var filter = SeccompFilter.Build(granted, Environment.ProcessId, options.AllowSyscalls);
+        // A worker inherits this filter and enters its own sandbox under it: it needs its own network namespace and limits.
+        var exempt = holders.GetValueOrDefault(Capability.ProcessSpawn)?.Any(h => h.EndsWith(WorkerHolder, StringComparison.Ordinal)) == true
+            ? [.. options.AllowSyscalls.Union(WorkerSandboxSyscalls)]
+            : options.AllowSyscalls;
+        var filter = SeccompFilter.Build(granted, Environment.ProcessId, exempt);
         var noNewPrivileges = filter.InstallOnAllThreads();
         Filter = filter;
         logger.BackstopInstalled(
@@ -57,7 +62,7 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
     }
 
     /// <summary>Each capability any of the plugins holds, with the plugins that hold it.</summary>
-    private Dictionary<Capability, List<string>> Holders(IEnumerable<PluginDescriptor> plugins)
+    private Dictionary<Capability, List<string>> Holders(IEnumerable<PluginDescriptor> plugins, bool workersSpawnedOutside)
     {
         var holders = new Dictionary<Capability, List<string>>();
         foreach (var plugin in plugins)
@@ -69,13 +74,21 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
                 continue;
             foreach (var capability in Enum.GetValues<Capability>().Where(c => c != Capability.None && (capabilities.Granted & c) != 0))
                 (holders.TryGetValue(capability, out var list) ? list : holders[capability] = []).Add(plugin.Name);
-            // The host starts the worker processes of plugins in process isolation: it needs to spawn. A spawner started
-            // before this filter would keep the host closed (docs/isolation.md, not done yet).
-            if (RunsInWorker(plugin))
-                (holders.TryGetValue(Capability.ProcessSpawn, out var spawners) ? spawners : holders[Capability.ProcessSpawn] = []).Add($"{plugin.Name} (isolation: process)");
+            // Without the spawner, the host starts the worker processes of plugins in process isolation itself: it needs
+            // to spawn (docs/kernel-backstop.md, "Plugins in process isolation").
+            if (!workersSpawnedOutside && RunsInWorker(plugin))
+                (holders.TryGetValue(Capability.ProcessSpawn, out var spawners) ? spawners : holders[Capability.ProcessSpawn] = []).Add(plugin.Name + WorkerHolder);
         }
         return holders;
     }
+
+    private const string WorkerHolder = " (isolation: process)";
+
+    /// <summary>
+    /// What a worker process, which inherits this filter, needs to enter its own sandbox when it is on: a network
+    /// namespace of its own (unshare) and its resource limits. Left open while a plugin runs in a worker.
+    /// </summary>
+    private static readonly string[] WorkerSandboxSyscalls = ["unshare", "setrlimit", "prlimit64"];
 
     // An unknown isolation stops that plugin from starting (PluginInstance): it starts no worker.
     private bool RunsInWorker(PluginDescriptor plugin) =>
@@ -86,7 +99,7 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
         var unlockable = filter.DeniedGroups.Where(g => !g.IsAlwaysDenied)
             .Select(g => $"{g.Name} (no plugin holds {string.Join(" or ", CapabilityNames.Each(g.UnlockedBy))})");
         var always = filter.DeniedGroups.Where(g => g.IsAlwaysDenied).Select(g => g.Name).ToList();
-        var exempt = filter.Exempted.Count == 0 ? "" : $"; exempted by configuration: {string.Join(", ", filter.Exempted)}";
+        var exempt = filter.Exempted.Count == 0 ? "" : $"; exempted (by configuration, or for the worker sandbox of plugins in process isolation): {string.Join(", ", filter.Exempted)}";
         return string.Join(", ", unlockable) + (always.Count == 0 ? "" : $"; always: {string.Join(", ", always)}") + exempt;
     }
 

@@ -19,4 +19,11 @@ internal sealed record ProcessStatus(bool NoNewPrivileges, int SeccompMode, int 
         return new ProcessStatus(Number("NoNewPrivs") == 1, Number("Seccomp"), Number("Seccomp_filters"),
             Mask("CapEff"), Mask("CapPrm"), Mask("CapInh"), Mask("CapAmb"), Mask("CapBnd"));
     }
+
+    /// <summary>The process's virtual address space now (VmSize), in bytes: what an RLIMIT_AS is measured against.</summary>
+    public static long AddressSpaceBytes(string path = "/proc/self/status")
+    {
+        var line = File.ReadLines(path).First(l => l.StartsWith("VmSize:", StringComparison.Ordinal));
+        return long.Parse(line["VmSize:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
 }

@@ -47,7 +47,7 @@ public sealed partial class WorkerHostDeathTests : IDisposable
     }
 
     /// <summary>Running, or a zombie nobody reaped yet (a container's init may not): a zombie runs nothing.</summary>
-    private static bool Alive(int pid)
+    internal static bool Alive(int pid)
     {
         try
         {

@@ -32,6 +32,9 @@ internal sealed class SupervisorHarness : IAsyncDisposable
 
     public BrokerOptions BrokerOptions { get; } = new();
 
+    /// <summary>The kernel sandbox's settings (worker processes confine themselves by default).</summary>
+    public SandboxOptions Sandbox { get; } = new();
+
     /// <summary>Functions the host provides to plugins (add before start).</summary>
     public List<IHostFunctions> HostFunctions { get; } = [];
 
@@ -60,7 +63,7 @@ internal sealed class SupervisorHarness : IAsyncDisposable
         Options.PluginDirectories = [Root];
         Broker = new MessageBroker(BrokerOptions, Logs.CreateLogger<MessageBroker>(), new InProcessTransport());
         _supervisor = new PluginSupervisor(Runtime, new PluginCatalog(Options, Root), Microsoft.Extensions.Options.Options.Create(Options), Broker, Logs,
-            new HostFunctionRegistry(HostFunctions, Logs, Broker));
+            new HostFunctionRegistry(HostFunctions, Logs, Broker), sandbox: Microsoft.Extensions.Options.Options.Create(Sandbox));
         await _supervisor.StartAsync(CancellationToken.None);
         return _supervisor;
     }

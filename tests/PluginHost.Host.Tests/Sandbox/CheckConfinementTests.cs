@@ -110,6 +110,19 @@ public sealed class CheckConfinementTests : IDisposable
         Assert.Contains("PluginHost:Sandbox:Enabled", report.GetProperty("sandbox").GetProperty("reason").GetString());
     }
 
+    [Fact]
+    public async Task TheTextReportSaysThatAWorkerProcessGetsThisSandboxToo()
+    {
+        var folder = _folders.Plugin("plain", PluginFolders.Manifest("plain"));
+        File.WriteAllText(Path.Combine(folder, "main.py"), "pass\n");
+
+        var (exitCode, output) = await HostProcess.RunAsync(["check", folder]);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("sandbox: confined by the kernel", output);
+        Assert.Contains("a worker process (\"isolation\": \"process\") confines itself the same way", output);
+    }
+
     private static string Without(JsonElement report, string property) =>
         JsonSerializer.Serialize(report.EnumerateObject().Where(p => p.Name != property).ToDictionary(p => p.Name, p => p.Value));
 }

@@ -15,7 +15,10 @@ namespace PluginHost.Host.Sandbox.Confinement;
 /// </summary>
 internal static unsafe class SelfConfinement
 {
-    /// <summary>Returns only by throwing: by then the calling thread may be confined already, so the process should end.</summary>
+    /// <summary>
+    /// Returns only by throwing: by then the calling thread may be confined already, so the process should end.
+    /// <paramref name="abi"/> 0: no Landlock (the kernel has none); the rest still applies.
+    /// </summary>
     public static void ReExecute(ConfinementPlan plan, int abi, IReadOnlyList<string> extraArguments, IReadOnlyDictionary<string, string> extraEnvironment)
     {
         var executable = ExecutablePath();
@@ -27,7 +30,7 @@ internal static unsafe class SelfConfinement
             .Select(e => $"{e.Item1}={e.Item2}")
             .ToList();
 
-        using var ruleset = plan.ToRuleset(abi);
+        using var ruleset = abi > 0 ? plan.ToRuleset(abi) : null;
         // Everything execve needs is in native memory before the thread is confined: nothing after that reads a file.
         var path = Utf8(executable);
         var argv = Array(arguments);
@@ -36,7 +39,7 @@ internal static unsafe class SelfConfinement
         {
             Kernel.SetNoNewPrivileges();
             Capabilities.DropAll();
-            ruleset.RestrictCallingThread();
+            ruleset?.RestrictCallingThread();
             Kernel.Execve(path, argv, envp);
         }
         finally
