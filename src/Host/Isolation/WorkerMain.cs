@@ -17,6 +17,7 @@ internal static class WorkerMain
 
     public static async Task<int> RunAsync(string[] args)
     {
+        using var signals = StopSignals.Ignore();
         string? channelPath = null, python = null;
         int? channelFd = null, startFd = null, slotFd = null;
         for (var i = 0; i + 1 < args.Length; i += 2)

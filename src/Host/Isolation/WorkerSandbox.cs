@@ -45,6 +45,7 @@ internal static class WorkerSandbox
             RandomAccess.Read(handle, bytes, 0);
             start = JsonSerializer.Deserialize<WorkerStart>(bytes, Json) ?? throw new InvalidDataException("an empty start in the inherited memfd");
         }
+        Kernel.MakeBlocking(channelFd);   // the channel's receiving thread blocks in recv
         return (new Socket(new SafeSocketHandle(channelFd, ownsHandle: true)), start);
     }
 

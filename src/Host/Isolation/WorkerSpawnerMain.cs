@@ -16,6 +16,7 @@ internal static class WorkerSpawnerMain
 
     public static async Task<int> RunAsync()
     {
+        using var signals = StopSignals.Ignore();
         var processes = new ConcurrentDictionary<int, Process>();
         using var input = new StreamReader(Console.OpenStandardInput());
         await using var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };

@@ -9,6 +9,9 @@ internal static partial class Kernel
     private const int CLONE_NEWNET = 0x40000000;
     private const int F_GETFD = 1;
     private const int F_SETFD = 2;
+    private const int F_GETFL = 3;
+    private const int F_SETFL = 4;
+    private const int O_NONBLOCK = 0x800;
     private const int FD_CLOEXEC = 1;
 
     internal const int RLIMIT_CORE = 4;
@@ -46,6 +49,16 @@ internal static partial class Kernel
     {
         var flags = Check(RawFcntl(fd, F_GETFD, 0), "fcntl(F_GETFD)");
         Check(RawFcntl(fd, F_SETFD, flags & ~FD_CLOEXEC), "fcntl(F_SETFD)");
+    }
+
+    /// <summary>
+    /// Clears O_NONBLOCK on <paramref name="fd"/>: a socket inherited across execve keeps the flag its async use set,
+    /// and .NET then refuses blocking calls on a Socket made from it. Throws on EBADF.
+    /// </summary>
+    internal static void MakeBlocking(int fd)
+    {
+        var flags = Check(RawFcntl(fd, F_GETFL, 0), "fcntl(F_GETFL)");
+        Check(RawFcntl(fd, F_SETFL, flags & ~O_NONBLOCK), "fcntl(F_SETFL)");
     }
 
     /// <summary>
