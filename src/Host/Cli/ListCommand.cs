@@ -22,10 +22,17 @@ internal static class ListCommand
     /// validate's syntax check over the given folders (<see cref="SyntaxCheck.RunAll"/>): a plugin whose code does not
     /// compile is listed invalid with its errors, as a start would fail it. Null: not checked.
     /// </param>
+    /// <param name="checkCapabilities">The error that keeps a plugin's capabilities from parsing (<see cref="CapabilityCheck"/>), or null.</param>
     public static int Run(PluginCatalog catalog, TextWriter output, bool json, HostStatus? running = null,
-        Func<IEnumerable<string>, IReadOnlyDictionary<string, string>>? checkSyntax = null)
+        Func<IEnumerable<string>, IReadOnlyDictionary<string, string>>? checkSyntax = null,
+        Func<PluginDescriptor, string?>? checkCapabilities = null)
     {
         var discovery = catalog.Scan();
+        if (checkCapabilities is not null)
+            discovery = discovery with
+            {
+                Plugins = [.. discovery.Plugins.Select(p => p.CanLoad && checkCapabilities(p) is { } error ? p with { LoadError = error } : p)],
+            };
         if (checkSyntax is not null)
             discovery = WithSyntaxErrors(discovery, checkSyntax);
         if (json)
