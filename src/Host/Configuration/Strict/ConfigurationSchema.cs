@@ -84,10 +84,10 @@ internal sealed class ConfigurationSchema
             return new ConfigurationSchema(Kind.Value, type) { Nullable = true };
         if (IsValue(type))
             return new ConfigurationSchema(Kind.Value, type);
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        if (type.IsGenericType && type.GetGenericArguments().Length == 2 && typeof(IEnumerable).IsAssignableFrom(type))
         {
             var value = type.GetGenericArguments()[1];
-            // Dictionary<string, string>: configuration kept as strings by path, nested keys included (PluginSettingsBinding).
+            // A dictionary of strings: configuration kept as strings by path, nested keys included (PluginSettingsBinding).
             return value == typeof(string)
                 ? new ConfigurationSchema(Kind.FreeForm, type)
                 : new ConfigurationSchema(Kind.Map, type) { Item = For(value) };
@@ -102,7 +102,7 @@ internal sealed class ConfigurationSchema
         {
             // What the binder sets: a public setter, or a collection it fills in place.
             if (property.GetIndexParameters().Length > 0) continue;
-            if (property.SetMethod is not { IsPublic: true } && !typeof(IEnumerable).IsAssignableFrom(property.PropertyType)) continue;
+            if (property.SetMethod is not { IsPublic: true } && (property.PropertyType == typeof(string) || !typeof(IEnumerable).IsAssignableFrom(property.PropertyType))) continue;
             keys[property.Name] = For(property.PropertyType);
         }
         return new ConfigurationSchema(Kind.Section, type) { Keys = keys };
