@@ -24,12 +24,14 @@ internal static class HealthRegistration
         services.Configure<HealthCheckPublisherOptions>(o => { o.Delay = TimeSpan.FromSeconds(2); o.Period = period; });
         services.AddOptions<HealthCheckServiceOptions>().Configure<PluginCatalog, IServiceProvider>((options, catalog, provider) =>
         {
-            options.Registrations.Add(new HealthCheckRegistration("host", _ => new HostHealthCheck(provider.GetRequiredService<PluginSupervisor>()), null, null));
-            foreach (var plugin in catalog.Discover().Where(p => p.Enabled))
+            var enabled = catalog.Discover().Where(p => p.Enabled).ToList();
+            var notLoaded = enabled.Where(p => !p.CanLoad).Select(p => p.Name).ToList();
+            options.Registrations.Add(new HealthCheckRegistration("host", _ => new HostHealthCheck(provider.GetRequiredService<PluginSupervisor>(), notLoaded), null, null));
+            foreach (var plugin in enabled)
             {
-                var name = plugin.Name;
+                var (name, loadError) = (plugin.Name, plugin.LoadError);
                 options.Registrations.Add(new HealthCheckRegistration($"plugin:{name}",
-                    _ => new PluginHealthCheck(name, provider.GetRequiredService<PluginSupervisor>()), HealthStatus.Unhealthy, ["plugin"]));
+                    _ => new PluginHealthCheck(name, provider.GetRequiredService<PluginSupervisor>(), loadError), HealthStatus.Unhealthy, ["plugin"]));
             }
         });
         return services;

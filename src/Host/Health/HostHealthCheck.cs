@@ -5,9 +5,11 @@ namespace PluginHost.Host.Health;
 
 /// <summary>
 /// The host as a whole: Unhealthy when plugins were started and none runs; Degraded while any instance is Failed (it
-/// will not be restarted: someone has to look), naming them; else Healthy with how many instances run.
+/// will not be restarted: someone has to look) or an enabled plugin could not be loaded at all, naming them; else
+/// Healthy with how many instances run.
 /// </summary>
-internal sealed class HostHealthCheck(PluginSupervisor supervisor) : IHealthCheck
+/// <param name="notLoaded">Enabled plugins that discovery found invalid: they have no instance to be Failed.</param>
+internal sealed class HostHealthCheck(PluginSupervisor supervisor, IReadOnlyList<string>? notLoaded = null) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -16,8 +18,12 @@ internal sealed class HostHealthCheck(PluginSupervisor supervisor) : IHealthChec
         var failed = statuses.Where(s => s.State == PluginState.Failed).ToList();
         var data = new Dictionary<string, object> { ["running"] = running, ["failed"] = failed.Count, ["instances"] = statuses.Count };
         var summary = $"{running} of {statuses.Count} plugin instances running";
-        var result = statuses.Count > 0 && running == 0 ? HealthCheckResult.Unhealthy("no plugin instance is running", data: data)
-            : failed.Count > 0 ? HealthCheckResult.Degraded($"{summary}; failed: {string.Join(", ", failed.Select(f => $"{f.Plugin}/{f.Instance}"))}", data: data)
+        if (failed.Count > 0)
+            summary += $"; failed: {string.Join(", ", failed.Select(f => $"{f.Plugin}/{f.Instance}"))}";
+        if (notLoaded is { Count: > 0 })
+            summary += $"; not loaded: {string.Join(", ", notLoaded)}";
+        var result = statuses.Count > 0 && running == 0 ? HealthCheckResult.Unhealthy($"no plugin instance is running ({summary})", data: data)
+            : failed.Count > 0 || notLoaded is { Count: > 0 } ? HealthCheckResult.Degraded(summary, data: data)
             : HealthCheckResult.Healthy(summary, data);
         return Task.FromResult(result);
     }

@@ -32,6 +32,13 @@ public sealed partial class ConfigurationSchemaTests
     }
 
     [Fact]
+    public void PluginHostPythonIsNotAMistake()
+    {
+        // PLUGINHOST_PYTHON selects CPython; through the PLUGINHOST_ prefix it is also the value of the Python section.
+        Assert.Empty(Check(new() { ["PYTHON"] = "/root/.pyenv/versions/3.12.1", ["Python:Utf8Mode"] = "true" }));
+    }
+
+    [Fact]
     public void OtherTopLevelSectionsAreNotChecked()
     {
         Assert.Empty(Check(new() { ["Logging:LogLevel:Default"] = "Warning", ["Anything:Else"] = "x" }));

@@ -41,7 +41,7 @@ public sealed class StatusTruthTests : IDisposable
         var (jsonCode, json) = await HostProcess.RunAsync(["list", "--json", .. Configuration()]);
         var output = await host.StopAsync();
 
-        Assert.Contains("Health of host: Degraded (1 of 2 plugin instances running; failed: broken/0)", output);
+        Assert.Contains("Health of host: Degraded (1 of 2 plugin instances running; failed: broken/0; not loaded: never)", output);
         Assert.Equal(0, listCode);
         Assert.Matches(@"(?m)^broken\s+1\.0\.0\s+1\s+failed\s+0:failed\s.*\S+broken\s+instance 0 failed: .*no database", table);
         Assert.Matches(@"(?m)^fine\s+1\.0\.0\s+1\s+ready\s+0:running\s", table);
@@ -64,5 +64,6 @@ public sealed class StatusTruthTests : IDisposable
         // The framework's own line ("fail: ...DefaultHealthCheckService[103]") came at every period, the first included.
         Assert.DoesNotContain("DefaultHealthCheckService", output);
         Assert.Single(output.Split('\n'), l => l.Contains("Health of plugin:never"));
+        Assert.Contains("Health of plugin:never: Unhealthy (never was not loaded: ", output);
     }
 }

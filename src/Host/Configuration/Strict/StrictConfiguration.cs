@@ -26,6 +26,13 @@ internal static class StrictConfiguration
     private static void Walk(IConfiguration configuration, IConfigurationSection section, ConfigurationSchema schema, List<ConfigurationProblem> problems)
     {
         var children = section.GetChildren().ToList();
+        // A section's own value is never bound. At the top it is not a mistake either: PLUGINHOST_PYTHON (which selects
+        // CPython, docs/finding-python.md) is also the configuration key "PYTHON", the Python section's value.
+        if (schema.NodeKind == ConfigurationSchema.Kind.Section && !section.Path.Contains(':', StringComparison.Ordinal))
+        {
+            WalkKeys(configuration, section, children, schema, problems);
+            return;
+        }
         switch (schema.NodeKind)
         {
             case ConfigurationSchema.Kind.Value:
@@ -56,14 +63,20 @@ internal static class StrictConfiguration
             default:
                 if (children.Count == 0 && !string.IsNullOrEmpty(section.Value))
                     Add(configuration, problems, section.Path, $"'{section.Value}' is one value, but this is a section; its keys: {string.Join(", ", schema.Keys.Keys.Order(StringComparer.Ordinal))}");
-                foreach (var child in children)
-                {
-                    if (schema.Keys.TryGetValue(child.Key, out var inner))
-                        Walk(configuration, child, inner, problems);
-                    else
-                        Add(configuration, problems, child.Path, Unknown(child.Key, section.Path, schema.Keys.Keys));
-                }
+                WalkKeys(configuration, section, children, schema, problems);
                 return;
+        }
+    }
+
+    private static void WalkKeys(
+        IConfiguration configuration, IConfigurationSection section, List<IConfigurationSection> children, ConfigurationSchema schema, List<ConfigurationProblem> problems)
+    {
+        foreach (var child in children)
+        {
+            if (schema.Keys.TryGetValue(child.Key, out var inner))
+                Walk(configuration, child, inner, problems);
+            else
+                Add(configuration, problems, child.Path, Unknown(child.Key, section.Path, schema.Keys.Keys));
         }
     }
 
