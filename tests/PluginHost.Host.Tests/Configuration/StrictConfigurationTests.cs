@@ -107,6 +107,18 @@ public sealed class StrictConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task MalformedAppSettingsInTheWorkingDirectoryIsNotReadSoNotAnError()
+    {
+        File.WriteAllText(Path.Combine(_folders.Root, "appsettings.json"), "{ not json");
+        using var host = HostProcess.Start(["list", $"--PluginHost:PluginDirectories:0={_directory}"], workingDirectory: _folders.Root);
+
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(exitCode == 0, host.Output);
+        Assert.Matches(@"(?m)^greeter\s+1\.0\.0\s+1\s+ready\s", host.Output);
+    }
+
+    [Fact]
     public async Task BadValueInJsonFileNamesTheFile()
     {
         using var settings = new EnvironmentSettingsFile("""{ "PluginHost": { "Restart": { "Factor": "double" } } }""");
