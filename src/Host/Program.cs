@@ -58,10 +58,7 @@ using var host = builder.Build();
 try
 {
     host.Services.GetRequiredService<IStartupValidator>().Validate();
-    var configuration = host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
-    var (settingErrors, settingWarnings) = SettingsCheck.Run(
-        host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value, host.Services.GetRequiredService<PluginCatalog>().Discover(), configuration);
-    if (!ConfigurationGate.Report(settingErrors, Console.Error))
+    if (!ConfigurationGate.CheckSettings(host.Services, Console.Error, out var settingWarnings))
         return ExitCodes.Failure;
     // run logs them; the other verbs keep stdout for their own output (a table, JSON).
     if (command.Verb != CommandVerb.Run)
@@ -75,10 +72,9 @@ try
             var statusFile = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.StatusFile;
             var running = statusFile is null ? null : StatusFile.TryRead(Path.GetFullPath(statusFile, host.Services.GetRequiredService<IHostEnvironment>().ContentRootPath));
             var listPython = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
-            var listTimeout = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.CheckTimeout;
             var listOptions = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value;
             return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running,
-                folders => SyntaxCheck.RunAll(listPython, folders, listTimeout),
+                folders => SyntaxCheck.RunAll(listPython, folders, listOptions.CheckTimeout),
                 plugin => CapabilityCheck.Error(plugin, listOptions.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities));
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
@@ -96,7 +92,7 @@ try
             var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();
             runtime.Installation = PythonLocator.ForThisProcess().Locate(runtime.Library);
             var startLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PluginHost.Host.Configuration");
-            startLog.ConfigurationLoaded(ConfigurationGate.Sources(configuration));
+            startLog.ConfigurationLoaded(ConfigurationGate.Sources(builder.Configuration));
             foreach (var warning in settingWarnings)
                 startLog.ConfigurationWarning(warning.ToString());
             await host.RunAsync();

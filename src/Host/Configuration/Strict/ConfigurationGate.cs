@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PluginHost.Host.Plugins;
 
 namespace PluginHost.Host.Configuration.Strict;
 
@@ -26,6 +28,20 @@ internal static partial class ConfigurationGate
             return null;
         }
         return Report(StrictConfiguration.Check(builder.Configuration), error) ? builder : null;
+    }
+
+    /// <summary>
+    /// The plugins' configured Settings against their manifests (<see cref="SettingsCheck"/>), once the host is built:
+    /// false after the errors were written; the warnings are for the caller to log or print.
+    /// </summary>
+    public static bool CheckSettings(IServiceProvider services, TextWriter error, out IReadOnlyList<ConfigurationProblem> warnings)
+    {
+        var (errors, found) = SettingsCheck.Run(
+            services.GetRequiredService<IOptions<PluginHostOptions>>().Value,
+            services.GetRequiredService<PluginCatalog>().Discover(),
+            services.GetRequiredService<IConfiguration>());
+        warnings = found;
+        return Report(errors, error);
     }
 
     /// <summary>Writes each problem as one line; true when there were none.</summary>
