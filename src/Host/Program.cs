@@ -79,9 +79,10 @@ try
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             var functions = host.Services.GetRequiredService<HostFunctionRegistry>();
-            var checkTimeout = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.CheckTimeout;
+            var validateOptions = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value;
             return ValidateCommand.Run(command.Folder!, Console.Out, command.Json,
-                (manifest, folder) => SyntaxCheck.Run(python, manifest, folder, checkTimeout) ?? DotNetCheck.Run(functions, manifest, folder));
+                (manifest, folder) => CapabilityCheck.Configured(manifest, folder, validateOptions)
+                    ?? SyntaxCheck.Run(python, manifest, folder, validateOptions.CheckTimeout) ?? DotNetCheck.Run(functions, manifest, folder));
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value,

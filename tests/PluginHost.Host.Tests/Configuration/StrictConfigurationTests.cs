@@ -199,6 +199,16 @@ public sealed class StrictConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task UnknownConfiguredCapabilityFailsValidate()
+    {
+        var (exitCode, output) = await HostProcess.RunAsync(
+            ["validate", Path.Combine(_directory, "greeter"), "--PluginHost:Plugins:greeter:Capabilities:0=netwrk"]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("PluginHost:Plugins:greeter:Capabilities: unknown capability 'netwrk'", output);
+    }
+
+    [Fact]
     public async Task RunLogsTheConfigurationSourcesAndSettingWarnings()
     {
         using var settings = new EnvironmentSettingsFile("""{ "PluginHost": { "StopTimeout": "00:00:05" } }""");
