@@ -35,6 +35,10 @@ internal static class LogEvents
     public const int PluginsStopped = 1020;
     public const int InterpreterEndFailed = 1021;
 
+    // 1050–1069: configuration at start.
+    public const int ConfigurationLoaded = 1050;
+    public const int ConfigurationWarning = 1051;
+
     // 1100–1199: what plugins log and print.
     public const int PythonRecord = 1100;
     public const int PythonOutput = 1101;

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PluginHost.Host;
 using PluginHost.Host.Cli;
 using PluginHost.Host.Configuration;
+using PluginHost.Host.Configuration.Strict;
 using PluginHost.Host.Health;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Isolation;
@@ -35,7 +38,10 @@ if (command.Verb == CommandVerb.Help)
 if (command.Verb == CommandVerb.New)
     return NewCommand.Run(command.Name!, command.Folder ?? command.Name!, command.DotNet, Console.Out, Path.Combine(AppContext.BaseDirectory, "PluginHost.Sdk.dll"));
 
-var builder = PluginHostBuilder.Create(command.ConfigurationArgs);
+// Every verb below builds the host: a configuration mistake is one line per problem and exit 1, never a stack trace.
+var builder = ConfigurationGate.CreateBuilder(command.ConfigurationArgs, Console.Error);
+if (builder is null)
+    return ExitCodes.Failure;
 builder.Services.AddSystemd();
 builder.Services.AddMessageBroker();
 builder.Services.AddHostFunctions();
@@ -54,21 +60,31 @@ using var host = builder.Build();
 try
 {
     host.Services.GetRequiredService<IStartupValidator>().Validate();
+    if (!ConfigurationGate.CheckSettings(host.Services, Console.Error, out var settingWarnings))
+        return ExitCodes.Failure;
+    // run logs them; the other verbs keep stdout for their own output (a table, JSON).
+    if (command.Verb != CommandVerb.Run)
+    {
+        foreach (var warning in settingWarnings)
+            Console.Error.WriteLine($"pluginhost: warning: {warning}");
+    }
     switch (command.Verb)
     {
         case CommandVerb.List:
             var statusFile = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.StatusFile;
             var running = statusFile is null ? null : StatusFile.TryRead(Path.GetFullPath(statusFile, host.Services.GetRequiredService<IHostEnvironment>().ContentRootPath));
             var listPython = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
-            var listTimeout = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.CheckTimeout;
+            var listOptions = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value;
             return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running,
-                folders => SyntaxCheck.RunAll(listPython, folders, listTimeout));
+                folders => SyntaxCheck.RunAll(listPython, folders, listOptions.CheckTimeout),
+                plugin => CapabilityCheck.Error(plugin, listOptions.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities));
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             var functions = host.Services.GetRequiredService<HostFunctionRegistry>();
-            var checkTimeout = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value.CheckTimeout;
+            var validateOptions = host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value;
             return ValidateCommand.Run(command.Folder!, Console.Out, command.Json,
-                (manifest, folder) => SyntaxCheck.Run(python, manifest, folder, checkTimeout) ?? DotNetCheck.Run(functions, manifest, folder));
+                (manifest, folder) => CapabilityCheck.Configured(manifest, folder, validateOptions)
+                    ?? SyntaxCheck.Run(python, manifest, folder, validateOptions.CheckTimeout) ?? DotNetCheck.Run(functions, manifest, folder));
         case CommandVerb.Check:
             var runtimeOptions = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             return CheckCommand.Run(command.Folder!, Console.Out, command.Json, runtimeOptions, host.Services.GetRequiredService<IOptions<PluginHostOptions>>().Value,
@@ -78,12 +94,23 @@ try
             // Find CPython before the host starts, so a missing one is one clear message rather than a failed start.
             var runtime = host.Services.GetRequiredService<PythonRuntimeOptions>();
             runtime.Installation = PythonLocator.ForThisProcess().Locate(runtime.Library);
+            var startLog = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PluginHost.Host.Configuration");
+            startLog.ConfigurationLoaded(ConfigurationGate.Sources(builder.Configuration));
+            foreach (var warning in settingWarnings)
+                startLog.ConfigurationWarning(warning.ToString());
             await host.RunAsync();
             return ExitCodes.Success;
     }
 }
-catch (Exception e) when (e is OptionsValidationException or PythonNotFoundException or NotSupportedException)
+catch (OptionsValidationException e)
 {
+    ConfigurationGate.Report(e, builder.Configuration, Console.Error);
+    return ExitCodes.Failure;
+}
+catch (Exception e) when (e is PythonNotFoundException or NotSupportedException
+                           || (e is InvalidOperationException && e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)))
+{
+    // A conversion StrictConfiguration did not foresee (the binder's InvalidOperationException) is still one line.
     Console.Error.WriteLine($"pluginhost: {e.Message}");
     return ExitCodes.Failure;
 }

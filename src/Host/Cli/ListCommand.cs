@@ -22,10 +22,17 @@ internal static class ListCommand
     /// validate's syntax check over the given folders (<see cref="SyntaxCheck.RunAll"/>): a plugin whose code does not
     /// compile is listed invalid with its errors, as a start would fail it. Null: not checked.
     /// </param>
+    /// <param name="checkCapabilities">The error that keeps a plugin's capabilities from parsing (<see cref="CapabilityCheck"/>), or null.</param>
     public static int Run(PluginCatalog catalog, TextWriter output, bool json, HostStatus? running = null,
-        Func<IEnumerable<string>, IReadOnlyDictionary<string, string>>? checkSyntax = null)
+        Func<IEnumerable<string>, IReadOnlyDictionary<string, string>>? checkSyntax = null,
+        Func<PluginDescriptor, string?>? checkCapabilities = null)
     {
         var discovery = catalog.Scan();
+        if (checkCapabilities is not null)
+            discovery = discovery with
+            {
+                Plugins = [.. discovery.Plugins.Select(p => p.CanLoad && checkCapabilities(p) is { } error ? p with { LoadError = error } : p)],
+            };
         if (checkSyntax is not null)
             discovery = WithSyntaxErrors(discovery, checkSyntax);
         if (json)
@@ -56,6 +63,25 @@ internal static class ListCommand
     public static string StateOf(PluginDescriptor plugin) =>
         !plugin.Enabled ? "disabled" : plugin.CanLoad ? "ready" : "invalid";
 
+    /// <summary>As <see cref="StateOf(PluginDescriptor)"/>, but a ready plugin is <c>failed</c> when the running host has an instance of it Failed.</summary>
+    private static string StateOf(PluginDescriptor plugin, IReadOnlyList<PluginStatus> instances) =>
+        plugin.CanLoad && instances.Any(i => i.State == PluginState.Failed) ? "failed" : StateOf(plugin);
+
+    /// <summary>The discovery error, else the running host's last error of each failed or restarting instance.</summary>
+    private static string? ErrorOf(PluginDescriptor plugin, IReadOnlyList<PluginStatus> instances)
+    {
+        if (plugin.LoadError is not null)
+            return plugin.LoadError;
+        var errors = instances
+            .Where(i => i.State is PluginState.Failed or PluginState.Restarting && i.Error is not null)
+            .Select(i => $"instance {i.Instance} {i.State.ToString().ToLowerInvariant()}: {i.Error}")
+            .ToList();
+        return errors.Count == 0 ? null : string.Join("; ", errors);
+    }
+
+    private static IReadOnlyList<PluginStatus> InstancesOf(HostStatus? running, PluginDescriptor plugin) =>
+        running?.Instances.Where(i => i.Plugin == plugin.Name).ToList() ?? [];
+
     /// <summary>Each instance as <c>n:state</c>; a restarting one with its attempt and next start (UTC).</summary>
     public static string Describe(IEnumerable<PluginStatus> instances)
     {
@@ -72,9 +98,10 @@ internal static class ListCommand
             header.InsertRange(4, ["RUNNING", "RESTARTS", "MEMORY", "ABANDONED"]);
         var rows = discovery.Plugins.Select(p =>
         {
-            List<string> row = [p.Name, p.Manifest?.Version ?? "-", p.Instances.ToString(CultureInfo.InvariantCulture), StateOf(p), p.Folder.Length == 0 ? "-" : p.Folder, p.LoadError ?? ""];
+            var instances = InstancesOf(running, p);
+            List<string> row = [p.Name, p.Manifest?.Version ?? "-", p.Instances.ToString(CultureInfo.InvariantCulture), StateOf(p, instances), p.Folder.Length == 0 ? "-" : p.Folder, ErrorOf(p, instances) ?? ""];
             if (running is not null)
-                row.InsertRange(4, LiveColumns(running.Instances.Where(i => i.Plugin == p.Name).ToList()));
+                row.InsertRange(4, LiveColumns(instances));
             return row;
         }).ToList();
         if (rows.Count == 0)
@@ -110,8 +137,8 @@ internal static class ListCommand
     private static void WriteJson(DiscoveryResult discovery, HostStatus? running, TextWriter output)
     {
         var plugins = discovery.Plugins.Select(p => new PluginEntry(
-            p.Name, p.Manifest?.Version, p.Manifest?.Description, p.Manifest?.Entry, p.Instances, p.Enabled, StateOf(p),
-            p.Folder.Length == 0 ? null : p.Folder, p.LoadError)
+            p.Name, p.Manifest?.Version, p.Manifest?.Description, p.Manifest?.Entry, p.Instances, p.Enabled, StateOf(p, InstancesOf(running, p)),
+            p.Folder.Length == 0 ? null : p.Folder, ErrorOf(p, InstancesOf(running, p)))
         {
             Running = running?.Instances.Where(i => i.Plugin == p.Name).ToList(),
         });

@@ -11,7 +11,7 @@ namespace PluginHost.Host.Cli;
 internal static class NewCommand
 {
     /// <param name="folder">Where to create it (must not exist or be empty); relative to the current directory.</param>
-    /// <param name="sdkAssembly">The PluginHost.Sdk.dll the .NET project compiles against (the running host's).</param>
+    /// <param name="sdkAssembly">The PluginHost.Sdk.dll the .NET project compiles against (the running host's), copied into the plugin.</param>
     public static int Run(string name, string folder, bool dotnet, TextWriter output, string sdkAssembly)
     {
         if (PluginNames.Problem(name) is { } problem)
@@ -25,11 +25,18 @@ internal static class NewCommand
             output.WriteLine($"invalid: {folder} exists and is not empty");
             return ExitCodes.Failure;
         }
-        foreach (var (path, text) in PluginTemplate.Files(name, dotnet, sdkAssembly))
+        foreach (var (path, text) in PluginTemplate.Files(name, dotnet))
         {
             var target = Path.Combine(folder, path);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.WriteAllText(target, text);
+        }
+        if (dotnet)
+        {
+            // Part of the plugin's source, so its project builds on any machine (docs/writing-plugins.md).
+            var copy = Path.Combine(folder, PluginTemplate.SdkCopy);
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(sdkAssembly, copy);
         }
         output.WriteLine($"created plugin {name} in {folder}");
         if (dotnet)

@@ -1,4 +1,4 @@
-using System.Security;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using PluginHost.Host.Plugins;
 
@@ -7,7 +7,15 @@ namespace PluginHost.Host.Cli;
 /// <summary>The files of a new plugin (see <see cref="NewCommand"/>), by path relative to its folder.</summary>
 internal static class PluginTemplate
 {
-    public static IEnumerable<(string Path, string Text)> Files(string name, bool dotnet, string sdkAssembly)
+    /// <summary>Where a .NET plugin's project finds the SDK contracts: a copy of the host's, in the plugin's folder.</summary>
+    public const string SdkCopy = "sdk/PluginHost.Sdk.dll";
+
+    // Literal text in what people read and edit: "greeter.>" rather than "greeter.\u003E" (names are plain ASCII, and
+    // these files are JSON and Python source, never HTML).
+    private static readonly JsonSerializerOptions Literal = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The text files; with <paramref name="dotnet"/> the caller also copies the SDK assembly to <see cref="SdkCopy"/>.</summary>
+    public static IEnumerable<(string Path, string Text)> Files(string name, bool dotnet)
     {
         var project = ProjectName(name);
         var function = $"{name}.hello";
@@ -19,7 +27,7 @@ internal static class PluginTemplate
         yield return (".gitignore", "__pycache__/\ndotnet/\nsrc/bin/\nsrc/obj/\n");
         if (!dotnet)
             yield break;
-        yield return ($"src/{project}.csproj", Project(project, sdkAssembly));
+        yield return ($"src/{project}.csproj", Project(project));
         yield return ($"src/{project}Functions.cs", Functions(project, function));
     }
 
@@ -30,11 +38,11 @@ internal static class PluginTemplate
     private static string Manifest(string name, bool dotnet) => $$"""
         {
           "$schema": "typings/plugin-manifest.schema.json",
-          "name": {{JsonSerializer.Serialize(name)}},
+          "name": {{JsonSerializer.Serialize(name, Literal)}},
           "version": "0.1.0",
           "entry": "main",
-          "description": {{JsonSerializer.Serialize(dotnet ? $"{name}: Python with a .NET part." : $"{name}: a PluginHost plugin.")}},
-          "subscriptions": [{{JsonSerializer.Serialize(name + ".>")}}],
+          "description": {{JsonSerializer.Serialize(dotnet ? $"{name}: Python with a .NET part." : $"{name}: a PluginHost plugin.", Literal)}},
+          "subscriptions": [{{JsonSerializer.Serialize(name + ".>", Literal)}}],
           "settings": {
             "greeting": "Hello"
           }
@@ -47,7 +55,7 @@ internal static class PluginTemplate
 
         import pluginhost
 
-        log = logging.getLogger({{JsonSerializer.Serialize(name)}})
+        log = logging.getLogger({{JsonSerializer.Serialize(name, Literal)}})
         greeting = "Hello"
 
 
@@ -72,7 +80,7 @@ internal static class PluginTemplate
 
         import pluginhost
 
-        log = logging.getLogger({{JsonSerializer.Serialize(name)}})
+        log = logging.getLogger({{JsonSerializer.Serialize(name, Literal)}})
         greeting = "Hello"
 
 
@@ -80,12 +88,12 @@ internal static class PluginTemplate
             global greeting
             greeting = ctx.settings.get("greeting", greeting)
             # This plugin's own .NET function (src/, built into dotnet/): a plugin may always call its own.
-            log.info("%s", pluginhost.call({{JsonSerializer.Serialize(function)}}, {"greeting": greeting, "name": ctx.name}))
+            log.info("%s", pluginhost.call({{JsonSerializer.Serialize(function, Literal)}}, {"greeting": greeting, "name": ctx.name}))
 
 
         def on_message(message: pluginhost.Message):
             # Messages on the manifest's subscriptions and those sent to this plugin; the return value is the reply.
-            return pluginhost.call({{JsonSerializer.Serialize(function)}}, {"greeting": greeting, "name": message.payload})
+            return pluginhost.call({{JsonSerializer.Serialize(function, Literal)}}, {"greeting": greeting, "name": message.payload})
 
 
         def teardown() -> None:
@@ -93,7 +101,8 @@ internal static class PluginTemplate
 
         """;
 
-    private static string Project(string project, string sdkAssembly) => $"""
+    // No absolute path: the project must build wherever the plugin's folder is cloned or copied.
+    private static string Project(string project) => $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <!-- The plugin's .NET part: it builds into ../dotnet/, where PluginHost loads it into the plugin's own load context. -->
           <PropertyGroup>
@@ -103,11 +112,14 @@ internal static class PluginTemplate
             <AssemblyName>{project}</AssemblyName>
             <RootNamespace>{project}</RootNamespace>
             <OutDir>$(MSBuildThisFileDirectory)../dotnet/</OutDir>
+            <!-- The SDK contracts to compile against: the copy `pluginhost new` put in the plugin's folder, so this builds
+                 wherever the folder goes. Against a deployed host's instead: dotnet build -p:PluginHostSdk=/opt/pluginhost/PluginHost.Sdk.dll -->
+            <PluginHostSdk Condition="'$(PluginHostSdk)' == ''">$(MSBuildThisFileDirectory)../{SdkCopy}</PluginHostSdk>
           </PropertyGroup>
           <ItemGroup>
-            <!-- The SDK contracts come from the host at run time: compiled against, not copied. -->
+            <!-- The SDK comes from the host at run time: compiled against, not copied into dotnet/. -->
             <Reference Include="PluginHost.Sdk">
-              <HintPath>{SecurityElement.Escape(sdkAssembly)}</HintPath>
+              <HintPath>$(PluginHostSdk)</HintPath>
               <Private>false</Private>
             </Reference>
           </ItemGroup>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,13 @@ internal static class PluginHostBuilder
 
     internal static HostApplicationBuilder Create(IReadOnlyList<string> configurationArgs, string settingsDirectory)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [.. configurationArgs] });
+        // The framework reads the working directory's appsettings*.json (again at each source removed) until
+        // ReplaceApplicationSources has removed them: a malformed one there must not stop a host that never uses it.
+        // A file in settingsDirectory is the host's own and still fails (ConfigurationGate reports it).
+        var configuration = new ConfigurationManager();
+        configuration.SetFileLoadExceptionHandler(context => context.Ignore = !IsIn(context.Provider.Source, settingsDirectory));
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(
+            new HostApplicationBuilderSettings { Args = [.. configurationArgs], Configuration = configuration });
         PluginHostConfiguration.ReplaceApplicationSources(
             builder.Configuration, settingsDirectory, builder.Environment.EnvironmentName, configurationArgs);
         builder.Services.AddPluginHostOptions();
@@ -27,6 +34,10 @@ internal static class PluginHostBuilder
         builder.Services.AddPluginCatalog();
         return builder;
     }
+
+    private static bool IsIn(FileConfigurationSource source, string directory) =>
+        source.Path is { } path && source.FileProvider?.GetFileInfo(path).PhysicalPath is { } file
+        && string.Equals(Path.GetDirectoryName(Path.GetFullPath(file)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), StringComparison.Ordinal);
 
     // Resolved while the host is built, before the startup validator runs: invalid options keep the default here and
     // are reported by the validator, naming the key.

@@ -7,14 +7,15 @@ namespace PluginHost.Host.Health;
 /// One plugin's health: Healthy when every instance runs, Degraded when some do, Unhealthy when none do. The data
 /// carries each instance's state and error for whoever reads the report.
 /// </summary>
-internal sealed class PluginHealthCheck(string plugin, PluginSupervisor supervisor) : IHealthCheck
+/// <param name="loadError">Why discovery found the plugin invalid (it then has no instances), or null.</param>
+internal sealed class PluginHealthCheck(string plugin, PluginSupervisor supervisor, string? loadError = null) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var instances = supervisor.Statuses.Where(s => s.Plugin == plugin).ToList();
         var data = instances.ToDictionary(s => $"instance {s.Instance}", s => (object)Describe(s));
         var running = instances.Count(s => s.State == PluginState.Running);
-        var result = instances.Count == 0 ? HealthCheckResult.Unhealthy($"{plugin} has no instances", data: data)
+        var result = instances.Count == 0 ? HealthCheckResult.Unhealthy(loadError is null ? $"{plugin} has no instances" : $"{plugin} was not loaded: {loadError}", data: data)
             : running == instances.Count ? HealthCheckResult.Healthy($"{running} of {instances.Count} instances running", data)
             : running > 0 ? HealthCheckResult.Degraded($"{running} of {instances.Count} instances running", data: data)
             : HealthCheckResult.Unhealthy($"no instance of {plugin} is running", data: data);

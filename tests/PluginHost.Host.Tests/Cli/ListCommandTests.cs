@@ -74,7 +74,7 @@ public sealed class ListCommandTests : IDisposable
 
         var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^NAME\s+VERSION\s+INSTANCES\s+STATE\s+RUNNING\s+RESTARTS\s+MEMORY\s+ABANDONED\s+FOLDER\s+ERROR$", lines[0]);
-        Assert.Matches(@"^echo\s+1\.0\.0\s+2\s+ready\s+0:running 1:restarting\(attempt 2, at 12:00:05\)\s+3\s+4\.5 MiB\s+1\s+\S+echo$", lines[2]);
+        Assert.Matches(@"^echo\s+1\.0\.0\s+2\s+ready\s+0:running 1:restarting\(attempt 2, at 12:00:05\)\s+3\s+4\.5 MiB\s+1\s+\S+echo\s+instance 1 restarting: boom$", lines[2]);
         Assert.Matches(@"^quiet\s+1\.0\.0\s+1\s+disabled\s+-\s+-\s+-\s+-\s+", lines[3]);
         Assert.Contains("states written by process 4242 at 2026-01-02 12:00:00Z", lines);
     }

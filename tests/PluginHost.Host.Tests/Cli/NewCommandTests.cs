@@ -59,8 +59,15 @@ public sealed class NewCommandTests(PythonRuntimeFixture fixture) : IDisposable
     public async Task ADotnetPluginScaffoldBuildsAndItsPythonCallsItsDotnetFunction()
     {
         await using var harness = new SupervisorHarness(fixture);
+        // Written in one folder, built and run from a copy in another, as on another machine: no absolute path in it.
+        var written = Path.Combine(_folders.Root, "greeting-card");
+        Assert.Equal(ExitCodes.Success, NewCommand.Run("greeting-card", written, dotnet: true, TextWriter.Null, SdkAssembly));
+        var project = File.ReadAllText(Path.Combine(written, "src/GreetingCard.csproj"));
+        Assert.DoesNotContain(AppContext.BaseDirectory.TrimEnd('/'), project);
+        Assert.DoesNotContain(written, project);
         var folder = Path.Combine(harness.Root, "greeting-card");
-        Assert.Equal(ExitCodes.Success, NewCommand.Run("greeting-card", folder, dotnet: true, TextWriter.Null, SdkAssembly));
+        CopyFolder(written, folder);
+        Directory.Delete(written, recursive: true);
         Assert.Equal(ExitCodes.Success, ValidateCommand.Run(folder, TextWriter.Null, json: false));
 
         var (exitCode, buildOutput) = await Build(Path.Combine(folder, "src"));
@@ -74,6 +81,28 @@ public sealed class NewCommandTests(PythonRuntimeFixture fixture) : IDisposable
             new Message { Topic = "greeting-card.hello", Payload = "Ada"u8.ToArray(), ContentType = ContentTypes.Text }, TimeSpan.FromSeconds(20));
 
         Assert.Equal("Hello, Ada! (from .NET, called by greeting-card/0)", TextOf(reply));
+    }
+
+    [Fact]
+    public void TheManifestShowsItsSubscriptionLiterally()
+    {
+        var folder = Path.Combine(_folders.Root, "word-count");
+
+        NewCommand.Run("word-count", folder, dotnet: false, TextWriter.Null, SdkAssembly);
+
+        var manifest = File.ReadAllText(Path.Combine(folder, "plugin.json"));
+        Assert.Contains("\"subscriptions\": [\"word-count.>\"]", manifest);
+        Assert.DoesNotContain("\\u", manifest);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     private static async Task<(int ExitCode, string Output)> Build(string project)

@@ -8,7 +8,7 @@ namespace PluginHost.Host.Tests.Health;
 public sealed class HealthCheckTests(PythonRuntimeFixture fixture)
 {
     [Fact]
-    public async Task EachPluginReportsItsOwnHealthAndTheHostStaysHealthy()
+    public async Task EachPluginReportsItsOwnHealthAndAFailedInstanceDegradesTheHost()
     {
         await using var harness = new SupervisorHarness(fixture);
         harness.Plugin("fine", "def setup(ctx):\n    pass\n", "\"instances\": 2");
@@ -24,7 +24,9 @@ public sealed class HealthCheckTests(PythonRuntimeFixture fixture)
         Assert.Equal("2 of 2 instances running", fine.Description);
         Assert.Equal(HealthStatus.Unhealthy, broken.Status);
         Assert.Contains("no database", (string)broken.Data["instance 0"]);
-        Assert.Equal(HealthStatus.Healthy, host.Status);
+        Assert.Equal(HealthStatus.Degraded, host.Status);
+        Assert.Equal("2 of 3 plugin instances running; failed: broken/0", host.Description);
         Assert.Equal(2, host.Data["running"]);
+        Assert.Equal(1, host.Data["failed"]);
     }
 }

@@ -32,13 +32,15 @@ internal sealed class HostProcess : IDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <param name="launcher">A command that runs <c>dotnet pluginhost.dll ...</c> for us (e.g. <c>setpriv</c> with its options).</param>
-    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
+    /// <param name="workingDirectory">The current directory (the content root); the test binaries' folder unless given.</param>
+    public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null,
+        string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(launcher is [var program, ..] ? program : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
         if (launcher is not null)
         {

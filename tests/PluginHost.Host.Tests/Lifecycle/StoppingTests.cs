@@ -228,7 +228,7 @@ public sealed partial class StoppingTests : IDisposable
         var output = await StopAsync(host);
 
         Assert.Equal(0, listExit);
-        Assert.Matches(@"^a-stuck\s+1\.0\.0\s+1\s+ready\s+0:failed\s+\d+\s+\S+( MiB)?\s+2\b", list.Split('\n').Single(l => l.StartsWith("a-stuck")));
+        Assert.Matches(@"^a-stuck\s+1\.0\.0\s+1\s+failed\s+0:failed\s+\d+\s+\S+( MiB)?\s+2\b", list.Split('\n').Single(l => l.StartsWith("a-stuck")));
         Assert.Contains("it left 2 interpreter(s) running that could not be ended (PluginHost:Restart:MaxAbandoned 2)", output);
         Assert.Equal(2, Regex.Count(output, "Starting plugin a-stuck"));
         Assert.Contains("2 interpreter(s) left running at shutdown", output);
