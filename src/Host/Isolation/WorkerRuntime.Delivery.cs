@@ -34,8 +34,11 @@ internal sealed partial class WorkerRuntime
         if (Volatile.Read(ref _ending) != 0 || Volatile.Read(ref _closed) != 0)
             return false;
         Volatile.Write(ref _again, 1);
+        // Started on the caller's thread (the publisher's, for a message just queued): it takes what waits, sends it and
+        // returns at its first wait for outcomes, whose arrival continues it on the channel's receiving thread. A hop
+        // through the thread pool here cost ~20 µs of every round trip to a worker (benchmarks.md, issue 15).
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
-            _ = Task.Run(() => PumpAsync(source));
+            _ = PumpAsync(source);
         return true;
     }
 
