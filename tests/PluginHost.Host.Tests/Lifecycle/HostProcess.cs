@@ -56,6 +56,30 @@ internal sealed class HostProcess : IDisposable
         return new HostProcess(Process.Start(start)!);
     }
 
+    /// <summary>
+    /// <paramref name="program"/> itself (e.g. a published folder's native <c>pluginhost</c> launcher) with
+    /// <paramref name="args"/>, in <paramref name="workingDirectory"/>; the same console formatter as <see cref="Start"/>.
+    /// </summary>
+    public static HostProcess StartProgram(string program, IEnumerable<string> args, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
+        return new HostProcess(Process.Start(start)!);
+    }
+
+    /// <summary>The child's process id (of the launcher, when one was given).</summary>
+    public int Id => _process.Id;
+
     public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var host = Start(args, environment);
