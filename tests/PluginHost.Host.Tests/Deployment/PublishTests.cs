@@ -59,11 +59,13 @@ public sealed class PublishTests(PublishedHost published)
     public async Task ConfigurationBesideTheBinaryIsReadAndLaterSourcesWin()
     {
         var site = published.NewSite();
-        // Read: appsettings.Staging.json beside the binary (disables two samples). Overridden: folder-watch by an
-        // environment variable, sales-report's variable by the command line. Ignored: appsettings.json in the working
-        // directory (it would disable sales-ledger).
-        File.WriteAllText(Path.Combine(published.Folder, "appsettings.Staging.json"),
+        // Read: appsettings.Staging.json beside the binary (disables two samples), a symlink to the site's own file as
+        // docs/deployment.md suggests. Overridden: folder-watch by an environment variable, sales-report's variable by
+        // the command line. Ignored: appsettings.json in the working directory (it would disable sales-ledger).
+        var siteSettings = Path.Combine(site, "appsettings.Staging.json");
+        File.WriteAllText(siteSettings,
             """{ "PluginHost": { "Plugins": { "text-tools": { "Enabled": false }, "folder-watch": { "Enabled": false } } } }""");
+        File.CreateSymbolicLink(Path.Combine(published.Folder, "appsettings.Staging.json"), siteSettings);
         File.WriteAllText(Path.Combine(site, "appsettings.json"), """{ "PluginHost": { "Plugins": { "sales-ledger": { "Enabled": false } } } }""");
         try
         {
