@@ -39,8 +39,8 @@ public sealed class SystemdNotifyTests(PublishedHost published) : IDisposable
         var exit = await manager.WaitForExitAsync(Patience);
 
         Assert.True(exit == 0, $"exit {exit}\n{manager.Output}");
-        // The systemd console formatter (chosen by AddSystemd over Logging:Console:FormatterName): one line per
-        // entry with its syslog priority, which journald turns into the entry's level.
+        // The systemd console formatter, which AddSystemd chooses under systemd: one line per entry with its syslog
+        // priority, which journald turns into the entry's level.
         Assert.Contains("<6>PluginHost.Host.Lifecycle.PluginSupervisor[1007] 4 of 4 plugin instances running", manager.Output);
         Assert.Contains("<6>PluginHost.Host.Lifecycle.PluginSupervisor[1020] Stopped 4 plugin instance(s)", manager.Output);
     }

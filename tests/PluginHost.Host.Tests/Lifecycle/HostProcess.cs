@@ -36,24 +36,9 @@ internal sealed class HostProcess : IDisposable
     public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null,
         string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(launcher is [var program, ..] ? program : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
-        };
-        if (launcher is not null)
-        {
-            foreach (var option in launcher.Skip(1).Append("dotnet"))
-                start.ArgumentList.Add(option);
-        }
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pluginhost.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-            start.Environment[key] = value;
-        return new HostProcess(Process.Start(start)!);
+        IEnumerable<string> dotnet = ["dotnet", Path.Combine(AppContext.BaseDirectory, "pluginhost.dll")];
+        var command = launcher is null ? dotnet : launcher.Concat(dotnet);
+        return StartProgram(command.First(), command.Skip(1).Concat(args), workingDirectory ?? AppContext.BaseDirectory, environment);
     }
 
     /// <summary>
