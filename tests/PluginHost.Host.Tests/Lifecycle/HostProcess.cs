@@ -36,18 +36,24 @@ internal sealed class HostProcess : IDisposable
     public static HostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null,
         string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(launcher is [var program, ..] ? program : "dotnet")
+        IEnumerable<string> dotnet = ["dotnet", Path.Combine(AppContext.BaseDirectory, "pluginhost.dll")];
+        var command = launcher is null ? dotnet : launcher.Concat(dotnet);
+        return StartProgram(command.First(), command.Skip(1).Concat(args), workingDirectory ?? AppContext.BaseDirectory, environment);
+    }
+
+    /// <summary>
+    /// <paramref name="program"/> itself (e.g. a published folder's native <c>pluginhost</c> launcher) with
+    /// <paramref name="args"/>, in <paramref name="workingDirectory"/>; the same console formatter as <see cref="Start"/>.
+    /// </summary>
+    public static HostProcess StartProgram(string program, IEnumerable<string> args, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory,
         };
-        if (launcher is not null)
-        {
-            foreach (var option in launcher.Skip(1).Append("dotnet"))
-                start.ArgumentList.Add(option);
-        }
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pluginhost.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment["Logging__Console__FormatterName"] = "simple";
@@ -55,6 +61,9 @@ internal sealed class HostProcess : IDisposable
             start.Environment[key] = value;
         return new HostProcess(Process.Start(start)!);
     }
+
+    /// <summary>The child's process id (of the launcher, when one was given).</summary>
+    public int Id => _process.Id;
 
     public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
