@@ -38,6 +38,7 @@ internal static class LogEvents
     // 1050–1069: configuration at start.
     public const int ConfigurationLoaded = 1050;
     public const int ConfigurationWarning = 1051;
+    public const int HangupIgnored = 1052;
 
     // 1100–1199: what plugins log and print.
     public const int PythonRecord = 1100;

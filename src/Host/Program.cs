@@ -43,6 +43,7 @@ var builder = ConfigurationGate.CreateBuilder(command.ConfigurationArgs, Console
 if (builder is null)
     return ExitCodes.Failure;
 builder.Services.AddSystemd();
+builder.Services.AddHostedService<HangupSignal>();
 builder.Services.AddMessageBroker();
 builder.Services.AddHostFunctions();
 builder.Services.AddPluginHealthChecks(TimeSpan.FromSeconds(30));
