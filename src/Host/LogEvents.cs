@@ -39,6 +39,9 @@ internal static class LogEvents
     public const int ConfigurationLoaded = 1050;
     public const int ConfigurationWarning = 1051;
 
+    // 1070–1079: start order and start time.
+    public const int DependencyNotRunning = 1070;
+
     // 1100–1199: what plugins log and print.
     public const int PythonRecord = 1100;
     public const int PythonOutput = 1101;
