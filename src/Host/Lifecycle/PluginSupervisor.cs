@@ -83,7 +83,8 @@ internal sealed class PluginSupervisor(
             // SIGTERM while starting: start no more; StopAsync stops those that started (or are starting).
             if (cancellationToken.IsCancellationRequested)
             {
-                _logger.StartCancelled(total - Statuses.Count);
+                if (total - Statuses.Count is > 0 and var left)
+                    _logger.StartCancelled(left);
                 return;
             }
         }
@@ -108,6 +109,9 @@ internal sealed class PluginSupervisor(
         }
         try
         {
+            // The slot may come free because the stop ended the start holding it: then this one must not begin.
+            if (cancellationToken.IsCancellationRequested)
+                return;
             var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions, _workerSandboxes);
             lock (_instances)
                 _instances.Add(instance);
