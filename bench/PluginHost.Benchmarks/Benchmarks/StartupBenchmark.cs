@@ -8,7 +8,6 @@ using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
-using PluginHost.Interpreter;
 
 namespace PluginHost.Benchmarks.Benchmarks;
 
@@ -81,7 +80,7 @@ public sealed class StartupBenchmark : IBenchmark
             options.Plugins[name] = new PluginOptions { Instances = instances };
         }
         using var broker = new MessageBroker(new BrokerOptions(), loggers.CreateLogger<MessageBroker>(), new InProcessTransport());
-        var supervisor = new PluginSupervisor(new RuntimeAccess(context.Runtime), new PluginCatalog(options, root),
+        var supervisor = new PluginSupervisor(new BrokerRig.RuntimeAccess(context.Runtime), new PluginCatalog(options, root),
             Microsoft.Extensions.Options.Options.Create(options), broker, loggers, new HostFunctionRegistry([], loggers, broker));
         try
         {
@@ -107,10 +106,5 @@ public sealed class StartupBenchmark : IBenchmark
             await supervisor.StopAsync(CancellationToken.None);
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private sealed class RuntimeAccess(PythonRuntime runtime) : IRuntimeAccess
-    {
-        public PythonRuntime Runtime => runtime;
     }
 }
