@@ -70,6 +70,21 @@ public sealed class StartOrderTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task ADependencyThatFailsToStartIsNamedInAWarningAndTheDependentStartsAfterIt()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.Plugin("a-user", "def setup(ctx):\n    print('setup a-user')\n", extraManifest: "\"dependsOn\": [\"z-broken\"]");
+        harness.Plugin("z-broken", "def setup(ctx):\n    raise RuntimeError('no start')\n");
+
+        await harness.StartAsync();
+
+        Assert.Equal(PluginState.Failed, harness.Status("z-broken").State);   // restarts are off in the harness
+        Assert.Equal(PluginState.Running, harness.Status("a-user").State);
+        Assert.Contains(harness.Logs.Records, r => r.EventId == LogEvents.DependencyNotRunning
+            && r.Message == "Plugin a-user starts although 1 of 1 instances of its dependency z-broken are not running");
+    }
+
+    [Fact]
     public async Task InstancesStartInParallelAndAllReachRunning()
     {
         await using var harness = new SupervisorHarness(fixture);
