@@ -33,6 +33,9 @@ internal static partial class Log
     [LoggerMessage(LogEvents.PluginsStarted, LogLevel.Information, "{Running} of {Total} plugin instances running")]
     public static partial void PluginsStarted(this ILogger logger, int running, int total);
 
+    [LoggerMessage(LogEvents.DependencyNotRunning, LogLevel.Warning, "Plugin {Plugin} starts although {Down} of {Total} instances of its dependency {Dependency} are not running")]
+    public static partial void DependencyNotRunning(this ILogger logger, string plugin, string dependency, int down, int total);
+
     [LoggerMessage(LogEvents.DiscoveryWarning, LogLevel.Warning, "Plugin discovery: {Warning}")]
     public static partial void DiscoveryWarning(this ILogger logger, string warning);
 

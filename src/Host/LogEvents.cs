@@ -40,6 +40,9 @@ internal static class LogEvents
     public const int ConfigurationWarning = 1051;
     public const int HangupIgnored = 1052;
 
+    // 1070–1079: start order and start time.
+    public const int DependencyNotRunning = 1070;
+
     // 1100–1199: what plugins log and print.
     public const int PythonRecord = 1100;
     public const int PythonOutput = 1101;

@@ -48,6 +48,10 @@ public sealed record PluginManifest
     [JsonPropertyName("capabilities")]
     public IReadOnlyList<string> Capabilities { get; init; } = [];
 
+    /// <summary>Plugins that must be running (all their instances) before this one starts; it stops before them.</summary>
+    [JsonPropertyName("dependsOn")]
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+
     /// <summary>Where each instance runs: <c>subinterpreter</c> (the default), <c>process</c> or <c>auto</c> (docs/isolation.md).</summary>
     [JsonPropertyName("isolation")]
     public string Isolation { get; init; } = "subinterpreter";

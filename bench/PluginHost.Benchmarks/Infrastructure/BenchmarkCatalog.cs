@@ -18,6 +18,7 @@ public static class BenchmarkCatalog
         new SandboxBenchmark(),
         new ThreadConfinementBenchmark(),
         new AllocationBenchmark(),
+        new StartupBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>

@@ -27,6 +27,13 @@ internal sealed class PluginHostOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many plugin instances may be starting at once; 0 (the default) means the processor count. 1 starts them
+    /// one by one, in dependency order and then by name (the benchmark's sequential baseline).
+    /// </summary>
+    [Range(0, 4096)]
+    public int MaxParallelStarts { get; set; }
+
     public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>

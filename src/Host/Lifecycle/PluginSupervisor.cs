@@ -58,35 +58,84 @@ internal sealed class PluginSupervisor(
         foreach (var descriptor in _descriptors)
         {
             if (!descriptor.Enabled)
-            {
                 _logger.PluginDisabled(descriptor.Name);
-                continue;
-            }
-            if (!descriptor.CanLoad)
-            {
+            else if (!descriptor.CanLoad)
                 _logger.PluginNotLoadable(descriptor.Name, descriptor.LoadError ?? "unknown error");
-                continue;
-            }
-            var (assemblies, loadError) = LoadAssemblies(descriptor);
-            for (var number = 0; number < descriptor.Instances; number++)
+        }
+        // Wave by wave (dependsOn): a wave starts once every instance of the one before has started or failed.
+        // Within a wave, up to MaxParallelStarts instances start at once; each start keeps its own StartTimeout.
+        var parallel = options.Value.MaxParallelStarts > 0 ? options.Value.MaxParallelStarts : Environment.ProcessorCount;
+        using var slots = new SemaphoreSlim(parallel);
+        // Requests to a plugin still to start wait for it until the start is over (then it runs, or never will).
+        using var expected = broker.ExpectOwners(running.Select(d => d.Name));
+        var total = running.Sum(d => d.Instances);
+        foreach (var wave in PluginDependencies.Waves(_descriptors))
+        {
+            var starts = new List<Task>();
+            foreach (var descriptor in wave)
             {
-                // SIGTERM while starting: start no more; StopAsync stops those that started (or are starting).
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    _logger.StartCancelled(_descriptors.Where(d => d.Enabled && d.CanLoad).Sum(d => d.Instances) - Statuses.Count);
-                    return;
-                }
-                var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions, _workerSandboxes);
-                lock (_instances)
-                    _instances.Add(instance);
-                if (loadError is not null)
-                    instance.MarkFailed(loadError);
-                else
-                    await instance.StartAsync(python.Runtime, options.Value.StartTimeout, options.Value.HandlerTimeout, cancellationToken);
+                WarnIfDependenciesDown(descriptor);
+                var (assemblies, loadError) = LoadAssemblies(descriptor);
+                for (var number = 0; number < descriptor.Instances; number++)
+                    starts.Add(StartOne(descriptor, number, assemblies, loadError, slots, cancellationToken));
+            }
+            await Task.WhenAll(starts);
+            // SIGTERM while starting: start no more; StopAsync stops those that started (or are starting).
+            if (cancellationToken.IsCancellationRequested)
+            {
+                if (total - Statuses.Count is > 0 and var left)
+                    _logger.StartCancelled(left);
+                return;
             }
         }
         var statuses = Statuses;
         _logger.PluginsStarted(statuses.Count(s => s.State == PluginState.Running), statuses.Count);
+    }
+
+    /// <summary>
+    /// One instance, once a start slot is free. It joins the instance list only then, so an instance the host never
+    /// began to start is not stopped, and the list stays in start order (stopping reverses it: dependents first).
+    /// </summary>
+    private async Task StartOne(PluginDescriptor descriptor, int number, PluginAssemblies? assemblies, string? loadError,
+        SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;   // counted by StartCancelled
+        }
+        try
+        {
+            // The slot may come free because the stop ended the start holding it: then this one must not begin.
+            if (cancellationToken.IsCancellationRequested)
+                return;
+            var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions, _workerSandboxes);
+            lock (_instances)
+                _instances.Add(instance);
+            if (loadError is not null)
+                instance.MarkFailed(loadError);
+            else
+                await instance.StartAsync(python.Runtime, options.Value.StartTimeout, options.Value.HandlerTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>A dependency that failed to start is being restarted (or has failed for good); the dependent starts anyway, and says so.</summary>
+    private void WarnIfDependenciesDown(PluginDescriptor descriptor)
+    {
+        foreach (var dependency in descriptor.Manifest!.DependsOn)
+        {
+            var states = Statuses.Where(s => s.Plugin == dependency).ToList();
+            var down = states.Count(s => s.State != PluginState.Running);
+            if (down > 0)
+                _logger.DependencyNotRunning(descriptor.Name, dependency, down, states.Count);
+        }
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ internal sealed partial class MessageBroker
     /// Sends <paramref name="request"/> to one receiver: the <see cref="Message.To"/> address (one instance of the
     /// plugin, round-robin, or the named instance), else one member of the first subscribing owner in name order.
     /// Waits for inbox room per the full-inbox policy, within <paramref name="timeout"/>. The reply's CorrelationId is
-    /// the request's id. Throws <see cref="MessageDeliveryException"/> at once when nobody receives it, when the
+    /// the request's id. A request to a plugin the host is still starting waits for it (MessageBroker.Expected.cs).
+    /// Throws <see cref="MessageDeliveryException"/> at once when nobody receives it, when the
     /// receiver's handler failed on every try, or when its inbox stayed full; <see cref="TimeoutException"/> naming
     /// the receiver and the timeout when no reply comes in time.
     /// </summary>
@@ -40,6 +41,8 @@ internal sealed partial class MessageBroker
         {
             if (forward && _transport.HasRemoteReceivers(request))
                 return _transport.RequestAsync(request, timeout, cancellationToken);
+            if (request.To is { } to && _table.ByAddress(to) is null && IsExpected(to))
+                return RequestWhenAddressedAsync(request, timeout, forward, cancellationToken);
             Unrouted(request);
             return Task.FromException<Message>(new MessageDeliveryException(NoReceiverText(request)));
         }

@@ -189,6 +189,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
         // Swap, then tell the transport, both under _gate so it sees changes in order.
         _table = new RoutingTable(addressable, subscriptions, receivers);
         _transport.LocalInterestChanged(subscriptions.Select(s => s.Pattern.Text).Distinct(StringComparer.Ordinal).ToArray());
+        AddressesChanged();
     }
 
     private IEnumerable<Measurement<int>> InboxDepths()

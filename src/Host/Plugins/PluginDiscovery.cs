@@ -27,7 +27,7 @@ internal sealed class PluginDiscovery(PluginHostOptions options, string contentR
         }
 
         // OrderBy is stable: under one name, the plugin that claimed it stays ahead of its duplicates.
-        return new DiscoveryResult([.. found.OrderBy(p => p.Name, StringComparer.Ordinal)], _warnings);
+        return new DiscoveryResult(PluginDependencies.Check([.. found.OrderBy(p => p.Name, StringComparer.Ordinal)]), _warnings);
     }
 
     // Explicit paths first: a deliberately configured folder wins its name over one found by scanning.

@@ -44,6 +44,27 @@ public sealed class ListCommandTests : IDisposable
     }
 
     [Fact]
+    public void DependencyProblemsAreShownAsInvalidWithTheReasonAndTheOthersStayReady()
+    {
+        _folders.ValidPlugin("plugins/loop-a", "loop-a", extra: "\"dependsOn\": [\"loop-b\"]");
+        _folders.ValidPlugin("plugins/loop-b", "loop-b", extra: "\"dependsOn\": [\"loop-a\"]");
+        _folders.ValidPlugin("plugins/orphan", "orphan", extra: "\"dependsOn\": [\"ghost\"]");
+        _folders.ValidPlugin("plugins/needs-quiet", "needs-quiet", extra: "\"dependsOn\": [\"quiet\"]");
+        _folders.ValidPlugin("plugins/needs-echo", "needs-echo", extra: "\"dependsOn\": [\"echo\"]");
+        var output = new StringWriter();
+
+        ListCommand.Run(Catalog(), output, json: false);
+
+        var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith("loop-a ") && l.Contains("invalid") && l.Contains("dependency cycle: loop-a -> loop-b -> loop-a"));
+        Assert.Contains(lines, l => l.StartsWith("loop-b ") && l.Contains("invalid") && l.Contains("dependency cycle: loop-a -> loop-b -> loop-a"));
+        Assert.Contains(lines, l => l.StartsWith("orphan ") && l.Contains("invalid") && l.Contains("dependsOn 'ghost': no plugin of that name is configured"));
+        Assert.Contains(lines, l => l.StartsWith("needs-quiet ") && l.Contains("invalid") && l.Contains("dependsOn 'quiet': that plugin is disabled"));
+        Assert.Contains(lines, l => l.StartsWith("needs-echo ") && l.Contains("ready"));
+        Assert.Contains(lines, l => l.StartsWith("echo ") && l.Contains("ready"));
+    }
+
+    [Fact]
     public void JsonListsEveryPluginWithItsState()
     {
         var output = new StringWriter();

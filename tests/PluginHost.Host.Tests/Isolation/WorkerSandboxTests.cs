@@ -175,8 +175,9 @@ public sealed partial class WorkerSandboxTests(PythonRuntimeFixture fixture) : I
         using var folders = new PluginFolders();
         var folder = folders.Plugin("isolated", PluginFolders.Manifest("isolated", extra: """ "isolation": "process" """));
         File.WriteAllText(Path.Combine(folder, "main.py"), "def on_message(message):\n    pass\n");
-        // A neighbour in the host's own process, making raw syscalls under the host's filter once the worker runs.
-        var native = folders.Plugin("native", PluginFolders.Manifest("native", extra: """ "capabilities": ["native-code"] """));
+        // A neighbour in the host's own process, making raw syscalls under the host's filter once the worker runs
+        // (dependsOn: plugins start in parallel otherwise, and the worker's pid would not be logged yet).
+        var native = folders.Plugin("native", PluginFolders.Manifest("native", extra: """ "capabilities": ["native-code"], "dependsOn": ["isolated"] """));
         NativeCallsPlugin.AddTo(native);
         File.WriteAllText(Path.Combine(native, "main.py"), """
             import json, os, probe

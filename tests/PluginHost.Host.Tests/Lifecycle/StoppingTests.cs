@@ -65,7 +65,8 @@ public sealed partial class StoppingTests : IDisposable
     public async Task SigtermWhileAPluginIsInSetupExitsZeroAndStartsNoMore(string loop, bool abandoned)
     {
         Plugin("a-slow", $"import collections, itertools\ndef setup(ctx):\n    print('setup begins')\n    {loop}\n");
-        using var host = Start();
+        // One start at a time, so that the neighbour is still waiting for its turn when the stop comes.
+        using var host = Start("--PluginHost:MaxParallelStarts=1");
         await host.WaitForOutputAsync("setup begins", TimeSpan.FromMinutes(1));
 
         var output = await StopAsync(host);

@@ -164,7 +164,7 @@ internal sealed class BrokerRig : IAsyncDisposable
         public void Dispose() => _subscription.Dispose();
     }
 
-    private sealed class RuntimeAccess(PythonRuntime runtime) : IRuntimeAccess
+    internal sealed class RuntimeAccess(PythonRuntime runtime) : IRuntimeAccess
     {
         public PythonRuntime Runtime => runtime;
     }
