@@ -13,7 +13,7 @@ public sealed partial class ShutdownUnderLoadTests(Xunit.Abstractions.ITestOutpu
     [Fact]
     public async Task SigtermDuringHeavyTrafficExitsZeroWithEveryMessageAccountedFor()
     {
-        // Started in name order and stopped in reverse: the consumer stops first, while the producer still publishes.
+        // The consumer depends on the producer, so it starts after it and stops first, while the producer still publishes.
         var producer = _folders.Plugin("a-producer", PluginFolders.Manifest("a-producer"));
         File.WriteAllText(Path.Combine(producer, "main.py"), """
             import threading
@@ -42,7 +42,7 @@ public sealed partial class ShutdownUnderLoadTests(Xunit.Abstractions.ITestOutpu
                 worker.join()
                 print(f"producer sent={sent} errors={errors}")
             """);
-        var consumer = _folders.Plugin("b-consumer", PluginFolders.Manifest("b-consumer", extra: """ "subscriptions": ["load.data"] """));
+        var consumer = _folders.Plugin("b-consumer", PluginFolders.Manifest("b-consumer", extra: """ "subscriptions": ["load.data"], "dependsOn": ["a-producer"] """));
         File.WriteAllText(Path.Combine(consumer, "main.py"), """
             handled = 0
 

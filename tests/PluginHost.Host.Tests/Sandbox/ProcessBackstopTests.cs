@@ -23,7 +23,7 @@ public sealed class ProcessBackstopTests : IDisposable
             def go(message):
                 print("NATIVE " + json.dumps(probe.run(os.path.join(here, "main.py"), os.path.join(here, "main.py"), here)))
             """);
-        // pair-b starts last (name order) and serves the first ball; pair-b asks native to act at the 100th exchange.
+        // pair-b starts last (it depends on the others) and serves the first ball; it asks native to act at the 100th exchange.
         Plugin("pair-a", """
             import pluginhost
 
@@ -47,7 +47,7 @@ public sealed class ProcessBackstopTests : IDisposable
                 if count % 1000 == 0:
                     print(f"exchanged {count}")
                 pluginhost.publish("pair.a", b"")
-            """);
+            """, extra: """ "dependsOn": ["pair-a", "native"] """);
     }
 
     public void Dispose() => _folders.Dispose();
