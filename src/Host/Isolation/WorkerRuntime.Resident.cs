@@ -1,4 +1,4 @@
-using System.Globalization;
+using PluginHost.Host.Sandbox;
 
 namespace PluginHost.Host.Isolation;
 
@@ -37,21 +37,8 @@ internal sealed partial class WorkerRuntime
         {
             return null;   // exited (or reaped) between two samples
         }
-        long? anon = null, shmem = null;
-        foreach (var line in status.AsSpan().EnumerateLines())
-        {
-            if (line.StartsWith("RssAnon:"))
-                anon = Kibibytes(line);
-            else if (line.StartsWith("RssShmem:"))
-                shmem = Kibibytes(line);
-        }
-        return anon is { } a ? (a + (shmem ?? 0)) * 1024 : null;   // a zombie has no Rss lines
-    }
-
-    // "RssAnon:	   18824 kB"
-    private static long Kibibytes(ReadOnlySpan<char> line)
-    {
-        var value = line[(line.IndexOf(':') + 1)..].Trim();
-        return long.Parse(value[..value.IndexOf(' ')], NumberStyles.None, CultureInfo.InvariantCulture);
+        // A zombie has no Rss lines.
+        var sizes = ProcessStatus.Sizes(status);
+        return sizes.TryGetValue("RssAnon", out var anon) ? anon + sizes.GetValueOrDefault("RssShmem") : null;
     }
 }

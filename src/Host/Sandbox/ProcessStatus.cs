@@ -21,9 +21,20 @@ internal sealed record ProcessStatus(bool NoNewPrivileges, int SeccompMode, int 
     }
 
     /// <summary>The process's virtual address space now (VmSize), in bytes: what an RLIMIT_AS is measured against.</summary>
-    public static long AddressSpaceBytes(string path = "/proc/self/status")
+    public static long AddressSpaceBytes(string path = "/proc/self/status") =>
+        Sizes(File.ReadAllText(path)).TryGetValue("VmSize", out var size) ? size : throw new InvalidDataException($"{path} has no VmSize");
+
+    /// <summary>The size fields of a status file's <paramref name="text"/> ("VmSize:   123456 kB", "RssAnon:", ...), in bytes.</summary>
+    public static Dictionary<string, long> Sizes(string text)
     {
-        var line = File.ReadLines(path).First(l => l.StartsWith("VmSize:", StringComparison.Ordinal));
-        return long.Parse(line["VmSize:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in text.AsSpan().EnumerateLines())
+        {
+            var colon = line.IndexOf(':');
+            if (colon < 0 || !line.EndsWith(" kB", StringComparison.Ordinal))
+                continue;
+            sizes[line[..colon].ToString()] = long.Parse(line[(colon + 1)..^3].Trim(), NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
+        }
+        return sizes;
     }
 }
