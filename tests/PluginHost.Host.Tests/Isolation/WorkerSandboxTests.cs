@@ -234,7 +234,8 @@ public sealed partial class WorkerSandboxTests(PythonRuntimeFixture fixture) : I
         string[] launcher = ["setpriv", "--bounding-set", "-sys_admin"];
         using (var host = HostProcess.Start([$"--PluginHost:PluginDirectories:0={folders.Root}"], launcher: launcher))
         {
-            await host.WaitForOutputAsync("Plugin isolated instance 1 is running", TimeSpan.FromSeconds(90));
+            // Both running (instances start in parallel: instance 1 may be running while instance 0 is still confining itself).
+            await host.WaitForOutputAsync("2 of 2 plugin instances running", TimeSpan.FromSeconds(90));
 
             Assert.Single(Regex.Matches(host.Output, "Worker sandbox without a private network namespace: the host lacks CAP_SYS_ADMIN"));
             foreach (Match started in WorkerPid().Matches(host.Output))
