@@ -6,7 +6,7 @@ namespace PluginHost.Host.Messaging;
 internal sealed partial class MessageBroker
 {
     /// <summary>Puts the delivery into the first group member with room, starting at the round-robin position.</summary>
-    private bool TryDeliver(ConsumerGroup group, Delivery delivery, Receiver? skip = null)
+    private bool TryDeliver(ConsumerGroup group, Delivery delivery, Receiver? skip = null, bool count = true)
     {
         var members = group.Members;
         var start = group.NextStart();
@@ -18,7 +18,8 @@ internal sealed partial class MessageBroker
             EscapeUnlessReleased(delivery);
             if (receiver.Endpoint.TryDeliver(delivery))
             {
-                _metrics.Received(receiver);
+                if (count)
+                    _metrics.Received(receiver);
                 return true;
             }
         }
@@ -81,5 +82,18 @@ internal sealed partial class MessageBroker
         delivery.Finish();
         _metrics.Dropped(receiver);
         _logger.MessageDropped(delivery.Message.Id, delivery.Message.Topic, receiver.Name, reason);
+    }
+
+    /// <summary>
+    /// A delivery an instance took but will never run (a replacement that failed to start, live): to another instance
+    /// of the same plugin with room now, counted as received once (it was), else dropped with <paramref name="reason"/>.
+    /// </summary>
+    public void HandBack(Delivery delivery, string reason)
+    {
+        var from = delivery.Receiver!;
+        if (_table.ByAddress(from.Owner) is { } group && TryDeliver(group, delivery, skip: from, count: false))
+            return;
+        delivery.Receiver = from;
+        Dropped(delivery, reason);
     }
 }

@@ -175,6 +175,12 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     /// <summary>After the interpreter has ended: whatever is left is reported to the broker as dropped (counted, logged), never silently lost.</summary>
     public int DropRemaining(string reason) => EmptyInto(delivery => _broker.Dropped(delivery, reason));
 
+    /// <summary>
+    /// Closed and never attached (a live replacement that failed to start): what is queued goes to the plugin's other
+    /// instances (<see cref="MessageBroker.HandBack"/>), or is dropped with <paramref name="reason"/> when none has room.
+    /// </summary>
+    public int HandBackRemaining(string reason) => EmptyInto(delivery => _broker.HandBack(delivery, reason));
+
     /// <summary>Takes everything queued, giving each delivery its <paramref name="outcome"/>; returns how many.</summary>
     private int EmptyInto(Action<Delivery> outcome)
     {
