@@ -38,7 +38,21 @@ internal static class LogEvents
     // 1050–1069: configuration at start.
     public const int ConfigurationLoaded = 1050;
     public const int ConfigurationWarning = 1051;
-    public const int HangupIgnored = 1052;
+    public const int HangupReceived = 1052;
+
+    // 1060–1069: live changes (configuration reloaded, plugin folders changed, SIGHUP).
+    public const int LiveChangeRequested = 1060;
+    public const int LiveChangeRejected = 1061;
+    public const int LiveChangeApplied = 1062;
+    public const int PluginAdding = 1063;
+    public const int PluginRemoving = 1064;
+    public const int PluginScaling = 1065;
+    public const int PluginReplacing = 1066;
+    public const int PluginReplaced = 1067;
+    public const int PluginRolledBack = 1068;
+    public const int PluginChangeRejected = 1069;
+    public const int NeedsRestart = 1080;
+    public const int MessagesHandedBack = 1081;
 
     // 1070–1079: start order and start time.
     public const int DependencyNotRunning = 1070;

@@ -10,6 +10,7 @@ using PluginHost.Host.Health;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Isolation;
 using PluginHost.Host.Lifecycle;
+using PluginHost.Host.Lifecycle.Live;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
 using PluginHost.Host.Sandbox.Confinement;
@@ -56,6 +57,9 @@ builder.Services.AddSingleton<PluginSupervisor>();
 // Before the supervisor, so it stops after it and its last write shows the instances stopped.
 builder.Services.AddHostedService<StatusFileWriter>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PluginSupervisor>());
+// After the supervisor: live changes begin once the plugins have started, and end before they stop.
+builder.Services.AddSingleton<LiveReconfiguration>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveReconfiguration>());
 using var host = builder.Build();
 
 try

@@ -1,15 +1,16 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PluginHost.Host.Lifecycle.Live;
 
 namespace PluginHost.Host.Configuration;
 
 /// <summary>
 /// SIGHUP, the daemon convention for "re-read your configuration" (systemd's <c>ExecReload=kill -HUP $MAINPID</c>):
-/// the runtime's default action would end the host at once, without a stop. Until configuration can change live it
-/// is caught and answered with one log line saying that a restart applies changes.
+/// re-reads the settings files and plugin folders and applies what changed (<see cref="LiveReconfiguration"/>), also
+/// retrying a plugin version that was rolled back. The runtime's default action would end the host at once.
 /// </summary>
-internal sealed class HangupSignal(ILogger<HangupSignal> logger) : IHostedService, IDisposable
+internal sealed class HangupSignal(LiveReconfiguration live, ILogger<HangupSignal> logger) : IHostedService, IDisposable
 {
     private PosixSignalRegistration? _registration;
 
@@ -18,7 +19,8 @@ internal sealed class HangupSignal(ILogger<HangupSignal> logger) : IHostedServic
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
-            logger.HangupIgnored();
+            logger.HangupReceived();
+            live.Request("SIGHUP", force: true);
         });
         return Task.CompletedTask;
     }

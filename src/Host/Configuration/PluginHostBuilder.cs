@@ -23,11 +23,13 @@ internal static class PluginHostBuilder
         // ReplaceApplicationSources has removed them: a malformed one there must not stop a host that never uses it.
         // A file in settingsDirectory is the host's own and still fails (ConfigurationGate reports it).
         var configuration = new ConfigurationManager();
-        configuration.SetFileLoadExceptionHandler(context => context.Ignore = !IsIn(context.Provider.Source, settingsDirectory));
+        var guard = new SettingsReloadGuard();
+        configuration.SetFileLoadExceptionHandler(context => context.Ignore = guard.Started || !IsIn(context.Provider.Source, settingsDirectory));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(
             new HostApplicationBuilderSettings { Args = [.. configurationArgs], Configuration = configuration });
         PluginHostConfiguration.ReplaceApplicationSources(
             builder.Configuration, settingsDirectory, builder.Environment.EnvironmentName, configurationArgs);
+        builder.Services.AddSingleton(guard);
         builder.Services.AddPluginHostOptions();
         // The generic host must not cut the plugins' stop short: it waits StopTimeout (StopBudget) plus CPython's finalisation.
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<PluginHostOptions>>(DeriveShutdownTimeout);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using PluginHost.Host.Plugins;
 
 namespace PluginHost.Host.Configuration;
@@ -68,6 +69,10 @@ internal sealed class PluginHostOptions : IValidatableObject
     /// <c>pluginhost list</c> run with the same setting. Null: not written.
     /// </summary>
     public string? StatusFile { get; set; }
+
+    /// <summary>Live changes: whether the settings files and plugin folders are watched, and how long to wait for quiet (<c>PluginHost:Reload</c>).</summary>
+    [ValidateObjectMembers]
+    public ReloadOptions Reload { get; set; } = new();
 
     /// <summary>The restart policy in force for <paramref name="plugin"/>.</summary>
     public RestartOptions RestartFor(string plugin) => Plugins.GetValueOrDefault(plugin)?.Restart ?? Restart;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Isolation;
+using PluginHost.Host.Lifecycle.Live;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
@@ -11,13 +12,14 @@ using PluginHost.Host.Sandbox;
 namespace PluginHost.Host.Lifecycle;
 
 /// <summary>
-/// Starts every loadable plugin's instances one after another (name order), each in its own interpreter, and stops
-/// them in reverse start order, all within one StopTimeout. A plugin's <c>dotnet/</c> assemblies load before its first instance starts and unload
+/// Starts every loadable plugin's instances (in waves by dependsOn, in parallel within a wave), each in its own
+/// interpreter, and stops them in reverse start order, all within one StopTimeout. Live changes (added, removed,
+/// reconfigured, scaled or upgraded plugins) are applied in PluginSupervisor.Live.cs. A plugin's <c>dotnet/</c> assemblies load before its first instance starts and unload
 /// after its instances stopped. A plugin that cannot load or start is logged and marked; the others carry on. The
 /// kernel backstop, when given, is installed after discovery and before the first instance starts, for the plugins
 /// that will run.
 /// </summary>
-internal sealed class PluginSupervisor(
+internal sealed partial class PluginSupervisor(
     IRuntimeAccess python,
     PluginCatalog catalog,
     IOptions<PluginHostOptions> options,
@@ -53,6 +55,8 @@ internal sealed class PluginSupervisor(
             _logger.DiscoveryWarning(warning);
         _descriptors = discovery.Plugins;
         var running = _descriptors.Where(d => d.Enabled && d.CanLoad).ToList();
+        foreach (var descriptor in running)
+            _deployed[descriptor.Name] = new Deployment(descriptor, PluginRevision.Of(descriptor, Options));
         _workerSandboxes.Spawner = StartSpawner(running);   // before the backstop: it may spawn, the host then need not
         backstop?.Install(running, workersSpawnedOutside: _workerSandboxes.Spawner is not null);
         foreach (var descriptor in _descriptors)
@@ -64,8 +68,7 @@ internal sealed class PluginSupervisor(
         }
         // Wave by wave (dependsOn): a wave starts once every instance of the one before has started or failed.
         // Within a wave, up to MaxParallelStarts instances start at once; each start keeps its own StartTimeout.
-        var parallel = options.Value.MaxParallelStarts > 0 ? options.Value.MaxParallelStarts : Environment.ProcessorCount;
-        using var slots = new SemaphoreSlim(parallel);
+        using var slots = new SemaphoreSlim(ParallelStarts);
         // Requests to a plugin still to start wait for it until the start is over (then it runs, or never will).
         using var expected = broker.ExpectOwners(running.Select(d => d.Name));
         var total = running.Sum(d => d.Instances);
@@ -76,6 +79,7 @@ internal sealed class PluginSupervisor(
             {
                 WarnIfDependenciesDown(descriptor);
                 var (assemblies, loadError) = LoadAssemblies(descriptor);
+                _deployed[descriptor.Name].Assemblies = assemblies;
                 for (var number = 0; number < descriptor.Instances; number++)
                     starts.Add(StartOne(descriptor, number, assemblies, loadError, slots, cancellationToken));
             }
@@ -112,19 +116,31 @@ internal sealed class PluginSupervisor(
             // The slot may come free because the stop ended the start holding it: then this one must not begin.
             if (cancellationToken.IsCancellationRequested)
                 return;
-            var instance = new PluginInstance(descriptor, number, loggers, broker, options.Value, _functions.Host, assemblies?.Functions, _workerSandboxes);
-            lock (_instances)
-                _instances.Add(instance);
+            var instance = NewInstance(descriptor, number, assemblies);
             if (loadError is not null)
                 instance.MarkFailed(loadError);
             else
-                await instance.StartAsync(python.Runtime, options.Value.StartTimeout, options.Value.HandlerTimeout, cancellationToken).ConfigureAwait(false);
+                await instance.StartAsync(python.Runtime, Options.StartTimeout, Options.HandlerTimeout, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             slots.Release();
         }
     }
+
+    /// <summary>A new instance of the plugin's deployment, listed (in start order) before it starts.</summary>
+    private PluginInstance NewInstance(PluginDescriptor descriptor, int number, PluginAssemblies? assemblies)
+    {
+        var instance = new PluginInstance(descriptor, number, loggers, broker, Options, _functions.Host, assemblies?.Functions, _workerSandboxes);
+        lock (_instances)
+        {
+            _instances.Add(instance);
+            _deployed[descriptor.Name].Instances.Add(instance);
+        }
+        return instance;
+    }
+
+    private int ParallelStarts => Options.MaxParallelStarts > 0 ? Options.MaxParallelStarts : Environment.ProcessorCount;
 
     /// <summary>A dependency that failed to start is being restarted (or has failed for good); the dependent starts anyway, and says so.</summary>
     private void WarnIfDependenciesDown(PluginDescriptor descriptor)
@@ -147,10 +163,11 @@ internal sealed class PluginSupervisor(
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        var budget = new StopBudget(Options.StopTimeout, cancellationToken);
+        await EndLiveChangesAsync(budget).ConfigureAwait(false);
         List<PluginInstance> reversed;
         lock (_instances)
             reversed = Enumerable.Reverse(_instances).ToList();
-        var budget = new StopBudget(options.Value.StopTimeout, cancellationToken);
         var stops = new List<(PluginInstance Instance, Task Stop)>(reversed.Count);
         foreach (var instance in reversed)
         {
@@ -198,7 +215,7 @@ internal sealed class PluginSupervisor(
     private WorkerSpawner? StartSpawner(IEnumerable<PluginDescriptor> running)
     {
         if (!_workerSandboxes.Enabled
-            || !running.Any(d => IsolationModes.Of(d, options.Value.Plugins.GetValueOrDefault(d.Name), out _) is IsolationMode.Process or IsolationMode.Auto))
+            || !running.Any(d => IsolationModes.Of(d, Options.Plugins.GetValueOrDefault(d.Name), out _) is IsolationMode.Process or IsolationMode.Auto))
             return null;
         try
         {

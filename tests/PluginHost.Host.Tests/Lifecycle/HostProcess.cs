@@ -90,6 +90,34 @@ internal sealed class HostProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGHUP: re-read configuration and plugin folders.</summary>
+    public void Hangup()
+    {
+        using var hangup = Process.Start("kill", ["-HUP", _process.Id.ToString()])!;
+        hangup.WaitForExit();
+    }
+
+    /// <summary>Waits until <paramref name="text"/> occurs at least <paramref name="count"/> times in the output.</summary>
+    public async Task WaitForCountAsync(string text, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Count(text) < count)
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+                Assert.Fail($"'{text}' seen {Count(text)} time(s), not {count}, within {timeout}:\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    public int Count(string text)
+    {
+        var output = Output;
+        var count = 0;
+        for (var at = output.IndexOf(text, StringComparison.Ordinal); at >= 0; at = output.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+            count++;
+        return count;
+    }
+
     /// <summary>SIGKILL: the host gets no chance to clean up (what must not outlive it has to notice by itself).</summary>
     public void Kill() => _process.Kill();
 

@@ -11,6 +11,6 @@ internal static partial class Log
     [LoggerMessage(LogEvents.ConfigurationWarning, LogLevel.Warning, "Configuration: {Problem}")]
     public static partial void ConfigurationWarning(this ILogger logger, string problem);
 
-    [LoggerMessage(LogEvents.HangupIgnored, LogLevel.Warning, "SIGHUP received: configuration is read once at start, so nothing changes; restart the service to apply changes (live reconfiguration is not built yet)")]
-    public static partial void HangupIgnored(this ILogger logger);
+    [LoggerMessage(LogEvents.HangupReceived, LogLevel.Information, "SIGHUP received: re-reading configuration and plugin folders")]
+    public static partial void HangupReceived(this ILogger logger);
 }
