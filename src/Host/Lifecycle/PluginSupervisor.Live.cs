@@ -50,7 +50,11 @@ internal sealed partial class PluginSupervisor
             Dictionary<string, (PluginDescriptor, PluginRevision)> running;
             lock (_instances)
                 running = _deployed.ToDictionary(d => d.Key, d => (d.Value.Descriptor, d.Value.Revision), StringComparer.Ordinal);
-            var changes = LivePlan.Compare(running, discovery.Plugins, d => PluginRevision.Of(d, next), _rolledBack);
+            var changes = LivePlan.Compare(running, discovery.Plugins, d => PluginRevision.Of(d, next), _rolledBack)
+                .Select(c => c.Next is { } plugin && c.Kind is ChangeKind.Add or ChangeKind.Replace && backstop?.Refuses(plugin, next) is { } refused
+                    ? c with { Kind = ChangeKind.Reject, Why = refused }
+                    : c)
+                .ToList();
             _applied = next;
             _descriptors = discovery.Plugins;
             foreach (var warning in discovery.Warnings)

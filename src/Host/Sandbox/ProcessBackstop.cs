@@ -17,8 +17,24 @@ namespace PluginHost.Host.Sandbox;
 /// </summary>
 internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions<PluginHostOptions> host, ILogger<ProcessBackstop> logger)
 {
+    private Capability _granted;
+    private bool _workersSpawnedOutside;
+
     /// <summary>The filter in force, once installed.</summary>
     public SeccompFilter? Filter { get; private set; }
+
+    /// <summary>
+    /// Why <paramref name="plugin"/>, configured by <paramref name="options"/>, cannot start under the filter installed at
+    /// start — it needs a capability no plugin held then, and a filter can only be tightened — or null. For live changes.
+    /// </summary>
+    public string? Refuses(PluginDescriptor plugin, PluginHostOptions options)
+    {
+        if (Filter is null)
+            return null;
+        var needs = Holders([plugin], _workersSpawnedOutside, options).Keys.Aggregate(Capability.None, (all, one) => all | one) & ~_granted;
+        return needs == Capability.None ? null
+            : $"it needs {string.Join(", ", CapabilityNames.Each(needs))}, which the kernel backstop installed at start denies the whole host (no plugin held it then; a seccomp filter can only be tightened): restart the host to apply this change";
+    }
 
     /// <summary>
     /// Installs the filter for <paramref name="plugins"/> (the enabled, loadable ones: what will run). Logs once what
@@ -44,8 +60,9 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
             return;
         }
 
-        var holders = Holders(plugins, workersSpawnedOutside);
+        var holders = Holders(plugins, workersSpawnedOutside, host.Value);
         var granted = holders.Keys.Aggregate(Capability.None, (all, one) => all | one);
+        (_granted, _workersSpawnedOutside) = (granted, workersSpawnedOutside);
         // A worker inherits this filter and enters its own sandbox under it: it needs its own network namespace and limits.
         var exempt = holders.GetValueOrDefault(Capability.ProcessSpawn)?.Any(h => h.EndsWith(WorkerHolder, StringComparison.Ordinal)) == true
             ? [.. options.AllowSyscalls.Union(WorkerSandboxSyscalls)]
@@ -62,21 +79,21 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
     }
 
     /// <summary>Each capability any of the plugins holds, with the plugins that hold it.</summary>
-    private Dictionary<Capability, List<string>> Holders(IEnumerable<PluginDescriptor> plugins, bool workersSpawnedOutside)
+    private static Dictionary<Capability, List<string>> Holders(IEnumerable<PluginDescriptor> plugins, bool workersSpawnedOutside, PluginHostOptions options)
     {
         var holders = new Dictionary<Capability, List<string>>();
         foreach (var plugin in plugins)
         {
             // Capabilities that do not parse stop that plugin from starting (PluginInstance): it holds nothing.
             var errors = new List<string>();
-            var capabilities = PluginPolicies.Resolve(plugin, host.Value.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities, errors);
+            var capabilities = PluginPolicies.Resolve(plugin, options.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities, errors);
             if (errors.Count > 0)
                 continue;
             foreach (var capability in Enum.GetValues<Capability>().Where(c => c != Capability.None && (capabilities.Granted & c) != 0))
                 (holders.TryGetValue(capability, out var list) ? list : holders[capability] = []).Add(plugin.Name);
             // Without the spawner, the host starts the worker processes of plugins in process isolation itself: it needs
             // to spawn (docs/kernel-backstop.md, "Plugins in process isolation").
-            if (!workersSpawnedOutside && RunsInWorker(plugin))
+            if (!workersSpawnedOutside && RunsInWorker(plugin, options))
                 (holders.TryGetValue(Capability.ProcessSpawn, out var spawners) ? spawners : holders[Capability.ProcessSpawn] = []).Add(plugin.Name + WorkerHolder);
         }
         return holders;
@@ -91,8 +108,8 @@ internal sealed class ProcessBackstop(IOptions<SandboxOptions> sandbox, IOptions
     private static readonly string[] WorkerSandboxSyscalls = ["unshare", "setrlimit", "prlimit64"];
 
     // An unknown isolation stops that plugin from starting (PluginInstance): it starts no worker.
-    private bool RunsInWorker(PluginDescriptor plugin) =>
-        IsolationModes.Of(plugin, host.Value.Plugins.GetValueOrDefault(plugin.Name), out _) == IsolationMode.Process;
+    private static bool RunsInWorker(PluginDescriptor plugin, PluginHostOptions options) =>
+        IsolationModes.Of(plugin, options.Plugins.GetValueOrDefault(plugin.Name), out _) == IsolationMode.Process;
 
     private static string Denied(SeccompFilter filter)
     {

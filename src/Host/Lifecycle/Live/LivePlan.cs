@@ -17,7 +17,7 @@ internal enum ChangeKind
     /// <summary>Only the instance count changed: instances added, or the highest drained and stopped.</summary>
     Scale,
 
-    /// <summary>Its new version or manifest cannot load: the running version keeps serving.</summary>
+    /// <summary>Its new files cannot load, or the host cannot give it what it needs without a restart: what runs of it keeps serving.</summary>
     Reject,
 }
 
@@ -56,7 +56,7 @@ internal static class LivePlan
             }
             if (!now.CanLoad)
             {
-                changes.Add(new PluginChange(now.Name, ChangeKind.Reject, null, null, now.LoadError ?? "it cannot be loaded"));
+                changes.Add(new PluginChange(now.Name, ChangeKind.Reject, null, null, $"its files cannot be loaded: {now.LoadError ?? "unknown error"}"));
                 continue;
             }
             var revision = revisionOf(now);

@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(LogEvents.PluginRolledBack, LogLevel.Error, "Plugin {Plugin} {To} did not start, rolled back: {From} keeps serving ({Failure}); fix the plugin and save it again, or send SIGHUP to retry")]
     public static partial void PluginRolledBack(this ILogger logger, string plugin, string to, string from, string failure);
 
-    [LoggerMessage(LogEvents.PluginChangeRejected, LogLevel.Error, "Plugin {Plugin}: its new files cannot be loaded, the running version keeps serving: {Reason}")]
+    [LoggerMessage(LogEvents.PluginChangeRejected, LogLevel.Error, "Plugin {Plugin} not changed, what runs of it keeps serving: {Reason}")]
     public static partial void PluginChangeRejected(this ILogger logger, string plugin, string reason);
 
     [LoggerMessage(LogEvents.NeedsRestart, LogLevel.Warning, "Changed configuration that applies only when the host restarts: {Keys}")]

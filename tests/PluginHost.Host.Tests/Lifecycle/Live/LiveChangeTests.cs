@@ -100,4 +100,19 @@ public sealed class LiveChangeTests : IDisposable
         await host.WaitForOutputAsync("echo 1 up: hello", Wait);
         await host.StopAsync();   // exit 0: SIGHUP ended nothing
     }
+
+    [Fact]
+    public async Task APluginNeedingWhatTheKernelBackstopDeniesIsNotAddedLive()
+    {
+        Plugins();
+        using var host = StartHost();
+        await host.WaitForOutputAsync("steady up", Wait);
+        await host.WaitForOutputAsync("Kernel backstop", Wait);
+
+        var net = _folders.Plugin("net", PluginFolders.Manifest("net", extra: """ "capabilities": ["network"] """));
+        File.WriteAllText(Path.Combine(net, "main.py"), "def setup(ctx):\n    print('net up')\n");
+        await host.WaitForOutputAsync("Plugin net not changed, what runs of it keeps serving: it needs network", Wait);
+        await host.StopAsync();
+        Assert.DoesNotContain("net up", host.Output);
+    }
 }

@@ -94,7 +94,7 @@ public sealed partial class RollingUpgradeTests(Xunit.Abstractions.ITestOutputHe
 
         // A manifest that does not parse: rejected, v2 serves on.
         File.WriteAllText(Path.Combine(consumer, "plugin.json"), "{ \"name\": ");
-        await host.WaitForOutputAsync("Plugin consumer: its new files cannot be loaded, the running version keeps serving", Wait);
+        await host.WaitForOutputAsync("Plugin consumer not changed, what runs of it keeps serving: its files cannot be loaded", Wait);
 
         // A version whose setup fails: rolled back, v2 serves on.
         WriteConsumer(consumer, "3.0.0", "def setup(ctx):\n    raise RuntimeError('v3 cannot start')\n");
