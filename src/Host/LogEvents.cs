@@ -53,6 +53,7 @@ internal static class LogEvents
     public const int PluginChangeRejected = 1069;
     public const int NeedsRestart = 1080;
     public const int MessagesHandedBack = 1081;
+    public const int CannotWatch = 1082;
 
     // 1070–1079: start order and start time.
     public const int DependencyNotRunning = 1070;

@@ -56,10 +56,10 @@ builder.Services.AddSingleton<ProcessBackstop>();
 builder.Services.AddSingleton<PluginSupervisor>();
 // Before the supervisor, so it stops after it and its last write shows the instances stopped.
 builder.Services.AddHostedService<StatusFileWriter>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<PluginSupervisor>());
-// After the supervisor: live changes begin once the plugins have started, and end before they stop.
+// Before the supervisor, so that it watches while the plugins start (a change then is applied once they have).
 builder.Services.AddSingleton<LiveReconfiguration>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveReconfiguration>());
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PluginSupervisor>());
 using var host = builder.Build();
 
 try

@@ -19,9 +19,10 @@ internal static class PluginHostConfiguration
     {
         // Files next to the binary, not in the working directory: the build copies the repository's appsettings.json
         // there, and a working directory that happens to hold some other appsettings.json must not change the host.
-        // Reloaded when saved: a running host applies the change live (LiveReconfiguration), or rejects it whole.
-        configuration.AddJsonFile(Path.Combine(baseDirectory, SettingsFile), optional: true, reloadOnChange: true);
-        configuration.AddJsonFile(Path.Combine(baseDirectory, $"appsettings.{environmentName}.json"), optional: true, reloadOnChange: true);
+        // Not reloadOnChange: that would make every host built (each CLI verb, each test) take inotify instances. The
+        // running host watches these files itself and reloads them when saved (LiveReconfiguration).
+        configuration.AddJsonFile(Path.Combine(baseDirectory, SettingsFile), optional: true, reloadOnChange: false);
+        configuration.AddJsonFile(Path.Combine(baseDirectory, $"appsettings.{environmentName}.json"), optional: true, reloadOnChange: false);
         configuration.AddEnvironmentVariables(EnvironmentPrefix);
         configuration.AddCommandLine([.. args]);
         return configuration;

@@ -163,7 +163,7 @@ internal sealed partial class PluginSupervisor(
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var budget = new StopBudget(Options.StopTimeout, cancellationToken);
+        var budget = new StopBudget(options.Value.StopTimeout, cancellationToken);   // as at start: the generic host's limit derives from it
         await EndLiveChangesAsync(budget).ConfigureAwait(false);
         List<PluginInstance> reversed;
         lock (_instances)

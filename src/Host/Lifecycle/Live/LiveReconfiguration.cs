@@ -1,32 +1,34 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 using PluginHost.Host.Configuration;
 
 namespace PluginHost.Host.Lifecycle.Live;
 
 /// <summary>
-/// Applies changes while the host runs: the settings files reloading, a plugin folder changing, or SIGHUP
+/// Applies changes while the host runs: a settings file saved, a plugin folder changing, or SIGHUP
 /// (<see cref="Request"/>). Requests that come close together are applied once, after <see cref="ReloadOptions.Delay"/>
-/// of quiet; each is read and checked whole (<see cref="LiveConfiguration"/>), then handed to the supervisor, one at a time.
+/// of quiet, once the host has started; each is read and checked whole (<see cref="LiveConfiguration"/>), then handed to the supervisor, one at a time.
 /// </summary>
 internal sealed class LiveReconfiguration(
     IConfiguration configuration,
     IHostEnvironment environment,
     PluginSupervisor supervisor,
     SettingsReloadGuard guard,
+    IHostApplicationLifetime lifetime,
     ILogger<LiveReconfiguration> logger) : BackgroundService
 {
-    // Keys a running host cannot change: the broker, the kernel sandbox and CPython are set up once, at start.
-    private static readonly string[] RestartOnly = ["PluginHost:Broker", "PluginHost:Sandbox", "PluginHost:StatusFile", "Python"];
+    // Keys a running host cannot change: the broker, the kernel sandbox and CPython are set up once, at start, and the
+    // generic host's own stop limit is derived from StopTimeout then.
+    private static readonly string[] RestartOnly = ["PluginHost:Broker", "PluginHost:Sandbox", "PluginHost:StatusFile", "PluginHost:StopTimeout", "Python"];
 
     private readonly Channel<(string Why, bool Force)> _requests = Channel.CreateUnbounded<(string, bool)>();
-    private readonly PluginFolderWatch _folders = new();
+    private readonly FolderWatch _folders = new();
+    private readonly FolderWatch _settingsFiles = new();
     private Dictionary<string, string?> _atStart = [];
-    private IDisposable? _settingsWatch;
-    private volatile bool _reloadingOurselves;
 
     /// <summary>Re-read configuration and plugin folders; <paramref name="force"/> (SIGHUP) also retries a rolled-back version.</summary>
     public void Request(string why, bool force = false) => _requests.Writer.TryWrite((why, force));
@@ -35,12 +37,10 @@ internal sealed class LiveReconfiguration(
     {
         guard.Started = true;   // from now on a settings file that fails to parse is reported here, not thrown on a watcher's thread
         _atStart = RestartOnlyValues();
-        _settingsWatch = ChangeToken.OnChange(configuration.GetReloadToken, () =>
-        {
-            if (!_reloadingOurselves && supervisor.Options.Reload.Watch)
-                Request("a settings file changed");
-        });
         _folders.Changed = folder => Request($"plugin folder {folder} changed");
+        _folders.Failed = (folder, error) => logger.CannotWatch(folder, error);
+        _settingsFiles.Changed = file => Request($"settings file {file} changed");
+        _settingsFiles.Failed = (file, error) => logger.CannotWatch(file, error);
         Watch();
         return base.StartAsync(cancellationToken);
     }
@@ -49,6 +49,8 @@ internal sealed class LiveReconfiguration(
     {
         try
         {
+            // Watching began before the plugins started; what changed meanwhile is applied once they have.
+            await WhenStarted(stoppingToken);
             while (await _requests.Reader.WaitToReadAsync(stoppingToken))
             {
                 var why = new List<string>();
@@ -72,7 +74,7 @@ internal sealed class LiveReconfiguration(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _settingsWatch?.Dispose();
+        _settingsFiles.Dispose();
         _folders.Dispose();
         _requests.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
@@ -80,9 +82,16 @@ internal sealed class LiveReconfiguration(
 
     public override void Dispose()
     {
-        _settingsWatch?.Dispose();
+        _settingsFiles.Dispose();
         _folders.Dispose();
         base.Dispose();
+    }
+
+    private Task WhenStarted(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task.WaitAsync(stoppingToken);
     }
 
     private async Task<bool> MoreWithin(TimeSpan quiet, CancellationToken stoppingToken)
@@ -105,18 +114,7 @@ internal sealed class LiveReconfiguration(
         logger.LiveChangeRequested(why);
         try
         {
-            if (force && configuration is IConfigurationRoot root)
-            {
-                _reloadingOurselves = true;
-                try
-                {
-                    root.Reload();
-                }
-                finally
-                {
-                    _reloadingOurselves = false;
-                }
-            }
+            (configuration as IConfigurationRoot)?.Reload();   // the settings files as saved now
             var read = LiveConfiguration.Read(configuration, environment.ContentRootPath);
             if (read.Problems.Count > 0)
             {
@@ -140,17 +138,28 @@ internal sealed class LiveReconfiguration(
         }
     }
 
-    /// <summary>The plugin directories and each configured plugin path, while Reload:Watch is on.</summary>
+    /// <summary>The settings files, the plugin directories and each configured plugin path, while Reload:Watch is on.</summary>
     private void Watch()
     {
         var options = supervisor.Options;
-        var folders = options.Reload.Watch
-            ? options.PluginDirectories.DefaultIfEmpty(PluginHostOptions.DefaultPluginDirectory)
-                .Concat(options.Plugins.Values.Select(p => p.Path).OfType<string>())
-                .Select(path => Path.GetFullPath(path, environment.ContentRootPath))
+        var watch = options.Reload.Watch;
+        var folders = watch
+            ? options.PluginDirectories.Concat(options.Plugins.Values.Select(p => p.Path).OfType<string>())
+                .Select(path => new FolderWatch.Target(Path.GetFullPath(path, environment.ContentRootPath)))
             : [];
         _folders.Watch(folders);
+        var files = watch && configuration is IConfigurationRoot root
+            ? root.Providers.OfType<JsonConfigurationProvider>()
+                .Select(p => SettingsFile(p.Source))
+                .OfType<string>()
+                .Select(file => new FolderWatch.Target(Path.GetDirectoryName(file)!, Path.GetFileName(file)))
+            : [];
+        _settingsFiles.Watch(files);
     }
+
+    // Where a settings file is, whether it exists yet or not (appsettings.{Environment}.json may be created later).
+    private static string? SettingsFile(FileConfigurationSource source) =>
+        source is { Path: { } path, FileProvider: PhysicalFileProvider physical } ? Path.Combine(physical.Root, path) : null;
 
     private Dictionary<string, string?> RestartOnlyValues() =>
         RestartOnly.SelectMany(section => configuration.GetSection(section).AsEnumerable().Prepend(new(section, configuration[section])))

@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.MessagesHandedBack, LogLevel.Information, "Plugin {Plugin} instance {Instance} did not start: {Count} message(s) routed to it while starting went to its other instances")]
     public static partial void MessagesHandedBack(this ILogger logger, string plugin, int instance, int count);
+
+    [LoggerMessage(LogEvents.CannotWatch, LogLevel.Warning, "Cannot watch {Path} for changes ({Error}); SIGHUP still applies them")]
+    public static partial void CannotWatch(this ILogger logger, string path, string error);
 }

@@ -84,7 +84,6 @@ internal sealed record PluginRevision(string Version, string Code, IReadOnlyDict
             ["MemoryLimitMiB"] = Json(plugin.MemoryLimitMiB),
             ["Restart"] = Json(options.RestartFor(descriptor.Name)),
             ["StartTimeout"] = Json(options.StartTimeout),
-            ["StopTimeout"] = Json(options.StopTimeout),
             ["HandlerTimeout"] = Json(options.HandlerTimeout),
             ["MemorySampleInterval"] = Json(options.MemorySampleInterval),
             ["MaxOutputLineLength"] = Json(options.MaxOutputLineLength),

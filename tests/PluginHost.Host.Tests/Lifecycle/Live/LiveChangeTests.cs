@@ -91,13 +91,14 @@ public sealed class LiveChangeTests : IDisposable
         using var host = StartHost("--PluginHost:Reload:Watch=false");
         await host.WaitForOutputAsync("echo 0 up: hello", Wait);
 
-        _settings.Write("""{ "PluginHost": { "Plugins": { "echo": { "Instances": 2 } } } }""");
+        _settings.Write("""{ "PluginHost": { "Broker": { "InboxCapacity": 500 }, "Plugins": { "echo": { "Instances": 2 } } } }""");
         await Task.Delay(TimeSpan.FromSeconds(2));   // the watched host applies it within ~0.3 s (the test above)
         Assert.DoesNotContain("echo 1 up", host.Output);
 
         host.Hangup();
         await host.WaitForOutputAsync("SIGHUP received: re-reading configuration and plugin folders", Wait);
         await host.WaitForOutputAsync("echo 1 up: hello", Wait);
+        Assert.Contains("Changed configuration that applies only when the host restarts: PluginHost:Broker:InboxCapacity", host.Output);
         await host.StopAsync();   // exit 0: SIGHUP ended nothing
     }
 
