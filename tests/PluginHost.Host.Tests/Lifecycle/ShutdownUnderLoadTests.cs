@@ -15,33 +15,7 @@ public sealed partial class ShutdownUnderLoadTests(Xunit.Abstractions.ITestOutpu
     {
         // The consumer depends on the producer, so it starts after it and stops first, while the producer still publishes.
         var producer = _folders.Plugin("a-producer", PluginFolders.Manifest("a-producer"));
-        File.WriteAllText(Path.Combine(producer, "main.py"), """
-            import threading
-            import pluginhost
-
-            stop = threading.Event()
-            sent = errors = 0
-
-            def flood():
-                global sent, errors
-                payload = b"x" * 64
-                while not stop.is_set():
-                    try:
-                        pluginhost.publish("load.data", payload)
-                        sent += 1
-                    except RuntimeError:
-                        errors += 1   # refused: the consumer's inbox closed while this publish waited for room
-
-            worker = threading.Thread(target=flood)
-
-            def setup(ctx):
-                worker.start()
-
-            def teardown():
-                stop.set()
-                worker.join()
-                print(f"producer sent={sent} errors={errors}")
-            """);
+        File.WriteAllText(Path.Combine(producer, "main.py"), FloodingProducer.Source);
         var consumer = _folders.Plugin("b-consumer", PluginFolders.Manifest("b-consumer", extra: """ "subscriptions": ["load.data"], "dependsOn": ["a-producer"] """));
         File.WriteAllText(Path.Combine(consumer, "main.py"), """
             handled = 0

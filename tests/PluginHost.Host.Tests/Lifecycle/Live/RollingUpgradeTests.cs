@@ -51,32 +51,7 @@ public sealed partial class RollingUpgradeTests(Xunit.Abstractions.ITestOutputHe
     public async Task UpgradeRollbackAndScaleDownUnderTrafficAccountForEveryMessage()
     {
         var producer = _folders.Plugin("producer", PluginFolders.Manifest("producer"));
-        File.WriteAllText(Path.Combine(producer, "main.py"), """
-            import threading
-            import pluginhost
-
-            stop = threading.Event()
-            sent = errors = 0
-
-            def flood():
-                global sent, errors
-                while not stop.is_set():
-                    try:
-                        pluginhost.publish("load.data", b"x" * 64)
-                        sent += 1
-                    except RuntimeError:
-                        errors += 1
-
-            worker = threading.Thread(target=flood)
-
-            def setup(ctx):
-                worker.start()
-
-            def teardown():
-                stop.set()
-                worker.join()
-                print(f"producer sent={sent} errors={errors}")
-            """);
+        File.WriteAllText(Path.Combine(producer, "main.py"), FloodingProducer.Source);
         var consumer = Path.Combine(_folders.Root, "consumer");
         Directory.CreateDirectory(consumer);
         WriteConsumer(consumer, "1.0.0", Consumer("v1"));
