@@ -161,9 +161,11 @@ internal sealed class LiveReconfiguration(
     private static string? SettingsFile(FileConfigurationSource source) =>
         source is { Path: { } path, FileProvider: PhysicalFileProvider physical } ? Path.Combine(physical.Root, path) : null;
 
+    // AsEnumerable includes the section's own key: a single value (StopTimeout) is its only entry.
     private Dictionary<string, string?> RestartOnlyValues() =>
-        RestartOnly.SelectMany(section => configuration.GetSection(section).AsEnumerable().Prepend(new(section, configuration[section])))
+        RestartOnly.SelectMany(section => configuration.GetSection(section).AsEnumerable())
             .Where(pair => pair.Value is not null)
+            .DistinctBy(pair => pair.Key, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
 
     private List<string> ChangedRestartOnly()

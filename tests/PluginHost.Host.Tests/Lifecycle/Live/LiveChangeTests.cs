@@ -88,7 +88,7 @@ public sealed class LiveChangeTests : IDisposable
     {
         Plugins();
         _settings.Write("""{ "PluginHost": { "Plugins": { "echo": { "Instances": 1 } } } }""");
-        using var host = StartHost("--PluginHost:Reload:Watch=false");
+        using var host = StartHost("--PluginHost:Reload:Watch=false", "--PluginHost:StopTimeout=00:00:20");
         await host.WaitForOutputAsync("echo 0 up: hello", Wait);
 
         _settings.Write("""{ "PluginHost": { "Broker": { "InboxCapacity": 500 }, "Plugins": { "echo": { "Instances": 2 } } } }""");
@@ -99,6 +99,7 @@ public sealed class LiveChangeTests : IDisposable
         await host.WaitForOutputAsync("SIGHUP received: re-reading configuration and plugin folders", Wait);
         await host.WaitForOutputAsync("echo 1 up: hello", Wait);
         Assert.Contains("Changed configuration that applies only when the host restarts: PluginHost:Broker:InboxCapacity", host.Output);
+        Assert.DoesNotContain("PluginHost:StopTimeout", host.Output[host.Output.IndexOf("applies only when", StringComparison.Ordinal)..]);   // unchanged
         await host.StopAsync();   // exit 0: SIGHUP ended nothing
     }
 
