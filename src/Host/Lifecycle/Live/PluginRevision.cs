@@ -49,26 +49,34 @@ internal sealed record PluginRevision(string Version, string Code, IReadOnlyDict
         return relativePath == "plugin.json" || Path.GetExtension(relativePath) is ".py" or ".so" or ".pth";
     }
 
+    // Walks no symbolic link (a plugin's folder may link to / or to a FIFO) and reads no file: each code file's path,
+    // size and modification time stand for it, as rsync and make judge a file. At most MaxFiles are looked at.
+    private static readonly EnumerationOptions Walk = new()
+    {
+        RecurseSubdirectories = true,
+        IgnoreInaccessible = true,
+        AttributesToSkip = FileAttributes.ReparsePoint,
+    };
+
+    private const int MaxFiles = 100_000;
+
     private static string CodeHash(string folder)
     {
         if (!Directory.Exists(folder))
             return "";
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(folder, f))
-            .Where(IsCode)
-            .Order(StringComparer.Ordinal);
-        foreach (var file in files)
+        var files = new DirectoryInfo(folder).EnumerateFiles("*", Walk)
+            .Take(MaxFiles)
+            .Select(f => (Path: Path.GetRelativePath(folder, f.FullName), File: f))
+            .Where(f => IsCode(f.Path))
+            .OrderBy(f => f.Path, StringComparer.Ordinal);
+        Span<byte> stamp = stackalloc byte[16];
+        foreach (var (path, file) in files)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(file + "\0"));
-            try
-            {
-                hash.AppendData(File.ReadAllBytes(Path.Combine(folder, file)));
-            }
-            catch (IOException)
-            {
-                hash.AppendData("unreadable"u8);   // being written: the next change event hashes it again
-            }
+            hash.AppendData(Encoding.UTF8.GetBytes(path + "\0"));
+            BitConverter.TryWriteBytes(stamp, file.Length);
+            BitConverter.TryWriteBytes(stamp[8..], file.LastWriteTimeUtc.Ticks);
+            hash.AppendData(stamp);
         }
         return Convert.ToHexString(hash.GetHashAndReset());
     }

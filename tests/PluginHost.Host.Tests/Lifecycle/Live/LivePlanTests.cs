@@ -59,7 +59,7 @@ public sealed class LivePlanTests : IDisposable
     {
         var a = Plugin("a");
         var running = PluginRevision.Of(a, _options);
-        var edited = Plugin("a", code: "x = 2\n");
+        var edited = Plugin("a", code: "x = 22\n");   // a file counts as changed by its size or modification time
         Assert.Equal("its code files changed", running.ChangeTo(PluginRevision.Of(edited, _options)));
         var configured = edited with { Settings = new Dictionary<string, object?> { ["greeting"] = "bonjour" } };
         Assert.Contains("configuration changed: Settings:greeting", PluginRevision.Of(edited, _options).ChangeTo(PluginRevision.Of(configured, _options)));
@@ -91,5 +91,15 @@ public sealed class LivePlanTests : IDisposable
         Assert.Empty(Compare(running, [bad], rejected));
         var fixedOne = Plugin("a", version: "2.0.1");
         Assert.Equal(ChangeKind.Replace, Assert.Single(Compare(running, [fixedOne], rejected)).Kind);
+    }
+
+    [Fact]
+    public void ASymbolicLinkOutOfTheFolderIsNotWalked()
+    {
+        var a = Plugin("a");
+        var before = PluginRevision.Of(a, _options);
+        Directory.CreateSymbolicLink(Path.Combine(a.Folder, "lib"), "/");   // would be code, and the whole file system
+        File.CreateSymbolicLink(Path.Combine(a.Folder, "loop.py"), "/dev/zero");
+        Assert.Null(before.ChangeTo(PluginRevision.Of(a, _options)));
     }
 }

@@ -77,11 +77,13 @@ public sealed partial class RollingUpgradeTests(Xunit.Abstractions.ITestOutputHe
         var after = host.Count("consumer v2/");
         await host.WaitForCountAsync("consumer v2/", after + 2, Wait);   // still handling
 
-        // Back to v2's files (what an operator's fix looks like) and scaled down: the leaving instance drains.
+        // Back to v2's files (what an operator's fix looks like: newer files, so replaced again), then scaled down: the
+        // leaving instance drains.
         WriteConsumer(consumer, "2.0.0", Consumer("v2"));
+        await host.WaitForCountAsync("Plugin consumer 2.0.0 now serves with 2 instance(s)", 2, Wait);
         _settings.Write("""{ "PluginHost": { "Plugins": { "consumer": { "Instances": 1 } } } }""");
         await host.WaitForOutputAsync("Plugin consumer scaled live from 2 to 1 instance(s)", Wait);
-        await host.WaitForOutputAsync("consumer v2/1 handled=", Wait);
+        await host.WaitForCountAsync("consumer v2/1 handled=", 2, Wait);   // the first v2/1 at the restore, this one now
 
         var output = await host.StopAsync();
         var sent = Number(output, @"producer sent=(\d+)");
