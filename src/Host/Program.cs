@@ -13,6 +13,7 @@ using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
 using PluginHost.Host.Sandbox.Confinement;
+using PluginHost.Host.Telemetry;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Locating;
 
@@ -43,6 +44,7 @@ var builder = ConfigurationGate.CreateBuilder(command.ConfigurationArgs, Console
 if (builder is null)
     return ExitCodes.Failure;
 builder.Services.AddSystemd();
+builder.Services.AddConsoleLogDefaults(builder.Configuration);
 builder.Services.AddHostedService<HangupSignal>();
 builder.Services.AddMessageBroker();
 builder.Services.AddHostFunctions();

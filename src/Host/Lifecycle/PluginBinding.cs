@@ -30,15 +30,28 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     public int MinimumPythonLevel =>
         logger.IsEnabled(LogLevel.Debug) ? 10 : logger.IsEnabled(LogLevel.Information) ? 20 : logger.IsEnabled(LogLevel.Warning) ? 30 : 40;
 
-    public void Log(int level, string pythonLogger, string message) =>
-        logger.PythonRecord(ToLogLevel(level), pythonLogger.Length == 0 ? descriptor.Name : pythonLogger, message);
+    public void Log(int level, string pythonLogger, string message)
+    {
+        var name = pythonLogger.Length == 0 ? descriptor.Name : pythonLogger;
+        var logLevel = ToLogLevel(level);
+        if (!logger.IsEnabled(logLevel))
+            return;
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging")))
+            logger.PythonRecord(logLevel, name, message);
+    }
 
     public void Write(bool error, string text)
     {
         var lines = error ? _stderr : _stdout;
         var level = error ? LogLevel.Error : LogLevel.Information;
         lock (lines)
-            lines.Append(text, line => logger.PythonOutput(level, line));
+            lines.Append(text, line => Output(level, error, line));
+    }
+
+    private void Output(LogLevel level, bool error, string line)
+    {
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout")))
+            logger.PythonOutput(level, line);
     }
 
     public int MaxOutputLength => maxOutputLength;
@@ -86,12 +99,12 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     /// <summary>Logs what is left without a final newline (at stop).</summary>
     public void FlushOutput()
     {
-        foreach (var (lines, level) in new[] { (_stdout, LogLevel.Information), (_stderr, LogLevel.Error) })
+        foreach (var (lines, level, error) in new[] { (_stdout, LogLevel.Information, false), (_stderr, LogLevel.Error, true) })
         {
             lock (lines)
             {
                 if (!lines.IsEmpty)
-                    logger.PythonOutput(level, lines.Take());
+                    Output(level, error, lines.Take());
             }
         }
     }
