@@ -45,6 +45,7 @@ if (builder is null)
     return ExitCodes.Failure;
 builder.Services.AddSystemd();
 builder.Services.AddConsoleLogDefaults(builder.Configuration);
+builder.Services.AddTelemetry(builder.Configuration, running: command.Verb == CommandVerb.Run);
 builder.Services.AddHostedService<HangupSignal>();
 builder.Services.AddMessageBroker();
 builder.Services.AddHostFunctions();
