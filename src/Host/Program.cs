@@ -82,6 +82,8 @@ try
             return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running,
                 folders => SyntaxCheck.RunAll(listPython, folders, listOptions.CheckTimeout),
                 plugin => CapabilityCheck.Error(plugin, listOptions.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities));
+        case CommandVerb.Top:
+            return await TopCommand.RunAsync(host.Services, command.Count, Console.Out, Console.Error);
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             var functions = host.Services.GetRequiredService<HostFunctionRegistry>();

@@ -61,9 +61,14 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     /// <summary>The instance's inbox, attached once its interpreter exists (subscriptions need it).</summary>
     public PluginInbox? Inbox { get; set; }
 
+    /// <summary>The instance's running totals, where an accepted publish or request is counted as sent.</summary>
+    public ReceiverCounters? Counters { get; init; }
+
     public Task? Publish(Message message)
     {
         var result = broker.TryPublish(Signed(message));
+        if (result.Status is PublishStatus.Delivered or PublishStatus.NoReceivers or PublishStatus.Pending && Counters is { } counters)
+            Interlocked.Increment(ref counters.Sent);
         return result.Status switch
         {
             PublishStatus.Delivered => null,
@@ -75,8 +80,12 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         };
     }
 
-    public Task<Message> Request(Message message, TimeSpan? timeout) =>
-        broker.RequestAsync(Signed(message), timeout ?? broker.Options.RequestTimeout);
+    public Task<Message> Request(Message message, TimeSpan? timeout)
+    {
+        if (Counters is { } counters)
+            Interlocked.Increment(ref counters.Sent);
+        return broker.RequestAsync(Signed(message), timeout ?? broker.Options.RequestTimeout);
+    }
 
     // The module already signs with this plugin's name; a copy only if something else got in (never on the hot path).
     public string NewMessageId() => MessageIds.Next();
