@@ -41,7 +41,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
         Options = options;
         _logger = logger;
         _transport = transport;
-        _metrics = new BrokerMetrics(meterFactory, InboxDepths);
+        _metrics = new BrokerMetrics(meterFactory, InboxDepths, () => _counters.Values);
         _undelivered = string.IsNullOrWhiteSpace(options.UndeliveredFile) ? null : new UndeliveredFile(options.UndeliveredFile, logger);
         transport.Attach(this);
     }
