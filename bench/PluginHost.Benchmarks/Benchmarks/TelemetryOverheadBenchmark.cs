@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using PluginHost.Benchmarks.Benchmarks.Broker;
 using PluginHost.Benchmarks.Infrastructure;
 using PluginHost.Host.Telemetry;
@@ -19,7 +20,7 @@ public sealed class TelemetryOverheadBenchmark : IBenchmark
 
     public string Name => "telemetry-overhead";
 
-    public string Description => "broker small-message throughput with the OpenTelemetry metrics pipeline listening vs without, alternately in one run";
+    public string Description => "broker small-message throughput with the OpenTelemetry metrics pipeline, and with tracing on but unsampled, vs without, alternately in one run";
 
     public async IAsyncEnumerable<BenchResult> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -30,23 +31,33 @@ public sealed class TelemetryOverheadBenchmark : IBenchmark
         // The pipeline's own first use (its listener, aggregation, JIT) is not what a running host pays per message.
         using (MetricsPipeline())
             await run.WarmUpAsync(context, "telemetry-overhead on", Math.Min(count, 200_000), size, minRounds: 2, minSeconds: 1);
+        using (TracingPipeline(0))
+            await run.WarmUpAsync(context, "telemetry-overhead tracing", Math.Min(count, 200_000), size, minRounds: 2, minSeconds: 1);
         var off = new List<double>();
-        var on = new List<double>();
+        var metrics = new List<double>();
+        var unsampled = new List<double>();
         for (var pair = 1; pair <= Pairs; pair++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             off.Add(count / await run.RunAsync(context, $"telemetry-overhead off {pair}/{Pairs}", count, size));
-            using (var provider = MetricsPipeline())
-                on.Add(count / await run.RunAsync(context, $"telemetry-overhead on {pair}/{Pairs}", count, size));
+            using (MetricsPipeline())
+                metrics.Add(count / await run.RunAsync(context, $"telemetry-overhead metrics {pair}/{Pairs}", count, size));
+            using (TracingPipeline(0))
+                unsampled.Add(count / await run.RunAsync(context, $"telemetry-overhead tracing unsampled {pair}/{Pairs}", count, size));
         }
-        var withMetrics = Stats.Median(on);
         var without = Stats.Median(off);
-        yield return new BenchResult(Name, "small_msgs_metrics_on", 1, withMetrics, "msg/s")
+        var note = $"{count} x {size} B, 1 publisher plugin -> 1 subscriber plugin; baseline: the same without OpenTelemetry, timed alternately";
+        foreach (var (name, rates) in new[] { ("small_msgs_metrics_on", metrics), ("small_msgs_tracing_unsampled", unsampled) })
         {
-            Baseline = without, Ratio = withMetrics / without, Stat = "median", Samples = Pairs,
-            Note = $"{count} x {size} B, 1 publisher plugin -> 1 subscriber plugin; baseline: the same without a MeterProvider, timed alternately",
-        }.RatioAtLeast(0.95);
+            var value = Stats.Median(rates);
+            yield return new BenchResult(Name, name, 1, value, "msg/s") { Baseline = without, Ratio = value / without, Stat = "median", Samples = Pairs, Note = note }
+                .RatioAtLeast(0.95);
+        }
     }
+
+    // Tracing on with new traces sampled at ratio: 0 is the "on but unsampled" (every span asks the sampler and is dropped).
+    private static TracerProvider TracingPipeline(double ratio) =>
+        TelemetryRegistration.Configure(OpenTelemetry.Sdk.CreateTracerProviderBuilder(), new TelemetryOptions { TraceSampleRatio = ratio }).Build();
 
     private static MeterProvider MetricsPipeline() =>
         TelemetryRegistration.Configure(OpenTelemetry.Sdk.CreateMeterProviderBuilder(), new TelemetryOptions())

@@ -3,6 +3,7 @@ using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
+using PluginHost.Host.Telemetry;
 using PluginHost.Interpreter.Contract;
 using PluginHost.Sdk.Messaging;
 
@@ -66,7 +67,10 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     public Task? Publish(Message message)
     {
-        var result = broker.TryPublish(Signed(message));
+        message = Signed(message);
+        var span = MessageTracing.StartSend(ref message, Inbox?.CurrentTrace, descriptor.Name, instance, request: false);
+        var result = broker.TryPublish(message);
+        MessageTracing.End(span, result.Status is PublishStatus.Invalid or PublishStatus.Refused ? result.Error : null);
         if (result.Status is PublishStatus.Delivered or PublishStatus.NoReceivers or PublishStatus.Pending && Counters is { } counters)
             Interlocked.Increment(ref counters.Sent);
         return result.Status switch
@@ -84,7 +88,9 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     {
         if (Counters is { } counters)
             Interlocked.Increment(ref counters.Sent);
-        return broker.RequestAsync(Signed(message), timeout ?? broker.Options.RequestTimeout);
+        message = Signed(message);
+        var span = MessageTracing.StartSend(ref message, Inbox?.CurrentTrace, descriptor.Name, instance, request: true);
+        return MessageTracing.EndWith(span, broker.RequestAsync(message, timeout ?? broker.Options.RequestTimeout));
     }
 
     // The module already signs with this plugin's name; a copy only if something else got in (never on the hot path).
@@ -97,7 +103,8 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     // Called without the GIL; a call without a timeout gets the broker's request timeout, like request().
     public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) =>
-        Functions.CallAsync(function, argument, timeout ?? broker.Options.RequestTimeout);
+        MessageTracing.EndWith(MessageTracing.StartCall(function, Inbox?.CurrentTrace, descriptor.Name, instance),
+            Functions.CallAsync(function, argument, timeout ?? broker.Options.RequestTimeout));
 
     public void Subscribe(string pattern, int handlerId) => RequireInbox().Subscribe(pattern, handlerId);
 

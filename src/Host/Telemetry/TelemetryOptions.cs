@@ -15,7 +15,7 @@ internal sealed class TelemetryOptions
     /// <summary>Where the OTLP exporter sends metrics (a collector, e.g. <c>http://127.0.0.1:4317</c>); null: no OTLP export.</summary>
     public Uri? OtlpEndpoint { get; set; }
 
-    /// <summary><c>Grpc</c> (port 4317 by convention) or <c>HttpProtobuf</c> (4318; the endpoint then names the full path, <c>/v1/metrics</c>).</summary>
+    /// <summary><c>Grpc</c> (port 4317 by convention) or <c>HttpProtobuf</c> (4318; <c>/v1/metrics</c> and <c>/v1/traces</c> are appended to the endpoint).</summary>
     public OtlpExportProtocol OtlpProtocol { get; set; } = OtlpExportProtocol.Grpc;
 
     /// <summary>How often metrics are pushed to the OTLP endpoint.</summary>
@@ -29,6 +29,13 @@ internal sealed class TelemetryOptions
     /// <summary>.NET runtime and process metrics (meter <c>System.Runtime</c>: GC, thread pool, CPU time, working set) besides the host's own.</summary>
     public bool RuntimeMetrics { get; set; } = true;
 
+    /// <summary>Export spans of messages, handlers, requests and host calls to <see cref="OtlpEndpoint"/> (docs/observability.md).</summary>
+    public bool Tracing { get; set; }
+
+    /// <summary>The fraction of new traces recorded (a message that continues a trace follows its sender's choice).</summary>
+    [Range(0.0, 1.0)]
+    public double TraceSampleRatio { get; set; } = 1.0;
+
     public bool Enabled => OtlpEndpoint is not null || HttpPort is not null;
 }
 
@@ -41,6 +48,8 @@ internal sealed partial class TelemetryOptionsValidator(string? portError = null
     public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
     {
         var result = Generated.Validate(name, options);
+        if (!result.Failed && options.Tracing && options.OtlpEndpoint is null)
+            return ValidateOptionsResult.Fail($"{TelemetryOptions.SectionName}:Tracing: spans go to an OTLP collector: set {TelemetryOptions.SectionName}:OtlpEndpoint too");
         if (!result.Failed && portError is not null)
             return ValidateOptionsResult.Fail($"{TelemetryOptions.SectionName}:HttpPort: cannot listen on 127.0.0.1:{options.HttpPort}: {portError}");
         if (!result.Failed && options.OtlpEndpoint is { } uri && !(uri.IsAbsoluteUri && uri.Scheme is "http" or "https"))

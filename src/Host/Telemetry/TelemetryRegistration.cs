@@ -4,8 +4,10 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using PluginHost.Host.Lifecycle;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Policy;
@@ -43,12 +45,27 @@ internal static class TelemetryRegistration
         if (!running || options is null || !options.Enabled || portError is not null
             || new TelemetryOptionsValidator().Validate(null, options).Failed)
             return services;
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("pluginhost", serviceVersion: Version))
+        var builder = services.AddOpenTelemetry();
+        builder.ConfigureResource(resource => resource.AddService("pluginhost", serviceVersion: Version))
             .WithMetrics(metrics => Configure(metrics, options));
+        if (options.Tracing)
+            builder.WithTracing(tracing => Configure(tracing, options));
         if (options.HttpPort is { } port)
             services.AddHostedService(provider => new HealthEndpoint(port, provider));
         return services;
+    }
+
+    /// <summary>
+    /// The messaging spans to OTLP: new traces sampled at <see cref="TelemetryOptions.TraceSampleRatio"/> by
+    /// <see cref="MessageTracing"/> itself before it makes a span, so OpenTelemetry records every span it is given.
+    /// </summary>
+    public static TracerProviderBuilder Configure(TracerProviderBuilder tracing, TelemetryOptions options)
+    {
+        MessageTracing.RootSampleRatio = options.TraceSampleRatio;
+        tracing.AddSource(MessageTracing.SourceName).SetSampler(new AlwaysOnSampler());
+        if (options.OtlpEndpoint is { } endpoint)
+            tracing.AddOtlpExporter(exporter => { exporter.Endpoint = Signal(endpoint, options.OtlpProtocol, "traces"); exporter.Protocol = options.OtlpProtocol; });
+        return tracing;
     }
 
     /// <summary>The host's meters, the renames, and the exporters <paramref name="options"/> ask for.</summary>
@@ -63,7 +80,7 @@ internal static class TelemetryRegistration
         {
             metrics.AddOtlpExporter((exporter, reader) =>
             {
-                exporter.Endpoint = endpoint;
+                exporter.Endpoint = Signal(endpoint, options.OtlpProtocol, "metrics");
                 exporter.Protocol = options.OtlpProtocol;
                 reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)options.ExportInterval.TotalMilliseconds;
             });
@@ -79,6 +96,10 @@ internal static class TelemetryRegistration
         }
         return metrics;
     }
+
+    // OTLP over HTTP posts each signal to its own path of the collector (/v1/metrics, /v1/traces); gRPC has one address.
+    private static Uri Signal(Uri endpoint, OtlpExportProtocol protocol, string signal) =>
+        protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(new Uri(endpoint.AbsoluteUri.TrimEnd('/') + "/"), $"v1/{signal}") : endpoint;
 
     // A conversion error is the strict configuration's to report; here it only means "nothing to register".
     private static TelemetryOptions? Bind(IConfiguration configuration)
