@@ -37,7 +37,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         var logLevel = ToLogLevel(level);
         if (!logger.IsEnabled(logLevel))
             return;
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging")))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", Inbox?.CurrentTrace)))
             logger.PythonRecord(logLevel, name, message);
     }
 
@@ -51,7 +51,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     private void Output(LogLevel level, bool error, string line)
     {
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout")))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", Inbox?.CurrentTrace)))
             logger.PythonOutput(level, line);
     }
 

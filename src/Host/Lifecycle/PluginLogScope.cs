@@ -7,11 +7,12 @@ namespace PluginHost.Host.Lifecycle;
 /// console formatter writes them under <c>Scopes</c>, an OTLP log exporter as attributes. <c>Plugin</c> and
 /// <c>Instance</c> tell <c>greeter/0</c> from <c>greeter/1</c>; <c>PythonLogger</c> and <c>PythonLevel</c> (the
 /// record's own number, e.g. 25 for a custom level between INFO and WARNING) are null for print() output.
+/// <c>TraceId</c> and <c>SpanId</c> are those of the handler run that logged it, when traced (docs/observability.md).
 /// </summary>
-internal sealed class PluginLogScope(string plugin, int instance, string? pythonLogger, int? pythonLevel, string stream)
-    : IReadOnlyList<KeyValuePair<string, object?>>
+internal sealed class PluginLogScope(string plugin, int instance, string? pythonLogger, int? pythonLevel, string stream,
+    System.Diagnostics.Activity? trace) : IReadOnlyList<KeyValuePair<string, object?>>
 {
-    public int Count => 5;
+    public int Count => 7;
 
     public KeyValuePair<string, object?> this[int index] => index switch
     {
@@ -20,6 +21,8 @@ internal sealed class PluginLogScope(string plugin, int instance, string? python
         2 => new("PythonLogger", pythonLogger),
         3 => new("PythonLevel", pythonLevel),
         4 => new("Stream", stream),
+        5 => new("TraceId", trace?.TraceId.ToHexString()),
+        6 => new("SpanId", trace?.SpanId.ToHexString()),
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 
