@@ -122,4 +122,7 @@ internal static class LogEvents
     public const int WorkerSandboxLacking = 1811;
     public const int WorkerSandboxDisabled = 1812;
     public const int WorkerSpawnerFailed = 1813;
+
+    // Telemetry: OpenTelemetry export and the local endpoint (Telemetry/Log.Telemetry.cs).
+    public const int TelemetryEndpoint = 1920;
 }

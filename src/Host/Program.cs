@@ -14,6 +14,7 @@ using PluginHost.Host.Lifecycle.Live;
 using PluginHost.Host.Plugins;
 using PluginHost.Host.Sandbox;
 using PluginHost.Host.Sandbox.Confinement;
+using PluginHost.Host.Telemetry;
 using PluginHost.Interpreter;
 using PluginHost.Interpreter.Locating;
 
@@ -44,6 +45,8 @@ var builder = ConfigurationGate.CreateBuilder(command.ConfigurationArgs, Console
 if (builder is null)
     return ExitCodes.Failure;
 builder.Services.AddSystemd();
+builder.Services.AddConsoleLogDefaults(builder.Configuration);
+builder.Services.AddTelemetry(builder.Configuration, running: command.Verb == CommandVerb.Run);
 builder.Services.AddHostedService<HangupSignal>();
 builder.Services.AddMessageBroker();
 builder.Services.AddHostFunctions();
@@ -83,6 +86,8 @@ try
             return ListCommand.Run(host.Services.GetRequiredService<PluginCatalog>(), Console.Out, command.Json, running,
                 folders => SyntaxCheck.RunAll(listPython, folders, listOptions.CheckTimeout),
                 plugin => CapabilityCheck.Error(plugin, listOptions.Plugins.GetValueOrDefault(plugin.Name)?.Capabilities));
+        case CommandVerb.Top:
+            return await TopCommand.RunAsync(host.Services, command.Count, Console.Out, Console.Error);
         case CommandVerb.Validate:
             var python = host.Services.GetRequiredService<IOptions<PythonOptions>>().Value.ToRuntimeOptions();
             var functions = host.Services.GetRequiredService<HostFunctionRegistry>();

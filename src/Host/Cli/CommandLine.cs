@@ -3,7 +3,7 @@ using PluginHost.Host.Sandbox.Confinement;
 namespace PluginHost.Host.Cli;
 
 /// <summary>
-/// <c>pluginhost [run|list|validate|check|new|help] [arguments] [--Section:Key=Value ...]</c>. A tiny parser on
+/// <c>pluginhost [run|list|top|validate|check|new|help] [arguments] [--Section:Key=Value ...]</c>. A tiny parser on
 /// purpose: a few verbs and flags do not need a framework, and configuration overrides pass through untouched.
 /// </summary>
 internal static class CommandLine
@@ -18,6 +18,7 @@ internal static class CommandLine
             {
                 "run" => CommandVerb.Run,
                 "list" => CommandVerb.List,
+                "top" => CommandVerb.Top,
                 "validate" => CommandVerb.Validate,
                 "check" => CommandVerb.Check,
                 "new" => CommandVerb.New,
@@ -36,6 +37,7 @@ internal static class CommandLine
         var dotnet = false;
         var confinement = CheckConfinement.Confine;
         string? name = null;
+        int? count = null;
         var help = verb == CommandVerb.Help;
         foreach (var arg in args.Skip(start))
         {
@@ -49,6 +51,12 @@ internal static class CommandLine
                 confinement = CheckConfinement.Off;
             else if (arg == CheckSandbox.InsideFlag && verb == CommandVerb.Check)
                 confinement = CheckConfinement.Inside;
+            else if (verb == CommandVerb.Top && arg.StartsWith("--count=", StringComparison.Ordinal))
+            {
+                if (!int.TryParse(arg["--count=".Length..], System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
+                    return Invalid($"--count needs a whole number of refreshes, 1 or more: '{arg}'");
+                count = n;
+            }
             else if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=') > 2)
                 configuration.Add(arg);
             else if (arg.StartsWith('-'))
@@ -69,7 +77,7 @@ internal static class CommandLine
             return Invalid("check needs a plugin folder: pluginhost check <folder>");
         if (verb == CommandVerb.New && name is null)
             return Invalid("new needs a plugin name: pluginhost new <name> [folder] [--dotnet]");
-        return new ParsedCommand(verb, configuration) { Folder = folder, Json = json, Name = name, DotNet = dotnet, Confinement = confinement };
+        return new ParsedCommand(verb, configuration) { Folder = folder, Json = json, Name = name, DotNet = dotnet, Confinement = confinement, Count = count };
     }
 
     public static void WriteHelp(TextWriter output) => output.Write(
@@ -79,6 +87,10 @@ internal static class CommandLine
         Commands:
           run                 Start the host and run the enabled plugins until stopped (default).
           list [--json]       List discovered plugins: name, version, instances, state, folder, load error.
+          top [--count=N]     A live table of the running host's instances (state, messages per second
+                              in and out, inbox, failures, restarts, memory) from PluginHost:StatusFile,
+                              refreshed every second until Ctrl+C or N refreshes; plain text, once
+                              unless --count says more, when output is not a terminal.
           validate <folder> [--json]
                               Check one plugin folder (plugin.json, its Python's syntax, its dotnet/
                               assemblies) without starting the host. Exit code 0 when valid, 1 when not.

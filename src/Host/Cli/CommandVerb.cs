@@ -8,6 +8,9 @@ internal enum CommandVerb
     /// <summary>Print discovered plugins with version, state and load error.</summary>
     List,
 
+    /// <summary>A live table of the running host's instances, from its status file.</summary>
+    Top,
+
     /// <summary>Check one plugin folder without starting the host.</summary>
     Validate,
 

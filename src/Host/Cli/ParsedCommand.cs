@@ -23,6 +23,9 @@ internal sealed record ParsedCommand(CommandVerb Verb, IReadOnlyList<string> Con
     /// <summary><c>--json</c>: machine-readable output for list and validate.</summary>
     public bool Json { get; init; }
 
+    /// <summary><c>--count=N</c>: how many tables <see cref="CommandVerb.Top"/> shows before it exits.</summary>
+    public int? Count { get; init; }
+
     /// <summary>Why the command line is unusable; print it with the usage and exit with <see cref="ExitCodes.Usage"/>.</summary>
     public string? Error { get; init; }
 }

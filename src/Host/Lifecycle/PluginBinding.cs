@@ -3,6 +3,7 @@ using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
 using PluginHost.Host.Plugins;
+using PluginHost.Host.Telemetry;
 using PluginHost.Interpreter.Contract;
 using PluginHost.Sdk.Messaging;
 
@@ -30,15 +31,28 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     public int MinimumPythonLevel =>
         logger.IsEnabled(LogLevel.Debug) ? 10 : logger.IsEnabled(LogLevel.Information) ? 20 : logger.IsEnabled(LogLevel.Warning) ? 30 : 40;
 
-    public void Log(int level, string pythonLogger, string message) =>
-        logger.PythonRecord(ToLogLevel(level), pythonLogger.Length == 0 ? descriptor.Name : pythonLogger, message);
+    public void Log(int level, string pythonLogger, string message)
+    {
+        var name = pythonLogger.Length == 0 ? descriptor.Name : pythonLogger;
+        var logLevel = ToLogLevel(level);
+        if (!logger.IsEnabled(logLevel))
+            return;
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", Inbox?.CurrentTrace)))
+            logger.PythonRecord(logLevel, name, message);
+    }
 
     public void Write(bool error, string text)
     {
         var lines = error ? _stderr : _stdout;
         var level = error ? LogLevel.Error : LogLevel.Information;
         lock (lines)
-            lines.Append(text, line => logger.PythonOutput(level, line));
+            lines.Append(text, line => Output(level, error, line));
+    }
+
+    private void Output(LogLevel level, bool error, string line)
+    {
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", Inbox?.CurrentTrace)))
+            logger.PythonOutput(level, line);
     }
 
     public int MaxOutputLength => maxOutputLength;
@@ -48,9 +62,17 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     /// <summary>The instance's inbox, attached once its interpreter exists (subscriptions need it).</summary>
     public PluginInbox? Inbox { get; set; }
 
+    /// <summary>The instance's running totals, where an accepted publish or request is counted as sent.</summary>
+    public ReceiverCounters? Counters { get; init; }
+
     public Task? Publish(Message message)
     {
-        var result = broker.TryPublish(Signed(message));
+        message = Signed(message);
+        var span = MessageTracing.StartSend(ref message, Inbox?.CurrentTrace, descriptor.Name, instance, request: false);
+        var result = broker.TryPublish(message);
+        MessageTracing.End(span, result.Status is PublishStatus.Invalid or PublishStatus.Refused ? result.Error : null);
+        if (result.Status is PublishStatus.Delivered or PublishStatus.NoReceivers or PublishStatus.Pending && Counters is { } counters)
+            Interlocked.Increment(ref counters.Sent);
         return result.Status switch
         {
             PublishStatus.Delivered => null,
@@ -62,8 +84,14 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         };
     }
 
-    public Task<Message> Request(Message message, TimeSpan? timeout) =>
-        broker.RequestAsync(Signed(message), timeout ?? broker.Options.RequestTimeout);
+    public Task<Message> Request(Message message, TimeSpan? timeout)
+    {
+        if (Counters is { } counters)
+            Interlocked.Increment(ref counters.Sent);
+        message = Signed(message);
+        var span = MessageTracing.StartSend(ref message, Inbox?.CurrentTrace, descriptor.Name, instance, request: true);
+        return MessageTracing.EndWith(span, broker.RequestAsync(message, timeout ?? broker.Options.RequestTimeout));
+    }
 
     // The module already signs with this plugin's name; a copy only if something else got in (never on the hot path).
     public string NewMessageId() => MessageIds.Next();
@@ -75,7 +103,8 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     // Called without the GIL; a call without a timeout gets the broker's request timeout, like request().
     public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) =>
-        Functions.CallAsync(function, argument, timeout ?? broker.Options.RequestTimeout);
+        MessageTracing.EndWith(MessageTracing.StartCall(function, Inbox?.CurrentTrace, descriptor.Name, instance),
+            Functions.CallAsync(function, argument, timeout ?? broker.Options.RequestTimeout));
 
     public void Subscribe(string pattern, int handlerId) => RequireInbox().Subscribe(pattern, handlerId);
 
@@ -86,12 +115,12 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     /// <summary>Logs what is left without a final newline (at stop).</summary>
     public void FlushOutput()
     {
-        foreach (var (lines, level) in new[] { (_stdout, LogLevel.Information), (_stderr, LogLevel.Error) })
+        foreach (var (lines, level, error) in new[] { (_stdout, LogLevel.Information, false), (_stderr, LogLevel.Error, true) })
         {
             lock (lines)
             {
                 if (!lines.IsEmpty)
-                    logger.PythonOutput(level, lines.Take());
+                    Output(level, error, lines.Take());
             }
         }
     }

@@ -29,6 +29,7 @@ internal sealed partial class PluginInstance
     private readonly Func<PluginBinding> _newBinding;
     private PluginBinding _binding;   // one per interpreter: a retired one loses the inbox, so its stragglers cannot subscribe
     private readonly PluginInbox _inbox;
+    private readonly ReceiverCounters _counters;   // its message totals, kept by the broker across restarts
     private readonly IDisposable _address;
     private Timer? _watchdog;
     private string? _error;
@@ -53,7 +54,8 @@ internal sealed partial class PluginInstance
         _hostLogger = loggers.CreateLogger<PluginInstance>();
         var pluginLogger = loggers.CreateLogger($"PluginHost.Plugins.{descriptor.Name}");
         var maxOutput = host?.MaxOutputLineLength ?? PluginHostOptions.DefaultMaxOutputLineLength;
-        _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker, maxOutput) { Inbox = _inbox };
+        _counters = broker.CountersOf(descriptor.Name, number);
+        _newBinding = () => new PluginBinding(descriptor, number, pluginLogger, broker, maxOutput) { Inbox = _inbox, Counters = _counters };
         var configured = host?.Plugins.GetValueOrDefault(descriptor.Name);
         _stopTimeout = host?.StopTimeout ?? TimeSpan.FromSeconds(10);
         _policy = new RestartPolicy(host?.RestartFor(descriptor.Name) ?? new RestartOptions { Enabled = false });
@@ -99,6 +101,11 @@ internal sealed partial class PluginInstance
                 MessageBytes = Volatile.Read(ref _messageBytes),
                 InboxBytes = _inbox.WaitingBytes,
                 ResidentBytes = Volatile.Read(ref _residentBytes) is >= 0 and var resident ? resident : null,
+                Received = Volatile.Read(ref _counters.Received),
+                Handled = Volatile.Read(ref _counters.Handled),
+                Failed = Interlocked.Read(ref _counters.Failed),
+                Sent = Interlocked.Read(ref _counters.Sent),
+                Waiting = _inbox.Depth,
             };
         }
     }

@@ -47,6 +47,21 @@ internal sealed record PluginStatus(string Plugin, int Instance, PluginState Sta
     /// <summary>A worker's own resident memory (isolation process), last sample; null in-process.</summary>
     public long? ResidentBytes { get; init; }
 
+    /// <summary>Deliveries into its inbox so far (retries again), over all its interpreters.</summary>
+    public long Received { get; init; }
+
+    /// <summary>Handler runs that returned.</summary>
+    public long Handled { get; init; }
+
+    /// <summary>Handler runs that raised, retries included.</summary>
+    public long Failed { get; init; }
+
+    /// <summary>Messages and requests it sent that the broker accepted.</summary>
+    public long Sent { get; init; }
+
+    /// <summary>Messages waiting in its inbox (the inbox depth).</summary>
+    public int Waiting { get; init; }
+
     /// <summary>What the instance holds: small and large blocks, kept and waiting payloads; null before its first sample.</summary>
     public long? MemoryBytes => AllocatedBytes is null && LargeBytes is null ? null : (AllocatedBytes ?? 0) + (LargeBytes ?? 0) + MessageBytes + InboxBytes;
 }

@@ -30,6 +30,9 @@ internal sealed class Delivery : InboundMessage
     /// <summary>The endpoint this delivery was handed to.</summary>
     public IMessageEndpoint? Endpoint => Receiver?.Endpoint;
 
+    /// <summary>The span of its handler run now, when traced (<see cref="Telemetry.MessageTracing"/>).</summary>
+    internal System.Diagnostics.Activity? Trace { get; set; }
+
     /// <summary>Set by the broker before the endpoint sees the delivery; retries go back to the same receiver.</summary>
     internal Receiver? Receiver { get; set; }
 

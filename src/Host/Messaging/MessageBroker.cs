@@ -41,7 +41,7 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
         Options = options;
         _logger = logger;
         _transport = transport;
-        _metrics = new BrokerMetrics(meterFactory, InboxDepths);
+        _metrics = new BrokerMetrics(meterFactory, InboxDepths, () => _counters.Values);
         _undelivered = string.IsNullOrWhiteSpace(options.UndeliveredFile) ? null : new UndeliveredFile(options.UndeliveredFile, logger);
         transport.Attach(this);
     }
@@ -165,11 +165,15 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
             throw new ArgumentException($"Endpoint {endpoint.Owner} has instance {endpoint.Instance}; instances count from 0.", nameof(endpoint));
     }
 
+    /// <summary>The running totals of <paramref name="owner"/>/<paramref name="instance"/>, made on first ask (the same object its receiver counts into).</summary>
+    public ReceiverCounters CountersOf(string owner, int instance) =>
+        _counters.GetOrAdd((owner, instance), key => new ReceiverCounters(key.Owner, key.Instance));
+
     private Receiver Acquire(IMessageEndpoint endpoint)
     {
         if (!_receivers.TryGetValue(endpoint, out var receiver))
         {
-            var counters = _counters.GetOrAdd((endpoint.Owner, endpoint.Instance), key => new ReceiverCounters(key.Owner, key.Instance));
+            var counters = CountersOf(endpoint.Owner, endpoint.Instance);
             receiver = new Receiver(endpoint, counters);
             _receivers.Add(endpoint, receiver);
         }

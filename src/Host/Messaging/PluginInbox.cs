@@ -304,8 +304,12 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
         return delivery;
     }
 
+    /// <summary>The span of the handler running now, when traced: what the plugin sends from it is its child.</summary>
+    public System.Diagnostics.Activity? CurrentTrace => Volatile.Read(ref _current)?.Trace;
+
     private void StartHandler(Delivery delivery)
     {
+        delivery.Trace = Telemetry.MessageTracing.StartHandler(delivery.Message, Owner, Instance);
         Volatile.Write(ref _current, delivery);
         if (!ReferenceEquals(_handlerTopic, delivery.Message.Topic))
             _handlerTopic = delivery.Message.Topic;   // a stream on one topic shares one string: no write per message
@@ -316,6 +320,8 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     public void Report(IInstanceRuntime runtime, InboundMessage message, in HandlerOutcome outcome)
     {
         var delivery = (Delivery)message;
+        Telemetry.MessageTracing.End(delivery.Trace, outcome.Result is HandlerResult.Handled or HandlerResult.NotRun ? null : outcome.Reason ?? outcome.Result.ToString());
+        delivery.Trace = null;
         // The handler tracking belongs to the attached runtime; one left behind must not end its successor's.
         if (Attached(runtime))
         {

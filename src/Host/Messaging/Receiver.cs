@@ -61,6 +61,9 @@ internal sealed class ReceiverCounters(string owner, int instance)
     public long Dropped;
     public long Undecodable;
 
+    /// <summary>Messages this instance published or sent as requests that the broker accepted (for <c>pluginhost top</c>).</summary>
+    public long Sent;
+
     public string Owner { get; } = owner;
 
     public int Instance { get; } = instance;

@@ -27,7 +27,15 @@ public sealed class MetricsTests
 
         public ConcurrentDictionary<string, long> Sums { get; } = new();
 
-        public long this[string key] => Sums.GetValueOrDefault(key);
+        /// <summary>A sum of counted measurements, or an observable instrument's value now (it is observed first).</summary>
+        public long this[string key]
+        {
+            get
+            {
+                _listener.RecordObservableInstruments();
+                return Sums.GetValueOrDefault(key);
+            }
+        }
 
         public void Observe()
         {
@@ -41,7 +49,11 @@ public sealed class MetricsTests
         {
             var key = instrument.Name;
             foreach (var tag in tags) key += $" {tag.Key}={tag.Value}";
-            Sums.AddOrUpdate(key, value, (_, sum) => sum + value);
+            // An observable counter reports its total each time: the latest replaces, a counter's measurements add up.
+            if (instrument.IsObservable)
+                Sums[key] = value;
+            else
+                Sums.AddOrUpdate(key, value, (_, sum) => sum + value);
         }
     }
 
