@@ -200,4 +200,42 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
         Assert.Contains(harness.PluginMessages("slowstart"), m => m.Contains("setup cancelled"));
         Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.InterpreterLeftRunning);   // it ended
     }
+    [Fact]
+    public async Task AnAsyncTeardownPastItsBudgetIsCancelledAndLeftoverTasksAreCancelledBeforeTheLoopCloses()
+    {
+        var harness = new SupervisorHarness(fixture);
+        harness.Options.StopTimeout = TimeSpan.FromSeconds(1);
+        harness.Plugin("lingering", """
+            import asyncio
+            tasks = set()
+
+            async def background():
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    print("background task cancelled")
+                    raise
+
+            async def setup(ctx):
+                tasks.add(asyncio.create_task(background()))
+
+            async def teardown():
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    print("teardown cancelled")
+                    raise
+            """);
+        await harness.StartAsync();
+        Assert.Equal(PluginState.Running, harness.Status("lingering").State);
+
+        await harness.DisposeAsync();
+
+        Assert.Equal(PluginState.Stopped, harness.Status("lingering").State);
+        var said = harness.PluginMessages("lingering").ToList();
+        Assert.Contains(said, m => m.Contains("teardown cancelled"));
+        Assert.Contains(said, m => m.Contains("background task cancelled"));
+        Assert.Equal(0, harness.Status("lingering").Abandoned);
+        Assert.DoesNotContain(harness.Logs.Records, r => r.EventId == LogEvents.InterpreterLeftRunning);
+    }
 }
