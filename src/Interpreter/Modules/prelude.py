@@ -31,16 +31,18 @@ subscribe.__doc__ = _subscribe.__doc__
 # The instance's asyncio event loop (docs/writing-plugins.md#async-plugins). Run only by the interpreter's own thread,
 # and only while it runs a coroutine of the plugin (a handler, setup or teardown): other tasks advance then.
 _loop = None
+_aio = _get_ident = None
 _running = None     # the task of the handler, setup or teardown the loop runs now
 _timed_out = None   # that task, once the host's timeout cancelled it
 
 
 def _event_loop():
     """The instance's loop, made on first need (the host makes it before setup when the plugin imports asyncio)."""
-    global _loop
+    global _loop, _aio, _get_ident
     loop = _loop
     if loop is None or loop.is_closed():
-        import asyncio
+        import asyncio, threading
+        _aio, _get_ident = asyncio, threading.get_ident   # looked up once: _run is on every message's path
         loop = _loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
     return loop
@@ -75,18 +77,34 @@ def _run(coroutine):
     interrupt does, and the host treats the instance as stuck.
     """
     global _running, _timed_out
-    import asyncio
-    loop = _event_loop()
-    task = loop.create_task(coroutine)
+    loop = _loop
+    if loop is None or loop.is_closed():
+        loop = _event_loop()
+    task = _eager_task(loop, coroutine)
+    if task.done():
+        return task.result()   # it never waited: no turn of the loop (a turn costs ~20x a sync handler's call)
     _running = task
     try:
         return loop.run_until_complete(task)
-    except asyncio.CancelledError:
+    except _aio.CancelledError:
         if _timed_out is task:
             raise HandlerTimeout() from None
         raise
     finally:
         _running = _timed_out = None
+
+
+def _eager_task(loop, coroutine):
+    """A task of ``loop`` that has run ``coroutine`` up to its first real wait (asyncio's eager start, 3.12+): as a task,
+    so current_task(), TaskGroup and timeout() work in that first step. Eager start needs a running loop; this thread's
+    loop counts as running for the step, as it would inside run_until_complete."""
+    loop._thread_id = _get_ident()   # what loop.is_running() reads; None again before the loop runs
+    _aio._set_running_loop(loop)
+    try:
+        return _aio.Task(coroutine, loop=loop, eager_start=True)
+    finally:
+        _aio._set_running_loop(None)
+        loop._thread_id = None
 
 
 def _run_hook(result):

@@ -48,6 +48,18 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
                 await asyncio.sleep(0)
                 return "deco " + message.payload
 
+            @pluginhost.on("group.>")
+            async def group(message):
+                # A TaskGroup and a timeout from the handler's first step (before any await) need it to be a task.
+                async with asyncio.timeout(10):
+                    async with asyncio.TaskGroup() as tg:
+                        parts = [tg.create_task(asyncio.sleep(0.001, n)) for n in range(3)]
+                return [p.result() for p in parts]
+
+            @pluginhost.on("nowait.>")
+            async def nowait(message):
+                return {"task": asyncio.current_task() is not None, "loop": asyncio.get_running_loop() is setup_loop}
+
             async def _partial(prefix, message):
                 return prefix + message.payload
 
@@ -67,6 +79,8 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
         Assert.Equal("hi", reply.GetProperty("echo").GetString());
         Assert.Equal("""{"sync":"s"}""", TextOf(await harness.Broker.RequestAsync(JsonMessage("sync.x", "\"s\""), TimeSpan.FromSeconds(30))));
         Assert.Equal("deco d", TextOf(await harness.Broker.RequestAsync(JsonMessage("deco.x", "\"d\""), TimeSpan.FromSeconds(30))));
+        Assert.Equal("[0,1,2]", TextOf(await harness.Broker.RequestAsync(JsonMessage("group.x", "null"), TimeSpan.FromSeconds(30))));
+        Assert.Equal("""{"task":true,"loop":true}""", TextOf(await harness.Broker.RequestAsync(JsonMessage("nowait.x", "null"), TimeSpan.FromSeconds(30))));
         Assert.Equal("partial p", TextOf(await harness.Broker.RequestAsync(JsonMessage("partial.x", "\"p\""), TimeSpan.FromSeconds(30))));
         // An awaited host call that fails is the handler's exception, as for sync code.
         var failed = await Assert.ThrowsAnyAsync<Exception>(() => harness.Broker.RequestAsync(JsonMessage("go", "\"call\"", to: "asyncer"), TimeSpan.FromSeconds(30)));
