@@ -45,24 +45,21 @@ public sealed class AsyncHandlersBenchmark : IBenchmark
         }
 
         double Rate(string topic) => Stats.Median(rates[topic]);
-        var (syncSleep, asyncSleep) = (Rate("bench.sync.sleep"), Rate("bench.async.sleep"));
-        yield return new BenchResult(Name, "sleep_10ms_concurrency_1", 1, asyncSleep, "msg/s")
+        BenchResult Row(string name, double ours, double baseline, double ratio, string unit, string note) => new(Name, name, 1, ours, unit)
         {
-            Baseline = syncSleep,
-            Ratio = asyncSleep / syncSleep,
+            Baseline = baseline,
+            Ratio = ratio,
             Stat = "median",
             Samples = repeats,
-            Note = $"{sleepCount} messages per round to one instance: async def awaiting asyncio.sleep(0.01) vs def calling time.sleep(0.01); one message at a time (no MaxConcurrency yet)",
+            Note = note,
         };
+        var (syncSleep, asyncSleep) = (Rate("bench.sync.sleep"), Rate("bench.async.sleep"));
+        yield return Row("sleep_10ms_concurrency_1", asyncSleep, syncSleep, asyncSleep / syncSleep, "msg/s",
+            $"{sleepCount} messages per round to one instance: async def awaiting asyncio.sleep(0.01) vs def calling time.sleep(0.01); one message at a time (no MaxConcurrency yet)");
         var (syncNop, asyncNop) = (1e6 / Rate("bench.sync.nop"), 1e6 / Rate("bench.async.nop"));
-        yield return new BenchResult(Name, "no_await_per_message", 1, asyncNop, "us")
-        {
-            Baseline = syncNop,
-            Ratio = syncNop / asyncNop,
-            Stat = "median",
-            Samples = repeats,
-            Note = $"{nopCount} messages per round, published by another plugin: an async def handler that returns without waiting vs a def one (whole delivery per message, publish included)",
-        }.RatioAtLeast(0.5);
+        yield return Row("no_await_per_message", asyncNop, syncNop, syncNop / asyncNop, "us",
+            $"{nopCount} messages per round, published by another plugin: an async def handler that returns without waiting vs a def one (whole delivery per message, publish included)")
+            .RatioAtLeast(0.5);
     }
 
     /// <summary>Messages per second from the driver's first publish to the target's last handled message.</summary>
