@@ -54,7 +54,12 @@ def _pluginhost_start_plugin(entry, subscriptions):
         pluginhost.subscribe(pattern, on_message)
     # A plugin that uses asyncio gets its instance's loop before setup (others only if they run a coroutine later).
     if "asyncio" in sys.modules:
-        pluginhost._event_loop()
+        try:
+            pluginhost._event_loop()
+        except Exception as e:
+            # A plugin that only imports asyncio still starts; an async handler or hook will raise this again.
+            import logging
+            logging.getLogger("pluginhost").warning("no asyncio event loop for this instance: %s", e)
     setup = getattr(module, "setup", None)
     if setup is not None:
         pluginhost._run_hook(setup(pluginhost.context()))
