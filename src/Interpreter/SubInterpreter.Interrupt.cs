@@ -46,6 +46,8 @@ public sealed partial class SubInterpreter
             {
                 if (!stillRelevant())
                     return false;
+                if (CancelledOnLoop())
+                    return true;
                 _interruptIssued = true;
                 return Interop.SetAsyncException(_ownerIdent, TimeoutType()) == 1;
             }
@@ -57,6 +59,32 @@ public sealed partial class SubInterpreter
             {
                 Interop.DeleteAttachedThreadState(state);
             }
+        }
+    }
+
+    /// <summary>
+    /// True when the interpreter's event loop runs an async handler (or hook) that is waiting at an await: pluginhost
+    /// cancels its task on the loop instead (CancelledError at that await). An exception raised into the thread would
+    /// land in the loop's own code, or never while the loop sleeps in its selector with nothing scheduled.
+    /// </summary>
+    private static bool CancelledOnLoop()
+    {
+        try
+        {
+            using var module = Interop.Import(Modules.SdkModule.Name);
+            var result = Interop.NoThrow.PyObject_CallMethodNoArgs(module.Pointer, "_cancel_running");
+            if (result == 0)
+            {
+                Interop.FetchRaised().Dispose();   // not cancelled: the interrupt is raised in the thread instead
+                return false;
+            }
+            var cancelled = result == LibPython.TrueObject;
+            Interop.DecRef(result);
+            return cancelled;
+        }
+        catch (PythonException)
+        {
+            return false;   // no pluginhost module in this interpreter
         }
     }
 

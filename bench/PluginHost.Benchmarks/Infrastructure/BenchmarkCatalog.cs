@@ -20,6 +20,7 @@ public static class BenchmarkCatalog
         new AllocationBenchmark(),
         new StartupBenchmark(),
         new TelemetryOverheadBenchmark(),
+        new AsyncHandlersBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>

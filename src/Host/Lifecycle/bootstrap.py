@@ -41,26 +41,41 @@ def _pluginhost_start(entry, subscriptions, folder):
 
 
 def _pluginhost_start_plugin(entry, subscriptions):
-    import importlib, pluginhost
+    import importlib, sys, pluginhost
     module = importlib.import_module(entry)
     on_message = getattr(module, "on_message", None)
     if subscriptions and on_message is None:
         raise _PluginHostCannotStart(f"plugin.json subscribes to {subscriptions} but {entry} has no on_message(message) function")
     if on_message is not None:
+        # An async def on_message runs on the instance's event loop (subscribe wraps it the same way).
+        on_message = pluginhost._sync_form(on_message)
         pluginhost._set_direct_handler(on_message)
     for pattern in subscriptions:
         pluginhost.subscribe(pattern, on_message)
+    # A plugin that uses asyncio gets its instance's loop before setup (others only if they run a coroutine later).
+    if "asyncio" in sys.modules:
+        try:
+            pluginhost._event_loop()
+        except Exception as e:
+            # A plugin that only imports asyncio still starts; an async handler or hook will raise this again.
+            import logging
+            logging.getLogger("pluginhost").warning("no asyncio event loop for this instance: %s", e)
     setup = getattr(module, "setup", None)
     if setup is not None:
-        setup(pluginhost.context())
+        pluginhost._run_hook(setup(pluginhost.context()))
 
 
 def _pluginhost_stop(entry):
     import sys
     module = sys.modules.get(entry)
     teardown = getattr(module, "teardown", None)
-    if teardown is not None:
-        teardown()
+    import pluginhost
+    try:
+        if teardown is not None:
+            pluginhost._run_hook(teardown())
+    finally:
+        # Tasks the plugin left are cancelled and the instance's loop closed, after teardown (which may still use them).
+        pluginhost._close_loop()
 
 
 # Start failures a restart cannot heal: the host marks the instance Failed at once with this reason (no restarts).

@@ -18,6 +18,147 @@ def on(pattern):
     return register
 
 
+_subscribe = subscribe
+
+
+def subscribe(pattern, handler):
+    return _subscribe(pattern, _sync_form(handler))
+
+
+subscribe.__doc__ = _subscribe.__doc__
+
+
+# The instance's asyncio event loop (docs/writing-plugins.md#async-plugins). Run only by the interpreter's own thread,
+# and only while it runs a coroutine of the plugin (a handler, setup or teardown): other tasks advance then.
+_loop = None
+_aio = _get_ident = None
+_running = None     # the task of the handler, setup or teardown the loop runs now
+_timed_out = None   # that task, once the host's timeout cancelled it
+
+
+def _event_loop():
+    """The instance's loop, made on first need (the host makes it before setup when the plugin imports asyncio)."""
+    global _loop, _aio, _get_ident
+    loop = _loop
+    if loop is None or loop.is_closed():
+        import asyncio, threading
+        _aio, _get_ident = asyncio, threading.get_ident   # looked up once: _run is on every message's path
+        loop = _loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    return loop
+
+
+def _is_coroutine_function(handler):
+    while True:
+        inner = getattr(handler, "func", None)   # functools.partial
+        if inner is None or not callable(inner):
+            break
+        handler = inner
+    code = getattr(handler, "__code__", None)   # functions and bound methods
+    return code is not None and bool(code.co_flags & 0x80)   # CO_COROUTINE
+
+
+def _sync_form(handler):
+    """``handler`` itself, or for a coroutine function one that runs its coroutine to the end on the instance's loop."""
+    if not _is_coroutine_function(handler):
+        return handler
+    def run(message):
+        return _run(handler(message))
+    run.__wrapped__ = handler
+    run.__name__ = getattr(handler, "__name__", "handler")
+    return run
+
+
+def _run(coroutine):
+    """Runs a coroutine of the plugin as a task of the instance's loop until it ends and returns its result.
+
+    The host's timeout cancels the task (``_cancel_running``): the coroutine sees CancelledError at its await, and
+    the caller HandlerTimeout. One that ignores the cancellation keeps running, as sync code that ignores the
+    interrupt does, and the host treats the instance as stuck.
+    """
+    global _running, _timed_out
+    loop = _loop
+    if loop is None or loop.is_closed():
+        loop = _event_loop()
+    task = _eager_task(loop, coroutine)
+    if task.done():
+        return task.result()   # it never waited: no turn of the loop (a turn costs ~20x a sync handler's call)
+    _running = task
+    try:
+        return loop.run_until_complete(task)
+    except _aio.CancelledError:
+        if _timed_out is task:
+            raise HandlerTimeout() from None
+        raise
+    finally:
+        _running = _timed_out = None
+
+
+def _eager_task(loop, coroutine):
+    """A task of ``loop`` that has run ``coroutine`` up to its first real wait (asyncio's eager start, 3.12+): as a task,
+    so current_task(), TaskGroup and timeout() work in that first step. Eager start needs a running loop; this thread's
+    loop counts as running for the step, as it would inside run_until_complete."""
+    loop._thread_id = _get_ident()   # what loop.is_running() reads; None again before the loop runs
+    _aio._set_running_loop(loop)
+    try:
+        return _aio.Task(coroutine, loop=loop, eager_start=True)
+    finally:
+        _aio._set_running_loop(None)
+        loop._thread_id = None
+
+
+def _run_hook(result):
+    """setup's or teardown's return value: a coroutine (an ``async def`` hook) runs on the instance's loop."""
+    if hasattr(result, "cr_code"):
+        return _run(result)
+    return result
+
+
+def _cancel_running():
+    """Called by the host's interrupter, another thread of this interpreter holding its GIL. True when the loop runs a
+    coroutine of the plugin that is not executing now (it waits at an await, or other tasks run): its task is cancelled
+    on the loop, which is woken for it. False leaves the interrupt to raise HandlerTimeout where the thread is (sync
+    code, or the coroutine itself executing)."""
+    task = _running
+    if task is None or task.done():
+        return False
+    loop = task.get_loop()
+    import asyncio
+    if asyncio.current_task(loop) is task:
+        return False
+    loop.call_soon_threadsafe(_time_out, task)
+    return True
+
+
+def _time_out(task):
+    global _timed_out
+    if task is _running and not task.done():
+        _timed_out = task
+        task.cancel("timed out: HandlerTimeout")
+
+
+def _close_loop():
+    """After teardown: the tasks still pending are cancelled and given one run to end, then the loop is closed."""
+    global _loop
+    loop = _loop
+    if loop is None or loop.is_closed():
+        return
+    import asyncio
+    try:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if pending:
+            for task in pending:
+                task.cancel()
+            async def finish():
+                await asyncio.gather(*pending, return_exceptions=True)
+            _run(finish())
+        _run(loop.shutdown_asyncgens())
+    finally:
+        _loop = None
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 async def request_async(topic, payload, *, to=None, timeout=None, headers=None):
     """Like ``request``, awaited from asyncio code: the event loop keeps running while the reply is on its way.
 

@@ -4,13 +4,17 @@ The module is native (built into the host); these stubs let editors complete and
 Point your editor or type checker at this folder (e.g. ``mypy_path``/``extraPaths``), or copy the file
 next to your plugin.
 """
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final, TypeAlias, TypeVar, final
 
 Payload: TypeAlias = bytes | bytearray | memoryview | str | dict[str, Any] | list[Any] | int | float | bool | None
 """What can be sent: bytes-like values pass through, str travels as text, the rest as JSON."""
 
-_Handler = TypeVar("_Handler", bound=Callable[["Message"], Any])
+_SyncHandler = Callable[["Message"], Any]
+_AsyncHandler = Callable[["Message"], Coroutine[Any, Any, Any]]
+_Handler = TypeVar("_Handler", bound=_SyncHandler | _AsyncHandler)
+"""A handler: a function, or a coroutine function (``async def``) run as a task of the instance's event loop; either
+way its (awaited) return value is the reply to a request."""
 
 class HandlerTimeout(TimeoutError):
     """Raised inside a handler or hook that ran past the host's timeout for it (see docs/reliability.md)."""
@@ -116,17 +120,21 @@ def request(topic: str, payload: Payload, *, to: str | None = None, timeout: flo
 
 async def request_async(topic: str, payload: Payload, *, to: str | None = None, timeout: float | None = None,
                         headers: dict[str, str] | None = None) -> Message:
-    """``request`` for asyncio code: the event loop keeps running while the reply is on its way."""
+    """``request`` for asyncio code (an async handler, or a loop of your own): the event loop keeps running while the
+    reply is on its way."""
 
-def subscribe(pattern: str, handler: Callable[[Message], Any]) -> int:
+def subscribe(pattern: str, handler: _SyncHandler | _AsyncHandler) -> int:
     """Calls ``handler(message)`` on this plugin's interpreter for topics matching ``pattern`` (``*`` one token,
-    ``>`` the rest); with several instances, each message goes to one of them. Returns the subscription id."""
+    ``>`` the rest); with several instances, each message goes to one of them. Returns the subscription id.
+
+    A coroutine function (``async def``, also through ``functools.partial``) runs as a task of the instance's event
+    loop, one message at a time; the host's HandlerTimeout cancels that task (CancelledError at its await)."""
 
 def unsubscribe(subscription: int) -> bool:
     """Ends a subscription; False if there was none."""
 
 def on(pattern: str) -> Callable[[_Handler], _Handler]:
-    """Decorator form of :func:`subscribe`."""
+    """Decorator form of :func:`subscribe`; decorates a function or an ``async def`` one, and returns it unchanged."""
 
 def call(name: str, payload: Payload = None, *, timeout: float | None = None) -> Any:
     """Calls the .NET host function ``name`` with a copy of ``payload`` and returns its result (bytes, str or a JSON

@@ -12,7 +12,7 @@ namespace PluginHost.Host.Tests.Deployment;
 public sealed class PublishTests(PublishedHost published)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
-    private static readonly string[] Samples = ["folder-watch", "sales-ledger", "sales-report", "text-tools"];
+    private static readonly string[] Samples = ["folder-watch", "sales-ledger", "sales-report", "text-tools", "word-digest"];
 
     [Fact]
     public void ThePublishedFolderHoldsEverythingTheHostNeeds()
@@ -94,7 +94,7 @@ public sealed class PublishTests(PublishedHost published)
         var site = published.NewSite();
         using var host = HostProcess.StartProgram(published.Launcher, [], site);
 
-        await host.WaitForOutputAsync("4 of 4 plugin instances running", Patience);
+        await host.WaitForOutputAsync("5 of 5 plugin instances running", Patience);
         var output = await host.StopAsync();
 
         Assert.Contains($"Configuration read from: {Path.Combine(published.Folder, "appsettings.json")}", output);
@@ -103,7 +103,7 @@ public sealed class PublishTests(PublishedHost published)
             Assert.Contains($"Starting plugin {sample} 1.0.0 instance 0 from {Path.Combine(site, "plugins", sample)}", output);
         // sales-ledger's worker process is the published launcher too: it answered and ended when told.
         Assert.Matches(new Regex(@"Worker process \d+ \(plugin:sales-ledger/0\) exited with code 0"), output);
-        Assert.Contains("Stopped 4 plugin instance(s)", output);
+        Assert.Contains("Stopped 5 plugin instance(s)", output);
         Assert.Contains(": 0 failed, 0 interpreter(s) they could not end (left running), 0 not stopped by the deadline", output);
     }
 

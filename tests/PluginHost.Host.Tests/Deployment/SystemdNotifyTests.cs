@@ -33,7 +33,7 @@ public sealed class SystemdNotifyTests(PublishedHost published) : IDisposable
 
         Assert.Equal("READY=1", await ReceiveAsync(socket, manager));
         // READY=1 is sent once every hosted service has started, and the supervisor's start waits for the plugins.
-        await manager.WaitForOutputAsync("4 of 4 plugin instances running", Patience);
+        await manager.WaitForOutputAsync("5 of 5 plugin instances running", Patience);
         Terminate(HostPid(manager.Id));
         Assert.Equal("STOPPING=1", await ReceiveAsync(socket, manager));
         var exit = await manager.WaitForExitAsync(Patience);
@@ -41,8 +41,8 @@ public sealed class SystemdNotifyTests(PublishedHost published) : IDisposable
         Assert.True(exit == 0, $"exit {exit}\n{manager.Output}");
         // The systemd console formatter, which AddSystemd chooses under systemd: one line per entry with its syslog
         // priority, which journald turns into the entry's level.
-        Assert.Contains("<6>PluginHost.Host.Lifecycle.PluginSupervisor[1007] 4 of 4 plugin instances running", manager.Output);
-        Assert.Contains("<6>PluginHost.Host.Lifecycle.PluginSupervisor[1020] Stopped 4 plugin instance(s)", manager.Output);
+        Assert.Contains("<6>PluginHost.Host.Lifecycle.PluginSupervisor[1007] 5 of 5 plugin instances running", manager.Output);
+        Assert.Contains("<6>PluginHost.Host.Lifecycle.PluginSupervisor[1020] Stopped 5 plugin instance(s)", manager.Output);
     }
 
     public void Dispose() => _manager.Delete(recursive: true);

@@ -10,14 +10,14 @@ public sealed class SamplePluginTests : IDisposable
     private readonly PluginFolders _copy = new();
 
     [Fact]
-    public async Task ACsvDroppedIntoFolderWatchIsSummarisedBySalesReportAndEnteredInTheLedgerOfAWorkerProcess()
+    public async Task ACsvDroppedIntoFolderWatchIsSummarisedBySalesReportAndEnteredInTheLedgerOfAWorkerProcessAndWordDigestDigestsItsTextsConcurrently()
     {
         CopyDirectory(RepositoryPlugins, _copy.Root);
         using var host = HostProcess.Start([
             $"--PluginHost:PluginDirectories:0={_copy.Root}",
             "--PluginHost:Plugins:folder-watch:Settings:interval_seconds=0.2",
         ]);
-        await host.WaitForOutputAsync("4 of 4 plugin instances running", TimeSpan.FromMinutes(1));
+        await host.WaitForOutputAsync("5 of 5 plugin instances running", TimeSpan.FromMinutes(1));
         await host.WaitForOutputAsync("watching", TimeSpan.FromSeconds(30));
 
         File.Copy(Path.Combine(_copy.Root, "sales-report/data/orders.csv"), Path.Combine(_copy.Root, "folder-watch/inbox/october.csv"));
@@ -30,6 +30,8 @@ public sealed class SamplePluginTests : IDisposable
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromMinutes(1)));
         Assert.Contains("200 orders from orders.csv", host.Output);
         Assert.Contains("text-tools ready on .NET", host.Output);
+        // word-digest (asyncio): its bundled texts digested through concurrent requests to text-tools.
+        Assert.Contains("word-digest: 3 bundled texts, 135 words, most often 'the'", host.Output);
         Assert.Contains("ledger: sales-report's bundled data adds 200 orders", host.Output);
         Assert.Matches(@"plugin:sales-ledger/0 runs in worker process \d+", host.Output);
         Assert.DoesNotContain("Traceback", host.Output);
