@@ -49,6 +49,13 @@ internal sealed class NatsPeer : IAsyncDisposable
         await _connection.PublishAsync(subject, Encoding.UTF8.GetBytes(text), headers);
     }
 
+    /// <summary>Publishes JSON <paramref name="json"/>, so a plugin gets the decoded value.</summary>
+    public async Task PublishJsonAsync(string subject, string json)
+    {
+        var headers = new NatsHeaders { ["Ph-Content-Type"] = "application/json", ["Ph-Sender"] = "test-peer" };
+        await _connection.PublishAsync(subject, Encoding.UTF8.GetBytes(json), headers);
+    }
+
     /// <summary>Waits until <paramref name="done"/> holds for what was seen; fails with what was seen otherwise.</summary>
     public async Task WaitForAsync(Func<IReadOnlyList<(string Subject, string Text, NatsHeaders? Headers)>, bool> done, TimeSpan timeout, string what)
     {

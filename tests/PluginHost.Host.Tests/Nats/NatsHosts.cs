@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using PluginHost.Host.Tests.Lifecycle;
+using PluginHost.Host.Tests.Manifest;
+
+namespace PluginHost.Host.Tests.Nats;
+
+/// <summary>Real pluginhost processes on one NATS: each its own folder of plugins, one subject prefix per deployment.</summary>
+internal sealed partial class NatsHosts : IDisposable
+{
+    private readonly List<HostProcess> _hosts = [];
+    private readonly List<PluginFolders> _folders = [];
+
+    /// <summary>A new folder of plugins for one host; add plugins with <see cref="Plugin"/>.</summary>
+    public PluginFolders Folder()
+    {
+        var folders = new PluginFolders();
+        _folders.Add(folders);
+        return folders;
+    }
+
+    /// <summary>A plugin in <paramref name="folders"/> with <paramref name="manifestExtra"/> and <paramref name="code"/> as main.py.</summary>
+    public static void Plugin(PluginFolders folders, string name, string manifestExtra, string code)
+    {
+        var folder = folders.Plugin(name, PluginFolders.Manifest(name, extra: manifestExtra));
+        File.WriteAllText(Path.Combine(folder, "main.py"), code);
+    }
+
+    /// <summary>
+    /// Starts a host on <paramref name="url"/> under <paramref name="prefix"/> and waits until its plugins run and its
+    /// NATS subscriptions are in place (<paramref name="subscriptions"/>: the count it logs once all are).
+    /// </summary>
+    public async Task<HostProcess> StartAsync(PluginFolders folders, string url, string prefix, int subscriptions, params string[] more)
+    {
+        var host = HostProcess.Start([
+            $"--PluginHost:PluginDirectories:0={folders.Root}",
+            "--PluginHost:Broker:Transport=Nats",
+            $"--PluginHost:Nats:Url={url}",
+            $"--PluginHost:Nats:SubjectPrefix={prefix}",
+            "--Logging:LogLevel:NATS=Warning",
+            .. more]);
+        _hosts.Add(host);
+        await host.WaitForOutputAsync("plugin instances running", TimeSpan.FromMinutes(1));
+        await host.WaitForOutputAsync($"NATS subscriptions in place: {subscriptions} (", TimeSpan.FromSeconds(30));
+        return host;
+    }
+
+    /// <summary>The last "NATS totals at stop" of <paramref name="output"/>: sent, not sent, received, skipped, answered, reconnects.</summary>
+    public static (long Sent, long Failed, long Received, long Skipped, long Answered, long Reconnects) Totals(string output)
+    {
+        var match = TotalsLine().Matches(output).LastOrDefault();
+        Assert.True(match is not null, $"no NATS totals in:\n{output}");
+        long Get(int i) => long.Parse(match.Groups[i].Value);
+        return (Get(1), Get(2), Get(3), Get(4), Get(5), Get(6));
+    }
+
+    public void Dispose()
+    {
+        foreach (var host in _hosts)
+            host.Dispose();
+        foreach (var folders in _folders)
+            folders.Dispose();
+    }
+
+    [GeneratedRegex(@"NATS totals at stop: sent (\d+), not sent (\d+), received (\d+), skipped (\d+) \(served on their publishing host\), requests answered (\d+), reconnects (\d+)")]
+    private static partial Regex TotalsLine();
+}
