@@ -1,0 +1,102 @@
+using System.Text.Json;
+
+namespace PluginHost.Host.Tests.Nats;
+
+/// <summary>Requests and <c>to=</c> messages between plugins on two real hosts; what fails over there fails here, clearly.</summary>
+public sealed class NatsRequestTests : IDisposable
+{
+    private readonly string _config = Path.GetTempFileName();
+    private readonly NatsServer _server;
+    private readonly NatsHosts _hosts = new();
+
+    public NatsRequestTests()
+    {
+        // A small max_payload, so going over it is cheap.
+        File.WriteAllText(_config, "max_payload: 65536\n");
+        _server = NatsServer.Start(jetStream: false, "-c", _config);
+    }
+
+    public void Dispose()
+    {
+        _hosts.Dispose();
+        _server.Dispose();
+        File.Delete(_config);
+    }
+
+    [Fact]
+    public async Task RequestsAndAddressedMessagesCrossHostsAndTheirFailuresComeBack()
+    {
+        var a = _hosts.Folder();
+        NatsHosts.Plugin(a, "client", """ "subscriptions": ["ctl.ask"] """, """
+            import pluginhost
+
+            def attempt(out, key, call):
+                try:
+                    out[key] = call()
+                except Exception as e:
+                    out[key] = f"{type(e).__name__}: {e}"
+
+            def on_message(message):
+                out = {}
+                attempt(out, "reply", lambda: (lambda r: [r.payload, r.sender, r.correlation_id is not None])(pluginhost.request("svc.upper", "hello", timeout=10)))
+                attempt(out, "to_reply", lambda: pluginhost.request("svc.upper", "direct", to="upper", timeout=10).payload)
+                attempt(out, "instance_reply", lambda: pluginhost.request("svc.upper", "zero", to="upper/0", timeout=10).payload)
+                attempt(out, "failed", lambda: pluginhost.request("svc.fail", "boom", timeout=10).payload)
+                attempt(out, "nobody", lambda: pluginhost.request("svc.nobody", "?", timeout=10).payload)
+                attempt(out, "slow", lambda: pluginhost.request("svc.slow", "?", timeout=0.3).payload)
+                attempt(out, "big", lambda: pluginhost.publish("big", b"x" * 100_000, to="upper"))
+                pluginhost.publish("note", {"n": 1}, {"k": "v"}, to="upper")
+                pluginhost.publish("test.result", out)
+            """);
+        var b = _hosts.Folder();
+        NatsHosts.Plugin(b, "upper", """ "subscriptions": ["svc.upper", "svc.fail", "svc.slow"] """, """
+            import time
+            import pluginhost
+
+            def on_message(message):
+                if message.topic == "svc.upper":
+                    return message.payload.upper()
+                if message.topic == "svc.fail":
+                    raise ValueError("refused on purpose")
+                if message.topic == "svc.slow":
+                    time.sleep(1)
+                    return "late"
+                pluginhost.publish("test.note", {"topic": message.topic, "to": message.to, "payload": message.payload,
+                                                 "headers": dict(message.headers), "sender": message.sender})
+            """);
+
+        await using var peer = await NatsPeer.ConnectAsync(_server.Url);
+        await peer.CollectAsync("rr.test.>");
+        // A: client (ctl.ask; client, client/0). B: upper's three topics; upper, upper/0.
+        var hostA = await _hosts.StartAsync(a, _server.Url, "rr", subscriptions: 3, "--PluginHost:Broker:MaxRetries=0");
+        var hostB = await _hosts.StartAsync(b, _server.Url, "rr", subscriptions: 5, "--PluginHost:Broker:MaxRetries=0");
+
+        await peer.PublishTextAsync("rr.ctl.ask", "go");
+        await peer.WaitForAsync(seen => seen.Any(s => s.Subject == "rr.test.result") && seen.Any(s => s.Subject == "rr.test.note"), TimeSpan.FromSeconds(60), "the client's results and upper's note");
+
+        var result = JsonDocument.Parse(peer.Seen.Single(s => s.Subject == "rr.test.result").Text).RootElement;
+        Assert.Equal("""["HELLO","upper",true]""", result.GetProperty("reply").GetRawText());
+        Assert.Equal("DIRECT", result.GetProperty("to_reply").GetString());
+        Assert.Equal("ZERO", result.GetProperty("instance_reply").GetString());
+        Assert.Contains("refused on purpose", result.GetProperty("failed").GetString());
+        Assert.StartsWith("RuntimeError", result.GetProperty("failed").GetString());
+        Assert.Contains("no plugin or subscriber receives 'svc.nobody' on this host or on any other host", result.GetProperty("nobody").GetString());
+        Assert.StartsWith("TimeoutError", result.GetProperty("slow").GetString());
+        Assert.Contains("max_payload of 65536 bytes", result.GetProperty("big").GetString());
+
+        var note = JsonDocument.Parse(peer.Seen.Single(s => s.Subject == "rr.test.note").Text).RootElement;
+        Assert.Equal("note", note.GetProperty("topic").GetString());
+        Assert.Equal("upper", note.GetProperty("to").GetString());
+        Assert.Equal(1, note.GetProperty("payload").GetProperty("n").GetInt32());
+        Assert.Equal("v", note.GetProperty("headers").GetProperty("k").GetString());
+        Assert.Equal("client", note.GetProperty("sender").GetString());
+
+        var outputA = await hostA.StopAsync();
+        var outputB = await hostB.StopAsync();
+        Assert.Contains("below PluginHost:Broker:MaxPayloadBytes", outputA);
+        // The oversized message is counted as not sent; B answered the three requests its handler returned from.
+        Assert.True(NatsHosts.Totals(outputA).Failed >= 1, outputA);
+        Assert.True(NatsHosts.Totals(outputB).Answered >= 3, outputB);
+        Assert.DoesNotContain("Fatal Python error", outputA + outputB);
+    }
+}
