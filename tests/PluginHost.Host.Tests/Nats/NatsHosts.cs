@@ -21,7 +21,7 @@ internal sealed partial class NatsHosts : IDisposable
     /// <summary>A plugin in <paramref name="folders"/> with <paramref name="manifestExtra"/> and <paramref name="code"/> as main.py.</summary>
     public static void Plugin(PluginFolders folders, string name, string manifestExtra, string code)
     {
-        var folder = folders.Plugin(name, PluginFolders.Manifest(name, extra: manifestExtra));
+        var folder = folders.Plugin(name, PluginFolders.Manifest(name, extra: manifestExtra.Length == 0 ? null : manifestExtra));
         File.WriteAllText(Path.Combine(folder, "main.py"), code);
     }
 
@@ -36,7 +36,6 @@ internal sealed partial class NatsHosts : IDisposable
             "--PluginHost:Broker:Transport=Nats",
             $"--PluginHost:Nats:Url={url}",
             $"--PluginHost:Nats:SubjectPrefix={prefix}",
-            "--Logging:LogLevel:NATS=Warning",
             .. more]);
         _hosts.Add(host);
         await host.WaitForOutputAsync("plugin instances running", TimeSpan.FromMinutes(1));

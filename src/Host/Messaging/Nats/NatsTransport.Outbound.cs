@@ -23,7 +23,9 @@ internal sealed partial class NatsTransport
             }
             CheckSize(message, headers);
             await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
-            await _connection.PublishAsync(subject, message.Payload, headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var publish = _connection.PublishAsync(subject, message.Payload, headers, cancellationToken: cancellationToken);
+            // Usually done at once (buffered); when the connection dropped meanwhile, bounded like a full inbox.
+            if (!publish.IsCompletedSuccessfully) await HandedOverAsync(publish, cancellationToken).ConfigureAwait(false);
             Sent(message);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -80,6 +82,18 @@ internal sealed partial class NatsTransport
         }
         Interlocked.Increment(ref _received);
         return NatsWire.Decode(topic: null, reply.Headers, reply.Data);
+    }
+
+    private async Task HandedOverAsync(ValueTask publish, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await publish.AsTask().WaitAsync(_broker.PublishTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new MessageDeliveryException($"NATS at {Url} did not take the message within PluginHost:Broker:PublishTimeout ({_broker.PublishTimeout.TotalSeconds:0.###} s); connected: {IsConnected}.");
+        }
     }
 
     private MessageDeliveryException NoResponders(Message request, string target) =>

@@ -53,7 +53,7 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
         _interest = NatsInterest.Empty(_subjects);
         var urls = _options.AllUrls();
         Url = urls.Count == 0 ? "nats://127.0.0.1:4222" : string.Join(',', urls);
-        _connection = new NatsConnection(ConnectionOptions(loggerFactory));
+        _connection = new NatsConnection(ConnectionOptions());
         _connection.ConnectionDisconnected += OnDisconnectedAsync;
         _connection.ConnectionOpened += OnOpenedAsync;
         _connection.ReconnectFailed += OnReconnectFailedAsync;
@@ -94,7 +94,7 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
         {
             // Reported like a configuration mistake (one line naming the key, exit 1): the host cannot be part of its system.
             throw new OptionsValidationException(NatsOptions.SectionName, typeof(NatsOptions),
-                [$"{NatsOptions.SectionName}:Url: NATS at {Url} was not reachable within {NatsOptions.SectionName}:ConnectTimeout ({_options.ConnectTimeout.TotalSeconds:0.#} s): {e.Message} Start nats-server there, or fix the URL."]);
+                [$"{NatsOptions.SectionName}:Url: NATS at {Url} was not reachable within {NatsOptions.SectionName}:ConnectTimeout ({_options.ConnectTimeout.TotalSeconds:0.#} s): {e.Message.TrimEnd('.')}. Start nats-server there, or fix the URL."]);
         }
 
         var info = _connection.ServerInfo;
@@ -130,7 +130,7 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
     /// <summary>The server's max_payload (what one NATS message may carry, headers included).</summary>
     private long MaxPayload => _connection.ServerInfo?.MaxPayload ?? 1 << 20;
 
-    private NatsOpts ConnectionOptions(ILoggerFactory loggerFactory) => NatsOpts.Default with
+    private NatsOpts ConnectionOptions() => NatsOpts.Default with
     {
         Url = Url,
         Name = _options.Name ?? $"pluginhost@{Environment.MachineName}",
@@ -154,13 +154,16 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
         ConnectTimeout = _options.ConnectTimeout,
         RequestTimeout = _broker.RequestTimeout,
         CommandTimeout = _broker.PublishTimeout,
+        PublishTimeoutOnDisconnected = true,
         MaxReconnectRetry = -1,
         ReconnectWaitMin = TimeSpan.FromMilliseconds(100),
-        ReconnectWaitMax = TimeSpan.FromSeconds(2),
+        // Quick to come back: core NATS drops what is published to a host that is still reconnecting.
+        ReconnectWaitMax = TimeSpan.FromMilliseconds(500),
         // An inbound message waits for room (in the client, then on the socket) rather than being dropped unseen.
         SubPendingChannelFullMode = BoundedChannelFullMode.Wait,
         CaseSensitiveHeaders = true,
-        LoggerFactory = loggerFactory,
+        // The client's own log (every reconnect attempt with a stack trace, without our event ids) stays quiet:
+        // the transport logs connects, disconnects, reconnects and what did not cross itself (events 1900-1919).
     };
 
     private ValueTask OnOpenedAsync(object? sender, NatsEventArgs args)
