@@ -19,6 +19,7 @@ public static class BenchmarkCatalog
         new ThreadConfinementBenchmark(),
         new AllocationBenchmark(),
         new StartupBenchmark(),
+        new Benchmarks.Nats.NatsBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>
