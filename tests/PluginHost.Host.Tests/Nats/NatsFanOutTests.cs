@@ -6,18 +6,9 @@ namespace PluginHost.Host.Tests.Nats;
 /// Two real hosts on one real nats-server: every plugin gets each message once, wherever it runs, and a plugin's
 /// instances on both hosts compete for messages published where none of them runs.
 /// </summary>
-public sealed class NatsFanOutTests : IDisposable
+public sealed class NatsFanOutTests : NatsTestBase
 {
     private const int Count = 100;
-    private readonly NatsServer _server = NatsServer.Start();
-    private readonly NatsHosts _hosts = new();
-
-    public void Dispose()
-    {
-        _hosts.Dispose();
-        _server.Dispose();
-    }
-
     // Each receiver reports what it got on test.seen, with its process id: the host it ran on.
     private const string Reporter = """
         import os
@@ -37,7 +28,7 @@ public sealed class NatsFanOutTests : IDisposable
     [Fact]
     public async Task EveryPluginGetsEachMessageOnceAcrossHostsAndInstancesCompeteAcrossHosts()
     {
-        var a = _hosts.Folder();
+        var a = Hosts.Folder();
         NatsHosts.Plugin(a, "producer", """ "subscriptions": ["ctl.go"] """, """
             import pluginhost
 
@@ -47,16 +38,16 @@ public sealed class NatsFanOutTests : IDisposable
             """);
         // The same plugin on both hosts, with overlapping patterns: still one copy per message.
         NatsHosts.Plugin(a, "worker", """ "subscriptions": ["work.item", "work.*"] """, Reporter);
-        var b = _hosts.Folder();
+        var b = Hosts.Folder();
         NatsHosts.Plugin(b, "worker", """ "subscriptions": ["work.item", "work.*"], "instances": 2 """, Reporter);
         NatsHosts.Plugin(b, "auditor", """ "subscriptions": ["work.>"] """, Reporter);
 
-        await using var peer = await NatsPeer.ConnectAsync(_server.Url);
+        await using var peer = await NatsPeer.ConnectAsync(Server.Url);
         await peer.CollectAsync("fo.test.seen");
         // A: producer and worker (ctl.go, work.item, work.*; addresses producer, producer/0, worker, worker/0).
-        var hostA = await _hosts.StartAsync(a, _server.Url, "fo", subscriptions: 7);
+        var hostA = await Hosts.StartAsync(a, Server.Url, "fo", subscriptions: 7);
         // B: worker's two patterns, auditor's one; addresses worker, worker/0, worker/1, auditor, auditor/0.
-        var hostB = await _hosts.StartAsync(b, _server.Url, "fo", subscriptions: 8);
+        var hostB = await Hosts.StartAsync(b, Server.Url, "fo", subscriptions: 8);
 
         // 1. Published on A, where a worker runs: A's worker takes every one, B's skips them; B's auditor gets all.
         await peer.PublishTextAsync("fo.ctl.go", Count.ToString());

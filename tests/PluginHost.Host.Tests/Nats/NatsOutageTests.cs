@@ -8,21 +8,12 @@ namespace PluginHost.Host.Tests.Nats;
 /// plugin could not send was an error to it and is counted in the host's totals; the hosts reconnect by themselves and
 /// the stream resumes.
 /// </summary>
-public sealed partial class NatsOutageTests(Xunit.Abstractions.ITestOutputHelper log) : IDisposable
+public sealed partial class NatsOutageTests(Xunit.Abstractions.ITestOutputHelper log) : NatsTestBase
 {
-    private readonly NatsServer _server = NatsServer.Start();
-    private readonly NatsHosts _hosts = new();
-
-    public void Dispose()
-    {
-        _hosts.Dispose();
-        _server.Dispose();
-    }
-
     [Fact]
     public async Task WhileTheServerIsDownPublishesFailAndAreCountedThenTrafficResumes()
     {
-        var a = _hosts.Folder();
+        var a = Hosts.Folder();
         NatsHosts.Plugin(a, "pump", """ "subscriptions": ["ctl.go"] """, """
             import threading, time
             import pluginhost
@@ -55,7 +46,7 @@ public sealed partial class NatsOutageTests(Xunit.Abstractions.ITestOutputHelper
                     worker.join()
                 print(f"pump ok={ok} failed={failed} last={last}")
             """);
-        var b = _hosts.Folder();
+        var b = Hosts.Folder();
         NatsHosts.Plugin(b, "sink", """ "subscriptions": ["pump.tick"] """, """
             seqs = []
 
@@ -73,20 +64,20 @@ public sealed partial class NatsOutageTests(Xunit.Abstractions.ITestOutputHelper
                         start = cur
                 print(f"sink got={len(seqs)} distinct={len(set(seqs))} runs={','.join(runs)}")
             """);
-        await using var peer = await NatsPeer.ConnectAsync(_server.Url);
+        await using var peer = await NatsPeer.ConnectAsync(Server.Url);
         await peer.CollectAsync("out.pump.tick");
         string[] fast = ["--PluginHost:Broker:PublishTimeout=00:00:00.300"];
-        var hostA = await _hosts.StartAsync(a, _server.Url, "out", subscriptions: 3, fast);
-        var hostB = await _hosts.StartAsync(b, _server.Url, "out", subscriptions: 3, fast);
+        var hostA = await Hosts.StartAsync(a, Server.Url, "out", subscriptions: 3, fast);
+        var hostB = await Hosts.StartAsync(b, Server.Url, "out", subscriptions: 3, fast);
         await peer.PublishTextAsync("out.ctl.go", "go");
         await peer.WaitForAsync(seen => seen.Count >= 20, TimeSpan.FromSeconds(30), "ticks before the outage");
 
-        _server.Kill();
+        Server.Kill();
         await hostA.WaitForOutputAsync("Disconnected from NATS", TimeSpan.FromSeconds(30));
         await hostA.WaitForOutputAsync("not sent to other hosts over NATS", TimeSpan.FromSeconds(30));
         var beforeReturn = peer.Seen.Count;
 
-        _server.Restart();
+        Server.Restart();
         await hostA.WaitForOutputAsync("Reconnected to NATS", TimeSpan.FromSeconds(30));
         await hostB.WaitForOutputAsync("Reconnected to NATS", TimeSpan.FromSeconds(30));
         await peer.WaitForAsync(seen => seen.Count >= beforeReturn + 20, TimeSpan.FromSeconds(30), "ticks after the server came back");

@@ -1,17 +1,8 @@
 namespace PluginHost.Host.Tests.Nats;
 
 /// <summary>Two deployments on one nats-server, each with its own subject prefix: neither sees the other's traffic.</summary>
-public sealed class NatsPrefixTests : IDisposable
+public sealed class NatsPrefixTests : NatsTestBase
 {
-    private readonly NatsServer _server = NatsServer.Start();
-    private readonly NatsHosts _hosts = new();
-
-    public void Dispose()
-    {
-        _hosts.Dispose();
-        _server.Dispose();
-    }
-
     [Fact]
     public async Task DeploymentsWithDifferentPrefixesSeeNothingOfEachOther()
     {
@@ -21,7 +12,7 @@ public sealed class NatsPrefixTests : IDisposable
             def on_message(message):
                 pluginhost.publish("test.seen", f"{pluginhost.context().name} got {message.payload} from {message.sender}")
             """;
-        var blue = _hosts.Folder();
+        var blue = Hosts.Folder();
         NatsHosts.Plugin(blue, "producer", """ "subscriptions": ["ctl.go"] """, """
             import pluginhost
 
@@ -34,13 +25,13 @@ public sealed class NatsPrefixTests : IDisposable
             def on_message(message):
                 return "ok"
             """);
-        var green = _hosts.Folder();
+        var green = Hosts.Folder();
         NatsHosts.Plugin(green, "auditor", """ "subscriptions": ["work.>", "svc.done"] """, Receiver);
 
-        await using var peer = await NatsPeer.ConnectAsync(_server.Url);
+        await using var peer = await NatsPeer.ConnectAsync(Server.Url);
         await peer.CollectAsync(">");
-        var hostBlue = await _hosts.StartAsync(blue, _server.Url, "blue", subscriptions: 6);
-        var hostGreen = await _hosts.StartAsync(green, _server.Url, "green", subscriptions: 4);
+        var hostBlue = await Hosts.StartAsync(blue, Server.Url, "blue", subscriptions: 6);
+        var hostGreen = await Hosts.StartAsync(green, Server.Url, "green", subscriptions: 4);
 
         await peer.PublishTextAsync("blue.ctl.go", "go");
         await peer.WaitForAsync(seen => seen.Count(s => s.Subject == "blue.work.item") == 20, TimeSpan.FromSeconds(30), "blue's 20 messages");

@@ -3,30 +3,22 @@ using System.Text.Json;
 namespace PluginHost.Host.Tests.Nats;
 
 /// <summary>Requests and <c>to=</c> messages between plugins on two real hosts; what fails over there fails here, clearly.</summary>
-public sealed class NatsRequestTests : IDisposable
+public sealed class NatsRequestTests() : NatsTestBase("-c", Config)
 {
-    private readonly string _config = Path.GetTempFileName();
-    private readonly NatsServer _server;
-    private readonly NatsHosts _hosts = new();
+    // A small max_payload, so going over it is cheap; one file for the class, written once.
+    private static readonly string Config = WriteConfig();
 
-    public NatsRequestTests()
+    private static string WriteConfig()
     {
-        // A small max_payload, so going over it is cheap.
-        File.WriteAllText(_config, "max_payload: 65536\n");
-        _server = NatsServer.Start(jetStream: false, "-c", _config);
-    }
-
-    public void Dispose()
-    {
-        _hosts.Dispose();
-        _server.Dispose();
-        File.Delete(_config);
+        var path = Path.Combine(Path.GetTempPath(), "pluginhost-nats-small-payload.conf");
+        File.WriteAllText(path, "max_payload: 65536\n");
+        return path;
     }
 
     [Fact]
     public async Task RequestsAndAddressedMessagesCrossHostsAndTheirFailuresComeBack()
     {
-        var a = _hosts.Folder();
+        var a = Hosts.Folder();
         NatsHosts.Plugin(a, "client", """ "subscriptions": ["ctl.ask"] """, """
             import pluginhost
 
@@ -48,7 +40,7 @@ public sealed class NatsRequestTests : IDisposable
                 pluginhost.publish("note", {"n": 1}, {"k": "v"}, to="upper")
                 pluginhost.publish("test.result", out)
             """);
-        var b = _hosts.Folder();
+        var b = Hosts.Folder();
         NatsHosts.Plugin(b, "upper", """ "subscriptions": ["svc.upper", "svc.fail", "svc.slow"] """, """
             import time
             import pluginhost
@@ -65,11 +57,11 @@ public sealed class NatsRequestTests : IDisposable
                                                  "headers": dict(message.headers), "sender": message.sender})
             """);
 
-        await using var peer = await NatsPeer.ConnectAsync(_server.Url);
+        await using var peer = await NatsPeer.ConnectAsync(Server.Url);
         await peer.CollectAsync("rr.test.>");
         // A: client (ctl.ask; client, client/0). B: upper's three topics; upper, upper/0.
-        var hostA = await _hosts.StartAsync(a, _server.Url, "rr", subscriptions: 3, "--PluginHost:Broker:MaxRetries=0");
-        var hostB = await _hosts.StartAsync(b, _server.Url, "rr", subscriptions: 5, "--PluginHost:Broker:MaxRetries=0");
+        var hostA = await Hosts.StartAsync(a, Server.Url, "rr", subscriptions: 3, "--PluginHost:Broker:MaxRetries=0");
+        var hostB = await Hosts.StartAsync(b, Server.Url, "rr", subscriptions: 5, "--PluginHost:Broker:MaxRetries=0");
 
         await peer.PublishTextAsync("rr.ctl.ask", "go");
         await peer.WaitForAsync(seen => seen.Any(s => s.Subject == "rr.test.result") && seen.Any(s => s.Subject == "rr.test.note"), TimeSpan.FromSeconds(60), "the client's results and upper's note");

@@ -12,7 +12,8 @@ internal static class NatsRawPeers
     /// <summary>Counts messages on raw.data until "END", then publishes the count on raw.done.</summary>
     public static async Task SinkAsync(string url)
     {
-        await using var nats = new NatsConnection(NatsOpts.Default with { Url = url });
+        // As the transport's: a full pending channel waits rather than dropping (the default drops the newest).
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = url, SubPendingChannelFullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
         await using var sub = await nats.SubscribeCoreAsync<byte[]>("raw.data");
         await nats.PingAsync();
         Console.WriteLine("ready");
