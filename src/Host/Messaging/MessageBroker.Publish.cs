@@ -83,7 +83,7 @@ internal sealed partial class MessageBroker
         {
             try
             {
-                await _transport.SendAsync(pending.Message, cancellationToken).ConfigureAwait(false);
+                await (pending.Sending ?? _transport.SendAsync(pending.Message, cancellationToken).AsTask()).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -119,7 +119,20 @@ internal sealed partial class MessageBroker
                 (refusals ??= []).Add(Refuse(delivery, FullNow(delivery)));
         }
 
-        if (remote) (pending ??= new PendingPublish(message)).Remote = true;
+        if (remote)
+        {
+            // The transport usually takes the message at once (buffered): then the publish is done without waiting.
+            var send = pending is null ? _transport.SendAsync(message, CancellationToken.None) : default;
+            if (pending is null && send.IsCompletedSuccessfully)
+            {
+                send.GetAwaiter().GetResult();
+            }
+            else
+            {
+                (pending ??= new PendingPublish(message)).Remote = true;
+                if (!send.IsCompletedSuccessfully) pending.Sending = send.AsTask();
+            }
+        }
         if (pending is not null)
         {
             pending.Errors = refusals;
