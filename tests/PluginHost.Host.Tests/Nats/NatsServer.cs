@@ -30,6 +30,9 @@ internal sealed class NatsServer : IDisposable
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
+    /// <summary>The server's id, as it logs it at start and sends it to clients.</summary>
+    public string Id => System.Text.RegularExpressions.Regex.Match(Output, @"\bID:\s+(\w+)").Groups[1].Value;
+
     public bool IsRunning => _process is { HasExited: false };
 
     public string Output
@@ -41,9 +44,12 @@ internal sealed class NatsServer : IDisposable
     }
 
     /// <param name="extraArgs">More nats-server options, e.g. <c>--user</c>/<c>--pass</c> or <c>--max_payload</c>.</param>
-    public static NatsServer Start(bool jetStream = false, params string[] extraArgs)
+    public static NatsServer Start(bool jetStream = false, params string[] extraArgs) => Start(FreePort(), jetStream, extraArgs);
+
+    /// <summary>A server on <paramref name="port"/> (chosen with <see cref="FreePort"/>, e.g. for a cluster's URLs).</summary>
+    public static NatsServer Start(int port, bool jetStream, params string[] extraArgs)
     {
-        var server = new NatsServer(FreePort(), jetStream, extraArgs);
+        var server = new NatsServer(port, jetStream, extraArgs);
         try
         {
             server.Launch();
@@ -152,7 +158,8 @@ internal sealed class NatsServer : IDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nobody listens on now (e.g. for a cluster route).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
