@@ -18,6 +18,71 @@ internal sealed partial class NatsHosts : IDisposable
         return folders;
     }
 
+    /// <summary>
+    /// A plugin that, on its first message, pings the plugin <c>sink</c> (so the sink's host is subscribed as seen from
+    /// here), then publishes <c>pump.tick</c> 0, 1, 2, ... every 10 ms until it stops, counting what failed; prints
+    /// <c>pump ok=N failed=N last=N</c> at teardown.
+    /// </summary>
+    public const string Pump = """
+            import threading, time
+            import pluginhost
+
+            stop = threading.Event()
+            ok = failed = 0
+            last = -1
+
+            def pump():
+                global ok, failed, last
+                seq = 0
+                while not stop.is_set():
+                    try:
+                        pluginhost.publish("pump.tick", seq)
+                        ok += 1
+                        last = seq
+                    except RuntimeError:
+                        failed += 1
+                    seq += 1
+                    time.sleep(0.01)
+
+            worker = threading.Thread(target=pump)
+
+            def on_message(message):
+                # The sink's subscriptions have reached this host's server when it answers.
+                pluginhost.request("ping", "", to="sink", timeout=10)
+                worker.start()
+
+            def teardown():
+                stop.set()
+                if worker.is_alive():
+                    worker.join()
+                print(f"pump ok={ok} failed={failed} last={last}")
+            """;
+
+    /// <summary>
+    /// The pump's counterpart: answers its ping, keeps every <c>pump.tick</c> number, and prints at teardown how many,
+    /// how many distinct, and what arrived as runs of consecutive numbers (<c>runs=0-19,25-210</c>): the holes are what
+    /// an outage cost.
+    /// </summary>
+    public const string Sink = """
+            seqs = []
+
+            def on_message(message):
+                if message.to is not None:
+                    return "pong"   # the pump's ping
+                seqs.append(message.payload)
+
+            def teardown():
+                # What arrived as runs of consecutive numbers: the holes are what the outage cost.
+                runs, start = [], None
+                for prev, cur in zip([None] + sorted(seqs), sorted(seqs) + [None]):
+                    if start is None:
+                        start = cur
+                    elif cur is None or cur != prev + 1:
+                        runs.append(f"{start}-{prev}")
+                        start = cur
+                print(f"sink got={len(seqs)} distinct={len(set(seqs))} runs={','.join(runs)}")
+            """;
+
     /// <summary>A plugin in <paramref name="folders"/> with <paramref name="manifestExtra"/> and <paramref name="code"/> as main.py.</summary>
     public static void Plugin(PluginFolders folders, string name, string manifestExtra, string code)
     {
