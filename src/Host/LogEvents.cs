@@ -7,7 +7,7 @@ namespace PluginHost.Host;
 /// 1000–1099 plugin lifecycle (start, stop, restart, memory, status file; 1008 retired);
 /// 1100–1199 the plugins' own logging and output; 1200–1299 messages inside a plugin instance (handlers, inbox);
 /// 1300–1399 the broker (routing, dead letters, the undelivered file, totals); 1400–1499 health;
-/// 1500–1599 policy decisions; 1600–1699 plugins' .NET assemblies and host functions; 1700–1799 the kernel backstop.
+/// 1500–1599 policy decisions; 1600–1699 plugins' .NET assemblies and host functions; 1700–1799 the kernel backstop; 1900–1919 the NATS transport.
 /// The interpreter assembly's own lines are 2000–2099 (PluginHost.Interpreter.LogEvents).
 /// </summary>
 internal static class LogEvents
@@ -123,6 +123,17 @@ internal static class LogEvents
     public const int WorkerSandboxDisabled = 1812;
     public const int WorkerSpawnerFailed = 1813;
 
+    // 1900–1919: the NATS transport (several hosts as one system).
+    public const int NatsConnected = 1900;
+    public const int NatsDisconnected = 1901;
+    public const int NatsReconnected = 1902;
+    public const int NatsReconnectFailed = 1903;
+    public const int NatsSendFailed = 1904;
+    public const int NatsSubscriptions = 1905;
+    public const int NatsInboundFailed = 1906;
+    public const int NatsTotals = 1907;
+    public const int NatsMaxPayloadBelowBroker = 1908;
+    public const int NatsSubscribeFailed = 1909;
     // Telemetry: OpenTelemetry export and the local endpoint (Telemetry/Log.Telemetry.cs).
     public const int TelemetryEndpoint = 1920;
 }

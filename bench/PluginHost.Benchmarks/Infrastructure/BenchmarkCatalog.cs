@@ -21,6 +21,7 @@ public static class BenchmarkCatalog
         new StartupBenchmark(),
         new TelemetryOverheadBenchmark(),
         new AsyncHandlersBenchmark(),
+        new Benchmarks.Nats.NatsBenchmark(),
     ];
 
     /// <summary>The benchmarks a command-line name selects; empty when the name is unknown.</summary>

@@ -14,10 +14,23 @@ internal enum FullInboxMode
     Fail,
 }
 
+/// <summary>What carries messages between hosts (docs/scale-out.md).</summary>
+internal enum BrokerTransport
+{
+    /// <summary>None: this process is the whole system (the default; needs no server).</summary>
+    InProcess,
+
+    /// <summary>A NATS server or cluster (PluginHost:Nats).</summary>
+    Nats,
+}
+
 /// <summary>The message broker's settings, bound from the configuration section <c>PluginHost:Broker</c>.</summary>
 internal sealed class BrokerOptions : IValidatableObject
 {
     public const string SectionName = "PluginHost:Broker";
+
+    /// <summary>InProcess (default) or Nats: several hosts as one system over PluginHost:Nats.</summary>
+    public BrokerTransport Transport { get; set; } = BrokerTransport.InProcess;
 
     /// <summary>
     /// Messages each inbox (plugin instance or .NET subscriber) holds before publishers wait or fail. 8192 rather
@@ -71,6 +84,8 @@ internal sealed class BrokerOptions : IValidatableObject
     // Checks the generator cannot express.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!Enum.IsDefined(Transport))
+            yield return new ValidationResult($"{SectionName}:{nameof(Transport)} must be InProcess or Nats; it is {Transport}.");
         if (!Enum.IsDefined(FullInboxMode))
             yield return new ValidationResult($"{SectionName}:{nameof(FullInboxMode)} must be Wait or Fail; it is {FullInboxMode}.");
         if (TopicPattern.CheckTopic(DeadLetterTopic) is { } error)

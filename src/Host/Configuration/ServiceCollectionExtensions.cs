@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginHost.Host.HostFunctions;
 using PluginHost.Host.Messaging;
+using PluginHost.Host.Messaging.Nats;
 using PluginHost.Host.Plugins;
 using PluginHost.Sdk.HostFunctions;
 using PluginHost.Sdk.Messaging;
@@ -43,14 +44,21 @@ internal static class ServiceCollectionExtensions
 
     /// <summary>
     /// Binds and validates <see cref="BrokerOptions"/> (section PluginHost:Broker) and registers the
-    /// <see cref="MessageBroker"/> as itself and as <see cref="IMessageBus"/>, over the in-process transport unless
-    /// another <see cref="IMessageTransport"/> was registered first.
+    /// <see cref="MessageBroker"/> as itself and as <see cref="IMessageBus"/>, over the transport PluginHost:Broker:Transport
+    /// names (in-process by default, or NATS per PluginHost:Nats) unless another <see cref="IMessageTransport"/> was
+    /// registered first.
     /// </summary>
     public static IServiceCollection AddMessageBroker(this IServiceCollection services)
     {
         services.AddOptionsWithValidateOnStart<BrokerOptions, BrokerOptionsValidator>()
             .BindConfiguration(BrokerOptions.SectionName);
-        services.TryAddSingleton<IMessageTransport, InProcessTransport>();
+        services.AddOptionsWithValidateOnStart<NatsOptions, NatsOptionsValidator>()
+            .BindConfiguration(NatsOptions.SectionName);
+        services.TryAddSingleton<IMessageTransport>(provider =>
+            provider.GetRequiredService<IOptions<BrokerOptions>>().Value.Transport == BrokerTransport.Nats
+                ? ActivatorUtilities.CreateInstance<NatsTransport>(provider)
+                : new InProcessTransport());
+        services.AddHostedService<TransportLifetime>();
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<BrokerOptions>>().Value;

@@ -8,12 +8,9 @@ namespace PluginHost.Host.Messaging;
 /// which routes locally only (so nothing echoes back out). <see cref="InProcessTransport"/> (no peers) is the default.
 /// </summary>
 /// <remarks>
-/// A NATS transport would map topics to subjects one to one (same tokens, same <c>*</c> and <c>&gt;</c>); subscribe on
-/// NATS to the patterns in <see cref="LocalInterestChanged"/> with a queue group per owner, so competing consumers
-/// compete across machines too; answer <see cref="HasRemoteReceivers"/> from the interest it has seen (or always
-/// true); carry headers, id, content type and sender as NATS headers; implement <see cref="RequestAsync"/> with a
-/// reply inbox subject (<c>_INBOX.&lt;id&gt;</c>) and hand inbound requests to <see cref="ITransportInbound.RequestLocalAsync"/>,
-/// publishing the reply to the request's reply subject. It must drop its own messages when they come back to it.
+/// A transport that delivers per owner (NatsTransport: one queue group per plugin, so instances compete across
+/// machines) hands inbound messages to <see cref="ITransportInbound"/> with the owner they are for; it must drop its
+/// own messages when they come back to it, since the broker routed them locally already.
 /// </remarks>
 internal interface IMessageTransport
 {
@@ -24,10 +21,10 @@ internal interface IMessageTransport
     void Attach(ITransportInbound inbound);
 
     /// <summary>
-    /// The distinct patterns local endpoints subscribe to, after every change. Called under the broker's registration
-    /// lock: record it and return; do network work elsewhere.
+    /// What local endpoints want, after every change: each owner's distinct patterns and the addresses local endpoints
+    /// answer to. Called under the broker's registration lock: record it and return; do network work elsewhere.
     /// </summary>
-    void LocalInterestChanged(IReadOnlyCollection<string> patterns);
+    void LocalInterestChanged(LocalInterest interest);
 
     /// <summary>Whether a remote peer should get <paramref name="message"/>. On the publish hot path: no I/O, no lock.</summary>
     bool HasRemoteReceivers(Message message);
@@ -42,9 +39,18 @@ internal interface IMessageTransport
 /// <summary>The broker's side of a transport: messages from remote peers, routed to local endpoints only.</summary>
 internal interface ITransportInbound
 {
-    /// <summary>Routes to local receivers, waiting for room per the full-inbox policy.</summary>
-    ValueTask DeliverLocalAsync(Message message, CancellationToken cancellationToken);
+    /// <summary>
+    /// Routes to local receivers, waiting for room per the full-inbox policy; to <paramref name="owner"/>'s only when
+    /// given (a transport that delivers per owner, e.g. one NATS queue group per plugin).
+    /// </summary>
+    ValueTask DeliverLocalAsync(Message message, string? owner, CancellationToken cancellationToken);
 
-    /// <summary>Sends a remote peer's request to one local receiver and returns the reply to send back.</summary>
-    Task<Message> RequestLocalAsync(Message request, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>Sends a remote peer's request to one local receiver (of <paramref name="owner"/> when given) and returns the reply to send back.</summary>
+    Task<Message> RequestLocalAsync(Message request, string? owner, TimeSpan timeout, CancellationToken cancellationToken);
+}
+
+/// <summary>What local endpoints receive: (owner, pattern) pairs, each once, and the addresses of addressable endpoints.</summary>
+internal sealed record LocalInterest(IReadOnlyList<(string Owner, string Pattern)> Subscriptions, IReadOnlyList<string> Addresses)
+{
+    public static LocalInterest None { get; } = new([], []);
 }

@@ -11,7 +11,7 @@ internal sealed class InProcessTransport : IMessageTransport
     {
     }
 
-    public void LocalInterestChanged(IReadOnlyCollection<string> patterns)
+    public void LocalInterestChanged(LocalInterest interest)
     {
     }
 

@@ -68,7 +68,7 @@ internal sealed partial class MessageBroker
                 var left = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - clock.Elapsed;
                 if (left <= TimeSpan.Zero)
                     break;
-                return await RequestCoreAsync(request, left, forward, cancellationToken).ConfigureAwait(false);
+                return await RequestCoreAsync(request, left, forward, owner: null, cancellationToken).ConfigureAwait(false);
             }
             var remaining = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - clock.Elapsed;
             if (remaining <= TimeSpan.Zero)

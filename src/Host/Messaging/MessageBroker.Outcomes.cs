@@ -162,7 +162,7 @@ internal sealed partial class MessageBroker
         if (!undecodable)
             _logger.DeadLettered(message.Id, message.Topic, receiver.Name, delivery.Failures, Options.DeadLetterTopic, error);
         var deadLetter = DeadLetter(delivery, receiver, error, reason);
-        var result = TryPublishCore(deadLetter, forward: true, PublishOrigin.Broker);
+        var result = TryPublishCore(deadLetter, forward: true, PublishOrigin.Broker, owner: null);
         if (result.Status == PublishStatus.NoReceivers)
         {
             _logger.DeadLetterUnrouted(message.Id, message.Topic, Options.DeadLetterTopic);

@@ -19,7 +19,7 @@ internal sealed partial class MessageBroker
     /// the GIL and await <see cref="PublishPendingAsync"/> with <see cref="PublishResult.Pending"/>, which waits for
     /// room for those receivers only. With Fail, full inboxes are refused at once (<see cref="PublishStatus.Refused"/>).
     /// </summary>
-    public PublishResult TryPublish(Message message) => TryPublishCore(message, forward: true, PublishOrigin.Publisher);
+    public PublishResult TryPublish(Message message) => TryPublishCore(message, forward: true, PublishOrigin.Publisher, owner: null);
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> for a bad topic or address and <see cref="MessageDeliveryException"/> for
@@ -27,12 +27,12 @@ internal sealed partial class MessageBroker
     /// <see cref="Message.To"/> nobody answers to. A topic without subscribers is not an error (counted as unrouted).
     /// </summary>
     public ValueTask PublishAsync(Message message, CancellationToken cancellationToken = default) =>
-        PublishCoreAsync(message, forward: true, cancellationToken);
+        PublishCoreAsync(message, forward: true, owner: null, cancellationToken);
 
-    private ValueTask PublishCoreAsync(Message message, bool forward, CancellationToken cancellationToken)
+    private ValueTask PublishCoreAsync(Message message, bool forward, string? owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var result = TryPublishCore(message, forward, forward ? PublishOrigin.Publisher : PublishOrigin.Transport);
+        var result = TryPublishCore(message, forward, forward ? PublishOrigin.Publisher : PublishOrigin.Transport, owner);
         return result.Status switch
         {
             PublishStatus.Delivered => ValueTask.CompletedTask,
@@ -83,7 +83,7 @@ internal sealed partial class MessageBroker
         {
             try
             {
-                await _transport.SendAsync(pending.Message, cancellationToken).ConfigureAwait(false);
+                await (pending.Sending ?? _transport.SendAsync(pending.Message, cancellationToken).AsTask()).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -95,10 +95,11 @@ internal sealed partial class MessageBroker
         if (errors is not null) throw new MessageDeliveryException(string.Join(" ", errors));
     }
 
-    private PublishResult TryPublishCore(Message message, bool forward, PublishOrigin origin)
+    private PublishResult TryPublishCore(Message message, bool forward, PublishOrigin origin, string? owner)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!Prepare(ref message, origin, out var groups, out var failure)) return failure;
+        if (owner is not null) groups = OwnedBy(groups, owner);
 
         var remote = forward && _transport.HasRemoteReceivers(message);
         if (remote) Delivery.LetGoOfPayload(message);   // a transport's hold on the payload is not tracked
@@ -118,7 +119,20 @@ internal sealed partial class MessageBroker
                 (refusals ??= []).Add(Refuse(delivery, FullNow(delivery)));
         }
 
-        if (remote) (pending ??= new PendingPublish(message)).Remote = true;
+        if (remote)
+        {
+            // The transport usually takes the message at once (buffered): then the publish is done without waiting.
+            var send = pending is null ? _transport.SendAsync(message, CancellationToken.None) : default;
+            if (pending is null && send.IsCompletedSuccessfully)
+            {
+                send.GetAwaiter().GetResult();
+            }
+            else
+            {
+                (pending ??= new PendingPublish(message)).Remote = true;
+                if (!send.IsCompletedSuccessfully) pending.Sending = send.AsTask();
+            }
+        }
         if (pending is not null)
         {
             pending.Errors = refusals;
@@ -185,6 +199,16 @@ internal sealed partial class MessageBroker
 
         failure = default;
         return true;
+    }
+
+    /// <summary>The one group of <paramref name="owner"/> among <paramref name="groups"/> as a route, or none.</summary>
+    private static ConsumerGroup[] OwnedBy(ConsumerGroup[] groups, string owner)
+    {
+        foreach (var group in groups)
+        {
+            if (string.Equals(group.Owner, owner, StringComparison.Ordinal)) return group.AsRoute;
+        }
+        return [];
     }
 
     private PublishResult Reject(Message message, PublishStatus status, string reason)

@@ -19,16 +19,16 @@ internal sealed partial class MessageBroker
         ArgumentNullException.ThrowIfNull(request);
         if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A request's timeout must be positive (or infinite).");
-        return RequestCoreAsync(request, timeout, forward: true, cancellationToken);
+        return RequestCoreAsync(request, timeout, forward: true, owner: null, cancellationToken);
     }
 
-    ValueTask ITransportInbound.DeliverLocalAsync(Message message, CancellationToken cancellationToken) =>
-        PublishCoreAsync(message, forward: false, cancellationToken);
+    ValueTask ITransportInbound.DeliverLocalAsync(Message message, string? owner, CancellationToken cancellationToken) =>
+        PublishCoreAsync(message, forward: false, owner, cancellationToken);
 
-    Task<Message> ITransportInbound.RequestLocalAsync(Message request, TimeSpan timeout, CancellationToken cancellationToken) =>
-        RequestCoreAsync(request, timeout, forward: false, cancellationToken);
+    Task<Message> ITransportInbound.RequestLocalAsync(Message request, string? owner, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RequestCoreAsync(request, timeout, forward: false, owner, cancellationToken);
 
-    private Task<Message> RequestCoreAsync(Message request, TimeSpan timeout, bool forward, CancellationToken cancellationToken)
+    private Task<Message> RequestCoreAsync(Message request, TimeSpan timeout, bool forward, string? owner, CancellationToken cancellationToken)
     {
         if (!Prepare(ref request, forward ? PublishOrigin.Publisher : PublishOrigin.Transport, out var groups, out var failure))
         {
@@ -36,6 +36,7 @@ internal sealed partial class MessageBroker
                 ? new ArgumentException(failure.Error, nameof(request))
                 : new MessageDeliveryException(failure.Error!));
         }
+        if (owner is not null) groups = OwnedBy(groups, owner);
 
         if (groups.Length == 0)
         {

@@ -29,6 +29,9 @@ internal sealed class PendingPublish
     /// <summary>The transport still has to send it to remote peers.</summary>
     internal bool Remote { get; set; }
 
+    /// <summary>The transport's send, when TryPublish started it and it did not finish at once.</summary>
+    internal Task? Sending { get; set; }
+
     /// <summary>Refusals already made by TryPublish, reported when the rest is done.</summary>
     internal List<string>? Errors { get; set; }
 

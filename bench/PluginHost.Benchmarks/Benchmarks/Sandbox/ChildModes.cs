@@ -33,6 +33,15 @@ public static class ChildModes
             case "interpreter-create":
                 await SandboxCosts.InterpreterCreateAsync(arguments);
                 return 0;
+            case "nats-sink":
+                await Nats.NatsRawPeers.SinkAsync(arguments[0]);
+                return 0;
+            case "nats-pump":
+                await Nats.NatsRawPeers.PumpAsync(arguments[0]);
+                return 0;
+            case "nats-echo":
+                await Nats.NatsRawPeers.EchoAsync(arguments[0]);
+                return 0;
             default:
                 Console.Error.WriteLine($"Unknown child mode '{mode}'.");
                 return 2;

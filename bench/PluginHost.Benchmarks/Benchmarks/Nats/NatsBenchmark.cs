@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using NATS.Client.Core;
+using PluginHost.Benchmarks.Infrastructure;
+
+namespace PluginHost.Benchmarks.Benchmarks.Nats;
+
+/// <summary>
+/// Plugin → plugin across two pluginhost processes on one loopback nats-server (docs/scale-out.md): 64 B throughput
+/// and request-reply latency, each against the bare NATS.Net client doing the same between two processes, in the same
+/// run. Needs nats-server (apt-get install nats-server).
+/// </summary>
+public sealed class NatsBenchmark : IBenchmark
+{
+    private const string Prefix = "bench";
+
+    public string Name => "nats";
+
+    public string Description => "plugin→plugin across two hosts over NATS vs the bare NATS.Net client (64 B throughput, request-reply p50/p99)";
+
+    public async IAsyncEnumerable<BenchResult> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var log = context.Log;
+        var count = context.Options.Count ?? 100_000;
+        var requests = Math.Max(100, count / 20);
+        var size = context.Options.Size;
+        const int Repeats = 3;
+        using var server = new NatsBenchServer();
+        var plugins = Directory.CreateTempSubdirectory("nats-bench-");
+        try
+        {
+            var (hostA, hostB) = WritePlugins(plugins.FullName);
+            await server.StartHostAsync(hostB, Prefix, "NATS subscriptions in place: 6 (", log);
+            await server.StartHostAsync(hostA, Prefix, "NATS subscriptions in place: 4 (", log);
+            await using var nats = new NatsConnection(NatsOpts.Default with { Url = server.Url });
+            await nats.ConnectAsync();
+
+            // Throughput: trigger, then time until the sink reports the count.
+            List<double> ours = [], raw = [];
+            var sink = NatsRawPeers.Start("nats-sink", server.Url);
+            try
+            {
+                await PluginRoundAsync(nats, Math.Min(count, 10_000), size);   // warm-up
+                for (var i = 0; i < Repeats; i++)
+                {
+                    ours.Add(count / (await PluginRoundAsync(nats, count, size)).TotalSeconds);
+                    raw.Add(count / (await RawRoundAsync(nats, server.Url, count, size)).TotalSeconds);
+                    log.WriteLine($"  throughput round {i + 1}: plugins {ours[^1]:N0}/s, bare client {raw[^1]:N0}/s");
+                    // The bare sink answers one round: start a new one.
+                    sink.Kill();
+                    sink.Dispose();
+                    sink = NatsRawPeers.Start("nats-sink", server.Url);
+                }
+            }
+            finally
+            {
+                sink.Kill();
+                sink.Dispose();
+            }
+            yield return new BenchResult(Name, $"throughput_{size}B_two_hosts", 2, Stats.Median(ours), "msg/s")
+            {
+                Baseline = Stats.Median(raw), Ratio = Stats.Median(ours) / Stats.Median(raw), Stat = "median", Samples = Repeats,
+                Note = $"{count:N0} messages from a plugin in host A to a plugin in host B; baseline: bare NATS.Net publisher → subscriber in two processes",
+            }.RatioAtLeast(0.8);
+
+            // Request-reply: the plugin measures its own requests; the bare client measures its own.
+            using var echo = NatsRawPeers.Start("nats-echo", server.Url);
+            try
+            {
+                var (p50, p99) = await PluginRequestsAsync(nats, requests, size);
+                var (rawP50, rawP99) = await RawRequestsAsync(nats, requests, size);
+                log.WriteLine($"  request-reply: plugins p50 {p50:0.0} µs p99 {p99:0.0} µs; bare client p50 {rawP50:0.0} µs p99 {rawP99:0.0} µs");
+                yield return new BenchResult(Name, "request_reply_p50_two_hosts", 2, p50, "µs")
+                {
+                    Baseline = rawP50, Ratio = rawP50 / p50, Stat = "p50", Samples = requests,
+                    Note = "pluginhost.request from a plugin in host A to one in host B; baseline: bare NATS.Net request → responder process",
+                }.RatioAtLeast(0.8);
+                yield return new BenchResult(Name, "request_reply_p99_two_hosts", 2, p99, "µs")
+                {
+                    Baseline = rawP99, Ratio = rawP99 / p99, Stat = "p99", Samples = requests,
+                }.RatioAtLeast(0.8);
+            }
+            finally
+            {
+                echo.Kill();
+            }
+        }
+        finally
+        {
+            plugins.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<TimeSpan> PluginRoundAsync(NatsConnection nats, int count, int size)
+    {
+        await using var done = await nats.SubscribeCoreAsync<string>($"{Prefix}.bench.done");
+        await nats.PingAsync();
+        var clock = Stopwatch.StartNew();
+        await nats.PublishAsync($"{Prefix}.ctl.go", Encoding.UTF8.GetBytes($"{count} {size}"), Text());
+        var reply = await done.Msgs.ReadAsync();
+        var elapsed = clock.Elapsed;
+        if (reply.Data != count.ToString()) throw new InvalidOperationException($"the sink plugin counted {reply.Data}, not {count}");
+        return elapsed;
+    }
+
+    private static async Task<TimeSpan> RawRoundAsync(NatsConnection nats, string url, int count, int size)
+    {
+        using var pump = NatsRawPeers.Start("nats-pump", url);
+        await using var done = await nats.SubscribeCoreAsync<string>("raw.done");
+        await nats.PingAsync();
+        var clock = Stopwatch.StartNew();
+        await nats.PublishAsync("raw.go", $"{count} {size}");
+        var reply = await done.Msgs.ReadAsync();
+        var elapsed = clock.Elapsed;
+        await pump.WaitForExitAsync();
+        if (reply.Data != count.ToString()) throw new InvalidOperationException($"the bare sink counted {reply.Data}, not {count}");
+        return elapsed;
+    }
+
+    private static async Task<(double P50, double P99)> PluginRequestsAsync(NatsConnection nats, int requests, int size)
+    {
+        await using var result = await nats.SubscribeCoreAsync<string>($"{Prefix}.bench.rr");
+        await nats.PingAsync();
+        await nats.PublishAsync($"{Prefix}.ctl.rr", Encoding.UTF8.GetBytes($"{requests} {Math.Min(requests, 1000)} {size}"), Text());
+        var parts = (await result.Msgs.ReadAsync()).Data!.Split(' ');
+        return (double.Parse(parts[0]) / 1000, double.Parse(parts[1]) / 1000);
+    }
+
+    private static async Task<(double P50, double P99)> RawRequestsAsync(NatsConnection nats, int requests, int size)
+    {
+        var payload = new byte[size];
+        for (var i = 0; i < Math.Min(requests, 1000); i++)
+            await nats.RequestAsync<byte[], byte[]>("raw.echo", payload);
+        var latencies = new List<double>(requests);
+        for (var i = 0; i < requests; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await nats.RequestAsync<byte[], byte[]>("raw.echo", payload);
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+        return (Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99));
+    }
+
+    private static NatsHeaders Text() => new() { ["Ph-Content-Type"] = "text/plain; charset=utf-8" };
+
+    /// <summary>Host A: pump (publishes, requests). Host B: sink (counts), echo (replies).</summary>
+    private static (string HostA, string HostB) WritePlugins(string root)
+    {
+        var a = Path.Combine(root, "a");
+        var b = Path.Combine(root, "b");
+        Plugin(a, "pump", """["ctl.go", "ctl.rr"]""", """
+            import time
+            import pluginhost
+
+            def on_message(message):
+                if message.topic == "ctl.go":
+                    count, size = map(int, message.payload.split())
+                    data = b"x" * size
+                    for _ in range(count):
+                        pluginhost.publish("bench.data", data)
+                    pluginhost.publish("bench.data", b"END")
+                else:
+                    count, warm, size = map(int, message.payload.split())
+                    data = b"x" * size
+                    for _ in range(warm):
+                        pluginhost.request("bench.echo", data)
+                    took = []
+                    for _ in range(count):
+                        start = time.perf_counter_ns()
+                        pluginhost.request("bench.echo", data)
+                        took.append(time.perf_counter_ns() - start)
+                    took.sort()
+                    pluginhost.publish("bench.rr", f"{took[len(took) // 2]} {took[min(len(took) - 1, len(took) * 99 // 100)]}")
+            """);
+        Plugin(b, "sink", """["bench.data"]""", """
+            import pluginhost
+
+            count = 0
+
+            def on_message(message):
+                global count
+                if message.payload == b"END":
+                    pluginhost.publish("bench.done", str(count))
+                    count = 0
+                else:
+                    count += 1
+            """);
+        Plugin(b, "echo", """["bench.echo"]""", """
+            def on_message(message):
+                return message.payload
+            """);
+        return (a, b);
+    }
+
+    private static void Plugin(string root, string name, string subscriptions, string code)
+    {
+        var folder = Path.Combine(root, name);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "plugin.json"), $$"""{ "name": "{{name}}", "version": "1.0.0", "entry": "main", "subscriptions": {{subscriptions}} }""");
+        File.WriteAllText(Path.Combine(folder, "main.py"), code);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using NATS.Client.Core;
+
+namespace PluginHost.Benchmarks.Benchmarks.Nats;
+
+/// <summary>
+/// The baseline: the bare NATS.Net client doing what the plugins do, in child processes of this program
+/// (<c>--child nats-sink URL</c>, <c>--child nats-pump URL</c>, <c>--child nats-echo URL</c>).
+/// </summary>
+internal static class NatsRawPeers
+{
+    /// <summary>Counts messages on raw.data until "END", then publishes the count on raw.done.</summary>
+    public static async Task SinkAsync(string url)
+    {
+        // As the transport's: a full pending channel waits rather than dropping (the default drops the newest).
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = url, SubPendingChannelFullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
+        await using var sub = await nats.SubscribeCoreAsync<byte[]>("raw.data");
+        await nats.PingAsync();
+        Console.WriteLine("ready");
+        long count = 0;
+        await foreach (var msg in sub.Msgs.ReadAllAsync())
+        {
+            if (msg.Data is [(byte)'E', (byte)'N', (byte)'D'])
+            {
+                await nats.PublishAsync("raw.done", count.ToString());
+                await nats.PingAsync();
+                return;
+            }
+            count++;
+        }
+    }
+
+    /// <summary>On raw.go (payload: count and size), publishes that many messages on raw.data, then "END".</summary>
+    public static async Task PumpAsync(string url)
+    {
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = url });
+        await using var sub = await nats.SubscribeCoreAsync<string>("raw.go");
+        await nats.PingAsync();
+        Console.WriteLine("ready");
+        await foreach (var msg in sub.Msgs.ReadAllAsync())
+        {
+            var parts = msg.Data!.Split(' ');
+            var (count, payload) = (int.Parse(parts[0]), new byte[int.Parse(parts[1])]);
+            for (var i = 0; i < count; i++)
+                await nats.PublishAsync("raw.data", payload);
+            await nats.PublishAsync("raw.data", "END"u8.ToArray());
+            await nats.PingAsync();
+            return;
+        }
+    }
+
+    /// <summary>Answers every request on raw.echo with its payload, until killed.</summary>
+    public static async Task EchoAsync(string url)
+    {
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = url });
+        await using var sub = await nats.SubscribeCoreAsync<byte[]>("raw.echo");
+        await nats.PingAsync();
+        Console.WriteLine("ready");
+        await foreach (var msg in sub.Msgs.ReadAllAsync())
+            await msg.ReplyAsync(msg.Data);
+    }
+
+    /// <summary>Starts this program as <c>--child mode url</c> and waits for its "ready".</summary>
+    public static Process Start(string mode, string url)
+    {
+        var program = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(program) == "dotnet")
+            start.ArgumentList.Add(typeof(NatsRawPeers).Assembly.Location);
+        foreach (var arg in (string[])["--child", mode, url])
+            start.ArgumentList.Add(arg);
+        var process = Process.Start(start)!;
+        if (process.StandardOutput.ReadLine() != "ready")
+            throw new InvalidOperationException($"--child {mode} did not start: {process.StandardError.ReadToEnd()}");
+        return process;
+    }
+}

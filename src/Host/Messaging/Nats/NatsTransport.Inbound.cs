@@ -1,0 +1,139 @@
+using NATS.Client.Core;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Messaging.Nats;
+
+// From other hosts: the subscriptions that follow this host's interest, and what arrives on them.
+internal sealed partial class NatsTransport
+{
+    /// <summary>Brings the NATS subscriptions in line with the latest local interest, one change at a time.</summary>
+    private async Task ReconcileAsync()
+    {
+        var stopping = _stopping.Token;
+        try
+        {
+            await foreach (var change in _interestChanges.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
+            {
+                var interest = new NatsInterest(change, _subjects);
+                // New subscriptions first, so a plugin that moved from one pattern to another misses nothing here.
+                _interest = interest;
+                var wanted = interest.Wanted.ToHashSet();
+                foreach (var key in wanted.Where(k => !_subscriptions.ContainsKey(k)))
+                {
+                    try
+                    {
+                        var sub = await _connection.SubscribeCoreAsync<byte[]>(key.Subject, key.Queue, cancellationToken: stopping).ConfigureAwait(false);
+                        _subscriptions[key] = (sub, Task.Run(() => ReadAsync(key, sub), CancellationToken.None));
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        _logger.NatsSubscribeFailed(key.Subject, key.Owner, e.Message);
+                    }
+                }
+                foreach (var key in _subscriptions.Keys.Where(k => !wanted.Contains(k)).ToArray())
+                {
+                    var (sub, _) = _subscriptions[key];
+                    _subscriptions.Remove(key);
+                    await sub.DisposeAsync().ConfigureAwait(false);
+                }
+                // A round trip: the server has every SUB above when the line below is written.
+                await _connection.PingAsync(stopping).ConfigureAwait(false);
+                _logger.NatsSubscriptions(_subscriptions.Count, string.Join(", ", _subscriptions.Keys.Select(k => k.Queue is null ? k.Subject : $"{k.Subject} [{k.Queue}]").Order(StringComparer.Ordinal)));
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReadAsync(NatsSubscriptionKey key, INatsSub<byte[]> sub)
+    {
+        var stopping = _stopping.Token;
+        try
+        {
+            await foreach (var msg in sub.Msgs.ReadAllAsync(stopping).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _received);
+                _receivedCounter.Add(1);
+                if (msg.ReplyTo is not null)
+                {
+                    // Answered beside the reader, so one slow handler does not hold up the subscription.
+                    _ = AnswerAsync(key, msg, stopping);
+                    continue;
+                }
+                if (key.Pattern is not null && Skips(key, msg)) continue;
+                var message = NatsWire.Decode(key.Pattern is null ? null : _subjects.TopicOf(msg.Subject), msg.Headers, msg.Data);
+                try
+                {
+                    await _inbound!.DeliverLocalAsync(message, key.Owner, stopping).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+                {
+                    // The broker counted and logged the drop for the receiver; this line names where it came from.
+                    _logger.NatsInboundFailed(message.Id, msg.Subject, key.Owner, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// A copy this host does not deliver. For a plugin (queue group): its publishing host served it already. The
+    /// server picks one member per queue name among all matching subscriptions, so overlapping patterns of one plugin
+    /// yield one copy. A .NET subscriber (no queue) gets a copy per matching subscription: only its first delivers.
+    /// </summary>
+    private bool Skips(NatsSubscriptionKey key, NatsMsg<byte[]> msg)
+    {
+        var skip = key.Queue is not null
+            ? NatsWire.Get(msg.Headers, NatsWire.Served) is { } served && Contains(served, key.Owner)
+            : !_interest.Delivers(key.Owner, key.Pattern!, _subjects.TopicOf(msg.Subject) ?? "");
+        if (skip) Interlocked.Increment(ref _skipped);
+        return skip;
+    }
+
+    private static bool Contains(string commaSeparated, string owner)
+    {
+        foreach (var range in commaSeparated.AsSpan().Split(','))
+        {
+            if (commaSeparated.AsSpan()[range].SequenceEqual(owner)) return true;
+        }
+        return false;
+    }
+
+    private async Task AnswerAsync(NatsSubscriptionKey key, NatsMsg<byte[]> msg, CancellationToken stopping)
+    {
+        var request = NatsWire.Decode(key.Pattern is null ? null : _subjects.TopicOf(msg.Subject), msg.Headers, msg.Data);
+        NatsHeaders headers;
+        ReadOnlyMemory<byte> payload = default;
+        try
+        {
+            var reply = await _inbound!.RequestLocalAsync(request, key.Owner, TimeoutOf(msg.Headers, _broker.RequestTimeout), stopping).ConfigureAwait(false);
+            headers = NatsWire.Encode(reply);
+            payload = reply.Payload;
+            Interlocked.Increment(ref _answered);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            headers = new NatsHeaders
+            {
+                [NatsWire.Error] = e.Message.ReplaceLineEndings(" "),
+                [NatsWire.ErrorKind] = e switch { TimeoutException => "timeout", ArgumentException => "invalid", _ => "delivery" },
+            };
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            await _connection.PublishAsync(msg.ReplyTo!, payload, headers, cancellationToken: stopping).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.NatsInboundFailed(request.Id, msg.Subject, key.Owner, $"the reply was not sent: {e.Message}");
+        }
+    }
+}

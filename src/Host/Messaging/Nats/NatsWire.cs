@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using NATS.Client.Core;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Messaging.Nats;
+
+/// <summary>
+/// A <see cref="Message"/>'s fields as NATS headers: the id as <c>Nats-Msg-Id</c> (what JetStream de-duplicates by),
+/// the others as <c>Ph-*</c>, and the message's own headers (dead-letter ones too) as <c>Ph-H-&lt;name&gt;</c>, so a
+/// publisher's header can never pose as one of ours.
+/// </summary>
+internal static class NatsWire
+{
+    public const string Id = "Nats-Msg-Id";
+    public const string ContentType = "Ph-Content-Type";
+    public const string Sender = "Ph-Sender";
+    public const string Correlation = "Ph-Correlation";
+    public const string To = "Ph-To";
+    public const string Topic = "Ph-Topic";
+    public const string Time = "Ph-Time";
+
+    /// <summary>The plugins the publishing host delivered the message to itself: their queue members elsewhere skip it.</summary>
+    public const string Served = "Ph-Served";
+
+    /// <summary>On a request: how long the requester waits, in milliseconds (the replier's own deadline).</summary>
+    public const string Timeout = "Ph-Timeout";
+
+    /// <summary>On a reply: the request failed at the replier (with <see cref="ErrorKind"/>).</summary>
+    public const string Error = "Ph-Error";
+
+    public const string ErrorKind = "Ph-Error-Kind";
+    public const string UserPrefix = "Ph-H-";
+
+    public static NatsHeaders Encode(Message message)
+    {
+        var headers = new NatsHeaders
+        {
+            [Id] = message.Id,
+            [Time] = message.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        };
+        if (message.ContentType != ContentTypes.Bytes) headers[ContentType] = message.ContentType;
+        if (message.Sender.Length > 0) headers[Sender] = message.Sender;
+        if (message.CorrelationId is { } correlation) headers[Correlation] = correlation;
+        if (message.To is { } to)
+        {
+            headers[To] = to;
+            headers[Topic] = message.Topic;
+        }
+        foreach (var (name, value) in message.Headers)
+        {
+            if (name.Any(c => c == ':' || char.IsWhiteSpace(c) || char.IsControl(c)) || value.Any(c => c is '\r' or '\n'))
+                throw new MessageDeliveryException($"Header '{name}' cannot travel over NATS: names must be free of ':', whitespace and control characters, values free of line breaks.");
+            headers[UserPrefix + name] = value;
+        }
+        return headers;
+    }
+
+    /// <summary>The message a NATS message carries; <paramref name="topic"/> from its subject (null for an addressed one).</summary>
+    public static Message Decode(string? topic, NatsHeaders? headers, byte[]? data)
+    {
+        var userHeaders = ImmutableDictionary<string, string>.Empty;
+        if (headers is not null)
+        {
+            foreach (var (name, values) in headers)
+            {
+                if (name.StartsWith(UserPrefix, StringComparison.Ordinal))
+                    userHeaders = userHeaders.SetItem(name[UserPrefix.Length..], values.ToString());
+            }
+        }
+
+        return new Message
+        {
+            Topic = topic ?? Get(headers, Topic) ?? "",
+            Payload = data ?? [],
+            Id = Get(headers, Id) ?? "",
+            ContentType = Get(headers, ContentType) ?? ContentTypes.Bytes,
+            Sender = Get(headers, Sender) ?? "",
+            CorrelationId = Get(headers, Correlation),
+            To = Get(headers, To),
+            Timestamp = long.TryParse(Get(headers, Time), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : default,
+            Headers = userHeaders,
+        };
+    }
+
+    public static string? Get(NatsHeaders? headers, string name) =>
+        headers is not null && headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+
+    /// <summary>Bytes the headers take on the wire, near enough for the max_payload check.</summary>
+    public static int Size(NatsHeaders headers)
+    {
+        var size = 12;   // "NATS/1.0\r\n" and the closing "\r\n"
+        foreach (var (name, values) in headers)
+            size += System.Text.Encoding.UTF8.GetByteCount(name) + 4 + System.Text.Encoding.UTF8.GetByteCount(values.ToString());
+        return size;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Collections.Immutable;
+using PluginHost.Host.Messaging;
+using PluginHost.Host.Messaging.Nats;
+using PluginHost.Sdk.Messaging;
+
+namespace PluginHost.Host.Tests.Nats;
+
+/// <summary>The NATS transport's pieces without a server: the wire format, subjects, interest and its settings.</summary>
+public sealed class NatsWireTests
+{
+    [Fact]
+    public void AMessageSurvivesTheTripThroughNatsHeaders()
+    {
+        var message = new Message
+        {
+            Topic = "orders.created", Payload = "{}"u8.ToArray(), ContentType = ContentTypes.Json, Id = "m-1", CorrelationId = "c-1",
+            Sender = "shop", To = "billing/2", Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
+            Headers = ImmutableDictionary<string, string>.Empty.Add("tenant", "t1").Add("Ph-Sender", "spoof"),
+        };
+        var headers = NatsWire.Encode(message);
+        Assert.Equal("m-1", NatsWire.Get(headers, "Nats-Msg-Id"));
+        Assert.Equal("shop", NatsWire.Get(headers, NatsWire.Sender));   // a publisher's own "Ph-Sender" header cannot pose as it
+        var back = NatsWire.Decode(topic: null, headers, message.Payload.ToArray());
+        Assert.Equal(message with { Payload = default, Headers = ImmutableDictionary<string, string>.Empty }, back with { Payload = default, Headers = ImmutableDictionary<string, string>.Empty });
+        Assert.Equal("{}"u8.ToArray(), back.Payload.ToArray());
+        Assert.Equal(message.Headers.OrderBy(h => h.Key), back.Headers.OrderBy(h => h.Key));
+    }
+
+    [Theory]
+    [InlineData("bad name", "v")]
+    [InlineData("colon:name", "v")]
+    [InlineData("name", "two\r\nlines")]
+    public void HeadersNatsCannotCarryAreAClearError(string name, string value)
+    {
+        var message = new Message { Topic = "t", Id = "1", Headers = ImmutableDictionary<string, string>.Empty.Add(name, value) };
+        var error = Assert.Throws<MessageDeliveryException>(() => NatsWire.Encode(message));
+        Assert.Contains("cannot travel over NATS", error.Message);
+    }
+
+    [Fact]
+    public void AMessageFromAnotherClientWithoutOurHeadersGetsDefaults()
+    {
+        var message = NatsWire.Decode("a.b", headers: null, data: null);
+        Assert.Equal(("a.b", "", ContentTypes.Bytes, 0), (message.Topic, message.Id, message.ContentType, message.Payload.Length));
+    }
+
+    [Fact]
+    public void TopicsAndAddressesLiveInSeparateSubjectSpaces()
+    {
+        var subjects = new NatsSubjects("prod.ph");
+        Assert.Equal("prod.ph.orders.*", subjects.Topic("orders.*"));
+        Assert.Equal("prod.ph-to.billing.2", subjects.Address("billing/2"));
+        Assert.Equal("orders.created", subjects.TopicOf("prod.ph.orders.created"));
+        Assert.Null(subjects.TopicOf("prod.ph-to.billing"));
+        Assert.Null(subjects.TopicOf("prod.phx.a"));
+        Assert.Null(NatsSubjects.CheckPrefix("pluginhost"));
+        Assert.NotNull(NatsSubjects.CheckPrefix("a.*"));
+        Assert.NotNull(NatsSubjects.CheckPrefix("a..b"));
+        Assert.NotNull(NatsSubjects.CheckPrefix("a b"));
+        Assert.NotNull(NatsSubjects.CheckPrefix(""));
+    }
+
+    [Fact]
+    public void PluginsCompeteInQueueGroupsAndHostSubscribersTakeTheirFirstPatternOnly()
+    {
+        var interest = new NatsInterest(new LocalInterest(
+            [("worker", "work.item"), ("worker", "work.*"), ("host#1", "work.>"), ("host#1", "work.item")], ["worker", "worker/0"]),
+            new NatsSubjects("p"));
+        Assert.Contains(new NatsSubscriptionKey("p.work.item", "worker", "worker", "work.item"), interest.Wanted);
+        Assert.Contains(new NatsSubscriptionKey("p.work.>", null, "host#1", "work.>"), interest.Wanted);
+        Assert.Contains(new NatsSubscriptionKey("p-to.worker.0", "worker", "worker", null), interest.Wanted);
+        Assert.Equal(6, interest.Wanted.Count);
+        // The plugins served here, for Ph-Served; .NET subscribers are this host's own and never listed.
+        Assert.Equal("worker", interest.ServedHere("work.item"));
+        Assert.Null(interest.ServedHere("other"));
+        Assert.True(interest.Delivers("host#1", "work.>", "work.item"));
+        Assert.False(interest.Delivers("host#1", "work.item", "work.item"));
+        Assert.False(interest.Delivers("nobody", "work.item", "work.item"));
+    }
+
+    [Fact]
+    public void BadSettingsAreNamedByTheirKeys()
+    {
+        var options = new NatsOptions { Url = "http://x, nats://ok:4222", SubjectPrefix = "a.>", Password = "p", Token = "t", CredsFile = "/nonexistent.creds" };
+        options.Tls.CertFile = "/nonexistent.pem";
+        var result = new NatsOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        var text = string.Join("\n", result.Failures!);
+        Assert.Contains("PluginHost:Nats:Url 'http://x' is not a nats://", text);
+        Assert.Contains("PluginHost:Nats:SubjectPrefix", text);
+        Assert.Contains("PluginHost:Nats:Password is set without User", text);
+        Assert.Contains("give one of User/Password, Token, CredsFile or NKeyFile, not 2", text);
+        Assert.Contains("PluginHost:Nats:CredsFile '/nonexistent.creds' does not exist", text);
+        Assert.Contains("CertFile and KeyFile go together", text);
+        Assert.Equal(["http://x", "nats://ok:4222"], options.AllUrls());
+        Assert.False(new NatsOptionsValidator().Validate(null, new NatsOptions()).Failed);
+    }
+}
