@@ -120,7 +120,7 @@ public sealed class MessageTracingTests(PythonRuntimeFixture fixture)
     private static List<Activity> Ended(EndedSpans spans) => spans.Snapshot();
 
     // The exporter adds each span on the thread that ended it.
-    private sealed class EndedSpans : System.Collections.ObjectModel.Collection<Activity>
+    internal sealed class EndedSpans : System.Collections.ObjectModel.Collection<Activity>
     {
         public List<Activity> Snapshot()
         {
