@@ -258,7 +258,7 @@ def current_trace():
 _ATTRIBUTE_TYPES = (str, bool, int, float)
 
 
-class _Span:
+class Span:
     """What ``pluginhost.span`` returns: a context manager (``with`` or ``async with``) for one span."""
 
     __slots__ = ("_name", "_attributes", "_handle")
@@ -310,4 +310,4 @@ def span(name, attributes=None):
                 raise TypeError(f"span() attribute {key!r} must be str, bool, int or float, not {type(value).__name__}")
             if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
                 raise ValueError(f"span() attribute {key!r} does not fit in 64 bits")
-    return _Span(name, attributes)
+    return Span(name, attributes)
