@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using OpenTelemetry;
-using OpenTelemetry.Trace;
-using PluginHost.Host.Telemetry;
 using PluginHost.Host.Tests.Lifecycle;
 using EndedSpans = PluginHost.Host.Tests.Telemetry.MessageTracingTests.EndedSpans;
 
@@ -40,8 +37,7 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
     public async Task APluginSpanIsAChildOfItsHandlerAndTheParentOfWhatItSends()
     {
         var spans = new EndedSpans();
-        using var provider = TelemetryRegistration.Configure(OpenTelemetry.Sdk.CreateTracerProviderBuilder(), new TelemetryOptions())
-            .AddInMemoryExporter(spans).Build();
+        using var provider = MessageTracingTests.ExportTo(spans);
         await using var harness = new SupervisorHarness(fixture);
         harness.Plugin("sp-a", Spanning);
         harness.Plugin("sp-b", "import logging, pluginhost\n@pluginhost.on('sp.next')\ndef seen(message):\n"
@@ -113,8 +109,7 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
     public async Task InAWorkerProcessASpanIsANoOpAndTheIdsAreTheSendersFromTheHeader()
     {
         var spans = new EndedSpans();
-        using var provider = TelemetryRegistration.Configure(OpenTelemetry.Sdk.CreateTracerProviderBuilder(), new TelemetryOptions())
-            .AddInMemoryExporter(spans).Build();
+        using var provider = MessageTracingTests.ExportTo(spans);
         await using var harness = new SupervisorHarness(fixture);
         harness.Plugin("sp-worker", Spanning, """ "isolation": "process" """);
         await harness.StartAsync();
