@@ -37,7 +37,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         var logLevel = ToLogLevel(level);
         if (!logger.IsEnabled(logLevel))
             return;
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", Inbox?.CurrentTrace)))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", Parent)))
             logger.PythonRecord(logLevel, name, message);
     }
 
@@ -51,7 +51,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     private void Output(LogLevel level, bool error, string line)
     {
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", Inbox?.CurrentTrace)))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", Parent)))
             logger.PythonOutput(level, line);
     }
 
@@ -68,7 +68,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     public Task? Publish(Message message)
     {
         message = Signed(message);
-        var span = MessageTracing.StartSend(ref message, Inbox?.CurrentTrace, descriptor.Name, instance, request: false);
+        var span = MessageTracing.StartSend(ref message, Parent, descriptor.Name, instance, request: false);
         var result = broker.TryPublish(message);
         MessageTracing.End(span, result.Status is PublishStatus.Invalid or PublishStatus.Refused ? result.Error : null);
         if (result.Status is PublishStatus.Delivered or PublishStatus.NoReceivers or PublishStatus.Pending && Counters is { } counters)
@@ -89,7 +89,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         if (Counters is { } counters)
             Interlocked.Increment(ref counters.Sent);
         message = Signed(message);
-        var span = MessageTracing.StartSend(ref message, Inbox?.CurrentTrace, descriptor.Name, instance, request: true);
+        var span = MessageTracing.StartSend(ref message, Parent, descriptor.Name, instance, request: true);
         return MessageTracing.EndWith(span, broker.RequestAsync(message, timeout ?? broker.Options.RequestTimeout));
     }
 
@@ -103,8 +103,53 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     // Called without the GIL; a call without a timeout gets the broker's request timeout, like request().
     public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) =>
-        MessageTracing.EndWith(MessageTracing.StartCall(function, Inbox?.CurrentTrace, descriptor.Name, instance),
+        MessageTracing.EndWith(MessageTracing.StartCall(function, Parent, descriptor.Name, instance),
             Functions.CallAsync(function, argument, timeout ?? broker.Options.RequestTimeout));
+
+    // The plugin's open spans (pluginhost.span), by handle; _innermost is the last opened still open, the parent of
+    // what the plugin sends (read without the lock on every send: a volatile field, not the dictionary).
+    private readonly Dictionary<long, System.Diagnostics.Activity> _spans = [];
+    private System.Diagnostics.Activity? _innermost;
+    private long _nextSpan;
+
+    /// <summary>The parent of what the plugin sends or opens now: its innermost open span, else its running handler's.</summary>
+    private System.Diagnostics.Activity? Parent => Volatile.Read(ref _innermost) ?? Inbox?.CurrentTrace;
+
+    public bool Tracing => MessageTracing.Source.HasListeners();
+
+    public long StartSpan(string name, IReadOnlyDictionary<string, object?>? attributes)
+    {
+        var span = MessageTracing.StartPluginSpan(name, attributes, Parent, descriptor.Name, instance);
+        if (span is null)
+            return 0;
+        lock (_spans)
+        {
+            var handle = ++_nextSpan;
+            _spans[handle] = span;
+            Volatile.Write(ref _innermost, span);
+            return handle;
+        }
+    }
+
+    public void EndSpan(long span, string? errorType, string? errorMessage)
+    {
+        System.Diagnostics.Activity? activity;
+        lock (_spans)
+        {
+            if (!_spans.Remove(span, out activity))
+                return;   // ended already (a handle is the module's, never reused)
+            // Spans end in any order (threads, tasks): the innermost is the latest opened of those still open.
+            if (ReferenceEquals(Volatile.Read(ref _innermost), activity))
+                Volatile.Write(ref _innermost, _spans.Count == 0 ? null : _spans.MaxBy(s => s.Key).Value);
+        }
+        MessageTracing.EndPluginSpan(activity, errorType, errorMessage);
+    }
+
+    public string? CurrentTraceParent =>
+        Parent?.Id ?? (Inbox?.CurrentMessage is { Headers.Count: > 0 } message ? message.Headers.GetValueOrDefault(MessageTracing.TraceParentHeader) : null);
+
+    public string? HandlerTraceParent(Message message) =>
+        Inbox is { } inbox && inbox.CurrentMessage?.Id == message.Id ? inbox.CurrentTrace?.Id : null;
 
     public void Subscribe(string pattern, int handlerId) => RequireInbox().Subscribe(pattern, handlerId);
 

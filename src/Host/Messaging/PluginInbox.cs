@@ -307,6 +307,9 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     /// <summary>The span of the handler running now, when traced: what the plugin sends from it is its child.</summary>
     public System.Diagnostics.Activity? CurrentTrace => Volatile.Read(ref _current)?.Trace;
 
+    /// <summary>The message whose handler runs now, if any (its trace for <c>pluginhost</c>'s trace ids).</summary>
+    public PluginHost.Sdk.Messaging.Message? CurrentMessage => Handling ? Volatile.Read(ref _current)?.Message : null;
+
     private void StartHandler(Delivery delivery)
     {
         delivery.Trace = Telemetry.MessageTracing.StartHandler(delivery.Message, Owner, Instance);

@@ -71,6 +71,45 @@ internal static class MessageTracing
         return activity;
     }
 
+    /// <summary>
+    /// A span a plugin opens around its own work (<c>pluginhost.span</c>), child of <paramref name="parent"/> (its open
+    /// span or running handler's); null when not traced or not sampled. Internal kind, tagged like the others plus
+    /// <paramref name="attributes"/> (plain values the module converted).
+    /// </summary>
+    public static Activity? StartPluginSpan(string name, IReadOnlyDictionary<string, object?>? attributes, Activity? parent, string plugin, int instance)
+    {
+        if (!Source.HasListeners() || !Sampled(parent?.Context ?? default))
+            return null;
+        var activity = Start(name, ActivityKind.Internal, parent?.Context ?? default);
+        if (activity is null)
+            return null;
+        Tag(activity, plugin, instance);
+        if (attributes is not null)
+        {
+            foreach (var (key, value) in attributes)
+                activity.SetTag(key, value);
+        }
+        return activity;
+    }
+
+    /// <summary>
+    /// Ends a plugin's span; one its code left by an exception gets Error status and an <c>exception</c> event with the
+    /// OpenTelemetry attributes <c>exception.type</c> and <c>exception.message</c> (the Python class and its text).
+    /// </summary>
+    public static void EndPluginSpan(Activity activity, string? errorType, string? errorMessage)
+    {
+        if (errorType is not null)
+        {
+            activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
+            {
+                ["exception.type"] = errorType,
+                ["exception.message"] = errorMessage ?? "",
+            }));
+            activity.SetStatus(ActivityStatusCode.Error, errorMessage is { Length: > 0 } ? $"{errorType}: {errorMessage}" : errorType);
+        }
+        activity.Stop();
+    }
+
     /// <summary>The span of one handler run, continuing the trace in the message's <c>traceparent</c> header, if any.</summary>
     public static Activity? StartHandler(Message message, string plugin, int instance)
     {

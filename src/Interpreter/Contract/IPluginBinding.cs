@@ -73,4 +73,31 @@ public interface IPluginBinding
 
     /// <summary>Stops the subscription made with <paramref name="handlerId"/>; false when there was none.</summary>
     bool Unsubscribe(int handlerId);
+
+    /// <summary>
+    /// True when a span started now would be recorded (someone listens to the host's traces): the module converts a
+    /// span's attributes only then. The default (a binding without tracing, e.g. a worker process's) is false.
+    /// </summary>
+    bool Tracing => false;
+
+    /// <summary>
+    /// Starts a span of the plugin's own (<c>pluginhost.span</c>), child of the innermost span open now (an earlier
+    /// one of the plugin's, else the running handler's); what the plugin sends while it is open is its child. Returns
+    /// its handle for <see cref="EndSpan"/>, or 0 when nothing is recorded (no span was made).
+    /// </summary>
+    long StartSpan(string name, IReadOnlyDictionary<string, object?>? attributes) => 0;
+
+    /// <summary>Ends the span <paramref name="span"/> from <see cref="StartSpan"/>; as an error when <paramref name="errorType"/> is given.</summary>
+    void EndSpan(long span, string? errorType, string? errorMessage)
+    {
+    }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the innermost span open now (the plugin's own, else the running handler's), else
+    /// the running message's <c>traceparent</c> header; null when there is none.
+    /// </summary>
+    string? CurrentTraceParent => null;
+
+    /// <summary>The <c>traceparent</c> of <paramref name="message"/>'s handler span while that handler runs; null otherwise.</summary>
+    string? HandlerTraceParent(Message message) => null;
 }

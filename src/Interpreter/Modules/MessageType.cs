@@ -35,6 +35,8 @@ internal static unsafe class MessageType
         To,
         Timestamp,
         Headers,
+        TraceId,
+        SpanId,
     }
 
     private static nint s_spec;
@@ -107,6 +109,8 @@ internal static unsafe class MessageType
     {
         Field.ContentType => "content_type",
         Field.CorrelationId => "correlation_id",
+        Field.TraceId => "trace_id",
+        Field.SpanId => "span_id",
         _ => field.ToString().ToLowerInvariant(),
     };
 
@@ -220,6 +224,7 @@ internal static unsafe class MessageType
                 Field.Sender => Interop.NewString(message.Sender).Steal(),
                 Field.To => Optional(message.To),
                 Field.Timestamp => Interop.NewFloat(message.Timestamp.ToUnixTimeMilliseconds() / 1000.0).Steal(),
+                Field.TraceId or Field.SpanId => Optional(TraceIds.Part(TraceParent(self, message), (Field)closure == Field.TraceId)),
                 _ => PyConvert.ToPython(message.Headers.ToDictionary(h => h.Key, h => (object?)h.Value)).Steal(),
             };
         }
@@ -227,6 +232,17 @@ internal static unsafe class MessageType
         {
             return Firewall.Null(e);
         }
+    }
+
+    /// <summary>
+    /// The message's trace: its handler span's while that handler runs and is traced, else its <c>traceparent</c>
+    /// header (tracing off or unsampled, a worker process, a message kept past its handler); null when neither.
+    /// </summary>
+    private static string? TraceParent(nint self, Message message)
+    {
+        var state = (ModuleState*)Interop.TypeModuleState(((MessageObject*)self)->Type);
+        return (state != null ? state->Target?.Plugin.HandlerTraceParent(message) : null)
+            ?? (message.Headers.Count > 0 ? message.Headers.GetValueOrDefault("traceparent") : null);
     }
 
     private static nint Optional(string? value) => (value is null ? Interop.NewNone() : Interop.NewString(value)).Steal();

@@ -242,3 +242,72 @@ def _std_stream(native, name, errors):
                               write_through=True)
     stream.mode = "w"
     return stream
+
+
+# Traces (docs/observability.md#a-plugins-own-spans). The ids are those of W3C trace context: 32 and 16 hex digits.
+
+def current_trace():
+    """``(trace_id, span_id)`` of the innermost span open now (the plugin's own, else its running handler's), else of
+    the running message's ``traceparent``; None outside a traced handler (and in a worker process, outside spans)."""
+    parent = _current_trace()
+    if parent is None or len(parent) < 55:
+        return None
+    return parent[3:35], parent[36:52]
+
+
+_ATTRIBUTE_TYPES = (str, bool, int, float)
+
+
+class Span:
+    """What ``pluginhost.span`` returns: a context manager (``with`` or ``async with``) for one span."""
+
+    __slots__ = ("_name", "_attributes", "_handle")
+
+    def __init__(self, name, attributes):
+        self._name = name
+        self._attributes = attributes
+        self._handle = 0
+
+    def __enter__(self):
+        if self._handle:
+            raise RuntimeError("this span is already open; call pluginhost.span() again for another")
+        self._handle = _span_start(self._name, self._attributes)
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        handle = self._handle
+        if handle:
+            self._handle = 0
+            if error_type is None:
+                _span_end(handle, None, None)
+            else:
+                _span_end(handle, error_type.__qualname__, str(error))
+        return False
+
+    async def __aenter__(self):
+        return self.__enter__()
+
+    async def __aexit__(self, error_type, error, traceback):
+        return self.__exit__(error_type, error, traceback)
+
+    @property
+    def recording(self):
+        """True while open and recorded (someone listens and the trace is sampled)."""
+        return self._handle != 0
+
+
+def span(name, attributes=None):
+    """A span around the plugin's own work: ``with pluginhost.span("parse", attributes={"rows": 3}):``."""
+    if not isinstance(name, str):
+        raise TypeError(f"span() name must be str, not {type(name).__name__}")
+    if attributes is not None:
+        if not isinstance(attributes, dict):
+            raise TypeError(f"span() attributes must be a dict, not {type(attributes).__name__}")
+        for key, value in attributes.items():
+            if not isinstance(key, str):
+                raise TypeError(f"span() attribute names must be str, not {type(key).__name__}")
+            if not isinstance(value, _ATTRIBUTE_TYPES):
+                raise TypeError(f"span() attribute {key!r} must be str, bool, int or float, not {type(value).__name__}")
+            if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+                raise ValueError(f"span() attribute {key!r} does not fit in 64 bits")
+    return Span(name, attributes)

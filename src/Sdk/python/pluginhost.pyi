@@ -102,6 +102,13 @@ class Message:
         """Seconds since the epoch, when it was published."""
     @property
     def headers(self) -> dict[str, str]: ...
+    @property
+    def trace_id(self) -> str | None:
+        """The W3C trace id (32 lowercase hex digits) of this message's handler run while it runs and is traced, else
+        of its ``traceparent`` header; None when it has neither (or the header is malformed)."""
+    @property
+    def span_id(self) -> str | None:
+        """The span id (16 hex digits) of the handler run's span, else of the sender's span from the header; or None."""
 
 def publish(topic: str, payload: Payload, headers: dict[str, str] | None = None, *, to: str | None = None) -> None:
     """Sends a copy of ``payload`` to every plugin subscribed to ``topic`` (one instance each), or to plugin ``to``.
@@ -146,3 +153,28 @@ def call(name: str, payload: Payload = None, *, timeout: float | None = None) ->
 
 async def call_async(name: str, payload: Payload = None, *, timeout: float | None = None) -> Any:
     """``call`` for asyncio code: the event loop keeps running while the function works."""
+
+@final
+class Span:
+    """What :func:`span` returns: a context manager (``with`` or ``async with``) that opens the span on entry and ends
+    it on exit; an exception leaving it marks the span as an error (and is not swallowed)."""
+
+    def __enter__(self) -> Span: ...
+    def __exit__(self, error_type: type[BaseException] | None, error: BaseException | None, traceback: Any) -> bool: ...
+    async def __aenter__(self) -> Span: ...
+    async def __aexit__(self, error_type: type[BaseException] | None, error: BaseException | None, traceback: Any) -> bool: ...
+    @property
+    def recording(self) -> bool:
+        """True while open and recorded (the host exports traces and this trace is sampled)."""
+
+def span(name: str, attributes: dict[str, str | bool | int | float] | None = None) -> Span:
+    """A span around the plugin's own work, child of the innermost span open now (an earlier ``span``, else the
+    running handler's): ``with pluginhost.span("parse orders", attributes={"rows": 3}):``. What is published,
+    requested or called inside it is its child. Costs no span when the host does not export traces, and is a no-op
+    in a worker process (``isolation: process``). TypeError for a name that is not str or attributes that are not a
+    dict of str to str, bool, int or float; ValueError for an int that does not fit in 64 bits."""
+
+def current_trace() -> tuple[str, str] | None:
+    """``(trace_id, span_id)`` of the innermost span open now (the plugin's own, else its running handler's), else
+    of the running message's ``traceparent`` header; None outside a traced handler, e.g. in ``setup``. In a worker
+    process only spans would count, and there are none there: None (use ``message.trace_id``)."""

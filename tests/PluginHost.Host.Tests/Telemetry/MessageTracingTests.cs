@@ -119,8 +119,12 @@ public sealed class MessageTracingTests(PythonRuntimeFixture fixture)
 
     private static List<Activity> Ended(EndedSpans spans) => spans.Snapshot();
 
+    /// <summary>The host's tracing as configured by default, exporting every ended span into <paramref name="spans"/>.</summary>
+    internal static TracerProvider ExportTo(EndedSpans spans) =>
+        TelemetryRegistration.Configure(OpenTelemetry.Sdk.CreateTracerProviderBuilder(), new TelemetryOptions()).AddInMemoryExporter(spans).Build();
+
     // The exporter adds each span on the thread that ended it.
-    private sealed class EndedSpans : System.Collections.ObjectModel.Collection<Activity>
+    internal sealed class EndedSpans : System.Collections.ObjectModel.Collection<Activity>
     {
         public List<Activity> Snapshot()
         {

@@ -71,7 +71,9 @@ public sealed class PluginLogFieldsTests : IDisposable
             import logging, pluginhost
             @pluginhost.on("traced.go")
             def go(message):
-                logging.getLogger("traced").warning("handling %s", message.headers.get("traceparent"))
+                logging.getLogger("traced").warning("handling %s %s %s", message.headers.get("traceparent"), message.trace_id, message.span_id)
+                with pluginhost.span("inner"):
+                    logging.getLogger("traced").warning("inside %s %s", *pluginhost.current_trace())
             """);
         var starter = _folders.Plugin("starter", PluginFolders.Manifest("starter"));
         File.WriteAllText(Path.Combine(starter, "main.py"), """
@@ -85,9 +87,9 @@ public sealed class PluginLogFieldsTests : IDisposable
         File.WriteAllText(Path.Combine(_folders.Plugin("kick", PluginFolders.Manifest("kick", extra: "\"dependsOn\": [\"traced\"]")), "main.py"),
             "import pluginhost\ndef setup(ctx):\n    pluginhost.publish('traced.start', 'go')\n");
         // Spans go to a collector that is not there: exports fail quietly, the host runs on.
-        var records = await RunAsync(5, "handling 00-", "--PluginHost:Telemetry:Tracing=true", "--PluginHost:Telemetry:OtlpEndpoint=http://127.0.0.1:9");
+        var records = await RunAsync(5, "inside ", "--PluginHost:Telemetry:Tracing=true", "--PluginHost:Telemetry:OtlpEndpoint=http://127.0.0.1:9");
 
-        var handled = Assert.Single(records, r => r.GetProperty("Category").GetString() == "PluginHost.Plugins.traced");
+        var handled = Assert.Single(records, r => r.GetProperty("Category").GetString() == "PluginHost.Plugins.traced" && Text(r).StartsWith("handling "));
         var scope = Scope(handled);
         var traceId = scope.GetProperty("TraceId").GetString()!;
         var spanId = scope.GetProperty("SpanId").GetString()!;
@@ -96,8 +98,18 @@ public sealed class PluginLogFieldsTests : IDisposable
         // The header it received names the same trace (its parent, the starter's publish, has another span id).
         var header = handled.GetProperty("State").GetProperty("Message").GetString()!;
         Assert.StartsWith($"handling 00-{traceId}-", header);
-        Assert.DoesNotContain(spanId, header);
+        Assert.DoesNotContain(spanId, header.Split(' ')[1]);
+        // Python's own view of the handler span is the one in the record's fields.
+        Assert.EndsWith($" {traceId} {spanId}", header);
+        // Inside pluginhost.span a record carries that span's id (the one current_trace() names), in the same trace.
+        var inside = Assert.Single(records, r => r.GetProperty("Category").GetString() == "PluginHost.Plugins.traced" && Text(r).StartsWith("inside "));
+        var innerSpan = Scope(inside).GetProperty("SpanId").GetString()!;
+        Assert.NotEqual(spanId, innerSpan);
+        Assert.Equal($"inside {traceId} {innerSpan}", Text(inside));
+        Assert.Equal(traceId, Scope(inside).GetProperty("TraceId").GetString());
     }
+
+    private static string Text(JsonElement record) => record.GetProperty("State").GetProperty("Message").GetString()!;
 
     // The one scope a plugin's record has (PluginLogScope): its fields as an object.
     private static JsonElement Scope(JsonElement record) => Assert.Single(record.GetProperty("Scopes").EnumerateArray());
