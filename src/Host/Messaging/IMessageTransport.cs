@@ -17,6 +17,12 @@ internal interface IMessageTransport
     /// <summary>For logs and <c>pluginhost list</c>: <c>in-process</c>, <c>nats://...</c>.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Whether <see cref="LocalInterestChanged"/> is wanted. Working out the interest is O(endpoints) at every
+    /// registration, so O(n²) over a start of n instances: a transport without peers skips it.
+    /// </summary>
+    bool TracksLocalInterest { get; }
+
     /// <summary>Called once by the broker before any message flows: where inbound messages go.</summary>
     void Attach(ITransportInbound inbound);
 

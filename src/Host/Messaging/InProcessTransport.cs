@@ -11,6 +11,8 @@ internal sealed class InProcessTransport : IMessageTransport
     {
     }
 
+    public bool TracksLocalInterest => false;
+
     public void LocalInterestChanged(LocalInterest interest)
     {
     }

@@ -192,9 +192,10 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
         var receivers = _receivers.Values.ToArray();
         // Swap, then tell the transport, both under _gate so it sees changes in order.
         _table = new RoutingTable(addressable, subscriptions, receivers);
-        _transport.LocalInterestChanged(new LocalInterest(
-            subscriptions.Select(s => (s.Receiver.Owner, s.Pattern.Text)).Distinct().ToArray(),
-            [.. addressable.Select(r => r.Owner).Distinct(StringComparer.Ordinal), .. addressable.Select(r => $"{r.Owner}/{r.Instance}").Distinct(StringComparer.Ordinal)]));
+        if (_transport.TracksLocalInterest)
+            _transport.LocalInterestChanged(new LocalInterest(
+                subscriptions.Select(s => (s.Receiver.Owner, s.Pattern.Text)).Distinct().ToArray(),
+                [.. addressable.Select(r => r.Owner).Distinct(StringComparer.Ordinal), .. addressable.Select(r => $"{r.Owner}/{r.Instance}").Distinct(StringComparer.Ordinal)]));
         AddressesChanged();
     }
 

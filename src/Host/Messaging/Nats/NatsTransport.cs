@@ -77,6 +77,8 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
 
     public void Attach(ITransportInbound inbound) => _inbound = inbound;
 
+    public bool TracksLocalInterest => true;
+
     public void LocalInterestChanged(LocalInterest interest) => _interestChanges.Writer.TryWrite(interest);
 
     // Remote interest is not tracked: every message goes to NATS, which drops it when nobody subscribes there.
