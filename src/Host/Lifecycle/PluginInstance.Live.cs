@@ -9,9 +9,7 @@ internal sealed partial class PluginInstance
     /// <summary>Starts once, without restarts: null when it runs, else why not (already logged). On failure call <see cref="WithdrawAsync"/>.</summary>
     public async Task<string?> TryStartAsync(IInstanceRuntimeFactory runtime, TimeSpan timeout, TimeSpan handlerTimeout, CancellationToken cancellationToken)
     {
-        _runtime = runtime;
-        _startTimeout = timeout;
-        _handlerTimeout = handlerTimeout;
+        Prepare(runtime, timeout, handlerTimeout);
         try
         {
             var failure = await StartInterpreterAsync(cancellationToken);

@@ -161,5 +161,6 @@ internal sealed partial class PluginInstance
             RequestRestart(CurrentInterpreter, $"{count} handler failures within {_policy.Options.FailureWindow} (PluginHost:Restart:MaxHandlerFailures {_policy.Options.MaxHandlerFailures})", Retire.Teardown, "failure-rate");
     }
 
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd();
+    /// <summary>An error's first line: its traceback, if any, is logged where it happened.</summary>
+    internal static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd();
 }

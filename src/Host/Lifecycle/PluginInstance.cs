@@ -115,11 +115,7 @@ internal sealed partial class PluginInstance
     /// <summary>Starts the instance; a handler running past <paramref name="handlerTimeout"/> will be interrupted.</summary>
     public async Task StartAsync(IInstanceRuntimeFactory runtime, TimeSpan timeout, TimeSpan handlerTimeout, CancellationToken cancellationToken)
     {
-        _runtime = runtime;
-        _startTimeout = timeout;
-        _handlerTimeout = handlerTimeout;
-        if (_memoryLimit is not null && !runtime.LargeAllocationsTracked)
-            _hostLogger.MemoryLimitWithoutLargeBlocks(Name, Number);
+        Prepare(runtime, timeout, handlerTimeout);
         try
         {
             if (await StartInterpreterAsync(cancellationToken) is { } failure)
@@ -129,6 +125,16 @@ internal sealed partial class PluginInstance
         {
             // The host is stopping: StopAsync interrupts and ends whatever is still starting.
         }
+    }
+
+    /// <summary>Where and within which limits this instance's interpreters start (StartAsync, TryStartAsync).</summary>
+    private void Prepare(IInstanceRuntimeFactory runtime, TimeSpan timeout, TimeSpan handlerTimeout)
+    {
+        _runtime = runtime;
+        _startTimeout = timeout;
+        _handlerTimeout = handlerTimeout;
+        if (_memoryLimit is not null && !runtime.LargeAllocationsTracked)
+            _hostLogger.MemoryLimitWithoutLargeBlocks(Name, Number);
     }
 
     /// <summary>

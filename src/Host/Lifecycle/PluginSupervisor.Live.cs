@@ -107,10 +107,7 @@ internal sealed partial class PluginSupervisor
                 _logger.PluginAdding(descriptor.Name, descriptor.Manifest!.Version, descriptor.Instances, descriptor.Folder);
                 lock (_instances)
                     _deployed[descriptor.Name] = new Deployment(descriptor, added.First(c => c.Plugin == descriptor.Name).Revision!);
-                var (assemblies, loadError) = LoadAssemblies(descriptor);
-                _deployed[descriptor.Name].Assemblies = assemblies;
-                for (var number = 0; number < descriptor.Instances; number++)
-                    starts.Add(StartOne(descriptor, number, assemblies, loadError, slots, _stopping.Token));
+                starts.AddRange(StartInstances(descriptor, slots, _stopping.Token));
             }
             await Task.WhenAll(starts).ConfigureAwait(false);
         }
@@ -160,7 +157,7 @@ internal sealed partial class PluginSupervisor
                 started.Add(instance);
                 continue;
             }
-            failure = $"instance {number}: {FirstLine(failure)}";
+            failure = $"instance {number}: {PluginInstance.FirstLine(failure)}";
             await instance.WithdrawAsync(new StopBudget(Options.StopTimeout)).ConfigureAwait(false);
             Forget(instance);
         }
@@ -217,6 +214,7 @@ internal sealed partial class PluginSupervisor
         }
     }
 
+    /// <summary>Unloads one plugin's assemblies (live, or at the host's stop) and forgets them.</summary>
     private void Unload(string plugin, PluginAssemblies? assemblies)
     {
         if (assemblies is null)
@@ -239,6 +237,4 @@ internal sealed partial class PluginSupervisor
         {
         }
     }
-
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd();
 }

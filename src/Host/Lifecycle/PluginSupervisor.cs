@@ -78,10 +78,7 @@ internal sealed partial class PluginSupervisor(
             foreach (var descriptor in wave)
             {
                 WarnIfDependenciesDown(descriptor);
-                var (assemblies, loadError) = LoadAssemblies(descriptor);
-                _deployed[descriptor.Name].Assemblies = assemblies;
-                for (var number = 0; number < descriptor.Instances; number++)
-                    starts.Add(StartOne(descriptor, number, assemblies, loadError, slots, cancellationToken));
+                starts.AddRange(StartInstances(descriptor, slots, cancellationToken));
             }
             await Task.WhenAll(starts);
             // SIGTERM while starting: start no more; StopAsync stops those that started (or are starting).
@@ -126,6 +123,14 @@ internal sealed partial class PluginSupervisor(
         {
             slots.Release();
         }
+    }
+
+    /// <summary>Loads the plugin's assemblies into its deployment, then starts each of its instances once a slot is free.</summary>
+    private List<Task> StartInstances(PluginDescriptor descriptor, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        var (assemblies, loadError) = LoadAssemblies(descriptor);
+        _deployed[descriptor.Name].Assemblies = assemblies;
+        return [.. Enumerable.Range(0, descriptor.Instances).Select(number => StartOne(descriptor, number, assemblies, loadError, slots, cancellationToken))];
     }
 
     /// <summary>A new instance of the plugin's deployment, listed (in start order) before it starts.</summary>
@@ -230,12 +235,8 @@ internal sealed partial class PluginSupervisor(
 
     private void UnloadAssemblies()
     {
-        foreach (var (plugin, assemblies) in Enumerable.Reverse(_assemblies))
-        {
-            assemblies.Dispose();
-            _logger.PluginAssembliesUnloaded(plugin, assemblies.IsUnloadable);
-        }
-        _assemblies.Clear();
+        foreach (var (plugin, assemblies) in Enumerable.Reverse(_assemblies).ToList())
+            Unload(plugin, assemblies);
     }
 
     /// <summary>The plugin's dotnet/ assemblies (null when it has none), or why they cannot load.</summary>
