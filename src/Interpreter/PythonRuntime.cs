@@ -172,7 +172,11 @@ public sealed class PythonRuntime : IInstanceRuntimeFactory, IAsyncDisposable
         // Memory: the raw allocator is wrapped right after pre-initialisation set it up, where PYTHONMALLOC=debug's hooks
         // go, and before anything the runtime keeps is allocated from it (the audit hook's entry below is).
         if (options.TrackLargeAllocations)
+        {
             LargeAllocations = LargeAllocations.Install();
+            // 3.12 swaps the raw allocator process-wide in every interpreter's creation, past the hook (see the class).
+            StreamEncodingSwap.Disable(Installation.LibraryPath);
+        }
         SdkModule.Register();
         // Policy: the native audit hook must be in place before initialisation, so no Python code can remove it.
         AuditHook.Install(Policies);

@@ -76,6 +76,17 @@ internal sealed unsafe partial class LargeAllocations
         return ledger;
     }
 
+    /// <summary>Whether the raw domain's allocator is still this hook (nothing in the process has switched it since).</summary>
+    internal bool IsInstalled
+    {
+        get
+        {
+            PyMemAllocatorEx current;
+            Interop.GetAllocator(Interop.PYMEM_DOMAIN_RAW, &current);
+            return current.Context == (nint)_state;   // the context is this hook's own state: no other allocator has it
+        }
+    }
+
     /// <summary>Between Py_InitializeFromConfig and Py_FinalizeEx: the hook may ask CPython for a thread's own state then.</summary>
     internal bool RuntimeInitialized
     {
