@@ -34,6 +34,7 @@ internal static class LogEvents
     public const int InstanceStopFailed = 1019;
     public const int PluginsStopped = 1020;
     public const int InterpreterEndFailed = 1021;
+    public const int WatchFailed = 1022;
 
     // 1050–1069: configuration at start.
     public const int ConfigurationLoaded = 1050;

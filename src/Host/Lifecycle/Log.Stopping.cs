@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(LogEvents.InterpreterEndFailed, LogLevel.Error, "Plugin {Plugin} instance {Instance}: ending interpreter {InterpreterId} failed; it is counted as abandoned and the restart or stop goes on")]
     public static partial void InterpreterEndFailed(this ILogger logger, string plugin, int instance, long interpreterId, Exception exception);
 
+    [LoggerMessage(LogEvents.WatchFailed, LogLevel.Error, "An instance's watchdog failed; the other instances' watchdogs go on")]
+    public static partial void WatchFailed(this ILogger logger, Exception exception);
+
     [LoggerMessage(LogEvents.StartCancelled, LogLevel.Warning, "The host is stopping while plugins start: {Left} plugin instance(s) not started")]
     public static partial void StartCancelled(this ILogger logger, int left);
 

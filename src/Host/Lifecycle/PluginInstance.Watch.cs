@@ -5,12 +5,13 @@ using PluginHost.Interpreter.Contract;
 
 namespace PluginHost.Host.Lifecycle;
 
-// Per interpreter: the watchdog (handler timeout, a handler that never comes back) and the memory sampler.
+// Per interpreter: the watchdog (handler timeout, a handler that never comes back) and the memory sampler, both on
+// the host's one WatchdogClock.
 internal sealed partial class PluginInstance
 {
     private readonly long? _memoryLimit;   // bytes
     private readonly TimeSpan _sampleInterval;
-    private Timer? _sampler;
+    private IDisposable? _sampler;
     // The current interpreter's last figures (-1: none yet): its own allocator's live blocks and arenas (sampled on
     // its thread), its large blocks and the received payloads its Message objects keep (counters, read by the timer).
     private long _allocatedBytes = -1;
@@ -23,8 +24,9 @@ internal sealed partial class PluginInstance
     {
         ResetMemory();
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_handlerTimeout.TotalMilliseconds / 4, 10, 1000));
-        _watchdog = new Timer(_ => Watch(interpreter), null, period, period);
-        _sampler = new Timer(_ => Sample(interpreter), null, TimeSpan.Zero, _sampleInterval);
+        _watchdog = _watchdogs.Add(period, () => Watch(interpreter));
+        _sampler = _watchdogs.Add(_sampleInterval, () => Sample(interpreter));
+        ThreadPool.UnsafeQueueUserWorkItem(_ => Sample(interpreter), null);   // the first figures now (callers hold _gate)
     }
 
     private void StopTimers()

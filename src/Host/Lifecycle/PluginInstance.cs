@@ -31,7 +31,8 @@ internal sealed partial class PluginInstance
     private readonly PluginInbox _inbox;
     private readonly ReceiverCounters _counters;   // its message totals, kept by the broker across restarts
     private readonly IDisposable _address;
-    private Timer? _watchdog;
+    private readonly WatchdogClock _watchdogs;   // the host's one timer for every instance's watchdog
+    private IDisposable? _watchdog;
     private string? _error;
     private readonly InstancePolicy _policies;   // each interpreter's policy and host functions; the denial monitor
     private readonly TimeSpan _stopTimeout;
@@ -45,9 +46,11 @@ internal sealed partial class PluginInstance
     private readonly string? _isolationError;
     private readonly WorkerSandboxes? _workerSandboxes;   // the kernel sandbox its worker processes enter (one per host)
 
-    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, PluginHostOptions? host = null,
-        HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null, WorkerSandboxes? workerSandboxes = null)
+    public PluginInstance(PluginDescriptor descriptor, int number, ILoggerFactory loggers, MessageBroker broker, WatchdogClock watchdogs,
+        PluginHostOptions? host = null, HostFunctionTable? hostFunctions = null, HostFunctionTable? ownFunctions = null,
+        WorkerSandboxes? workerSandboxes = null)
     {
+        _watchdogs = watchdogs;
         _workerSandboxes = workerSandboxes;
         _descriptor = descriptor;
         Number = number;

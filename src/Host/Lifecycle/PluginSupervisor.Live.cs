@@ -148,7 +148,7 @@ internal sealed partial class PluginSupervisor
         string? failure = loadError;
         for (var number = 0; number < next.Instances && failure is null; number++)
         {
-            var instance = new PluginInstance(next, number, loggers, broker, Options, _functions.Host, assemblies?.Functions, _workerSandboxes);
+            var instance = new PluginInstance(next, number, loggers, broker, _watchdogs, Options, _functions.Host, assemblies?.Functions, _workerSandboxes);
             lock (_instances)
                 _instances.Add(instance);
             failure = await instance.TryStartAsync(python.Runtime, Options.StartTimeout, Options.HandlerTimeout, _stopping.Token).ConfigureAwait(false);

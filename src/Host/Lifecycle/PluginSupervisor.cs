@@ -33,6 +33,7 @@ internal sealed partial class PluginSupervisor(
     // Without configuration (tests), workers get the default: sandboxed where the kernel can.
     private readonly WorkerSandboxes _workerSandboxes = new(sandbox?.Value ?? new SandboxOptions(), loggers.CreateLogger<WorkerSandboxes>());
     private readonly HostFunctionRegistry _functions = functions ?? HostFunctionRegistry.Empty(loggers);
+    private readonly WatchdogClock _watchdogs = new(loggers.CreateLogger<WatchdogClock>());
     private readonly List<PluginInstance> _instances = [];
     private readonly List<(string Plugin, PluginAssemblies Assemblies)> _assemblies = [];
     private IReadOnlyList<PluginDescriptor> _descriptors = [];
@@ -136,7 +137,7 @@ internal sealed partial class PluginSupervisor(
     /// <summary>A new instance of the plugin's deployment, listed (in start order) before it starts.</summary>
     private PluginInstance NewInstance(PluginDescriptor descriptor, int number, PluginAssemblies? assemblies)
     {
-        var instance = new PluginInstance(descriptor, number, loggers, broker, Options, _functions.Host, assemblies?.Functions, _workerSandboxes);
+        var instance = new PluginInstance(descriptor, number, loggers, broker, _watchdogs, Options, _functions.Host, assemblies?.Functions, _workerSandboxes);
         lock (_instances)
         {
             _instances.Add(instance);
