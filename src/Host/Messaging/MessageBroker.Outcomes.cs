@@ -102,7 +102,8 @@ internal sealed partial class MessageBroker
     public void Abandoned(Delivery delivery, string reason)
     {
         ReceiverOf(delivery);
-        if (delivery.Reply is not null)
+        // A durable message goes back to its store instead: another host's instance may be able to handle it.
+        if (delivery.Reply is not null || delivery.Durable is not null)
             Dropped(delivery, reason);
         else
             GiveUp(delivery, reason, DeadLetterReason.Abandoned);

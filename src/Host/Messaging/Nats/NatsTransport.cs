@@ -210,9 +210,10 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
     /// </summary>
     private async ValueTask WaitConnectedAsync(CancellationToken cancellationToken)
     {
-        Task connected;
-        lock (_connectedGate) connected = _connected.Task;
+        // Lock-free on the hot path: a stale (completed) task here is caught by IsConnected.
+        var connected = Volatile.Read(ref _connected).Task;
         if (connected.IsCompleted && IsConnected) return;
+        lock (_connectedGate) connected = _connected.Task;
         if (_broker.FullInboxMode == FullInboxMode.Fail)
             throw new MessageDeliveryException($"NATS at {Url} is not connected (reconnecting); with PluginHost:Broker:FullInboxMode Fail the message is not held.");
         try
@@ -227,6 +228,9 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
 
     private void CheckSize(Message message, NatsHeaders headers)
     {
+        // The common case needs no sizing: without headers of its own a message's NATS headers are our few fields
+        // (each value at most 3 bytes a character in UTF-8), far below max_payload.
+        if (message.Headers.Count == 0 && message.Payload.Length + NatsWire.FixedHeadersAtMost(message, headers) <= MaxPayload) return;
         var size = message.Payload.Length + NatsWire.Size(headers);
         if (size > MaxPayload)
         {
