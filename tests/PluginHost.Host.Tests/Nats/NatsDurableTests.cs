@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using PluginHost.Host.Tests.Lifecycle;
+using PluginHost.Host.Tests.Manifest;
 
 namespace PluginHost.Host.Tests.Nats;
 
@@ -23,10 +24,7 @@ public sealed partial class NatsDurableTests(Xunit.Abstractions.ITestOutputHelpe
     public async Task DurableMessagesSurviveAHostKilledMidStreamEachHandledAtLeastOnce()
     {
         const int count = 200;
-        var a = Hosts.Folder();
-        NatsHosts.Plugin(a, "feeder", """ "subscriptions": ["ctl.go"] """, Feeder(count));
-        var b = Hosts.Folder();
-        NatsHosts.Plugin(b, "worker", Subscribes("orders.>"), Worker("b", 0.02));
+        var (a, b) = FeederAndWorker(count, seconds: 0.02);
         var c = Hosts.Folder();
         NatsHosts.Plugin(c, "worker", Subscribes("orders.>"), Worker("c", 0.02));
         var hostB = await Hosts.StartAsync(b, Server.Url, "kill", subscriptions: 3, Durable);
@@ -63,10 +61,7 @@ public sealed partial class NatsDurableTests(Xunit.Abstractions.ITestOutputHelpe
     public async Task PendingDurableMessagesAreDeliveredAfterTheOnlyServerRestarts()
     {
         const int count = 60;
-        var a = Hosts.Folder();
-        NatsHosts.Plugin(a, "feeder", """ "subscriptions": ["ctl.go"] """, Feeder(count));
-        var b = Hosts.Folder();
-        NatsHosts.Plugin(b, "worker", Subscribes("orders.>"), Worker("b", 0.05));
+        var (a, b) = FeederAndWorker(count, seconds: 0.05);
         // Few pulled ahead: most messages wait in the stream while the server is down.
         var hostB = await Hosts.StartAsync(b, Server.Url, "restart", subscriptions: 3, [.. Durable, "--PluginHost:Nats:DurableMaxInFlight=2"]);
         var hostA = await Hosts.StartAsync(a, Server.Url, "restart", subscriptions: 3, Durable);
@@ -170,6 +165,16 @@ public sealed partial class NatsDurableTests(Xunit.Abstractions.ITestOutputHelpe
         Assert.Equal(1, code);
         Assert.Contains("PluginHost:Nats:Durable (orders.>) needs JetStream", output);
         Assert.Contains("Start nats-server with -js", output);
+    }
+
+    /// <summary>Host A's folder with the feeder of <paramref name="count"/> messages, host B's with worker "b".</summary>
+    private (PluginFolders Feeder, PluginFolders Worker) FeederAndWorker(int count, double seconds)
+    {
+        var a = Hosts.Folder();
+        NatsHosts.Plugin(a, "feeder", """ "subscriptions": ["ctl.go"] """, Feeder(count));
+        var b = Hosts.Folder();
+        NatsHosts.Plugin(b, "worker", Subscribes("orders.>"), Worker("b", seconds));
+        return (a, b);
     }
 
     /// <summary>Publishes durable <c>orders.new</c> 0 .. count-1 on its first message; prints how many went and failed.</summary>
