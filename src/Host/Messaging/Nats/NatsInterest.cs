@@ -56,6 +56,9 @@ internal sealed class NatsInterest
         return served;
     }
 
+    /// <summary>Whether <paramref name="owner"/> subscribes to anything here.</summary>
+    public bool Has(string owner) => _patternsByOwner.ContainsKey(owner);
+
     /// <summary>Whether one of <paramref name="owner"/>'s patterns here matches <paramref name="topic"/>.</summary>
     public bool Wants(string owner, string topic) =>
         _patternsByOwner.TryGetValue(owner, out var patterns) && patterns.Any(p => p.Matches(topic));

@@ -116,16 +116,18 @@ internal sealed partial class NatsTransport
         var wanted = WantedConsumers(interest);
         foreach (var key in wanted.Where(k => !_consumers.ContainsKey(k)))
         {
+            INatsJSConsumer? consumer = null;
             try
             {
-                var consumer = await CreateConsumerAsync(key, stopping).ConfigureAwait(false);
-                var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                _consumers[key] = (stop, Task.Run(() => ConsumeAsync(key, consumer, stop.Token), CancellationToken.None));
+                consumer = await CreateConsumerAsync(key, stopping).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                // The loop below keeps trying (every second): its messages wait in the stream meanwhile.
                 _logger.NatsSubscribeFailed(_subjects.Topic(_options.Durable[key.Index]), key.Owner, $"durable consumer {NatsDurable.ConsumerName(key.Owner, key.Index)}: {e.Message}");
             }
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            _consumers[key] = (stop, Task.Run(() => ConsumeAsync(key, consumer, stop.Token), CancellationToken.None));
         }
         foreach (var key in _consumers.Keys.Where(k => !wanted.Contains(k)).ToArray())
         {
@@ -169,7 +171,7 @@ internal sealed partial class NatsTransport
         }, cancellationToken).AsTask();
 
     /// <summary>Pulls for one plugin, up to DurableMaxInFlight at a time; after an error (server gone) it starts over.</summary>
-    private async Task ConsumeAsync(NatsDurableKey key, INatsJSConsumer consumer, CancellationToken stopping)
+    private async Task ConsumeAsync(NatsDurableKey key, INatsJSConsumer? consumer, CancellationToken stopping)
     {
         using var slots = new SemaphoreSlim(_options.DurableMaxInFlight);
         var opts = new NatsJSConsumeOpts { MaxMsgs = _options.DurableMaxInFlight };
@@ -177,6 +179,7 @@ internal sealed partial class NatsTransport
         {
             try
             {
+                consumer ??= await CreateConsumerAsync(key, stopping).ConfigureAwait(false);
                 await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: opts, cancellationToken: stopping).ConfigureAwait(false))
                 {
                     await slots.WaitAsync(stopping).ConfigureAwait(false);
@@ -190,18 +193,14 @@ internal sealed partial class NatsTransport
             catch (Exception e)
             {
                 _logger.NatsDurableConsumerFailed(NatsDurable.ConsumerName(key.Owner, key.Index), e.Message);
+                consumer = null;   // made again (created or updated) on the next turn
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), stopping).ConfigureAwait(false);
-                    consumer = await CreateConsumerAsync(key, stopping).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                catch (OperationCanceledException)
                 {
                     return;
-                }
-                catch (Exception again)
-                {
-                    _logger.NatsDurableConsumerFailed(NatsDurable.ConsumerName(key.Owner, key.Index), again.Message);
                 }
             }
         }
@@ -219,9 +218,12 @@ internal sealed partial class NatsTransport
             // Deliveries before this one: handler failures, or a host that died holding it (counted the same).
             var failures = (int)Math.Clamp((long)(msg.Metadata?.NumDelivered ?? 1) - 1, 0, int.MaxValue);
             if (failures > 0) Interlocked.Increment(ref _redelivered);
-            var outcome = _interest.Wants(key.Owner, message.Topic)
+            var interest = _interest;
+            var outcome = interest.Wants(key.Owner, message.Topic)
                 ? await _inbound!.HandleLocalAsync(message, key.Owner, failures, CancellationToken.None).ConfigureAwait(false)
-                : DurableOutcome.Handled;   // under the durable pattern, but not under any of the plugin's own
+                : interest.Has(key.Owner)
+                    ? DurableOutcome.Handled   // under the durable pattern, but under none of the plugin's own: not its
+                    : new DurableOutcome(DurableOutcomeKind.NotDelivered, "the plugin left this host");   // for another host or its return
             switch (outcome.Kind)
             {
                 case DurableOutcomeKind.Handled:
