@@ -135,6 +135,11 @@ internal static class LogEvents
     public const int NatsTotals = 1907;
     public const int NatsMaxPayloadBelowBroker = 1908;
     public const int NatsSubscribeFailed = 1909;
+    public const int NatsDurableStream = 1910;
+    public const int NatsDurableDuplicate = 1911;
+    public const int NatsDurableConsumerFailed = 1912;
+    public const int NatsDurableAckFailed = 1913;
+    public const int NatsDurableTotals = 1914;
     // Telemetry: OpenTelemetry export and the local endpoint (Telemetry/Log.Telemetry.cs).
     public const int TelemetryEndpoint = 1920;
 }

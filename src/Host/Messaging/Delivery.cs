@@ -24,6 +24,12 @@ internal sealed class Delivery : InboundMessage
     /// <summary>Completed with the reply (or failed) for a request; null for a publish.</summary>
     public PendingReply? Reply { get; }
 
+    /// <summary>
+    /// Set for a message from a transport's store (a durable topic): its outcome goes there, and a failed handler is
+    /// not retried here; the store redelivers it, maybe to another host.
+    /// </summary>
+    internal TaskCompletionSource<DurableOutcome>? Durable { get; init; }
+
     /// <summary>How many times a handler has failed on this delivery.</summary>
     public int Failures { get; set; }
 

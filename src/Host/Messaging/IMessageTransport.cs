@@ -35,6 +35,13 @@ internal interface IMessageTransport
     /// <summary>Whether a remote peer should get <paramref name="message"/>. On the publish hot path: no I/O, no lock.</summary>
     bool HasRemoteReceivers(Message message);
 
+    /// <summary>
+    /// Whether the transport delivers this published message to plugins itself, from a store that redelivers until a
+    /// handler completed (NATS durable topics): the broker then hands it to local .NET subscribers only, and to the
+    /// transport always. On the publish hot path: no I/O, no lock.
+    /// </summary>
+    bool IsDurable(Message message);
+
     /// <summary>Sends a published message to remote peers; completes when handed over (with the transport's own flow control).</summary>
     ValueTask SendAsync(Message message, CancellationToken cancellationToken);
 
@@ -50,6 +57,13 @@ internal interface ITransportInbound
     /// given (a transport that delivers per owner, e.g. one NATS queue group per plugin).
     /// </summary>
     ValueTask DeliverLocalAsync(Message message, string? owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A message from the transport's store for one local instance of <paramref name="owner"/>; completes with its
+    /// outcome once a handler ran (or none could). <paramref name="failures"/>: the handler failures it already had.
+    /// Not retried here: the outcome says whether the store should redeliver it, or stop (dead-lettered).
+    /// </summary>
+    Task<DurableOutcome> HandleLocalAsync(Message message, string owner, int failures, CancellationToken cancellationToken);
 
     /// <summary>Sends a remote peer's request to one local receiver (of <paramref name="owner"/> when given) and returns the reply to send back.</summary>
     Task<Message> RequestLocalAsync(Message request, string? owner, TimeSpan timeout, CancellationToken cancellationToken);

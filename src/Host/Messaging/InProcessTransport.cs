@@ -19,6 +19,8 @@ internal sealed class InProcessTransport : IMessageTransport
 
     public bool HasRemoteReceivers(Message message) => false;
 
+    public bool IsDurable(Message message) => false;
+
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("The in-process transport has no remote peers to send to.");
 

@@ -80,6 +80,7 @@ internal sealed partial class MessageBroker
         var receiver = delivery.Receiver!;
         _undelivered?.Write(delivery.Message, receiver.Name, reason);   // before Finish: the payload may be pooled
         delivery.Finish();
+        delivery.Durable?.TrySetResult(new DurableOutcome(DurableOutcomeKind.NotDelivered, reason));
         _metrics.Dropped(receiver);
         _logger.MessageDropped(delivery.Message.Id, delivery.Message.Topic, receiver.Name, reason);
     }

@@ -18,6 +18,7 @@ internal sealed partial class MessageBroker
         var receiver = ReceiverOf(delivery);
         delivery.Finish();
         _metrics.Handled(receiver);
+        delivery.Durable?.TrySetResult(DurableOutcome.Handled);
         if (delivery.Reply is not { } requester) return;
 
         var request = delivery.Message;
@@ -51,6 +52,13 @@ internal sealed partial class MessageBroker
 
         _metrics.Retried(receiver);
         _logger.Retrying(delivery.Message.Id, delivery.Message.Topic, receiver.Name, delivery.Failures, error);
+        if (delivery.Durable is { } durable)
+        {
+            // The store redelivers it (after a delay, maybe to another host), with the failures counted there.
+            delivery.Finish();
+            durable.TrySetResult(new DurableOutcome(DurableOutcomeKind.Retry, error));
+            return;
+        }
         if (receiver.Endpoint.TryDeliver(delivery))
             _metrics.Received(receiver);
         else
@@ -94,7 +102,8 @@ internal sealed partial class MessageBroker
     public void Abandoned(Delivery delivery, string reason)
     {
         ReceiverOf(delivery);
-        if (delivery.Reply is not null)
+        // A durable message goes back to its store instead: another host's instance may be able to handle it.
+        if (delivery.Reply is not null || delivery.Durable is not null)
             Dropped(delivery, reason);
         else
             GiveUp(delivery, reason, DeadLetterReason.Abandoned);
@@ -135,6 +144,7 @@ internal sealed partial class MessageBroker
         // A dead letter carries the same payload to receivers of any kind: let go, it stays readable for them.
         delivery.LetGoOfPayload();
         delivery.Finish();
+        delivery.Durable?.TrySetResult(new DurableOutcome(DurableOutcomeKind.DeadLettered, error));
         if (delivery.Reply is { } requester)
         {
             if (!undecodable)

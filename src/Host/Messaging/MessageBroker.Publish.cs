@@ -100,6 +100,7 @@ internal sealed partial class MessageBroker
         ArgumentNullException.ThrowIfNull(message);
         if (!Prepare(ref message, origin, out var groups, out var failure)) return failure;
         if (owner is not null) groups = OwnedBy(groups, owner);
+        if (forward && message.To is null && groups.Length > 0 && _transport.IsDurable(message)) groups = DotNetSubscribersOf(groups);
 
         var remote = forward && _transport.HasRemoteReceivers(message);
         if (remote) Delivery.LetGoOfPayload(message);   // a transport's hold on the payload is not tracked

@@ -4,7 +4,12 @@ namespace PluginHost.Host.Tests.Nats;
 public abstract class NatsTestBase : IDisposable
 {
     /// <param name="serverArgs">More nats-server options (e.g. <c>-c file</c>).</param>
-    private protected NatsTestBase(params string[] serverArgs) => Server = NatsServer.Start(jetStream: false, serverArgs);
+    private protected NatsTestBase(params string[] serverArgs) : this(jetStream: false, serverArgs)
+    {
+    }
+
+    /// <param name="jetStream">With JetStream, in a temporary store that survives the server's restarts.</param>
+    private protected NatsTestBase(bool jetStream, params string[] serverArgs) => Server = NatsServer.Start(jetStream, serverArgs);
 
     private protected NatsServer Server { get; }
 

@@ -9,7 +9,7 @@ namespace PluginHost.Benchmarks.Benchmarks.Nats;
 /// </summary>
 internal static class NatsRawPeers
 {
-    /// <summary>Counts messages on raw.data until "END", then publishes the count on raw.done.</summary>
+    /// <summary>Counts messages on raw.data until "END", then publishes the count on raw.done and starts over (long-lived, like a host).</summary>
     public static async Task SinkAsync(string url)
     {
         // As the transport's: a full pending channel waits rather than dropping (the default drops the newest).
@@ -24,13 +24,14 @@ internal static class NatsRawPeers
             {
                 await nats.PublishAsync("raw.done", count.ToString());
                 await nats.PingAsync();
-                return;
+                count = 0;
+                continue;
             }
             count++;
         }
     }
 
-    /// <summary>On raw.go (payload: count and size), publishes that many messages on raw.data, then "END".</summary>
+    /// <summary>On each raw.go (payload: count, size and optionally "headers"), publishes that many messages on raw.data, then "END" (long-lived).</summary>
     public static async Task PumpAsync(string url)
     {
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = url });
@@ -41,11 +42,26 @@ internal static class NatsRawPeers
         {
             var parts = msg.Data!.Split(' ');
             var (count, payload) = (int.Parse(parts[0]), new byte[int.Parse(parts[1])]);
+            var withHeaders = parts.Length > 2 && parts[2] == "headers";
             for (var i = 0; i < count; i++)
-                await nats.PublishAsync("raw.data", payload);
+            {
+                // "headers": what the transport puts on a plugin's message (NatsWire), built per message as it does.
+                if (withHeaders)
+                {
+                    await nats.PublishAsync("raw.data", payload, new NatsHeaders
+                    {
+                        ["Nats-Msg-Id"] = $"0000019aebc1d2e3-{i:x8}",
+                        ["Ph-Time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["Ph-Sender"] = "pump",
+                    });
+                }
+                else
+                {
+                    await nats.PublishAsync("raw.data", payload);
+                }
+            }
             await nats.PublishAsync("raw.data", "END"u8.ToArray());
             await nats.PingAsync();
-            return;
         }
     }
 

@@ -34,4 +34,19 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.NatsSubscribeFailed, LogLevel.Error, "Subscribing to '{Subject}' on NATS failed; this host's {Owner} gets no messages from other hosts on it: {Error}")]
     public static partial void NatsSubscribeFailed(this ILogger logger, string subject, string owner, string error);
+
+    [LoggerMessage(LogEvents.NatsDurableStream, LogLevel.Information, "Durable topics go through JetStream stream {Stream} ({Subjects}; file storage, duplicate window {WindowSeconds:0.#} s, unacknowledged messages redelivered after {AckWaitSeconds:0.#} s)")]
+    public static partial void NatsDurableStream(this ILogger logger, string stream, string subjects, double windowSeconds, double ackWaitSeconds);
+
+    [LoggerMessage(LogEvents.NatsDurableDuplicate, LogLevel.Information, "Durable message {Id} on '{Topic}' was published before within the duplicate window: stream {Stream} kept the first only")]
+    public static partial void NatsDurableDuplicate(this ILogger logger, string id, string topic, string stream);
+
+    [LoggerMessage(LogEvents.NatsDurableConsumerFailed, LogLevel.Warning, "Durable consumer {Consumer} stopped pulling ({Error}); starting over in 1 s. Its messages wait in the stream meanwhile")]
+    public static partial void NatsDurableConsumerFailed(this ILogger logger, string consumer, string error);
+
+    [LoggerMessage(LogEvents.NatsDurableAckFailed, LogLevel.Warning, "Durable message {Id} for {Owner}: could not {Action}; JetStream redelivers it after PluginHost:Nats:AckWait ({AckWaitSeconds:0.#} s): {Error}")]
+    public static partial void NatsDurableAckFailed(this ILogger logger, string id, string owner, string action, double ackWaitSeconds, string error);
+
+    [LoggerMessage(LogEvents.NatsDurableTotals, LogLevel.Information, "NATS durable totals at stop: stored {Stored}, duplicates dropped {Duplicates}, handled and acknowledged {Acked}, failed and redelivered {Retried}, dead-lettered or rejected {Terminated}, handed back undelivered {Returned}; deliveries that were redeliveries {Redelivered}")]
+    public static partial void NatsDurableTotals(this ILogger logger, long stored, long duplicates, long acked, long retried, long terminated, long returned, long redelivered);
 }

@@ -13,14 +13,18 @@ internal sealed class NatsInterest
     private readonly Dictionary<string, TopicPattern[]> _patternsByOwner;
     private readonly ConcurrentDictionary<string, string?> _servedByTopic = new(StringComparer.Ordinal);
 
-    public NatsInterest(LocalInterest interest, NatsSubjects subjects)
+    /// <param name="durable">Whether a plugin pattern lies wholly under a durable one: it then needs no core subscription.</param>
+    public NatsInterest(LocalInterest interest, NatsSubjects subjects, Func<string, bool>? durable = null)
     {
         _patternsByOwner = interest.Subscriptions
             .GroupBy(s => s.Owner, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(s => TopicPattern.Parse(s.Pattern)).OrderBy(p => p.Text, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
         var wanted = new List<NatsSubscriptionKey>();
         foreach (var (owner, pattern) in interest.Subscriptions)
+        {
+            if (durable is not null && !IsHostSubscriber(owner) && durable(pattern)) continue;
             wanted.Add(new NatsSubscriptionKey(subjects.Topic(pattern), QueueOf(owner), owner, pattern));
+        }
         foreach (var address in interest.Addresses)
         {
             var owner = address.Split('/')[0];
@@ -51,6 +55,13 @@ internal sealed class NatsInterest
         _servedByTopic.TryAdd(topic, served);
         return served;
     }
+
+    /// <summary>Whether <paramref name="owner"/> subscribes to anything here.</summary>
+    public bool Has(string owner) => _patternsByOwner.ContainsKey(owner);
+
+    /// <summary>Whether one of <paramref name="owner"/>'s patterns here matches <paramref name="topic"/>.</summary>
+    public bool Wants(string owner, string topic) =>
+        _patternsByOwner.TryGetValue(owner, out var patterns) && patterns.Any(p => p.Matches(topic));
 
     /// <summary>
     /// Whether the plain subscription for (<paramref name="owner"/>, <paramref name="pattern"/>) delivers

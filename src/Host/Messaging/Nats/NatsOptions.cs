@@ -71,6 +71,33 @@ internal sealed class NatsOptions : IValidatableObject
     /// <summary>The connection's name in the server's monitoring; the machine name when unset.</summary>
     public string? Name { get; set; }
 
+    /// <summary>
+    /// Topic patterns whose published messages go through a JetStream stream (at least once): each plugin is a durable
+    /// consumer named after it, a message is acknowledged once its handler completed, redelivered on failure (up to
+    /// PluginHost:Broker:MaxRetries, then dead-lettered) and when a host dies holding it. Needs JetStream on the server.
+    /// </summary>
+    public List<string> Durable { get; set; } = [];
+
+    /// <summary>How long a delivered durable message may stay unacknowledged before JetStream redelivers it (a host died holding it).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AckWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long JetStream waits before redelivering a durable message whose handler failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Within this window a durable message published again with the same id is stored once (JetStream's duplicate window).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long the stream keeps a durable message no plugin acknowledged yet.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan DurableMaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Durable messages one plugin handles at once on this host (what it pulls ahead of its handlers).</summary>
+    [Range(1, 100_000)]
+    public int DurableMaxInFlight { get; set; } = 64;
+
     /// <summary>All servers, in the order configured.</summary>
     public IReadOnlyList<string> AllUrls() =>
         [.. (Url ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), .. Urls.Where(u => !string.IsNullOrWhiteSpace(u)).Select(u => u.Trim())];
@@ -93,6 +120,16 @@ internal sealed class NatsOptions : IValidatableObject
         {
             if (file is not null && !File.Exists(file))
                 yield return new ValidationResult($"{SectionName}:{key} '{file}' does not exist.");
+        }
+        for (var i = 0; i < Durable.Count; i++)
+        {
+            if (NatsDurable.CheckPattern(Durable[i]) is { } patternError)
+                yield return new ValidationResult($"{SectionName}:{nameof(Durable)}:{i} '{Durable[i]}': {patternError}");
+            for (var j = 0; j < i; j++)
+            {
+                if (NatsDurable.Overlap(Durable[i], Durable[j]))
+                    yield return new ValidationResult($"{SectionName}:{nameof(Durable)}: '{Durable[j]}' and '{Durable[i]}' overlap; give each topic one durable pattern (e.g. only the wider one).");
+            }
         }
         if ((Tls.CertFile is null) != (Tls.KeyFile is null))
             yield return new ValidationResult($"{SectionName}:Tls: CertFile and KeyFile go together.");

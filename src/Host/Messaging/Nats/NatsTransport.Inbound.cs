@@ -14,7 +14,7 @@ internal sealed partial class NatsTransport
         {
             await foreach (var change in _interestChanges.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
             {
-                var interest = new NatsInterest(change, _subjects);
+                var interest = new NatsInterest(change, _subjects, _durable.Length == 0 ? null : p => _options.Durable.Any(d => NatsDurable.Covers(d, p)));
                 // New subscriptions first, so a plugin that moved from one pattern to another misses nothing here.
                 _interest = interest;
                 var wanted = interest.Wanted.ToHashSet();
@@ -36,9 +36,11 @@ internal sealed partial class NatsTransport
                     _subscriptions.Remove(key);
                     await sub.DisposeAsync().ConfigureAwait(false);
                 }
+                await ReconcileConsumersAsync(change, stopping).ConfigureAwait(false);
                 // A round trip: the server has every SUB above when the line below is written.
                 await _connection.PingAsync(stopping).ConfigureAwait(false);
-                _logger.NatsSubscriptions(_subscriptions.Count, string.Join(", ", _subscriptions.Keys.Select(k => k.Queue is null ? k.Subject : $"{k.Subject} [{k.Queue}]").Order(StringComparer.Ordinal)));
+                _logger.NatsSubscriptions(_subscriptions.Count + _consumers.Count, string.Join(", ", _subscriptions.Keys
+                    .Select(k => k.Queue is null ? k.Subject : $"{k.Subject} [{k.Queue}]").Concat(ConsumerDescriptions()).Order(StringComparer.Ordinal)));
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -53,6 +55,8 @@ internal sealed partial class NatsTransport
         {
             await foreach (var msg in sub.Msgs.ReadAllAsync(stopping).ConfigureAwait(false))
             {
+                // A plugin gets a durable topic's messages from its durable consumer only (the stream sees the same publish).
+                if (key.Queue is not null && key.Pattern is not null && _durable.Length > 0 && IsDurableTopic(_subjects.TopicOf(msg.Subject) ?? "")) continue;
                 Interlocked.Increment(ref _received);
                 _receivedCounter.Add(1);
                 if (msg.ReplyTo is not null)

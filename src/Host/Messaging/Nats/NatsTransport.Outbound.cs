@@ -19,10 +19,16 @@ internal sealed partial class NatsTransport
             else
             {
                 subject = _subjects.Topic(message.Topic);
-                if (_interest.ServedHere(message.Topic) is { } served) headers[NatsWire.Served] = served;
+                if ((_durable.Length == 0 || !IsDurableTopic(message.Topic)) && _interest.ServedHere(message.Topic) is { } served) headers[NatsWire.Served] = served;
             }
             CheckSize(message, headers);
             await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+            if (message.To is null && _durable.Length > 0 && IsDurableTopic(message.Topic))
+            {
+                await SendDurableAsync(message, subject, headers, cancellationToken).ConfigureAwait(false);
+                Sent(message);
+                return;
+            }
             var publish = _connection.PublishAsync(subject, message.Payload, headers, cancellationToken: cancellationToken);
             // Usually done at once (buffered); when the connection dropped meanwhile, bounded like a full inbox.
             if (!publish.IsCompletedSuccessfully) await HandedOverAsync(publish, cancellationToken).ConfigureAwait(false);

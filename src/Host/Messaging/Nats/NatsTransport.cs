@@ -51,6 +51,8 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
         _logger = loggerFactory.CreateLogger<NatsTransport>();
         _subjects = new NatsSubjects(_options.SubjectPrefix);
         _interest = NatsInterest.Empty(_subjects);
+        _durable = [.. _options.Durable.Select(TopicPattern.Parse)];
+        _stream = NatsDurable.StreamName(_options.SubjectPrefix);
         var urls = _options.AllUrls();
         Url = urls.Count == 0 ? "nats://127.0.0.1:4222" : string.Join(',', urls);
         _connection = new NatsConnection(ConnectionOptions());
@@ -102,6 +104,7 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
         var info = _connection.ServerInfo;
         _logger.NatsConnected(Url, info?.Id ?? "?", info?.Version ?? "?", MaxPayload, _subjects.Prefix);
         if (MaxPayload < _broker.MaxPayloadBytes) _logger.NatsMaxPayloadBelowBroker(MaxPayload, _broker.MaxPayloadBytes);
+        if (_durable.Length > 0) await EnsureStreamAsync(cancellationToken).ConfigureAwait(false);
         lock (_connectedGate) _connected.TrySetResult();
         _reconciler = Task.Run(ReconcileAsync, CancellationToken.None);
     }
@@ -117,6 +120,7 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
             await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         _subscriptions.Clear();
+        await StopConsumersAsync().ConfigureAwait(false);
         _logger.NatsTotals(Interlocked.Read(ref _sent), Interlocked.Read(ref _failed), Interlocked.Read(ref _received),
             Interlocked.Read(ref _skipped), Interlocked.Read(ref _answered), Interlocked.Read(ref _reconnects));
     }
@@ -206,9 +210,10 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
     /// </summary>
     private async ValueTask WaitConnectedAsync(CancellationToken cancellationToken)
     {
-        Task connected;
-        lock (_connectedGate) connected = _connected.Task;
+        // Lock-free on the hot path: a stale (completed) task here is caught by IsConnected.
+        var connected = Volatile.Read(ref _connected).Task;
         if (connected.IsCompleted && IsConnected) return;
+        lock (_connectedGate) connected = _connected.Task;
         if (_broker.FullInboxMode == FullInboxMode.Fail)
             throw new MessageDeliveryException($"NATS at {Url} is not connected (reconnecting); with PluginHost:Broker:FullInboxMode Fail the message is not held.");
         try
@@ -223,6 +228,9 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
 
     private void CheckSize(Message message, NatsHeaders headers)
     {
+        // The common case needs no sizing: without headers of its own a message's NATS headers are our few fields
+        // (each value at most 3 bytes a character in UTF-8), far below max_payload.
+        if (message.Headers.Count == 0 && message.Payload.Length + NatsWire.FixedHeadersAtMost(message, headers) <= MaxPayload) return;
         var size = message.Payload.Length + NatsWire.Size(headers);
         if (size > MaxPayload)
         {
