@@ -26,6 +26,13 @@ internal static unsafe partial class SdkModule
     // Python-level helpers (decorators, asyncio glue) run in the module's namespace by exec; immutable text.
     private static readonly string Prelude = ReadPrelude();
 
+    // The prelude compiled once per process, marshalled (immutable bytes, no interpreter's object): every new
+    // interpreter loads it in 0.04 ms instead of compiling 300 lines in 2 ms — at 1,024 instances, a second of start.
+    private static byte[]? _preludeCode;
+
+    /// <summary>Whether <paramref name="code"/> is the host's marshalled prelude (the audit hook lets exactly these bytes become code).</summary>
+    internal static bool IsPreludeCode(ReadOnlySpan<byte> code) => Volatile.Read(ref _preludeCode) is { } prelude && code.SequenceEqual(prelude);
+
     // The immortal PyModuleDef: process-wide by CPython's design (like a C module's static definition), written once
     // before Py_Initialize and never changed. It holds no interpreter state.
     private static nint s_definition;
@@ -105,7 +112,8 @@ internal static unsafe partial class SdkModule
             AddStream(module, state->StreamType, "stdout", error: false);
             AddStream(module, state->StreamType, "stderr", error: true);
             var namespace_ = Interop.ModuleDict(new BorrowedRef(module));
-            using (Interop.Evaluate(Prelude, "<pluginhost>", Interop.Py_file_input, namespace_))
+            var prelude = Volatile.Read(ref _preludeCode) ?? (_preludeCode = Interop.CompileMarshalled(Prelude, "<pluginhost>", Interop.Py_file_input));
+            using (Interop.EvaluateMarshalled(prelude, namespace_))
             {
             }
             state->JsonDumps = Interop.GetAttr(new BorrowedRef(module), "_encode_json").Steal();

@@ -25,6 +25,17 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     private static partial nint PyEval_EvalCode(nint code, nint globals, nint locals);
 
+    /// <summary>New reference to a bytes object, marshal.dumps(value, version); NULL on error (an unmarshallable object).</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyMarshal_WriteObjectToString(nint value, int version);
+
+    /// <summary>New reference to the object marshal.loads reads from the bytes; NULL on error (EOFError, ValueError).</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyMarshal_ReadObjectFromString(byte* data, nint length);
+
+    /// <summary>Py_MARSHAL_VERSION (marshal.h), 4 since CPython 3.4.</summary>
+    private const int MarshalVersion = 4;
+
     internal static NewRef Import(string module) => CheckNew(PyImport_ImportModule(module));
 
     internal static BorrowedRef MainModuleDict()
@@ -42,5 +53,27 @@ internal static unsafe partial class Interop
     {
         using var code = CheckNew(Py_CompileString(source, filename, start));
         return CheckNew(PyEval_EvalCode(code.Pointer, globals.Pointer, globals.Pointer));
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="source"/> and returns its code object marshalled: a code object belongs to one
+    /// interpreter, its marshalled bytes to none, and loading them is some fifty times faster than compiling again.
+    /// Valid for the CPython that made them only (one per process).
+    /// </summary>
+    internal static byte[] CompileMarshalled(string source, string filename, int start)
+    {
+        using var code = CheckNew(Py_CompileString(source, filename, start));
+        using var bytes = CheckNew(PyMarshal_WriteObjectToString(code.Pointer, MarshalVersion));
+        return BytesSpan(bytes.Borrow()).ToArray();
+    }
+
+    /// <summary>Evaluates code from <see cref="CompileMarshalled"/> in <paramref name="globals"/>; the result is a new reference.</summary>
+    internal static NewRef EvaluateMarshalled(ReadOnlySpan<byte> marshalled, BorrowedRef globals)
+    {
+        fixed (byte* data = marshalled)
+        {
+            using var code = CheckNew(PyMarshal_ReadObjectFromString(data, marshalled.Length));
+            return CheckNew(PyEval_EvalCode(code.Pointer, globals.Pointer, globals.Pointer));
+        }
     }
 }

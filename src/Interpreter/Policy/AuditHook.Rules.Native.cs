@@ -151,8 +151,9 @@ internal static unsafe partial class AuditHook
         }
 
         /// <summary>
-        /// <c>marshal.loads</c>: allowed for the bytes of a frozen module or of the standard library's own bytecode
-        /// cache the import system just opened (ordinary imports); any other code object from data needs <c>native-code</c>.
+        /// <c>marshal.loads</c>: allowed for the bytes of a frozen module, of the standard library's own bytecode cache
+        /// the import system just opened (ordinary imports), or of the host's own prelude (SdkModule, compiled by the
+        /// host once per process); any other code object from data needs <c>native-code</c>.
         /// </summary>
         private int MarshalLoads()
         {
@@ -162,7 +163,7 @@ internal static unsafe partial class AuditHook
             {
                 var code = new ReadOnlySpan<byte>(data, checked((int)size));
                 var bytecode = compiled.Registry.Bytecode;
-                if ((expected is not null && bytecode.Matches(expected, code)) || bytecode.IsFrozen(code))
+                if ((expected is not null && bytecode.Matches(expected, code)) || bytecode.IsFrozen(code) || Modules.SdkModule.IsPreludeCode(code))
                     return 0;
             }
             return Require(Capability.NativeCode, Event, "", WhyCode);
