@@ -32,6 +32,7 @@ public sealed class UnmanagedCallbackTests
         ["LargeAllocations.Calloc"] = "as Malloc",
         ["LargeAllocations.Realloc"] = "as Malloc",
         ["LargeAllocations.Free"] = "as Malloc, without the lookup",
+        ["StreamEncodingSwap.Skip"] = "one Interlocked.Increment of a static field",
     };
 
     private static IEnumerable<MethodInfo> Callbacks() =>
