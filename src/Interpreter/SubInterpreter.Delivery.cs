@@ -44,6 +44,11 @@ public sealed partial class SubInterpreter
     /// </summary>
     private void DeliverBatch(IMessageSource source)
     {
+        if (source.MaxConcurrency > 1 || _inFlight.Count > 0)
+        {
+            DeliverConcurrently(source, Math.Max(source.MaxConcurrency, 1));
+            return;
+        }
         using var dispatcher = SdkDispatcher.For(_scope);
         Span<int> handlerIds = stackalloc int[16];
         for (var n = 0; n < DeliveryBatchSize && source.Next(this, ref handlerIds, out var handlers) is { } message; n++)

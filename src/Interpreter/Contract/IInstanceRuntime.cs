@@ -30,6 +30,9 @@ public interface IInstanceRuntime : IAsyncDisposable
     /// </summary>
     bool Schedule(IMessageSource source);
 
+    /// <summary>Messages taken from the source whose async handlers still wait on the instance's loop (MaxConcurrency above 1).</summary>
+    int InFlight => 0;
+
     /// <summary>
     /// Raises <c>pluginhost.HandlerTimeout</c> in the Python code the runtime is running, if
     /// <paramref name="stillRelevant"/> still holds when it gets there; true when it was raised. Code blocked in C is

@@ -45,6 +45,8 @@ def _event_loop():
         _aio, _get_ident = asyncio, threading.get_ident   # looked up once: _run is on every message's path
         loop = _loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        if _wake_r is not None:
+            loop.add_reader(_wake_r.fileno(), _woken)
     return loop
 
 
@@ -59,10 +61,13 @@ def _is_coroutine_function(handler):
 
 
 def _sync_form(handler):
-    """``handler`` itself, or for a coroutine function one that runs its coroutine to the end on the instance's loop."""
+    """``handler`` itself, or for a coroutine function one that runs its coroutine on the instance's loop: to the end
+    (MaxConcurrency 1), or up to its first real wait, leaving it in flight (``_start``)."""
     if not _is_coroutine_function(handler):
         return handler
     def run(message):
+        if _max_concurrency > 1:
+            return _start(handler(message), message)
         return _run(handler(message))
     run.__wrapped__ = handler
     run.__name__ = getattr(handler, "__name__", "handler")
@@ -105,6 +110,154 @@ def _eager_task(loop, coroutine):
     finally:
         _aio._set_running_loop(None)
         loop._thread_id = None
+
+
+# Many messages in flight (PluginHost:Plugins:<name>:MaxConcurrency > 1, docs/messaging.md#concurrency). An async
+# handler that waits is left as a task of the loop, and the host takes the next message; the host runs the loop
+# (_pump) while it has nothing else to do, and collects each task's outcome (_outcome) by the key it was given.
+_max_concurrency = 1
+_handler_timeout = None   # seconds: the host's HandlerTimeout, timed on the loop for tasks in flight
+
+
+class _Suspended:
+    """Returned to the host for a message whose async handler waits: its outcome comes later."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<pluginhost: in flight>"
+
+
+_SUSPENDED = _Suspended()
+_started = []           # tasks of the message being handled now that wait (one per async handler it matched)
+_started_for = None     # that message
+_in_flight = {}         # key -> task
+_timed_out_keys = set()
+_finished = []          # keys whose tasks ended, not yet collected by the host
+_next_key = 0
+_pumping = False
+_wake_r = _wake_w = None   # the host writes a byte to _wake_w to end a _pump early (work for the thread)
+
+
+def _start(coroutine, message):
+    """Runs ``coroutine`` as a task up to its first real wait: its result if it ended there, else _SUSPENDED."""
+    global _started_for
+    loop = _loop
+    if loop is None or loop.is_closed():
+        loop = _event_loop()
+    task = _eager_task(loop, coroutine)
+    if task.done():
+        return task.result()
+    if _started_for is not message:
+        _started.clear()   # left by a message whose last handler was sync: those tasks run on unattached
+        _started_for = message
+    _started.append(task)
+    return _SUSPENDED
+
+
+async def _last_of(tasks):
+    result = None
+    for task in tasks:
+        result = await task
+    return result
+
+
+def _suspend_message():
+    """Called by the host after a message's handlers returned _SUSPENDED: the key its outcome will be reported under."""
+    global _next_key, _started_for
+    tasks = list(_started)
+    _started.clear()
+    _started_for = None
+    loop = _loop
+    task = tasks[0] if len(tasks) == 1 else loop.create_task(_last_of(tasks))
+    _next_key += 1
+    key = _next_key
+    _in_flight[key] = task
+    timer = loop.call_later(_handler_timeout, _time_out_key, key) if _handler_timeout else None
+    task.add_done_callback(lambda _, key=key, timer=timer: _task_done(key, timer))
+    return key
+
+
+def _time_out_key(key):
+    task = _in_flight.get(key)
+    if task is not None and not task.done():
+        _timed_out_keys.add(key)
+        task.cancel("timed out: HandlerTimeout")
+
+
+def _task_done(key, timer):
+    if timer is not None:
+        timer.cancel()
+    _finished.append(key)
+    if _pumping:
+        _loop.stop()
+
+
+def _outcome(key):
+    """The result of the task in flight under ``key`` (it ended); raises what it raised (HandlerTimeout when timed out)."""
+    task = _in_flight.pop(key)
+    if key in _timed_out_keys:
+        _timed_out_keys.discard(key)
+        if task.cancelled():
+            raise HandlerTimeout()
+    return task.result()
+
+
+def _pump(run=True):
+    """Runs the loop (``run``) until a task in flight ends or the host wakes it; the keys of tasks that ended, or None
+    when none did and the loop is gone (closed at stop): then the tasks still listed will never end."""
+    global _pumping
+    loop = _loop
+    alive = loop is not None and not loop.is_closed()
+    if run and alive and not _finished and _in_flight:
+        _pumping = True
+        try:
+            loop.run_forever()
+        finally:
+            _pumping = False
+    if not _finished:
+        return () if alive else None
+    done = tuple(_finished)
+    _finished.clear()
+    return done
+
+
+def _wake_fd():
+    """The descriptor the host writes a byte to while the loop runs in _pump, when other work reaches the thread."""
+    global _wake_r, _wake_w
+    if _wake_w is None:
+        import socket
+        _wake_r, _wake_w = socket.socketpair()
+        _wake_r.setblocking(False)
+        _wake_w.setblocking(False)
+        _event_loop().add_reader(_wake_r.fileno(), _woken)
+    return _wake_w.fileno()
+
+
+def _woken():
+    try:
+        while _wake_r.recv(4096):
+            pass
+    except BlockingIOError:
+        pass
+    if _pumping:
+        _loop.stop()
+
+
+def _finish_in_flight(wait):
+    """At stop: the tasks in flight get ``wait`` seconds to end, then the rest are cancelled (their outcomes are
+    collected by the host afterwards)."""
+    loop = _loop
+    tasks = [t for t in _in_flight.values() if not t.done()]
+    if loop is None or loop.is_closed() or not tasks:
+        return
+    async def finish():
+        _, pending = await _aio.wait(tasks, timeout=max(wait, 0))
+        for task in pending:
+            task.cancel("the instance stopped")
+        if pending:
+            await _aio.wait(pending, timeout=max(wait, 0.1))
+    _run(finish())
 
 
 def _run_hook(result):
