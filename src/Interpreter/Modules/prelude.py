@@ -31,18 +31,21 @@ subscribe.__doc__ = _subscribe.__doc__
 # The instance's asyncio event loop (docs/writing-plugins.md#async-plugins). Run only by the interpreter's own thread,
 # and only while it runs a coroutine of the plugin (a handler, setup or teardown): other tasks advance then.
 _loop = None
-_aio = _get_ident = None
+_aio = _get_ident = _set_running_loop = _copy_context = None
 _running = None     # the task of the handler, setup or teardown the loop runs now
 _timed_out = None   # that task, once the host's timeout cancelled it
 
 
 def _event_loop():
     """The instance's loop, made on first need (the host makes it before setup when the plugin imports asyncio)."""
-    global _loop, _aio, _get_ident
+    global _loop, _aio, _get_ident, _set_running_loop, _copy_context
     loop = _loop
     if loop is None or loop.is_closed():
         import asyncio, threading
         _aio, _get_ident = asyncio, threading.get_ident   # looked up once: _run is on every message's path
+        _set_running_loop = asyncio._set_running_loop
+        import contextvars
+        _copy_context = contextvars.copy_context
         loop = _loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         if _wake_r is not None:
@@ -60,15 +63,37 @@ def _is_coroutine_function(handler):
     return code is not None and bool(code.co_flags & 0x80)   # CO_COROUTINE
 
 
+def _never_waits(handler):
+    """True when the coroutine function's own code has no await, ``async with``/``async for`` or yield, and does not
+    ask for its task: its coroutine ends in its first step, which then needs no Task (~1 µs a message). Such a step
+    still sees the instance's loop running (``get_running_loop``, ``create_task``); ``current_task()`` would be None,
+    so code that names it keeps the task."""
+    while True:
+        inner = getattr(handler, "func", None)   # functools.partial
+        if inner is None or not callable(inner):
+            break
+        handler = inner
+    code = getattr(handler, "__code__", None)
+    if code is None or "current_task" in code.co_names:
+        return False
+    import dis
+    waits = ("YIELD_VALUE", "SEND", "GET_AWAITABLE", "BEFORE_ASYNC_WITH", "GET_AITER", "GET_ANEXT")
+    return not any(instruction.opname in waits for instruction in dis.get_instructions(code))
+
+
 def _sync_form(handler):
     """``handler`` itself, or for a coroutine function one that runs its coroutine on the instance's loop: to the end
     (MaxConcurrency 1), or up to its first real wait, leaving it in flight (``_start``)."""
     if not _is_coroutine_function(handler):
         return handler
-    def run(message):
-        if _max_concurrency > 1:
-            return _start(handler(message), message)
-        return _run(handler(message))
+    if _never_waits(handler):
+        def run(message):
+            return _run_step(handler(message), message)
+    else:
+        def run(message):
+            if _max_concurrency > 1:
+                return _start(handler(message), message)
+            return _run(handler(message))
     run.__wrapped__ = handler
     run.__name__ = getattr(handler, "__name__", "handler")
     return run
@@ -97,6 +122,56 @@ def _run(coroutine):
         raise
     finally:
         _running = _timed_out = None
+
+
+def _run_step(coroutine, message):
+    """Runs a coroutine that cannot wait (``_never_waits``) with ``coroutine.send(None)``, the loop set running and in
+    a copy of the context as in a task's step, and returns its result; one that waits after all goes on as a task from
+    where it is."""
+    loop = _loop
+    if loop is None or loop.is_closed():
+        loop = _event_loop()
+    loop._thread_id = _get_ident()
+    _set_running_loop(loop)
+    try:
+        yielded = _copy_context().run(coroutine.send, None)   # in a copy of the context, as a task's step is
+    except StopIteration as end:
+        return end.value
+    finally:
+        _set_running_loop(None)
+        loop._thread_id = None
+    rest = _rest(coroutine, yielded)
+    return _start(rest, message) if _max_concurrency > 1 else _run(rest)
+
+
+async def _rest(coroutine, yielded):
+    return await _delegate(coroutine, yielded)
+
+
+class _delegate:
+    """Awaitable that goes on with a coroutine stopped at ``yielded`` (what its first step yielded to its driver),
+    passing on what the task sends or throws: ``yield from`` over a coroutine already started."""
+
+    __slots__ = ("_coroutine", "_yielded")
+
+    def __init__(self, coroutine, yielded):
+        self._coroutine, self._yielded = coroutine, yielded
+
+    def __await__(self):
+        coroutine, yielded = self._coroutine, self._yielded
+        while True:
+            try:
+                sent = yield yielded
+            except BaseException as error:
+                try:
+                    yielded = coroutine.throw(error)
+                except StopIteration as end:
+                    return end.value
+            else:
+                try:
+                    yielded = coroutine.send(sent)
+                except StopIteration as end:
+                    return end.value
 
 
 def _eager_task(loop, coroutine):
