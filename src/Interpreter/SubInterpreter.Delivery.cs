@@ -28,7 +28,10 @@ public sealed partial class SubInterpreter
         try
         {
             if (!source.BeginBatch(this))
+            {
+                PumpOnly();   // detached, or the plugin asked to exit: what is in flight still ends and is reported
                 return;
+            }
             DeliverBatch(source);
         }
         catch (Exception e)
@@ -84,6 +87,7 @@ public sealed partial class SubInterpreter
             try
             {
                 interpreter.Drain(source);
+                interpreter.PostPump();
             }
             catch (Exception)
             {

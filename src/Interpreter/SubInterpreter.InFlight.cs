@@ -11,10 +11,39 @@ namespace PluginHost.Interpreter;
 public sealed partial class SubInterpreter
 {
     private readonly Dictionary<long, (IMessageSource Source, InboundMessage Message)> _inFlight = [];
-    private int _inFlightCount;   // _inFlight.Count, readable from other threads
+    private IMessageSource? _inFlightSource;   // the source of those in flight (an interpreter drains one inbox)
+    private PumpWork? _pump;
+    private bool _pumpPosted;
     private int _wakeFd = -1;
 
-    public int InFlight => Volatile.Read(ref _inFlightCount);
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>
+    /// After a drain, with messages in flight: the loop is run again (<see cref="PumpWork"/>) once the work queued
+    /// meanwhile has run, whether or not new messages come, and whether or not this runtime is still attached.
+    /// </summary>
+    private void PostPump()
+    {
+        if (_inFlight.Count == 0 || _pumpPosted)
+            return;
+        _pumpPosted = _work.TryAdd(_pump ??= new PumpWork(this));
+    }
+
+    private void PumpAgain()
+    {
+        _pumpPosted = false;
+        if (_inFlight.Count > 0 && _inFlightSource is { } source)
+            Drain(source);   // takes more if slots free and still attached; runs the loop either way
+    }
+
+    /// <summary>Runs the loop for what is in flight and reports what ends, taking nothing new.</summary>
+    private void PumpOnly()
+    {
+        if (_inFlight.Count == 0)
+            return;
+        using var dispatcher = SdkDispatcher.For(_scope, concurrent: true);
+        Pump(dispatcher);
+    }
 
     private void DeliverConcurrently(IMessageSource source, int limit)
     {
@@ -34,7 +63,7 @@ public sealed partial class SubInterpreter
                     {
                         var key = dispatcher.Suspend();
                         _inFlight[key] = (source, message);
-                        Volatile.Write(ref _inFlightCount, _inFlight.Count);
+                        _inFlightSource = source;
                         source.Suspended(this, message);
                         continue;
                     }
@@ -50,7 +79,7 @@ public sealed partial class SubInterpreter
                 }
                 source.Report(this, message, outcome);
             }
-            // Nothing in flight, a full batch, or other work waiting: the drain ends (posted again while any is in flight).
+            // Nothing in flight, a full batch, or other work waiting: the drain ends (PostPump: the loop runs again after).
             if (_inFlight.Count == 0 || taken >= DeliveryBatchSize || !Pump(dispatcher))
                 return;
         }
@@ -70,6 +99,10 @@ public sealed partial class SubInterpreter
         {
             ended = dispatcher.Pump(run);
         }
+        catch (PythonException)
+        {
+            return false;   // raised into the loop (an interrupt meant for code that has ended): it runs again next time
+        }
         finally
         {
             if (run)
@@ -84,7 +117,6 @@ public sealed partial class SubInterpreter
         {
             if (!_inFlight.Remove(key, out var entry))
                 continue;
-            Volatile.Write(ref _inFlightCount, _inFlight.Count);
             var (source, message) = entry;
             HandlerOutcome outcome;
             try
@@ -112,8 +144,28 @@ public sealed partial class SubInterpreter
             return;
         var left = _inFlight.Values.ToArray();
         _inFlight.Clear();
-        Volatile.Write(ref _inFlightCount, 0);
         foreach (var (source, message) in left)
             source.Report(this, message, HandlerOutcome.Failed(new InvalidOperationException(reason)));
+    }
+
+    /// <summary>Runs the loop again for the messages in flight (<see cref="PostPump"/>); made once per interpreter.</summary>
+    private sealed class PumpWork(SubInterpreter interpreter) : WorkItem
+    {
+        internal override void Execute(InterpreterScope scope)
+        {
+            try
+            {
+                interpreter.PumpAgain();
+                interpreter.PostPump();
+            }
+            catch (Exception)
+            {
+                // As DrainWork: the source's calls do not throw; nothing may reach the interpreter's thread.
+            }
+        }
+
+        internal override void Abandon(Exception reason)
+        {
+        }
     }
 }

@@ -400,8 +400,8 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     {
         if (failure is not null)
             _logger.InboxDeliveryFailed(failure, Owner, Instance);
-        // Messages in flight: the drain comes back to run the loop for them once other work has run.
-        if (failure is null && ((Depth > 0 && !StopsTaking) || (runtime.InFlight > 0 && !_exitRequested && Attached(runtime))))
+        // With messages in flight the runtime comes back by itself to run its loop, and takes more as slots free.
+        if (failure is null && Depth > 0 && !StopsTaking && runtime.InFlight == 0)
             ScheduleDrain();
     }
 

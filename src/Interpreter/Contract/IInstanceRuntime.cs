@@ -30,7 +30,10 @@ public interface IInstanceRuntime : IAsyncDisposable
     /// </summary>
     bool Schedule(IMessageSource source);
 
-    /// <summary>Messages taken from the source whose async handlers still wait on the instance's loop (MaxConcurrency above 1).</summary>
+    /// <summary>
+    /// Messages taken whose async handlers still wait on the instance's loop (MaxConcurrency above 1): while there are
+    /// any the runtime comes back by itself to run its loop and take more as they end. Read on the runtime's thread.
+    /// </summary>
     int InFlight => 0;
 
     /// <summary>
