@@ -55,29 +55,8 @@ public sealed partial class SubInterpreter
             while (_inFlight.Count < limit && taken < DeliveryBatchSize && source.Next(this, ref handlerIds, out var handlers) is { } message)
             {
                 taken++;
-                HandlerOutcome outcome;
-                try
-                {
-                    outcome = dispatcher.Deliver(message.Message, handlerIds[..handlers], message.IsRequest);
-                    if (outcome.Result == HandlerResult.InFlight)
-                    {
-                        var key = dispatcher.Suspend();
-                        _inFlight[key] = (source, message);
-                        _inFlightSource = source;
-                        source.Suspended(this, message);
-                        continue;
-                    }
-                }
-                catch (PythonException e) when (e.PythonType == "SystemExit")
-                {
-                    source.Report(this, message, HandlerOutcome.Exited(e));
+                if (!Handle(source, dispatcher, message, handlerIds[..handlers]))
                     return;
-                }
-                catch (Exception e)
-                {
-                    outcome = HandlerOutcome.Failed(e);
-                }
-                source.Report(this, message, outcome);
             }
             // Nothing in flight, a full batch, or other work waiting: the drain ends (PostPump: the loop runs again after).
             if (_inFlight.Count == 0 || taken >= DeliveryBatchSize || !Pump(dispatcher))
@@ -89,7 +68,7 @@ public sealed partial class SubInterpreter
     /// Runs the loop until a message in flight ends (unless other work waits) and reports those that ended; false when
     /// the thread has other work, or an outcome ended the instance (SystemExit).
     /// </summary>
-    private bool Pump(SdkDispatcher dispatcher)
+    private bool Pump(in SdkDispatcher dispatcher)
     {
         if (_wakeFd < 0)
             _wakeFd = dispatcher.WakeFd();
@@ -115,24 +94,8 @@ public sealed partial class SubInterpreter
         }
         foreach (var key in ended)
         {
-            if (!_inFlight.Remove(key, out var entry))
-                continue;
-            var (source, message) = entry;
-            HandlerOutcome outcome;
-            try
-            {
-                outcome = dispatcher.Finish(message.Message, key, message.IsRequest);
-            }
-            catch (PythonException e) when (e.PythonType == "SystemExit")
-            {
-                source.Report(this, message, HandlerOutcome.Exited(e));
+            if (_inFlight.Remove(key, out var entry) && !Handle(entry.Source, dispatcher, entry.Message, [], key))
                 return false;
-            }
-            catch (Exception e)
-            {
-                outcome = HandlerOutcome.Failed(e);
-            }
-            source.Report(this, message, outcome);
         }
         return run && _work.IsEmpty;
     }

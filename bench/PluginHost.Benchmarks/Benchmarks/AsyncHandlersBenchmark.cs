@@ -103,8 +103,11 @@ public sealed class AsyncHandlersBenchmark : IBenchmark
             return {"start_ns": start}
         """);
 
-    /// <summary>The four handlers; each counts, and the armed count's last message publishes <c>bench.done</c>.</summary>
-    private static BenchPlugin TargetPlugin() => new(Target, """
+    /// <summary>
+    /// What every target shares: asked (its <c>on_message</c>) with a count, it arms; <c>count()</c> counts a message, and
+    /// the armed count's last one publishes <c>bench.done</c>.
+    /// </summary>
+    private const string Counting = """
         import asyncio
         import time
         import pluginhost
@@ -125,6 +128,10 @@ public sealed class AsyncHandlersBenchmark : IBenchmark
             if received == expected:
                 pluginhost.publish("bench.done", {"end_ns": time.perf_counter_ns(), "received": received})
 
+        """;
+
+    /// <summary>The no-await handlers and the sync 10 ms one.</summary>
+    private static BenchPlugin TargetPlugin() => new(Target, Counting + """
 
         @pluginhost.on("bench.sync.nop")
         def sync_nop(message):
@@ -140,33 +147,16 @@ public sealed class AsyncHandlersBenchmark : IBenchmark
         def sync_sleep(message):
             time.sleep(0.01)
             count()
-
         """);
 
     private static string AsyncTarget(int concurrency) => $"bench-async-c{concurrency}";
 
     /// <summary>The 10 ms async handler, on <c>bench.async.sleep.c{concurrency}</c>, with that maxConcurrency.</summary>
-    private static BenchPlugin AsyncTargetPlugin(int concurrency) => new(AsyncTarget(concurrency), $$"""
-        import asyncio
-        import time
-        import pluginhost
-
-        expected = -1
-        received = 0
-
-
-        def on_message(message):
-            global expected, received
-            expected, received = message.payload, 0
-            return True
-
+    private static BenchPlugin AsyncTargetPlugin(int concurrency) => new(AsyncTarget(concurrency), Counting + $$"""
 
         @pluginhost.on("bench.async.sleep.c{{concurrency}}")
         async def async_sleep(message):
-            global received
             await asyncio.sleep(0.01)
-            received += 1
-            if received == expected:
-                pluginhost.publish("bench.done", {"end_ns": time.perf_counter_ns(), "received": received})
+            count()
         """, MaxConcurrency: concurrency);
 }
