@@ -15,6 +15,7 @@ public sealed partial class SubInterpreter
     private PumpWork? _pump;
     private bool _pumpPosted;
     private int _wakeFd = -1;
+    private int _pumpFailures;   // in a row: past a few, what is in flight fails rather than the thread spinning on it
 
     public int InFlight => _inFlight.Count;
 
@@ -70,17 +71,23 @@ public sealed partial class SubInterpreter
     /// </summary>
     private bool Pump(in SdkDispatcher dispatcher)
     {
-        if (_wakeFd < 0)
-            _wakeFd = dispatcher.WakeFd();
-        var run = _work.PumpingOn(_wakeFd);
         long[]? ended;
+        var run = false;
         try
         {
+            if (_wakeFd < 0)
+                _wakeFd = dispatcher.WakeFd();
+            run = _work.PumpingOn(_wakeFd);
             ended = dispatcher.Pump(run);
+            _pumpFailures = 0;
         }
-        catch (PythonException)
+        catch (PythonException e)
         {
-            return false;   // raised into the loop (an interrupt meant for code that has ended): it runs again next time
+            // Raised into the loop (an interrupt meant for code that has ended): it runs again next time; a loop
+            // that keeps failing fails what is in flight instead.
+            if (++_pumpFailures >= 3)
+                FailInFlight($"the instance's event loop failed: {e.Message}");
+            return false;
         }
         finally
         {
