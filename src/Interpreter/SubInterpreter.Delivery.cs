@@ -28,7 +28,10 @@ public sealed partial class SubInterpreter
         try
         {
             if (!source.BeginBatch(this))
+            {
+                PumpOnly();   // detached, or the plugin asked to exit: what is in flight still ends and is reported
                 return;
+            }
             DeliverBatch(source);
         }
         catch (Exception e)
@@ -44,26 +47,52 @@ public sealed partial class SubInterpreter
     /// </summary>
     private void DeliverBatch(IMessageSource source)
     {
+        if (source.MaxConcurrency > 1 || _inFlight.Count > 0)
+        {
+            DeliverConcurrently(source, Math.Max(source.MaxConcurrency, 1));
+            return;
+        }
         using var dispatcher = SdkDispatcher.For(_scope);
         Span<int> handlerIds = stackalloc int[16];
         for (var n = 0; n < DeliveryBatchSize && source.Next(this, ref handlerIds, out var handlers) is { } message; n++)
         {
-            HandlerOutcome outcome;
-            try
-            {
-                outcome = dispatcher.Deliver(message.Message, handlerIds[..handlers], message.IsRequest);
-            }
-            catch (PythonException e) when (e.PythonType == "SystemExit")
-            {
-                source.Report(this, message, HandlerOutcome.Exited(e));
+            if (!Handle(source, dispatcher, message, handlerIds[..handlers]))
                 return;
-            }
-            catch (Exception e)
-            {
-                outcome = HandlerOutcome.Failed(e);
-            }
-            source.Report(this, message, outcome);
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="message"/>'s handlers — or, given the <paramref name="key"/> it was in flight under,
+    /// collects its ended task's outcome — and reports the outcome; an async handler that waits (MaxConcurrency above
+    /// 1) leaves it in flight instead. False after <c>SystemExit</c>: the runtime takes no more.
+    /// </summary>
+    private bool Handle(IMessageSource source, in SdkDispatcher dispatcher, InboundMessage message, ReadOnlySpan<int> handlerIds, long key = 0)
+    {
+        HandlerOutcome outcome;
+        try
+        {
+            outcome = key == 0
+                ? dispatcher.Deliver(message.Message, handlerIds, message.IsRequest)
+                : dispatcher.Finish(message.Message, key, message.IsRequest);
+            if (outcome.Result == HandlerResult.InFlight)
+            {
+                _inFlight[dispatcher.Suspend()] = (source, message);
+                _inFlightSource = source;
+                source.Suspended(this, message);
+                return true;
+            }
+        }
+        catch (PythonException e) when (e.PythonType == "SystemExit")
+        {
+            source.Report(this, message, HandlerOutcome.Exited(e));
+            return false;
+        }
+        catch (Exception e)
+        {
+            outcome = HandlerOutcome.Failed(e);
+        }
+        source.Report(this, message, outcome);
+        return true;
     }
 
     /// <summary>
@@ -79,6 +108,7 @@ public sealed partial class SubInterpreter
             try
             {
                 interpreter.Drain(source);
+                interpreter.PostPump();
             }
             catch (Exception)
             {

@@ -226,6 +226,7 @@ public sealed partial class SubInterpreter : IInstanceRuntime
         var ended = new ObjectDisposedException(nameof(SubInterpreter), $"Interpreter {Id} ended before this work ran.");
         while (_work.TryTake(out var item))
             item.Abandon(ended);
+        FailInFlight($"interpreter {Id} ended with its async handler still in flight");
         // Py_EndInterpreter requires this to be the interpreter's last thread state: no interrupt may be in flight.
         lock (_interruptGate)
             _ending = true;

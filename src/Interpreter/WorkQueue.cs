@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter;
 
@@ -24,6 +25,7 @@ internal sealed class WorkQueue
     private int _writers;
     private volatile bool _completing;
     private volatile bool _closed;
+    private int _wakeFd = -1;
 
     /// <summary>Queues <paramref name="item"/>; false once <see cref="Complete"/> has been called.</summary>
     public bool TryAdd(WorkItem item)
@@ -42,8 +44,27 @@ internal sealed class WorkQueue
         }
         if (Volatile.Read(ref _sleeping) != 0)
             _signal.Set();
+        if (Volatile.Read(ref _wakeFd) is >= 0 and var fd)
+            LibC.SendByte(fd);   // the owner runs the plugin's event loop (PumpingOn): end its wait
         return true;
     }
+
+    public bool IsEmpty => _items.IsEmpty;
+
+    /// <summary>
+    /// The owner is about to run its interpreter's event loop, which a byte written to <paramref name="wakeFd"/> ends:
+    /// from now on every item added writes one. False (and nothing set) when work is already queued.
+    /// </summary>
+    public bool PumpingOn(int wakeFd)
+    {
+        Interlocked.Exchange(ref _wakeFd, wakeFd);   // a full fence: a writer either sees it or its item is seen below
+        if (_items.IsEmpty && !_closed)
+            return true;
+        Volatile.Write(ref _wakeFd, -1);
+        return false;
+    }
+
+    public void PumpingOff() => Volatile.Write(ref _wakeFd, -1);
 
     public bool TryTake(out WorkItem item) => _items.TryDequeue(out item!);
 

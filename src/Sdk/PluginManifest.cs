@@ -56,6 +56,13 @@ public sealed record PluginManifest
     [JsonPropertyName("isolation")]
     public string Isolation { get; init; } = "subinterpreter";
 
+    /// <summary>
+    /// How many messages of one instance its async handlers may have in flight at once, 1 (default: one at a time, in
+    /// order) to 10000; configuration <c>PluginHost:Plugins:&lt;name&gt;:MaxConcurrency</c> overrides it.
+    /// </summary>
+    [JsonPropertyName("maxConcurrency")]
+    public int MaxConcurrency { get; init; } = 1;
+
     /// <summary>The editor hint <c>"$schema"</c>; carried so a manifest that names its schema is not refused.</summary>
     [JsonPropertyName("$schema")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -96,6 +96,8 @@ internal sealed class PluginHostOptions : IValidatableObject
                 yield return Failure($"{key}: {problem}, as in plugin.json.");
             if (plugin.Instances is < PluginOptions.MinInstances or > PluginOptions.MaxInstances)
                 yield return Failure($"{key}:{nameof(PluginOptions.Instances)} must be between {PluginOptions.MinInstances} and {PluginOptions.MaxInstances}; it is {plugin.Instances}.");
+            if (plugin.MaxConcurrency is < 1 or > PluginOptions.MaxMaxConcurrency)
+                yield return Failure($"{key}:{nameof(PluginOptions.MaxConcurrency)} must be a whole number between 1 and {PluginOptions.MaxMaxConcurrency}; it is {plugin.MaxConcurrency}.");
             if (plugin.Path is not null && string.IsNullOrWhiteSpace(plugin.Path))
                 yield return Failure($"{key}:{nameof(PluginOptions.Path)} is empty; give the plugin's folder or remove the key.");
             if (plugin.MemoryLimitMiB is <= 0 or > 1 << 20)

@@ -5,6 +5,7 @@ internal sealed class PluginOptions
 {
     public const int MinInstances = 1;
     public const int MaxInstances = 64;
+    public const int MaxMaxConcurrency = 10_000;
 
     /// <summary>False keeps the plugin discovered (and listed) but not started.</summary>
     public bool Enabled { get; set; } = true;
@@ -36,6 +37,13 @@ internal sealed class PluginOptions
     /// interpreter leaves of the limit in waiting payloads. Null: no limit.
     /// </summary>
     public int? MemoryLimitMiB { get; set; }
+
+    /// <summary>
+    /// Overrides the manifest's <c>maxConcurrency</c>: how many messages of one instance its async handlers may have in
+    /// flight at once, 1 (the default: one at a time, in order) to 10000. Sync handlers run one at a time whatever it
+    /// says. Above 1 only in a subinterpreter (refused with <c>isolation</c> process). See docs/messaging.md#concurrency.
+    /// </summary>
+    public int? MaxConcurrency { get; set; }
 
     /// <summary>Overrides the manifest's <c>isolation</c>: <c>subinterpreter</c>, <c>process</c> or <c>auto</c> (docs/isolation.md).</summary>
     public string? Isolation { get; set; }

@@ -26,6 +26,11 @@ internal static class IsolationModes
         switch (value.ToLowerInvariant())
         {
             case "subinterpreter": return IsolationMode.Subinterpreter;
+            case "process" when MaxConcurrency(descriptor, configured) is > 1 and var many:
+                // The worker protocol runs one message at a time; saying more would be a promise it cannot keep.
+                error = $"MaxConcurrency {many} ({(configured?.MaxConcurrency is null ? "plugin.json maxConcurrency" : $"PluginHost:Plugins:{descriptor.Name}:MaxConcurrency")}) " +
+                    "needs isolation subinterpreter: a worker process (isolation process) handles one message at a time; set it to 1 or remove it";
+                return null;
             case "process": return IsolationMode.Process;
             case "auto": return IsolationMode.Auto;
             default:
@@ -33,4 +38,8 @@ internal static class IsolationModes
                 return null;
         }
     }
+
+    /// <summary>The plugin's MaxConcurrency: configuration over manifest (docs/messaging.md#concurrency).</summary>
+    public static int MaxConcurrency(PluginDescriptor descriptor, PluginOptions? configured) =>
+        configured?.MaxConcurrency ?? descriptor.Manifest?.MaxConcurrency ?? 1;
 }

@@ -75,6 +75,7 @@ internal sealed partial class PluginInstance
             HandlerFailure = OnHandlerFailure,
         };
         _inbox.LimitBytes(_memoryLimit, LimitKey);
+        _inbox.MaxConcurrency = IsolationModes.MaxConcurrency(descriptor, configured);
         _binding = _newBinding();
         _address = broker.AddEndpoint(_inbox);
         PluginMetrics.Track(this);
@@ -171,7 +172,7 @@ internal sealed partial class PluginInstance
             }
             await interpreter.RunAsync(BootstrapSource()).WaitAsync(timeout, cancellationToken);
             var subscriptions = JsonSerializer.Serialize(_descriptor.Manifest!.Subscriptions);
-            await interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions}, {Literal(_descriptor.Folder)})").WaitAsync(timeout, cancellationToken);
+            await interpreter.RunAsync($"_pluginhost_start({Literal(Entry)}, {subscriptions}, {Literal(_descriptor.Folder)}, {StartConcurrency(interpreter)})").WaitAsync(timeout, cancellationToken);
             lock (_gate)
             {
                 // Attached and timed only once Running: a stop that came in meanwhile ends it as it was started.
@@ -263,10 +264,22 @@ internal sealed partial class PluginInstance
         : failed <= 0 ? $"; written to {_undelivered.Path}"
         : $"; {Math.Max(0, dropped - failed)} written to {_undelivered.Path}, {failed} could not be written there";
 
-    /// <summary>Runs teardown() within <paramref name="timeout"/>; one that overruns is interrupted, so the interpreter can end.</summary>
+    /// <summary>
+    /// MaxConcurrency and HandlerTimeout (seconds; None: none) for <c>_pluginhost_start</c>: messages in flight are
+    /// timed on the instance's loop. A worker process (also one <c>auto</c> fell back to) takes one at a time.
+    /// </summary>
+    private string StartConcurrency(IInstanceRuntime runtime) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{(runtime is SubInterpreter ? _inbox.MaxConcurrency : 1)}, {(_handlerTimeout > TimeSpan.Zero && _handlerTimeout != Timeout.InfiniteTimeSpan ? _handlerTimeout.TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "None")}");
+
+    /// <summary>
+    /// Runs teardown() within <paramref name="timeout"/>; one that overruns is interrupted, so the interpreter can end.
+    /// Messages in flight (MaxConcurrency above 1) get half of it to finish first, then are cancelled.
+    /// </summary>
     private async Task TeardownAsync(IInstanceRuntime interpreter, TimeSpan timeout, CancellationToken cancellation = default, string? limit = null)
     {
-        var teardown = interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)})");
+        var wait = (timeout / 2).TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var teardown = interpreter.RunAsync($"_pluginhost_stop({Literal(Entry)}, {wait})");
         try
         {
             await teardown.WaitAsync(timeout, cancellation);

@@ -30,7 +30,11 @@ def _pluginhost_bootstrap(name, folder, lib, level):
     logging.captureWarnings(True)
 
 
-def _pluginhost_start(entry, subscriptions, folder):
+def _pluginhost_start(entry, subscriptions, folder, max_concurrency=1, handler_timeout=None):
+    import pluginhost
+    # Async handlers may leave messages in flight, up to this many (set before the plugin registers any handler).
+    pluginhost._max_concurrency = max_concurrency
+    pluginhost._handler_timeout = handler_timeout
     try:
         _pluginhost_start_plugin(entry, subscriptions)
     except (SyntaxError, ImportError) as e:
@@ -65,12 +69,14 @@ def _pluginhost_start_plugin(entry, subscriptions):
         pluginhost._run_hook(setup(pluginhost.context()))
 
 
-def _pluginhost_stop(entry):
+def _pluginhost_stop(entry, wait=0):
     import sys
     module = sys.modules.get(entry)
     teardown = getattr(module, "teardown", None)
     import pluginhost
     try:
+        # Messages still in flight (MaxConcurrency > 1) get `wait` seconds to finish, then are cancelled.
+        pluginhost._finish_in_flight(wait)
         if teardown is not None:
             pluginhost._run_hook(teardown())
     finally:

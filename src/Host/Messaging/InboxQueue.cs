@@ -206,6 +206,8 @@ internal sealed class InboxQueue<T>
         }
     }
 
+    public bool IsClosed => _closed;
+
     /// <summary>No more writes; waiting writers fail, items already queued can still be read.</summary>
     public void Close()
     {

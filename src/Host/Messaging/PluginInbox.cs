@@ -285,10 +285,20 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
         return !_exitRequested;   // sys.exit() was called: what is left waits for a restart, or is counted at stop
     }
 
+    /// <summary>
+    /// How many messages of this instance may be in flight at once (PluginHost:Plugins:&lt;name&gt;:MaxConcurrency or
+    /// the manifest's <c>maxConcurrency</c>); only async handlers that wait use more than one.
+    /// </summary>
+    public int MaxConcurrency { get; set; } = 1;
+
+    private bool StopsTaking => MaxConcurrency > 1 && _queue.IsClosed;
+
     public InboundMessage? Next(IInstanceRuntime runtime, ref Span<int> handlerIds, out int handlers)
     {
         handlers = 0;
-        if (_exitRequested || !Attached(runtime) || !(TryTakeReturned(out var delivery) || _queue.TryRead(out delivery)))
+        // Concurrent: a stop takes no more (those in flight finish or are cancelled; what waits is dropped, counted).
+        if (_exitRequested || !Attached(runtime) || StopsTaking
+            || !(TryTakeReturned(out var delivery) || _queue.TryRead(out delivery)))
             return null;
         var message = delivery.Message;
         handlers = MatchingHandlers(message, ref handlerIds);
@@ -317,6 +327,13 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
         if (!ReferenceEquals(_handlerTopic, delivery.Message.Topic))
             _handlerTopic = delivery.Message.Topic;   // a stream on one topic shares one string: no write per message
         Volatile.Write(ref _handlerSequence.Value, _handlerSequence.Value + 1);
+    }
+
+    /// <summary>Its handler's task waits on the loop: no handler runs on the thread for it now (the watchdog times none).</summary>
+    public void Suspended(IInstanceRuntime runtime, InboundMessage message)
+    {
+        if (Attached(runtime))
+            EndHandler(Volatile.Read(ref _handlerSequence.Value));
     }
 
     /// <summary>Each outcome is given only if the host has not given up on this handler meanwhile (<see cref="GiveUpInFlight"/>).</summary>
@@ -383,7 +400,8 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
     {
         if (failure is not null)
             _logger.InboxDeliveryFailed(failure, Owner, Instance);
-        if (Depth > 0 && failure is null)
+        // With messages in flight the runtime comes back by itself to run its loop, and takes more as slots free.
+        if (failure is null && Depth > 0 && !StopsTaking && runtime.InFlight == 0)
             ScheduleDrain();
     }
 

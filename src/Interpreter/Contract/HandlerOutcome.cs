@@ -22,6 +22,12 @@ public enum HandlerResult
     /// it ran): the message goes back to the front of the inbox, no attempt counted.
     /// </summary>
     NotRun,
+
+    /// <summary>
+    /// Its async handler waits (MaxConcurrency above 1): the message stays in flight on the instance's event loop and
+    /// its real outcome is reported when the handler's task ends. Never reported itself.
+    /// </summary>
+    InFlight,
 }
 
 /// <summary>What became of one <see cref="InboundMessage"/>: values only, so it can cross a process boundary.</summary>
@@ -53,6 +59,8 @@ public readonly struct HandlerOutcome
     public static HandlerOutcome Exited(PythonException exit) => new(HandlerResult.Exited, null, exit, exit.Message);
 
     public static HandlerOutcome Undecodable(string why) => new(HandlerResult.Undecodable, null, null, why);
+
+    public static HandlerOutcome InFlight => new(HandlerResult.InFlight, null, null, null);
 
     public static HandlerOutcome NotRun(string why) => new(HandlerResult.NotRun, null, null, why);
 }

@@ -31,6 +31,12 @@ public interface IInstanceRuntime : IAsyncDisposable
     bool Schedule(IMessageSource source);
 
     /// <summary>
+    /// Messages taken whose async handlers still wait on the instance's loop (MaxConcurrency above 1): while there are
+    /// any the runtime comes back by itself to run its loop and take more as they end. Read on the runtime's thread.
+    /// </summary>
+    int InFlight => 0;
+
+    /// <summary>
     /// Raises <c>pluginhost.HandlerTimeout</c> in the Python code the runtime is running, if
     /// <paramref name="stillRelevant"/> still holds when it gets there; true when it was raised. Code blocked in C is
     /// stopped when it returns to Python. Do not wait for it without a timeout: C code holding the GIL holds it too.

@@ -22,6 +22,17 @@ public interface IMessageSource
     /// <summary>What became of <paramref name="message"/>'s handler run. After <see cref="HandlerResult.Exited"/> the runtime takes no more.</summary>
     void Report(IInstanceRuntime runtime, InboundMessage message, in HandlerOutcome outcome);
 
+    /// <summary>
+    /// How many messages the runtime may have in flight at once: above 1, an async handler that waits leaves its
+    /// message in flight (<see cref="Suspended"/>) and the next is taken; its outcome is reported when its task ends.
+    /// </summary>
+    int MaxConcurrency => 1;
+
+    /// <summary><paramref name="message"/>'s handler returned without an outcome: its task waits on the instance's loop.</summary>
+    void Suspended(IInstanceRuntime runtime, InboundMessage message)
+    {
+    }
+
     /// <summary>The batch is over; <paramref name="failure"/> is set when the runtime could not run it (messages left untaken stay queued).</summary>
     void EndBatch(IInstanceRuntime runtime, Exception? failure);
 }

@@ -13,18 +13,24 @@ internal unsafe ref struct SdkDispatcher
 {
     private NewRef _module;
     private readonly ModuleState* _state;
+    private NewRef _suspended;   // pluginhost._SUSPENDED, when messages may be left in flight
 
-    private SdkDispatcher(NewRef module)
+    private SdkDispatcher(NewRef module, bool concurrent)
     {
         _module = module;
         _state = SdkModule.State(module.Pointer);
+        if (concurrent)
+            _suspended = Interop.GetAttr(module.Borrow(), "_SUSPENDED");
     }
 
-    /// <summary>For the attached interpreter; the scope proves we are on its thread.</summary>
-    public static SdkDispatcher For(InterpreterScope scope)
+    /// <summary>
+    /// For the attached interpreter; the scope proves we are on its thread. <paramref name="concurrent"/>: an async
+    /// handler may leave its message in flight (<see cref="HandlerResult.InFlight"/>).
+    /// </summary>
+    public static SdkDispatcher For(InterpreterScope scope, bool concurrent = false)
     {
         scope.Interpreter.EnsureOwnerThread();
-        return new SdkDispatcher(Interop.Import(SdkModule.Name));
+        return new SdkDispatcher(Interop.Import(SdkModule.Name), concurrent);
     }
 
     /// <summary>
@@ -62,6 +68,17 @@ internal unsafe ref struct SdkDispatcher
 
         if (result == 0)
             throw new InvalidOperationException($"no handler is subscribed for '{message.Topic}' in this instance any more");
+        if (result == _suspended.Pointer && result != 0)
+        {
+            Drop(result);
+            return HandlerOutcome.InFlight;
+        }
+        return Outcome(message, result, isRequest);
+    }
+
+    /// <summary>What a handler's result (a new reference, given up here) makes of <paramref name="message"/>'s run.</summary>
+    private readonly HandlerOutcome Outcome(Message message, nint result, bool isRequest)
+    {
         if (!isRequest)
         {
             Drop(result);
@@ -142,5 +159,61 @@ internal unsafe ref struct SdkDispatcher
         }
     }
 
-    public void Dispose() => _module.Dispose();
+    /// <summary>After <see cref="HandlerResult.InFlight"/>: the key the message's outcome will be collected under.</summary>
+    public readonly long Suspend()
+    {
+        using var key = CallModule("_suspend_message");
+        return Interop.AsLong(key.Borrow()) ?? throw new InvalidOperationException("pluginhost._suspend_message did not return a key");
+    }
+
+    /// <summary>
+    /// Runs the instance's event loop until a message in flight ends or the thread is woken (<paramref name="run"/>
+    /// false: only collects), and returns the keys of those that ended; null when the loop is gone (closed at stop) and
+    /// nothing more will end.
+    /// </summary>
+    public readonly long[]? Pump(bool run)
+    {
+        using var runArg = Interop.NewBool(run);
+        using var module = Interop.GetAttr(_module.Borrow(), "_pump");
+        using var done = Interop.CallOne(module.Borrow(), runArg.Borrow());
+        if (done.Pointer == LibPython.NoneObject)
+            return null;
+        var count = Interop.TupleSize(done.Borrow());
+        var keys = new long[count];
+        for (var i = 0; i < count; i++)
+            keys[i] = Interop.AsLong(Interop.TupleItem(done.Borrow(), i)) ?? 0;
+        return keys;
+    }
+
+    /// <summary>The outcome of the message in flight under <paramref name="key"/>, which ended; throws what its handler raised.</summary>
+    public readonly HandlerOutcome Finish(Message message, long key, bool isRequest)
+    {
+        using var function = Interop.GetAttr(_module.Borrow(), "_outcome");
+        using var keyArg = Interop.NewLong(key);
+        var result = Interop.CallOneRaw(function.Pointer, keyArg.Pointer);
+        if (result == 0)
+            throw PythonException.FetchCurrent();
+        return Outcome(message, result, isRequest);
+    }
+
+    /// <summary>The descriptor a byte is written to, to end <see cref="Pump"/> early.</summary>
+    public readonly int WakeFd()
+    {
+        using var fd = CallModule("_wake_fd");
+        return (int)(Interop.AsLong(fd.Borrow()) ?? -1);
+    }
+
+    private readonly NewRef CallModule(string name)
+    {
+        var result = Interop.NoThrow.PyObject_CallMethodNoArgs(_module.Pointer, name);
+        if (result == 0)
+            throw PythonException.FetchCurrent();
+        return new NewRef(result);
+    }
+
+    public void Dispose()
+    {
+        _suspended.Dispose();
+        _module.Dispose();
+    }
 }

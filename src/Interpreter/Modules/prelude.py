@@ -31,20 +31,26 @@ subscribe.__doc__ = _subscribe.__doc__
 # The instance's asyncio event loop (docs/writing-plugins.md#async-plugins). Run only by the interpreter's own thread,
 # and only while it runs a coroutine of the plugin (a handler, setup or teardown): other tasks advance then.
 _loop = None
-_aio = _get_ident = None
+_aio = _get_ident = _set_running_loop = _copy_context = _owner = None
 _running = None     # the task of the handler, setup or teardown the loop runs now
 _timed_out = None   # that task, once the host's timeout cancelled it
 
 
 def _event_loop():
     """The instance's loop, made on first need (the host makes it before setup when the plugin imports asyncio)."""
-    global _loop, _aio, _get_ident
+    global _loop, _aio, _get_ident, _set_running_loop, _copy_context, _owner
     loop = _loop
     if loop is None or loop.is_closed():
         import asyncio, threading
         _aio, _get_ident = asyncio, threading.get_ident   # looked up once: _run is on every message's path
+        _set_running_loop = asyncio._set_running_loop
+        _owner = threading.get_ident()   # the interpreter's thread: the only one that runs the loop
+        import contextvars
+        _copy_context = contextvars.copy_context
         loop = _loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
+        if _wake_r is not None:
+            loop.add_reader(_wake_r.fileno(), _woken)
     return loop
 
 
@@ -58,12 +64,52 @@ def _is_coroutine_function(handler):
     return code is not None and bool(code.co_flags & 0x80)   # CO_COROUTINE
 
 
+def _never_waits(handler):
+    """True when the coroutine function's own code has no await, ``async with``/``async for`` or yield, and does not
+    ask for its task: its coroutine ends in its first step, which then needs no Task (~1 µs a message). Such a step
+    still sees the instance's loop running (``get_running_loop``, ``create_task``); ``current_task()`` would be None,
+    so code that names it keeps the task."""
+    while True:
+        inner = getattr(handler, "func", None)   # functools.partial
+        if inner is None or not callable(inner):
+            break
+        handler = inner
+    code = getattr(handler, "__code__", None)
+    if code is None or "current_task" in code.co_names:
+        return False
+    import dis
+    waits = ("YIELD_VALUE", "SEND", "GET_AWAITABLE", "BEFORE_ASYNC_WITH", "GET_AITER", "GET_ANEXT")
+    return not any(instruction.opname in waits for instruction in dis.get_instructions(code))
+
+
 def _sync_form(handler):
-    """``handler`` itself, or for a coroutine function one that runs its coroutine to the end on the instance's loop."""
+    """``handler`` itself, or for a coroutine function one that runs its coroutine on the instance's loop: to the end
+    (MaxConcurrency 1), or up to its first real wait, leaving it in flight (``_start``)."""
     if not _is_coroutine_function(handler):
         return handler
-    def run(message):
-        return _run(handler(message))
+    if _never_waits(handler):
+        def run(message):
+            # The whole cost of such a handler beyond a sync one's, so kept in one frame: its one step, run as a
+            # task would run it (the loop running, a copy of the context), without the Task (~1 µs).
+            coroutine = handler(message)
+            loop = _loop
+            if loop is None:
+                loop = _event_loop()
+            loop._thread_id = _owner
+            _set_running_loop(loop)
+            try:
+                yielded = _copy_context().run(coroutine.send, None)
+            except StopIteration as end:
+                return end.value
+            finally:
+                _set_running_loop(None)
+                loop._thread_id = None
+            return _go_on(coroutine, yielded, message)
+    else:
+        def run(message):
+            if _max_concurrency > 1:
+                return _start(handler(message), message)
+            return _run(handler(message))
     run.__wrapped__ = handler
     run.__name__ = getattr(handler, "__name__", "handler")
     return run
@@ -94,6 +140,43 @@ def _run(coroutine):
         _running = _timed_out = None
 
 
+def _go_on(coroutine, yielded, message):
+    """A coroutine of a handler that was not expected to wait (``_never_waits``) did: it goes on as a task from where
+    it stopped, like any other."""
+    rest = _rest(coroutine, yielded)
+    return _start(rest, message) if _max_concurrency > 1 else _run(rest)
+
+
+async def _rest(coroutine, yielded):
+    return await _delegate(coroutine, yielded)
+
+
+class _delegate:
+    """Awaitable that goes on with a coroutine stopped at ``yielded`` (what its first step yielded to its driver),
+    passing on what the task sends or throws: ``yield from`` over a coroutine already started."""
+
+    __slots__ = ("_coroutine", "_yielded")
+
+    def __init__(self, coroutine, yielded):
+        self._coroutine, self._yielded = coroutine, yielded
+
+    def __await__(self):
+        coroutine, yielded = self._coroutine, self._yielded
+        while True:
+            try:
+                sent = yield yielded
+            except BaseException as error:
+                try:
+                    yielded = coroutine.throw(error)
+                except StopIteration as end:
+                    return end.value
+            else:
+                try:
+                    yielded = coroutine.send(sent)
+                except StopIteration as end:
+                    return end.value
+
+
 def _eager_task(loop, coroutine):
     """A task of ``loop`` that has run ``coroutine`` up to its first real wait (asyncio's eager start, 3.12+): as a task,
     so current_task(), TaskGroup and timeout() work in that first step. Eager start needs a running loop; this thread's
@@ -105,6 +188,154 @@ def _eager_task(loop, coroutine):
     finally:
         _aio._set_running_loop(None)
         loop._thread_id = None
+
+
+# Many messages in flight (PluginHost:Plugins:<name>:MaxConcurrency > 1, docs/messaging.md#concurrency). An async
+# handler that waits is left as a task of the loop, and the host takes the next message; the host runs the loop
+# (_pump) while it has nothing else to do, and collects each task's outcome (_outcome) by the key it was given.
+_max_concurrency = 1
+_handler_timeout = None   # seconds: the host's HandlerTimeout, timed on the loop for tasks in flight
+
+
+class _Suspended:
+    """Returned to the host for a message whose async handler waits: its outcome comes later."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<pluginhost: in flight>"
+
+
+_SUSPENDED = _Suspended()
+_started = []           # tasks of the message being handled now that wait (one per async handler it matched)
+_started_for = None     # that message
+_in_flight = {}         # key -> task
+_timed_out_keys = set()
+_finished = []          # keys whose tasks ended, not yet collected by the host
+_next_key = 0
+_pumping = False
+_wake_r = _wake_w = None   # the host writes a byte to _wake_w to end a _pump early (work for the thread)
+
+
+def _start(coroutine, message):
+    """Runs ``coroutine`` as a task up to its first real wait: its result if it ended there, else _SUSPENDED."""
+    global _started_for
+    loop = _loop
+    if loop is None or loop.is_closed():
+        loop = _event_loop()
+    task = _eager_task(loop, coroutine)
+    if task.done():
+        return task.result()
+    if _started_for is not message:
+        _started.clear()   # left by a message whose last handler was sync: those tasks run on unattached
+        _started_for = message
+    _started.append(task)
+    return _SUSPENDED
+
+
+async def _last_of(tasks):
+    result = None
+    for task in tasks:
+        result = await task
+    return result
+
+
+def _suspend_message():
+    """Called by the host after a message's handlers returned _SUSPENDED: the key its outcome will be reported under."""
+    global _next_key, _started_for
+    tasks = list(_started)
+    _started.clear()
+    _started_for = None
+    loop = _loop
+    task = tasks[0] if len(tasks) == 1 else loop.create_task(_last_of(tasks))
+    _next_key += 1
+    key = _next_key
+    _in_flight[key] = task
+    timer = loop.call_later(_handler_timeout, _time_out_key, key) if _handler_timeout else None
+    task.add_done_callback(lambda _, key=key, timer=timer: _task_done(key, timer))
+    return key
+
+
+def _time_out_key(key):
+    task = _in_flight.get(key)
+    if task is not None and not task.done():
+        _timed_out_keys.add(key)
+        task.cancel("timed out: HandlerTimeout")
+
+
+def _task_done(key, timer):
+    if timer is not None:
+        timer.cancel()
+    _finished.append(key)
+    if _pumping:
+        _loop.stop()
+
+
+def _outcome(key):
+    """The result of the task in flight under ``key`` (it ended); raises what it raised (HandlerTimeout when timed out)."""
+    task = _in_flight.pop(key)
+    if key in _timed_out_keys:
+        _timed_out_keys.discard(key)
+        if task.cancelled():
+            raise HandlerTimeout()
+    return task.result()
+
+
+def _pump(run=True):
+    """Runs the loop (``run``) until a task in flight ends or the host wakes it; the keys of tasks that ended, or None
+    when none did and the loop is gone (closed at stop): then the tasks still listed will never end."""
+    global _pumping
+    loop = _loop
+    alive = loop is not None and not loop.is_closed()
+    if run and alive and not _finished and _in_flight:
+        _pumping = True
+        try:
+            loop.run_forever()
+        finally:
+            _pumping = False
+    if not _finished:
+        return () if alive else None
+    done = tuple(_finished)
+    _finished.clear()
+    return done
+
+
+def _wake_fd():
+    """The descriptor the host writes a byte to while the loop runs in _pump, when other work reaches the thread."""
+    global _wake_r, _wake_w
+    if _wake_w is None:
+        import socket
+        _wake_r, _wake_w = socket.socketpair()
+        _wake_r.setblocking(False)
+        _wake_w.setblocking(False)
+        _event_loop().add_reader(_wake_r.fileno(), _woken)
+    return _wake_w.fileno()
+
+
+def _woken():
+    try:
+        while _wake_r.recv(4096):
+            pass
+    except BlockingIOError:
+        pass
+    if _pumping:
+        _loop.stop()
+
+
+def _finish_in_flight(wait):
+    """At stop: the tasks in flight get ``wait`` seconds to end, then the rest are cancelled (their outcomes are
+    collected by the host afterwards)."""
+    loop = _loop
+    tasks = [t for t in _in_flight.values() if not t.done()]
+    if loop is None or loop.is_closed() or not tasks:
+        return
+    async def finish():
+        _, pending = await _aio.wait(tasks, timeout=max(wait, 0))
+        for task in pending:
+            task.cancel("the instance stopped")
+        if pending:
+            await _aio.wait(pending, timeout=max(wait, 0.1))
+    _run(finish())
 
 
 def _run_hook(result):

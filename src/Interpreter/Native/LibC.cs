@@ -48,6 +48,17 @@ internal static unsafe partial class LibC
     [SuppressGCTransition]
     private static partial int getpgrp();
 
+    [LibraryImport(Name, EntryPoint = "send")]
+    private static partial nint send(int fd, byte* buffer, nuint length, int flags);
+
+    /// <summary>One byte to a socket, never blocking nor raising SIGPIPE (a full or closed socket: it is not sent).</summary>
+    internal static void SendByte(int fd)
+    {
+        const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+        byte one = 0;
+        send(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+
     /// <summary>The library's handle, or 0 (then <see cref="LastLoadError"/> says why).</summary>
     internal static nint Open(string path, int flags) => dlopen(path, flags);
 

@@ -135,7 +135,8 @@ def subscribe(pattern: str, handler: _SyncHandler | _AsyncHandler) -> int:
     ``>`` the rest); with several instances, each message goes to one of them. Returns the subscription id.
 
     A coroutine function (``async def``, also through ``functools.partial``) runs as a task of the instance's event
-    loop, one message at a time; the host's HandlerTimeout cancels that task (CancelledError at its await)."""
+    loop, one message at a time (up to ``maxConcurrency`` in flight when the plugin sets it above 1); the host's
+    HandlerTimeout cancels that task (CancelledError at its await)."""
 
 def unsubscribe(subscription: int) -> bool:
     """Ends a subscription; False if there was none."""

@@ -42,6 +42,7 @@ public sealed class StrictConfigurationTests : IDisposable
     [InlineData("--PluginHost:Plugins:greeter:Enabled=nope", "PluginHost:Plugins:greeter:Enabled: 'nope' is not true or false")]
     [InlineData("--PluginHost:Plugins:greeter:Instances=two", "PluginHost:Plugins:greeter:Instances: 'two' is not a whole number")]
     [InlineData("--PluginHost:Plugins:greeter:MemoryLimitMiB=lots", "PluginHost:Plugins:greeter:MemoryLimitMiB: 'lots' is not a whole number")]
+    [InlineData("--PluginHost:Plugins:greeter:MaxConcurrency=1.5", "PluginHost:Plugins:greeter:MaxConcurrency: '1.5' is not a whole number")]
     [InlineData("--PluginHost:Plugins:greeter:Restart:Window=often", "PluginHost:Plugins:greeter:Restart:Window: 'often' is not a time span")]
     [InlineData("--PluginHost:Plugins:greeter:Settings:names=Bob", "PluginHost:Plugins:greeter:Settings:names: 'Bob' is not an array in JSON")]
     [InlineData("--PluginHost:Plugins:greeter:Settings:db:port=high", "PluginHost:Plugins:greeter:Settings:db:port: 'high' is not a number")]

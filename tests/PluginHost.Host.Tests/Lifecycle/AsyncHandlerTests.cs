@@ -91,6 +91,43 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task AnAsyncHandlerThatNeverWaitsRunsItsStepWithTheLoopRunningInAContextOfItsOwn()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.BrokerOptions.MaxRetries = 0;
+        // No await in on_message: it runs without a Task of its own (the fast path), and must not notice.
+        harness.Plugin("quick", """
+            import asyncio, contextvars, pluginhost
+            calls = contextvars.ContextVar("calls", default=0)
+            kept = set()
+
+            async def later(payload):
+                await asyncio.sleep(0)
+                pluginhost.publish("test.later", payload)
+
+            def loop_now():
+                return asyncio.get_running_loop()
+
+            async def on_message(message):
+                if message.payload == "boom":
+                    raise ValueError("raised without waiting")
+                kept.add(asyncio.create_task(later(message.payload)))   # needs the running loop
+                calls.set(calls.get() + 1)
+                return {"calls": calls.get(), "loop": loop_now() is asyncio.get_event_loop()}
+            """);
+        await harness.StartAsync();
+
+        var first = TextOf(await harness.Broker.RequestAsync(JsonMessage("x", "\"a\"", to: "quick"), TimeSpan.FromSeconds(30)));
+        var second = TextOf(await harness.Broker.RequestAsync(JsonMessage("x", "\"b\"", to: "quick"), TimeSpan.FromSeconds(30)));
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => harness.Broker.RequestAsync(JsonMessage("x", "\"boom\"", to: "quick"), TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("""{"calls":1,"loop":true}""", first);
+        Assert.Equal("""{"calls":1,"loop":true}""", second);   // a context of its own per message, as a task has
+        Assert.Contains("raised without waiting", failed.Message);
+        Assert.Equal(1, harness.Broker.Snapshot().For("quick").Failed);
+    }
+
+    [Fact]
     public async Task StrayTasksKeepRunningAndOneThatFailsIsLoggedWithItsTracebackWithoutStoppingTheLoop()
     {
         await using var harness = new SupervisorHarness(fixture);

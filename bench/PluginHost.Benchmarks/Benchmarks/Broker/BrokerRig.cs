@@ -171,7 +171,8 @@ internal sealed class BrokerRig : IAsyncDisposable
 }
 
 /// <summary>One plugin folder: <c>name/plugin.json</c> and <c>name/main.py</c>; <see cref="Isolation"/> null: the default (a subinterpreter).</summary>
-internal sealed record BenchPlugin(string Name, string Source, string? Subscriptions = null, string? Capabilities = null, string? Isolation = null)
+internal sealed record BenchPlugin(string Name, string Source, string? Subscriptions = null, string? Capabilities = null, string? Isolation = null,
+    int? MaxConcurrency = null)
 {
     public void WriteTo(string root)
     {
@@ -180,7 +181,8 @@ internal sealed record BenchPlugin(string Name, string Source, string? Subscript
         var subscriptions = Subscriptions is null ? "" : $", \"subscriptions\": [\"{Subscriptions}\"]";
         var capabilities = Capabilities is null ? "" : $", \"capabilities\": [\"{Capabilities}\"]";
         var isolation = Isolation is null ? "" : $", \"isolation\": \"{Isolation}\"";
-        File.WriteAllText(Path.Combine(folder, "plugin.json"), $$"""{ "name": "{{Name}}", "version": "1.0.0", "entry": "main"{{subscriptions}}{{capabilities}}{{isolation}} }""");
+        var concurrency = MaxConcurrency is null ? "" : $", \"maxConcurrency\": {MaxConcurrency}";
+        File.WriteAllText(Path.Combine(folder, "plugin.json"), $$"""{ "name": "{{Name}}", "version": "1.0.0", "entry": "main"{{subscriptions}}{{capabilities}}{{isolation}}{{concurrency}} }""");
         File.WriteAllText(Path.Combine(folder, "main.py"), Source);
     }
 }
