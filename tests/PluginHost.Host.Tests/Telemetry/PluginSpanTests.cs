@@ -105,31 +105,6 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
         Assert.Contains("[ids] recording False", seen);
     }
 
-    [Fact]
-    public async Task InAWorkerProcessASpanIsANoOpAndTheIdsAreTheSendersFromTheHeader()
-    {
-        var spans = new EndedSpans();
-        using var provider = MessageTracingTests.ExportTo(spans);
-        await using var harness = new SupervisorHarness(fixture);
-        harness.Plugin("sp-worker", Spanning, """ "isolation": "process" """);
-        await harness.StartAsync();
-
-        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736", spanId = "00f067aa0ba902b7";
-        await harness.Broker.PublishAsync(RestartTests.Text("sp.go", "go") with
-        {
-            Headers = new Dictionary<string, string> { ["traceparent"] = $"00-{traceId}-{spanId}-01" },
-        });
-        await Until(() => harness.PluginMessages("sp-worker").Count() >= 5 && spans.Snapshot().Any(s => s.DisplayName == "process sp.go"), 60);
-
-        var seen = harness.PluginMessages("sp-worker").ToList();
-        Assert.Contains($"[ids] message {traceId} {spanId}", seen);
-        Assert.Contains("[ids] handler None None", seen);   // the worker does not know the host's handler span
-        Assert.Contains("[ids] recording False", seen);
-        var handler = Assert.Single(spans.Snapshot(), s => s.DisplayName == "process sp.go");
-        Assert.Equal(traceId, handler.TraceId.ToHexString());   // the host still traces the run
-        Assert.DoesNotContain(spans.Snapshot(), s => s.DisplayName is "parse orders" or "fails");
-    }
-
     [Theory]
     [InlineData("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "None None")]          // cut short
     [InlineData("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "None None")]       // not lowercase hex
