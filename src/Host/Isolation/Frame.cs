@@ -21,7 +21,7 @@ internal enum FrameKind
     // worker → host
     Started = 20,   // Number: the interpreter's id
     Outcome,        // Outcomes: a run of outcomes, each with its delivery's number, in the order delivered
-    Log,            // Number: Python level, Text: logger, Text2: message
+    Log,            // Number: Python level, Text: logger, Text2: message, Parent
     Write,          // Flag: stderr, Text
     Subscribe,      // Text: pattern, Number: handler id
     Unsubscribe,    // Number: handler id
@@ -87,8 +87,8 @@ internal sealed class Frame
     public WireFigures? Figures { get; set; }
 
     /// <summary>
-    /// Publish, Request, Call, SpanStart: the <c>traceparent</c> of the worker's innermost open span (its own, else its
-    /// running handler's), the parent of what it sends or opens; null: none (the host's own choice then).
+    /// Publish, Request, Call, SpanStart, Log: the <c>traceparent</c> of the worker's innermost open span (its own, else
+    /// its running handler's), the parent of what it sends, opens or logs; null: none (the host's own choice then).
     /// </summary>
     public string? Parent { get; set; }
 

@@ -25,7 +25,7 @@ internal sealed class WorkerBinding(WorkerStart start, FrameChannel channel, Pen
     public int MaxOutputLength => start.MaxOutputLength;
 
     public void Log(int level, string logger, string message) =>
-        channel.Send(new Frame { Kind = FrameKind.Log, Number = level, Text = logger, Text2 = message });
+        channel.Send(new Frame { Kind = FrameKind.Log, Number = level, Text = logger, Text2 = message, Parent = Parent });
 
     public void Write(bool error, string text) => channel.Send(new Frame { Kind = FrameKind.Write, Flag = error, Text = text });
 

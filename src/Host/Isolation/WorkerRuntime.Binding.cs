@@ -17,7 +17,10 @@ internal sealed partial class WorkerRuntime
             switch (frame.Kind)
             {
                 case FrameKind.Log:
-                    _binding.Log(frame.Number, frame.Text ?? "", frame.Text2 ?? "");
+                    if (_binding is PluginBinding plugin && ParentOf(frame) is { } parent)
+                        plugin.Log(frame.Number, frame.Text ?? "", frame.Text2 ?? "", parent);
+                    else
+                        _binding.Log(frame.Number, frame.Text ?? "", frame.Text2 ?? "");
                     break;
                 case FrameKind.Write:
                     _binding.Write(frame.Flag, frame.Text ?? "");

@@ -32,13 +32,16 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     public int MinimumPythonLevel =>
         logger.IsEnabled(LogLevel.Debug) ? 10 : logger.IsEnabled(LogLevel.Information) ? 20 : logger.IsEnabled(LogLevel.Warning) ? 30 : 40;
 
-    public void Log(int level, string pythonLogger, string message)
+    public void Log(int level, string pythonLogger, string message) => Log(level, pythonLogger, message, null);
+
+    /// <summary>Logs a record made inside <paramref name="parent"/> (a worker's span; null: this instance's <see cref="Parent"/>).</summary>
+    internal void Log(int level, string pythonLogger, string message, ActivityContext? parent)
     {
         var name = pythonLogger.Length == 0 ? descriptor.Name : pythonLogger;
         var logLevel = ToLogLevel(level);
         if (!logger.IsEnabled(logLevel))
             return;
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", Parent)))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", parent ?? ParentContext)))
             logger.PythonRecord(logLevel, name, message);
     }
 
@@ -52,7 +55,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     private void Output(LogLevel level, bool error, string line)
     {
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", Parent)))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", ParentContext)))
             logger.PythonOutput(level, line);
     }
 
