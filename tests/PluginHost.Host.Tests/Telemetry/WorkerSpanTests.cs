@@ -16,28 +16,7 @@ public sealed class WorkerSpanTests(PythonRuntimeFixture fixture)
 {
     private const string Process = """ "isolation": "process" """;
 
-    // The worker: logs what Python saw as "<what> <trace_id> <span_id>" lines of the logger "ids", opens a span
-    // around a publish, and one that raises.
-    private const string Worker = """
-        import logging, pluginhost
-        log = logging.getLogger("ids")
-        def ids(what, pair):
-            log.warning("%s %s %s", what, *(pair or (None, None)))
-        def on_message(message):
-            ids("message", (message.trace_id, message.span_id))
-            ids("handler", pluginhost.current_trace())
-            with pluginhost.span("parse orders", attributes={"rows": 3, "kind": "csv", "ok": True, "ratio": 0.5}) as span:
-                ids("inside", pluginhost.current_trace())
-                log.warning("recording %s", span.recording)
-                pluginhost.publish("ws.done", "done")
-            ids("after", pluginhost.current_trace())
-            try:
-                with pluginhost.span("fails"):
-                    raise ValueError("bad row 7")
-            except ValueError:
-                pass
-            return "ok"
-        """;
+    private static readonly string Worker = PluginSpanTests.Spanning("def on_message(message):", "ws.done");
 
     [Fact]
     public async Task AChainThroughAWorkerIsOneTraceAndTheWorkersSpansAreItsChildren()
@@ -71,33 +50,14 @@ public sealed class WorkerSpanTests(PythonRuntimeFixture fixture)
         var handler = Child(all, request, "process ws.work", ActivityKind.Consumer);
         Assert.Equal("ws-b", handler.GetTagItem("pluginhost.plugin"));
         var parse = Child(all, handler, "parse orders", ActivityKind.Internal);
-        Assert.Equal(ActivityStatusCode.Unset, parse.Status);
-        Assert.Equal(3L, parse.GetTagItem("rows"));
-        Assert.Equal("csv", parse.GetTagItem("kind"));
-        Assert.Equal(true, parse.GetTagItem("ok"));
-        Assert.Equal(0.5, parse.GetTagItem("ratio"));
-        Assert.Equal("ws-b", parse.GetTagItem("pluginhost.plugin"));
-        Assert.Equal(0, parse.GetTagItem("pluginhost.instance"));
         // The worker's times, within its handler's run.
         Assert.InRange(parse.StartTimeUtc, handler.StartTimeUtc, handler.StartTimeUtc + handler.Duration);
         Assert.True(parse.StartTimeUtc + parse.Duration <= handler.StartTimeUtc + handler.Duration);
         var publish = Child(all, parse, "publish ws.done", ActivityKind.Producer);   // sent inside the span: its child
         var received = Child(all, publish, "process ws.done", ActivityKind.Consumer);
-        var fails = Child(all, handler, "fails", ActivityKind.Internal);   // the first span had ended: the handler is the parent again
-        Assert.Equal(ActivityStatusCode.Error, fails.Status);
-        Assert.Equal("ValueError: bad row 7", fails.StatusDescription);
-        var exception = Assert.Single(fails.Events, e => e.Name == "exception");
-        Assert.Equal("ValueError", exception.Tags.Single(t => t.Key == "exception.type").Value);
-        Assert.Equal("bad row 7", exception.Tags.Single(t => t.Key == "exception.message").Value);
         Assert.All(all.Where(s => names.Contains(s.DisplayName)), s => Assert.Equal(root.TraceId, s.TraceId));
-
-        // What the worker's Python saw equals what was exported.
-        var seen = harness.PluginMessages("ws-b").ToList();
-        Assert.Contains($"[ids] message {handler.TraceId} {handler.SpanId}", seen);
-        Assert.Contains($"[ids] handler {handler.TraceId} {handler.SpanId}", seen);
-        Assert.Contains($"[ids] inside {handler.TraceId} {parse.SpanId}", seen);
-        Assert.Contains($"[ids] after {handler.TraceId} {handler.SpanId}", seen);
-        Assert.Contains("[ids] recording True", seen);
+        // Its attributes, the failing span, and what the worker's Python saw, as in-process.
+        PluginSpanTests.CheckSpansAndIds(all, handler, "ws-b", harness.PluginMessages("ws-b").ToList());
         await Until(() => harness.PluginMessages("ws-c").Any(), 30);
         Assert.Equal($"[ids] received {root.TraceId} {received.SpanId}", Assert.Single(harness.PluginMessages("ws-c")));
     }
@@ -178,16 +138,11 @@ public sealed class WorkerSpanTests(PythonRuntimeFixture fixture)
         var spans = new EndedSpans();
         using var provider = MessageTracingTests.ExportTo(spans);
         await using var harness = new SupervisorHarness(fixture);
-        harness.Plugin("ws-bad", """
+        harness.Plugin("ws-bad", PluginSpanTests.BadSpans + """
             import logging, pluginhost
             log = logging.getLogger("ids")
             def on_message(message):
-                for args in [(3,), ("n", []), ("n", {1: "x"}), ("n", {"k": None}), ("n", {"k": [1]}), ("n", {"k": 2**64})]:
-                    try:
-                        pluginhost.span(*args)
-                        log.warning("accepted %r", args)
-                    except (TypeError, ValueError) as e:
-                        log.warning("refused %s", type(e).__name__)
+                try_bad_spans(log)
                 with pluginhost.span("good", {"big": 2**62}) as s:
                     log.warning("recording %s", s.recording)
             def setup(ctx):
@@ -204,18 +159,12 @@ public sealed class WorkerSpanTests(PythonRuntimeFixture fixture)
         Assert.Contains("[ids] setup None", seen);
         Assert.Contains("[ids] setup recording False", seen);   // outside a handler a worker has no trace to add to
         Assert.Contains("[ids] recording True", seen);
-        var refused = seen.Where(m => m.StartsWith("[ids] refused") || m.StartsWith("[ids] accepted")).ToList();
-        var inProcess = InProcessRefusals;
-        Assert.Equal(inProcess, refused);
+        Assert.DoesNotContain(seen, m => m.StartsWith("[ids] accepted"));
+        Assert.Equal(PluginSpanTests.BadSpanRefusals, seen.Where(m => m.StartsWith("[ids] refused")).Select(m => m["[ids] refused ".Length..]));
         var good = Assert.Single(spans.Snapshot(), s => s.DisplayName == "good");
         Assert.Equal(1L << 62, good.GetTagItem("big"));
         Assert.DoesNotContain(spans.Snapshot(), s => s.DisplayName == "in setup");
     }
-
-    // What a subinterpreter answers for the same arguments (PluginSpanTests.AMalformedTraceparentIsNoTraceAndSpanRejectsBadArguments).
-    private static readonly List<string> InProcessRefusals =
-        ["[ids] refused TypeError", "[ids] refused TypeError", "[ids] refused TypeError", "[ids] refused TypeError", "[ids] refused TypeError",
-         "[ids] refused ValueError"];
 
     private static Activity Child(List<Activity> all, Activity parent, string name, ActivityKind kind)
     {
