@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using PluginHost.Host.Configuration;
 using PluginHost.Host.Telemetry;
 using PluginHost.Host.Tests.Lifecycle;
 using EndedSpans = PluginHost.Host.Tests.Telemetry.MessageTracingTests.EndedSpans;
@@ -85,6 +86,36 @@ public sealed class WorkerSpanTests(PythonRuntimeFixture fixture)
         var ordered = handlers.OrderBy(h => h.StartTimeUtc).ToList();
         for (var i = 1; i < ordered.Count; i++)
             Assert.True(ordered[i].StartTimeUtc >= ordered[i - 1].StartTimeUtc + ordered[i - 1].Duration - TimeSpan.FromMilliseconds(5), $"span {i} started before {i - 1} ended");
+    }
+
+    [Fact]
+    public async Task AWorkerLostInsideItsSpanLeavesNoSpanAndItsHandlerSpanFails()
+    {
+        var spans = new EndedSpans();
+        using var provider = MessageTracingTests.ExportTo(spans);
+        await using var harness = new SupervisorHarness(fixture);
+        harness.BrokerOptions.MaxRetries = 0;
+        harness.Options.Restart = new RestartOptions { InitialDelay = TimeSpan.FromMilliseconds(200), MaxRestarts = 3 };
+        harness.Plugin("ws-lost", """
+            import os, pluginhost
+            def on_message(message):
+                with pluginhost.span("doomed"):
+                    if message.payload == "die":
+                        os.abort()
+            """, Process + """, "capabilities": ["process.exit"] """);
+        await harness.StartAsync();
+
+        await harness.Broker.PublishAsync(RestartTests.Text("ws.lost", "die") with { To = "ws-lost" });
+        await Until(() => spans.Snapshot().Any(s => s.DisplayName == "process ws.lost"), 60);
+        // The restarted worker traces again: its span of the next message is exported.
+        await harness.Broker.PublishAsync(RestartTests.Text("ws.lost", "live") with { To = "ws-lost" });
+        await Until(() => spans.Snapshot().Any(s => s.DisplayName == "doomed"), 60);
+
+        var handlers = spans.Snapshot().Where(s => s.DisplayName == "process ws.lost").OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.Equal(ActivityStatusCode.Error, handlers[0].Status);   // the run the worker died in
+        var doomed = Assert.Single(spans.Snapshot(), s => s.DisplayName == "doomed");   // only the second run's
+        Assert.Equal(handlers[^1].SpanId, doomed.ParentSpanId);
+        Assert.NotEqual(handlers[0].SpanId, doomed.ParentSpanId);
     }
 
     [Theory]
