@@ -109,12 +109,14 @@ public sealed class WorkerSpanTests(PythonRuntimeFixture fixture)
         await Until(() => spans.Snapshot().Any(s => s.DisplayName == "process ws.lost"), 60);
         // The restarted worker traces again: its span of the next message is exported.
         await harness.Broker.PublishAsync(RestartTests.Text("ws.lost", "live") with { To = "ws-lost" });
-        await Until(() => spans.Snapshot().Any(s => s.DisplayName == "doomed"), 60);
+        // The handler span ends after the worker's span (when its outcome is in): wait for both.
+        await Until(() => spans.Snapshot() is var ended && ended.Any(s => s.DisplayName == "doomed") && ended.Count(s => s.DisplayName == "process ws.lost") == 2, 60);
 
         var handlers = spans.Snapshot().Where(s => s.DisplayName == "process ws.lost").OrderBy(s => s.StartTimeUtc).ToList();
         Assert.Equal(ActivityStatusCode.Error, handlers[0].Status);   // the run the worker died in
+        Assert.Equal(ActivityStatusCode.Unset, handlers[1].Status);
         var doomed = Assert.Single(spans.Snapshot(), s => s.DisplayName == "doomed");   // only the second run's
-        Assert.Equal(handlers[^1].SpanId, doomed.ParentSpanId);
+        Assert.Equal(handlers[1].SpanId, doomed.ParentSpanId);
         Assert.NotEqual(handlers[0].SpanId, doomed.ParentSpanId);
     }
 
