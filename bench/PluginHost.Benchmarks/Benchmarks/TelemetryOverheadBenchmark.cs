@@ -53,6 +53,58 @@ public sealed class TelemetryOverheadBenchmark : IBenchmark
             yield return new BenchResult(Name, name, 1, value, "msg/s") { Baseline = without, Ratio = value / without, Stat = "median", Samples = Pairs, Note = note }
                 .RatioAtLeast(0.95);
         }
+        await foreach (var row in WorkerAsync(context, size, cancellationToken))
+            yield return row;
+    }
+
+    /// <summary>
+    /// The subscriber in a worker process, where a traced message carries its handler span's <c>traceparent</c> to the
+    /// worker: tracing every message (ratio 1, spans made and dropped: no exporter) and unsampled, each against tracing
+    /// off, alternately; and the same sampled ratio in-process in the same run, so the difference between the two
+    /// sampled ratios is what carrying the ids (and the worker's bookkeeping of them) costs beyond making the spans.
+    /// </summary>
+    private async IAsyncEnumerable<BenchResult> WorkerAsync(BenchContext context, int size, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var count = Math.Min(context.Options.WorkerCount, 100_000);
+        const int pairs = 5;
+        var rows = new List<BenchResult>();
+        foreach (var isolation in new[] { "process", (string?)null })
+        {
+            await using var run = await PublishRun.StartAsync(context, subscribers: 1, isolation: isolation);
+            var label = isolation is null ? "in-process" : "worker";
+            await run.WarmUpAsync(context, $"telemetry-overhead {label}", count, size);
+            using (TracingPipeline(1))
+                await run.WarmUpAsync(context, $"telemetry-overhead {label} sampled", count, size, minRounds: 2, minSeconds: 1);
+            var off = new List<double>();
+            var sampled = new List<double>();
+            var unsampled = new List<double>();
+            for (var pair = 1; pair <= pairs; pair++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                off.Add(count / await run.RunAsync(context, $"telemetry-overhead {label} off {pair}/{pairs}", count, size));
+                using (TracingPipeline(1))
+                    sampled.Add(count / await run.RunAsync(context, $"telemetry-overhead {label} sampled {pair}/{pairs}", count, size));
+                if (isolation is not null)
+                {
+                    using (TracingPipeline(0))
+                        unsampled.Add(count / await run.RunAsync(context, $"telemetry-overhead {label} unsampled {pair}/{pairs}", count, size));
+                }
+            }
+            var without = Stats.Median(off);
+            var note = $"{count} x {size} B, 1 publisher plugin -> 1 subscriber plugin ({label}); baseline: the same with tracing off, timed alternately";
+            var prefix = isolation is null ? "small_msgs" : "worker_small_msgs";
+            rows.Add(new BenchResult(Name, $"{prefix}_tracing_sampled", 1, Stats.Median(sampled), "msg/s")
+            {
+                Baseline = without, Ratio = Stats.Median(sampled) / without, Stat = "median", Samples = pairs, Note = note,
+            });
+            if (isolation is not null)
+                rows.Add(new BenchResult(Name, $"{prefix}_tracing_unsampled", 1, Stats.Median(unsampled), "msg/s")
+                {
+                    Baseline = without, Ratio = Stats.Median(unsampled) / without, Stat = "median", Samples = pairs, Note = note,
+                }.RatioAtLeast(0.95));
+        }
+        foreach (var row in rows)
+            yield return row;
     }
 
     // Tracing on with new traces sampled at ratio: 0 is the "on but unsampled" (every span asks the sampler and is dropped).

@@ -21,14 +21,16 @@ internal enum FrameKind
     // worker → host
     Started = 20,   // Number: the interpreter's id
     Outcome,        // Outcomes: a run of outcomes, each with its delivery's number, in the order delivered
-    Log,            // Number: Python level, Text: logger, Text2: message
+    Log,            // Number: Python level, Text: logger, Text2: message, Parent
     Write,          // Flag: stderr, Text
     Subscribe,      // Text: pattern, Number: handler id
     Unsubscribe,    // Number: handler id
-    Publish,        // Id, Message → Done
-    Request,        // Id, Message, Timeout → Done (Message: the reply)
-    Call,           // Id, Text: function, Bytes + Text2: argument and its content type, Timeout → Done (Bytes + Text2)
+    Publish,        // Id, Message, Parent → Done
+    Request,        // Id, Message, Timeout, Parent → Done (Message: the reply)
+    Call,           // Id, Text: function, Bytes + Text2: argument and its content type, Timeout, Parent → Done (Bytes + Text2)
     Policy,         // Flag: allowed (else denied), Decision: what the worker's policy decided (counted and logged in the host)
+    SpanStart,      // Id, Text: name, Attributes, Parent, At: started → Done (Target: the span's handle, 0: none; Text: its traceparent)
+    SpanEnd,        // Target: the handle, Text + Text2: the exception's type and message (none: ended well), At: ended
 
     // either way: the answer to the frame with the same Id from the other side
     Done = 40,      // Error when it failed
@@ -83,6 +85,45 @@ internal sealed class Frame
     public PolicyDecision? Decision { get; set; }
 
     public WireFigures? Figures { get; set; }
+
+    /// <summary>
+    /// Publish, Request, Call, SpanStart, Log: the <c>traceparent</c> of the worker's innermost open span (its own, else
+    /// its running handler's), the parent of what it sends, opens or logs; null: none (the host's own choice then).
+    /// </summary>
+    public string? Parent { get; set; }
+
+    /// <summary>SpanStart: the span's attributes (str, bool, int, float), as the plugin gave them.</summary>
+    public WireAttribute[]? Attributes { get; set; }
+
+    /// <summary>SpanStart, SpanEnd: when, by the worker's clock (the host's: one machine).</summary>
+    public DateTime? At { get; set; }
+}
+
+/// <summary>One attribute of a worker's span: exactly one value set, so an int stays an int and a float a float.</summary>
+internal sealed class WireAttribute
+{
+    public string Key { get; set; } = "";
+
+    public string? Text { get; set; }
+
+    public bool? Flag { get; set; }
+
+    public long? Integer { get; set; }
+
+    public double? Real { get; set; }
+
+    public static WireAttribute From(string key, object? value) => value switch
+    {
+        string text => new() { Key = key, Text = text },
+        bool flag => new() { Key = key, Flag = flag },
+        long integer => new() { Key = key, Integer = integer },
+        int integer => new() { Key = key, Integer = integer },
+        double real => new() { Key = key, Real = real },
+        // Beyond long (a big Python int): its digits, as the in-process span would tag it with the value's text anyway.
+        _ => new() { Key = key, Text = value?.ToString() },
+    };
+
+    public object? Value => Text ?? (object?)Flag ?? (object?)Integer ?? Real;
 }
 
 /// <summary>The worker interpreter's memory figures, sampled by the worker between its work.</summary>
@@ -125,6 +166,9 @@ internal sealed class WireDelivery
     public int[]? Handlers { get; set; }
 
     public bool Request { get; set; }
+
+    /// <summary>The <c>traceparent</c> of the host's span of this message's handler run (its sampled flag included); null: none.</summary>
+    public string? Trace { get; set; }
 
     public WireMessage Message { get; set; } = new();
 }

@@ -58,7 +58,7 @@ internal static class WorkerMain
         var endTimeout = TimeSpan.FromSeconds(Math.Max(start.ThreadEndTimeoutSeconds, 0.1));
         // The instance runs in the main interpreter, alone in this process: single-phase-init modules may load.
         var interpreter = await runtime.CreateInterpreterAsync(new InterpreterOptions { Name = start.Name, ThreadEndTimeout = endTimeout, MainInterpreter = true },
-            new WorkerBinding(start, channel, calls), start.Policy is { } policy ? policy with { Listener = new PolicyRelay(channel), AllowSinglePhaseModules = true } : null).ConfigureAwait(false);
+            new WorkerBinding(start, channel, calls, source), start.Policy is { } policy ? policy with { Listener = new PolicyRelay(channel), AllowSinglePhaseModules = true } : null).ConfigureAwait(false);
         channel.Send(new Frame { Kind = FrameKind.Started, Number = (int)interpreter.Id });
 
         var ended = false;

@@ -66,7 +66,11 @@ internal sealed partial class WorkerRuntime
                         {
                             var id = ++_lastDelivery;
                             var bytes = message.Message.Payload.Length;
-                            batch.Add(new WireDelivery { Id = id, Handlers = handlers[..count], Request = message.IsRequest, Message = WireMessage.From(message.Message) });
+                            batch.Add(new WireDelivery
+                            {
+                                Id = id, Handlers = handlers[..count], Request = message.IsRequest, Message = WireMessage.From(message.Message),
+                                Trace = (message as Messaging.Delivery)?.Trace?.Id,
+                            });
                             inFlight.Enqueue((message, id));
                             (inFlightBytes, batchBytes) = (inFlightBytes + bytes, batchBytes + bytes);
                             if (inFlight.Count == 1)

@@ -24,6 +24,7 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
     private readonly List<WireOutcome> _outcomes = new(MaxRun);
     private readonly Timer _late;
     private long _running;
+    private Delivered? _current;
     private volatile bool _exited;
 
     public WorkerSource(FrameChannel channel, RunningSlot? slot)
@@ -36,9 +37,15 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
     /// <summary>The delivery whose handlers run now (0: none); read with the interpreter's GIL held, as it is written.</summary>
     public long Running => Volatile.Read(ref _running);
 
+    /// <summary>The message whose handlers run now, if any.</summary>
+    public Message? RunningMessage => Volatile.Read(ref _current)?.Message;
+
+    /// <summary>The <c>traceparent</c> of the host's span of the handler run now; null: none runs, or it is not traced.</summary>
+    public string? RunningTrace => Volatile.Read(ref _current)?.Trace;
+
     public void Add(WireDelivery delivery)
     {
-        _waiting.Enqueue(new Delivered(delivery.Id, delivery.Message.ToMessage(), delivery.Request, delivery.Handlers ?? []));
+        _waiting.Enqueue(new Delivered(delivery.Id, delivery.Message.ToMessage(), delivery.Request, delivery.Handlers ?? [], delivery.Trace));
         if (_exited)
             FailWaiting();
     }
@@ -55,6 +62,7 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
         next.Handlers.CopyTo(handlerIds);
         handlers = next.Handlers.Length;
         Volatile.Write(ref _running, next.DeliveryId);
+        Volatile.Write(ref _current, next);
         _slot?.Write(next.DeliveryId);
         return next;
     }
@@ -62,6 +70,7 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
     public void Report(IInstanceRuntime runtime, InboundMessage message, in HandlerOutcome outcome)
     {
         Volatile.Write(ref _running, 0);
+        Volatile.Write(ref _current, null);
         var id = ((Delivered)message).DeliveryId;
         _slot?.Ended(id, outcome.Result);
         _slot?.Write(0);
@@ -119,8 +128,10 @@ internal sealed class WorkerSource : IMessageSource, IDisposable
         _outcomes.Clear();
     }
 
-    private sealed class Delivered(long deliveryId, Message message, bool isRequest, int[] handlers) : InboundMessage(message, isRequest)
+    private sealed class Delivered(long deliveryId, Message message, bool isRequest, int[] handlers, string? trace) : InboundMessage(message, isRequest)
     {
+        public string? Trace { get; } = trace;
+
         public long DeliveryId { get; } = deliveryId;
 
         public int[] Handlers { get; } = handlers;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PluginHost.Host.Configuration;
 using PluginHost.Host.HostFunctions;
@@ -31,13 +32,16 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     public int MinimumPythonLevel =>
         logger.IsEnabled(LogLevel.Debug) ? 10 : logger.IsEnabled(LogLevel.Information) ? 20 : logger.IsEnabled(LogLevel.Warning) ? 30 : 40;
 
-    public void Log(int level, string pythonLogger, string message)
+    public void Log(int level, string pythonLogger, string message) => Log(level, pythonLogger, message, null);
+
+    /// <summary>Logs a record made inside <paramref name="parent"/> (a worker's span; null: this instance's <see cref="Parent"/>).</summary>
+    internal void Log(int level, string pythonLogger, string message, ActivityContext? parent)
     {
         var name = pythonLogger.Length == 0 ? descriptor.Name : pythonLogger;
         var logLevel = ToLogLevel(level);
         if (!logger.IsEnabled(logLevel))
             return;
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", Parent)))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, name, level, "logging", parent ?? ParentContext)))
             logger.PythonRecord(logLevel, name, message);
     }
 
@@ -51,7 +55,7 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
 
     private void Output(LogLevel level, bool error, string line)
     {
-        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", Parent)))
+        using (logger.BeginScope(new PluginLogScope(descriptor.Name, instance, null, null, error ? "stderr" : "stdout", ParentContext)))
             logger.PythonOutput(level, line);
     }
 
@@ -65,10 +69,13 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     /// <summary>The instance's running totals, where an accepted publish or request is counted as sent.</summary>
     public ReceiverCounters? Counters { get; init; }
 
-    public Task? Publish(Message message)
+    public Task? Publish(Message message) => Publish(message, null);
+
+    /// <summary>Publishes as a send from <paramref name="parent"/> (a worker's span; null: this instance's <see cref="Parent"/>).</summary>
+    internal Task? Publish(Message message, ActivityContext? parent)
     {
         message = Signed(message);
-        var span = MessageTracing.StartSend(ref message, Parent, descriptor.Name, instance, request: false);
+        var span = MessageTracing.StartSend(ref message, parent ?? ParentContext, descriptor.Name, instance, request: false);
         var result = broker.TryPublish(message);
         MessageTracing.End(span, result.Status is PublishStatus.Invalid or PublishStatus.Refused ? result.Error : null);
         if (result.Status is PublishStatus.Delivered or PublishStatus.NoReceivers or PublishStatus.Pending && Counters is { } counters)
@@ -84,12 +91,15 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
         };
     }
 
-    public Task<Message> Request(Message message, TimeSpan? timeout)
+    public Task<Message> Request(Message message, TimeSpan? timeout) => Request(message, timeout, null);
+
+    /// <summary>Requests as a send from <paramref name="parent"/> (a worker's span; null: this instance's <see cref="Parent"/>).</summary>
+    internal Task<Message> Request(Message message, TimeSpan? timeout, ActivityContext? parent)
     {
         if (Counters is { } counters)
             Interlocked.Increment(ref counters.Sent);
         message = Signed(message);
-        var span = MessageTracing.StartSend(ref message, Parent, descriptor.Name, instance, request: true);
+        var span = MessageTracing.StartSend(ref message, parent ?? ParentContext, descriptor.Name, instance, request: true);
         return MessageTracing.EndWith(span, broker.RequestAsync(message, timeout ?? broker.Options.RequestTimeout));
     }
 
@@ -102,8 +112,11 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     public HostFunctionScope Functions { get; set; } = HostFunctionScope.None(descriptor.Name, instance);
 
     // Called without the GIL; a call without a timeout gets the broker's request timeout, like request().
-    public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) =>
-        MessageTracing.EndWith(MessageTracing.StartCall(function, Parent, descriptor.Name, instance),
+    public Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout) => Call(function, argument, timeout, null);
+
+    /// <summary>Calls as a call from <paramref name="parent"/> (a worker's span; null: this instance's <see cref="Parent"/>).</summary>
+    internal Task<HostPayload> Call(string function, HostPayload argument, TimeSpan? timeout, ActivityContext? parent) =>
+        MessageTracing.EndWith(MessageTracing.StartCall(function, parent ?? ParentContext, descriptor.Name, instance),
             Functions.CallAsync(function, argument, timeout ?? broker.Options.RequestTimeout));
 
     // The plugin's open spans (pluginhost.span), by handle; _innermost is the last opened still open, the parent of
@@ -115,11 +128,13 @@ internal sealed class PluginBinding(PluginDescriptor descriptor, int instance, I
     /// <summary>The parent of what the plugin sends or opens now: its innermost open span, else its running handler's.</summary>
     private System.Diagnostics.Activity? Parent => Volatile.Read(ref _innermost) ?? Inbox?.CurrentTrace;
 
+    private ActivityContext ParentContext => Parent?.Context ?? default;
+
     public bool Tracing => MessageTracing.Source.HasListeners();
 
     public long StartSpan(string name, IReadOnlyDictionary<string, object?>? attributes)
     {
-        var span = MessageTracing.StartPluginSpan(name, attributes, Parent, descriptor.Name, instance);
+        var span = MessageTracing.StartPluginSpan(name, attributes, ParentContext, descriptor.Name, instance);
         if (span is null)
             return 0;
         lock (_spans)

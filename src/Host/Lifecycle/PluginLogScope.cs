@@ -10,7 +10,7 @@ namespace PluginHost.Host.Lifecycle;
 /// <c>TraceId</c> and <c>SpanId</c> are those of the handler run that logged it, when traced (docs/observability.md).
 /// </summary>
 internal sealed class PluginLogScope(string plugin, int instance, string? pythonLogger, int? pythonLevel, string stream,
-    System.Diagnostics.Activity? trace) : IReadOnlyList<KeyValuePair<string, object?>>
+    System.Diagnostics.ActivityContext trace) : IReadOnlyList<KeyValuePair<string, object?>>
 {
     public int Count => 7;
 
@@ -21,8 +21,8 @@ internal sealed class PluginLogScope(string plugin, int instance, string? python
         2 => new("PythonLogger", pythonLogger),
         3 => new("PythonLevel", pythonLevel),
         4 => new("Stream", stream),
-        5 => new("TraceId", trace?.TraceId.ToHexString()),
-        6 => new("SpanId", trace?.SpanId.ToHexString()),
+        5 => new("TraceId", trace == default ? null : trace.TraceId.ToHexString()),
+        6 => new("SpanId", trace == default ? null : trace.SpanId.ToHexString()),
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 

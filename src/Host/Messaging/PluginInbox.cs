@@ -306,6 +306,8 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
         if (Handling)
         {
             // Another is in flight (a worker's window): this one's handler starts when those before it are reported.
+            // Its span is made now, as the worker is told its ids with the message, and timed from then (StartHandler).
+            delivery.Trace = Telemetry.MessageTracing.StartHandler(delivery.Message, Owner, Instance);
             lock (_watch)
                 (_queuedInFlight ??= new()).Enqueue(delivery);
             return delivery;
@@ -322,7 +324,10 @@ internal sealed class PluginInbox : IMessageEndpoint, IMessageSource
 
     private void StartHandler(Delivery delivery)
     {
-        delivery.Trace = Telemetry.MessageTracing.StartHandler(delivery.Message, Owner, Instance);
+        if (delivery.Trace is { } early)
+            early.SetStartTime(DateTime.UtcNow);   // made when it went to a worker behind others: its run starts now
+        else
+            delivery.Trace = Telemetry.MessageTracing.StartHandler(delivery.Message, Owner, Instance);
         Volatile.Write(ref _current, delivery);
         if (!ReferenceEquals(_handlerTopic, delivery.Message.Topic))
             _handlerTopic = delivery.Message.Topic;   // a stream on one topic shares one string: no write per message

@@ -37,12 +37,12 @@ internal static class MessageTracing
     /// message with the span's context in its headers; null (and the message unchanged) when not traced or not sampled.
     /// The span is not left current on this thread: the caller stops it when the send is done.
     /// </summary>
-    public static Activity? StartSend(ref Message message, Activity? parent, string plugin, int instance, bool request)
+    public static Activity? StartSend(ref Message message, ActivityContext parent, string plugin, int instance, bool request)
     {
-        if (!Source.HasListeners() || !Sampled(parent?.Context ?? default))
+        if (!Source.HasListeners() || !Sampled(parent))
             return null;
         var activity = Start(request ? $"request {message.Topic}" : $"publish {message.Topic}", request ? ActivityKind.Client : ActivityKind.Producer,
-            parent?.Context ?? default);
+            parent);
         if (activity is null)
             return null;
         activity.SetTag("messaging.system", "pluginhost");
@@ -58,11 +58,11 @@ internal static class MessageTracing
     }
 
     /// <summary>A span for a host function call a plugin makes, child of its running handler's span; null when not traced.</summary>
-    public static Activity? StartCall(string function, Activity? parent, string plugin, int instance)
+    public static Activity? StartCall(string function, ActivityContext parent, string plugin, int instance)
     {
-        if (!Source.HasListeners() || !Sampled(parent?.Context ?? default))
+        if (!Source.HasListeners() || !Sampled(parent))
             return null;
-        var activity = Start($"call {function}", ActivityKind.Client, parent?.Context ?? default);
+        var activity = Start($"call {function}", ActivityKind.Client, parent);
         if (activity is not null)
         {
             activity.SetTag("pluginhost.function", function);
@@ -76,11 +76,11 @@ internal static class MessageTracing
     /// span or running handler's); null when not traced or not sampled. Internal kind, tagged like the others plus
     /// <paramref name="attributes"/> (plain values the module converted).
     /// </summary>
-    public static Activity? StartPluginSpan(string name, IReadOnlyDictionary<string, object?>? attributes, Activity? parent, string plugin, int instance)
+    public static Activity? StartPluginSpan(string name, IReadOnlyDictionary<string, object?>? attributes, ActivityContext parent, string plugin, int instance)
     {
-        if (!Source.HasListeners() || !Sampled(parent?.Context ?? default))
+        if (!Source.HasListeners() || !Sampled(parent))
             return null;
-        var activity = Start(name, ActivityKind.Internal, parent?.Context ?? default);
+        var activity = Start(name, ActivityKind.Internal, parent);
         if (activity is null)
             return null;
         Tag(activity, plugin, instance);

@@ -76,7 +76,8 @@ public interface IPluginBinding
 
     /// <summary>
     /// True when a span started now would be recorded (someone listens to the host's traces): the module converts a
-    /// span's attributes only then. The default (a binding without tracing, e.g. a worker process's) is false.
+    /// span's attributes only then. The default (a binding without tracing) is false; a worker process's is true
+    /// while its parent span is recorded.
     /// </summary>
     bool Tracing => false;
 

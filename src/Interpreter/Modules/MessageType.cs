@@ -236,7 +236,7 @@ internal static unsafe class MessageType
 
     /// <summary>
     /// The message's trace: its handler span's while that handler runs and is traced, else its <c>traceparent</c>
-    /// header (tracing off or unsampled, a worker process, a message kept past its handler); null when neither.
+    /// header (tracing off or unsampled, a message kept past its handler); null when neither.
     /// </summary>
     private static string? TraceParent(nint self, Message message)
     {

@@ -479,7 +479,7 @@ def _std_stream(native, name, errors):
 
 def current_trace():
     """``(trace_id, span_id)`` of the innermost span open now (the plugin's own, else its running handler's), else of
-    the running message's ``traceparent``; None outside a traced handler (and in a worker process, outside spans)."""
+    the running message's ``traceparent``; None outside a traced handler."""
     parent = _current_trace()
     if parent is None or len(parent) < 55:
         return None

@@ -171,11 +171,12 @@ class Span:
 def span(name: str, attributes: dict[str, str | bool | int | float] | None = None) -> Span:
     """A span around the plugin's own work, child of the innermost span open now (an earlier ``span``, else the
     running handler's): ``with pluginhost.span("parse orders", attributes={"rows": 3}):``. What is published,
-    requested or called inside it is its child. Costs no span when the host does not export traces, and is a no-op
-    in a worker process (``isolation: process``). TypeError for a name that is not str or attributes that are not a
+    requested or called inside it is its child. Costs no span when the host does not export traces or the trace is
+    not sampled. In a worker process (``isolation: process``) the host makes it, one round trip on entry; there it is
+    a no-op outside a traced handler (e.g. in ``setup``). TypeError for a name that is not str or attributes that are not a
     dict of str to str, bool, int or float; ValueError for an int that does not fit in 64 bits."""
 
 def current_trace() -> tuple[str, str] | None:
     """``(trace_id, span_id)`` of the innermost span open now (the plugin's own, else its running handler's), else
-    of the running message's ``traceparent`` header; None outside a traced handler, e.g. in ``setup``. In a worker
-    process only spans would count, and there are none there: None (use ``message.trace_id``)."""
+    of the running message's ``traceparent`` header; None outside a traced handler, e.g. in ``setup``. The same in a
+    worker process (``isolation: process``)."""

@@ -112,7 +112,7 @@ public sealed class MessageTracingTests(PythonRuntimeFixture fixture)
         var message = RestartTests.Text("tr.none", "x");
         var sent = message;
 
-        Assert.Null(MessageTracing.StartSend(ref sent, null, "p", 0, request: false));
+        Assert.Null(MessageTracing.StartSend(ref sent, default, "p", 0, request: false));
         Assert.Same(message, sent);
         Assert.Null(MessageTracing.StartHandler(message, "p", 0));
     }

@@ -63,10 +63,13 @@ public sealed class PluginLogFieldsTests : IDisposable
         Assert.All(logged, r => Assert.False(r.TryGetProperty("Scopes", out _)));
     }
 
-    [Fact]
-    public async Task AHandlersRecordsCarryItsTraceAndSpanIdsWhenTraced()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // in a worker process: the worker names the span a record was made in
+    public async Task AHandlersRecordsCarryItsTraceAndSpanIdsWhenTraced(bool worker)
     {
-        var folder = _folders.Plugin("traced", PluginFolders.Manifest("traced", extra: "\"dependsOn\": [\"starter\"]"));
+        var folder = _folders.Plugin("traced", PluginFolders.Manifest("traced",
+            extra: "\"dependsOn\": [\"starter\"]" + (worker ? ", \"isolation\": \"process\"" : "")));
         File.WriteAllText(Path.Combine(folder, "main.py"), """
             import logging, pluginhost
             @pluginhost.on("traced.go")

@@ -11,27 +11,46 @@ namespace PluginHost.Host.Tests.Telemetry;
 [Collection(PythonCollection.Name)]
 public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
 {
-    // Logs what Python saw as "<what> <trace_id> <span_id>" lines of the logger "ids".
-    private const string Spanning = """
+    // Logs what Python saw as "<what> <trace_id> <span_id>" lines of the logger "ids"; the handler (its def line, and
+    // decorator) opens a span around a publish to next, and one that raises.
+    internal static string Spanning(string handler, string next) => $$"""
         import logging, pluginhost
         log = logging.getLogger("ids")
         def ids(what, pair):
             log.warning("%s %s %s", what, *(pair or (None, None)))
-        @pluginhost.on("sp.go")
-        def go(message):
+        {{handler}}
             ids("message", (message.trace_id, message.span_id))
             ids("handler", pluginhost.current_trace())
             with pluginhost.span("parse orders", attributes={"rows": 3, "kind": "csv", "ok": True, "ratio": 0.5}) as span:
                 ids("inside", pluginhost.current_trace())
                 log.warning("recording %s", span.recording)
-                pluginhost.publish("sp.next", "x")
+                pluginhost.publish("{{next}}", "x")
             ids("after", pluginhost.current_trace())
             try:
                 with pluginhost.span("fails"):
                     raise ValueError("bad row 7")
             except ValueError:
                 pass
+            return "ok"
         """;
+
+    // try_bad_spans(log): pluginhost.span with bad arguments, logging "refused <error>" (or "accepted ...") for each.
+    internal const string BadSpans = """
+        import pluginhost
+        def try_bad_spans(log):
+            for args in [(3,), ("n", []), ("n", {1: "x"}), ("n", {"k": None}), ("n", {"k": [1]}), ("n", {"k": 2**64})]:
+                try:
+                    pluginhost.span(*args)
+                    log.warning("accepted %r", args)
+                except (TypeError, ValueError) as e:
+                    log.warning("refused %s", type(e).__name__)
+
+        """;
+
+    /// <summary>What <see cref="BadSpans"/> logs in a subinterpreter: the errors, in order.</summary>
+    internal static readonly string[] BadSpanRefusals = ["TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "ValueError"];
+
+    private static readonly string InProcess = Spanning("@pluginhost.on('sp.go')\ndef go(message):", "sp.next");
 
     [Fact]
     public async Task APluginSpanIsAChildOfItsHandlerAndTheParentOfWhatItSends()
@@ -39,7 +58,7 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
         var spans = new EndedSpans();
         using var provider = MessageTracingTests.ExportTo(spans);
         await using var harness = new SupervisorHarness(fixture);
-        harness.Plugin("sp-a", Spanning);
+        harness.Plugin("sp-a", InProcess);
         harness.Plugin("sp-b", "import logging, pluginhost\n@pluginhost.on('sp.next')\ndef seen(message):\n"
             + "    logging.getLogger('ids').warning('received %s %s', message.trace_id, message.span_id)\n");
         await harness.StartAsync();
@@ -52,33 +71,12 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
         var handler = Assert.Single(all, s => s.DisplayName == "process sp.go");
         var parse = Assert.Single(all, s => s.DisplayName == "parse orders");
         Assert.Equal(handler.SpanId, parse.ParentSpanId);
-        Assert.Equal(handler.TraceId, parse.TraceId);
-        Assert.Equal(ActivityKind.Internal, parse.Kind);
-        Assert.Equal(ActivityStatusCode.Unset, parse.Status);
-        Assert.Equal(3L, parse.GetTagItem("rows"));
-        Assert.Equal("csv", parse.GetTagItem("kind"));
-        Assert.Equal(true, parse.GetTagItem("ok"));
-        Assert.Equal(0.5, parse.GetTagItem("ratio"));
-        Assert.Equal("sp-a", parse.GetTagItem("pluginhost.plugin"));
         var publish = Assert.Single(all, s => s.DisplayName == "publish sp.next");
         Assert.Equal(parse.SpanId, publish.ParentSpanId);   // sent inside the span: its child
         var received = Assert.Single(all, s => s.DisplayName == "process sp.next");
         Assert.Equal(publish.SpanId, received.ParentSpanId);
         Assert.Equal(handler.TraceId, received.TraceId);
-        var fails = Assert.Single(all, s => s.DisplayName == "fails");
-        Assert.Equal(handler.SpanId, fails.ParentSpanId);   // the first span had ended: the handler is the parent again
-        Assert.Equal(ActivityStatusCode.Error, fails.Status);
-        Assert.Equal("ValueError: bad row 7", fails.StatusDescription);
-        var exception = Assert.Single(fails.Events, e => e.Name == "exception");
-        Assert.Equal("ValueError", exception.Tags.Single(t => t.Key == "exception.type").Value);
-
-        // What Python saw equals what was exported.
-        var seen = harness.PluginMessages("sp-a").ToList();
-        Assert.Contains($"[ids] message {handler.TraceId} {handler.SpanId}", seen);
-        Assert.Contains($"[ids] handler {handler.TraceId} {handler.SpanId}", seen);
-        Assert.Contains($"[ids] inside {handler.TraceId} {parse.SpanId}", seen);
-        Assert.Contains($"[ids] after {handler.TraceId} {handler.SpanId}", seen);
-        Assert.Contains("[ids] recording True", seen);
+        CheckSpansAndIds(all, handler, "sp-a", harness.PluginMessages("sp-a").ToList());
         await Until(() => harness.PluginMessages("sp-b").Any(), 30);
         Assert.Equal($"[ids] received {handler.TraceId} {received.SpanId}", Assert.Single(harness.PluginMessages("sp-b")));
     }
@@ -87,7 +85,7 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
     public async Task WithoutAListenerASpanIsANoOpAndTheIdsComeFromTheHeader()
     {
         await using var harness = new SupervisorHarness(fixture);
-        harness.Plugin("sp-off", Spanning);
+        harness.Plugin("sp-off", InProcess);
         await harness.StartAsync();
 
         const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736", spanId = "00f067aa0ba902b7";
@@ -105,31 +103,6 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
         Assert.Contains("[ids] recording False", seen);
     }
 
-    [Fact]
-    public async Task InAWorkerProcessASpanIsANoOpAndTheIdsAreTheSendersFromTheHeader()
-    {
-        var spans = new EndedSpans();
-        using var provider = MessageTracingTests.ExportTo(spans);
-        await using var harness = new SupervisorHarness(fixture);
-        harness.Plugin("sp-worker", Spanning, """ "isolation": "process" """);
-        await harness.StartAsync();
-
-        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736", spanId = "00f067aa0ba902b7";
-        await harness.Broker.PublishAsync(RestartTests.Text("sp.go", "go") with
-        {
-            Headers = new Dictionary<string, string> { ["traceparent"] = $"00-{traceId}-{spanId}-01" },
-        });
-        await Until(() => harness.PluginMessages("sp-worker").Count() >= 5 && spans.Snapshot().Any(s => s.DisplayName == "process sp.go"), 60);
-
-        var seen = harness.PluginMessages("sp-worker").ToList();
-        Assert.Contains($"[ids] message {traceId} {spanId}", seen);
-        Assert.Contains("[ids] handler None None", seen);   // the worker does not know the host's handler span
-        Assert.Contains("[ids] recording False", seen);
-        var handler = Assert.Single(spans.Snapshot(), s => s.DisplayName == "process sp.go");
-        Assert.Equal(traceId, handler.TraceId.ToHexString());   // the host still traces the run
-        Assert.DoesNotContain(spans.Snapshot(), s => s.DisplayName is "parse orders" or "fails");
-    }
-
     [Theory]
     [InlineData("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "None None")]          // cut short
     [InlineData("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "None None")]       // not lowercase hex
@@ -138,18 +111,13 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
     public async Task AMalformedTraceparentIsNoTraceAndSpanRejectsBadArguments(string header, string expected)
     {
         await using var harness = new SupervisorHarness(fixture);
-        harness.Plugin("sp-bad", """
+        harness.Plugin("sp-bad", BadSpans + """
             import logging, pluginhost
             log = logging.getLogger("ids")
             @pluginhost.on("sp.bad")
             def bad(message):
                 log.warning("ids %s %s", message.trace_id, message.span_id)
-                for args in [(3,), ("n", []), ("n", {1: "x"}), ("n", {"k": None}), ("n", {"k": [1]}), ("n", {"k": 2**64})]:
-                    try:
-                        pluginhost.span(*args)
-                        log.warning("accepted %r", args)
-                    except (TypeError, ValueError) as e:
-                        log.warning("refused %s", type(e).__name__)
+                try_bad_spans(log)
             def setup(ctx):
                 log.warning("setup %s", pluginhost.current_trace())
             """);
@@ -165,7 +133,38 @@ public sealed class PluginSpanTests(PythonRuntimeFixture fixture)
         Assert.Contains("[ids] setup None", seen);
         Assert.Contains($"[ids] ids {expected}", seen);
         Assert.DoesNotContain(seen, m => m.StartsWith("[ids] accepted"));
-        Assert.Equal(["TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "ValueError"],
-            seen.Where(m => m.StartsWith("[ids] refused")).Select(m => m["[ids] refused ".Length..]));
+        Assert.Equal(BadSpanRefusals, seen.Where(m => m.StartsWith("[ids] refused")).Select(m => m["[ids] refused ".Length..]));
+    }
+
+    /// <summary>
+    /// What <see cref="Spanning"/> made under <paramref name="handler"/>: its "parse orders" span (attributes, kind,
+    /// status), its "fails" span (Error, the exception event), and the ids Python logged equal to the exported ones.
+    /// </summary>
+    internal static void CheckSpansAndIds(List<Activity> all, Activity handler, string plugin, List<string> seen)
+    {
+        var parse = Assert.Single(all, s => s.DisplayName == "parse orders");
+        Assert.Equal(handler.SpanId, parse.ParentSpanId);
+        Assert.Equal(handler.TraceId, parse.TraceId);
+        Assert.Equal(ActivityKind.Internal, parse.Kind);
+        Assert.Equal(ActivityStatusCode.Unset, parse.Status);
+        Assert.Equal(3L, parse.GetTagItem("rows"));
+        Assert.Equal("csv", parse.GetTagItem("kind"));
+        Assert.Equal(true, parse.GetTagItem("ok"));
+        Assert.Equal(0.5, parse.GetTagItem("ratio"));
+        Assert.Equal(plugin, parse.GetTagItem("pluginhost.plugin"));
+        Assert.Equal(0, parse.GetTagItem("pluginhost.instance"));
+        var fails = Assert.Single(all, s => s.DisplayName == "fails");
+        Assert.Equal(handler.SpanId, fails.ParentSpanId);   // the first span had ended: the handler is the parent again
+        Assert.Equal(ActivityStatusCode.Error, fails.Status);
+        Assert.Equal("ValueError: bad row 7", fails.StatusDescription);
+        var exception = Assert.Single(fails.Events, e => e.Name == "exception");
+        Assert.Equal("ValueError", exception.Tags.Single(t => t.Key == "exception.type").Value);
+        Assert.Equal("bad row 7", exception.Tags.Single(t => t.Key == "exception.message").Value);
+
+        Assert.Contains($"[ids] message {handler.TraceId} {handler.SpanId}", seen);
+        Assert.Contains($"[ids] handler {handler.TraceId} {handler.SpanId}", seen);
+        Assert.Contains($"[ids] inside {handler.TraceId} {parse.SpanId}", seen);
+        Assert.Contains($"[ids] after {handler.TraceId} {handler.SpanId}", seen);
+        Assert.Contains("[ids] recording True", seen);
     }
 }
