@@ -28,10 +28,10 @@ internal static unsafe partial class SdkModule
 
     // The prelude compiled once per process, marshalled (immutable bytes, no interpreter's object): every new
     // interpreter loads it in 0.04 ms instead of compiling 300 lines in 2 ms — at 1,024 instances, a second of start.
-    private static byte[]? _preludeCode;
+    private static byte[]? s_preludeCode;
 
     /// <summary>Whether <paramref name="code"/> is the host's marshalled prelude (the audit hook lets exactly these bytes become code).</summary>
-    internal static bool IsPreludeCode(ReadOnlySpan<byte> code) => Volatile.Read(ref _preludeCode) is { } prelude && code.SequenceEqual(prelude);
+    internal static bool IsPreludeCode(ReadOnlySpan<byte> code) => Volatile.Read(ref s_preludeCode) is { } prelude && code.SequenceEqual(prelude);
 
     // The immortal PyModuleDef: process-wide by CPython's design (like a C module's static definition), written once
     // before Py_Initialize and never changed. It holds no interpreter state.
@@ -112,7 +112,7 @@ internal static unsafe partial class SdkModule
             AddStream(module, state->StreamType, "stdout", error: false);
             AddStream(module, state->StreamType, "stderr", error: true);
             var namespace_ = Interop.ModuleDict(new BorrowedRef(module));
-            var prelude = Volatile.Read(ref _preludeCode) ?? (_preludeCode = Interop.CompileMarshalled(Prelude, "<pluginhost>", Interop.Py_file_input));
+            var prelude = Volatile.Read(ref s_preludeCode) ?? (s_preludeCode = Interop.CompileMarshalled(Prelude, "<pluginhost>", Interop.Py_file_input));
             using (Interop.EvaluateMarshalled(prelude, namespace_))
             {
             }
