@@ -21,7 +21,10 @@ internal sealed class HealthEndpoint(int port, IServiceProvider services) : Back
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}{Path}/");
+        // The whole port but /metrics (the Prometheus listener's longer prefix wins there): a request for any other
+        // path is answered here (404) instead of by HttpListener's own fallback, which closes the connection, so a
+        // client's next request on it (a keep-alive pool) is not lost or answered by another listener.
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         try
         {
             _listener.Start();
@@ -58,9 +61,10 @@ internal sealed class HealthEndpoint(int port, IServiceProvider services) : Back
         var response = context.Response;
         try
         {
-            if (context.Request.HttpMethod is not ("GET" or "HEAD") || context.Request.Url?.AbsolutePath.TrimEnd('/') != Path)
+            var other = context.Request.Url?.AbsolutePath.TrimEnd('/') != Path;
+            if (other || context.Request.HttpMethod is not ("GET" or "HEAD"))
             {
-                response.StatusCode = context.Request.HttpMethod is "GET" or "HEAD" ? 404 : 405;
+                response.StatusCode = other ? 404 : 405;
                 return;
             }
             var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync(stoppingToken);
