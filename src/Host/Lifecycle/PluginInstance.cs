@@ -248,6 +248,13 @@ internal sealed partial class PluginInstance
             else if (was.State == PluginState.Starting)
                 Interrupt(interpreter, () => true);   // stopped during import or setup (not awaited: see StartInterpreterAsync)
             await EndInterpreterAsync(interpreter, budget.EndLeft, was.State == PluginState.Starting ? "it was still starting and did not return when interrupted" : "its thread did not come back from the plugin's code", budget.Cancellation, budget.EndLimit);
+            if (interpreter.IsAbandoned)
+            {
+                // Its thread may yet come back from the plugin's code: it takes nothing more of what is dropped below,
+                // and a message it took after it was given up on is counted now (dropped), not when it finishes.
+                _inbox.Detach();
+                _inbox.GiveUpInFlight(interpreter, stopping: true, $"plugin {Name}/{Number}'s interpreter was abandoned while its handler ran");
+            }
         }
         var notWritten = _undelivered?.NotWritten ?? 0;
         if (_inbox.DropRemaining($"plugin {Name}/{Number} stopped before handling it") is > 0 and var left)
