@@ -53,6 +53,9 @@ internal sealed partial class PluginInstance
         CountAbandoned(interpreter, log: false);   // event 1012 said it
     }
 
+    /// <summary>The outcome's reason for a message whose handler was running when its interpreter was abandoned.</summary>
+    private string AbandonedWhileHandling => $"plugin {Name}/{Number}'s interpreter was abandoned while its handler ran";
+
     private void CountAbandoned(IInstanceRuntime interpreter, bool log = true)
     {
         var count = Interlocked.Increment(ref _abandoned);
@@ -61,7 +64,7 @@ internal sealed partial class PluginInstance
         PluginMetrics.Abandoned(Name, Number);
         // A handler still running in it never gives its message an outcome: given here (dropped at stop, else failed).
         var stopping = State == PluginState.Stopping;
-        var handling = _inbox.GiveUpInFlight(interpreter, stopping, $"plugin {Name}/{Number}'s interpreter was abandoned while its handler ran")
+        var handling = _inbox.GiveUpInFlight(interpreter, stopping, AbandonedWhileHandling)
             ? stopping ? "; the message its handler was running is counted as dropped" : "; the message its handler was running is counted as failed"
             : "";
         if (log)

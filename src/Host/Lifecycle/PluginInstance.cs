@@ -253,7 +253,7 @@ internal sealed partial class PluginInstance
                 // Its thread may yet come back from the plugin's code: it takes nothing more of what is dropped below,
                 // and a message it took after it was given up on is counted now (dropped), not when it finishes.
                 _inbox.Detach();
-                _inbox.GiveUpInFlight(interpreter, stopping: true, $"plugin {Name}/{Number}'s interpreter was abandoned while its handler ran");
+                _inbox.GiveUpInFlight(interpreter, stopping: true, AbandonedWhileHandling);
             }
         }
         var notWritten = _undelivered?.NotWritten ?? 0;

@@ -42,7 +42,7 @@ internal sealed class WatchdogClock
             _watches = [.. _watches, watch];
             Reschedule();
         }
-        return new Removal(this, watch);
+        return new Registration(() => Remove(watch));
     }
 
     private void Remove(Watch watch)
@@ -92,17 +92,6 @@ internal sealed class WatchdogClock
         finally
         {
             Volatile.Write(ref _ticking, 0);
-        }
-    }
-
-    private sealed class Removal(WatchdogClock clock, Watch watch) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-                clock.Remove(watch);
         }
     }
 }

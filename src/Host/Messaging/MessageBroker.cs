@@ -216,12 +216,4 @@ internal sealed partial class MessageBroker : IMessageBus, ITransportInbound, ID
             return 0;
         }
     }
-
-    /// <summary>Runs its action once, on the first Dispose.</summary>
-    private sealed class Registration(Action remove) : IDisposable
-    {
-        private Action? _remove = remove;
-
-        public void Dispose() => Interlocked.Exchange(ref _remove, null)?.Invoke();
-    }
 }
