@@ -54,13 +54,18 @@ def _event_loop():
     return loop
 
 
-def _is_coroutine_function(handler):
+def _code_of(handler):
+    """The code object behind a handler: through functools.partial, of a function or bound method; None otherwise."""
     while True:
         inner = getattr(handler, "func", None)   # functools.partial
         if inner is None or not callable(inner):
             break
         handler = inner
-    code = getattr(handler, "__code__", None)   # functions and bound methods
+    return getattr(handler, "__code__", None)
+
+
+def _is_coroutine_function(handler):
+    code = _code_of(handler)
     return code is not None and bool(code.co_flags & 0x80)   # CO_COROUTINE
 
 
@@ -69,12 +74,7 @@ def _never_waits(handler):
     ask for its task: its coroutine ends in its first step, which then needs no Task (~1 µs a message). Such a step
     still sees the instance's loop running (``get_running_loop``, ``create_task``); ``current_task()`` would be None,
     so code that names it keeps the task."""
-    while True:
-        inner = getattr(handler, "func", None)   # functools.partial
-        if inner is None or not callable(inner):
-            break
-        handler = inner
-    code = getattr(handler, "__code__", None)
+    code = _code_of(handler)
     if code is None or "current_task" in code.co_names:
         return False
     import dis
