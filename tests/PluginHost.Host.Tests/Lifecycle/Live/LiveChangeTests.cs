@@ -83,12 +83,17 @@ public sealed class LiveChangeTests : IDisposable
         Assert.DoesNotContain("Stopping plugin echo", output[output.LastIndexOf("Application is shutting down", StringComparison.Ordinal)..]);
     }
 
-    [Fact]
-    public async Task WithWatchingOffOnlySighupAppliesAChange()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithWatchingOffOnlySighupAppliesAChange(bool startedUnderNohup)
     {
         Plugins();
         _settings.Write("""{ "PluginHost": { "Plugins": { "echo": { "Instances": 1 } } } }""");
-        using var host = StartHost("--PluginHost:Reload:Watch=false", "--PluginHost:StopTimeout=00:00:20");
+        // Under nohup (or any parent ignoring SIGHUP: ignored signals survive exec) the host must still hear it.
+        using var host = HostProcess.Start(
+            [$"--PluginHost:PluginDirectories:0={_folders.Root}", "--PluginHost:Reload:Watch=false", "--PluginHost:StopTimeout=00:00:20"],
+            _settings.ProcessEnvironment, launcher: startedUnderNohup ? ["nohup"] : null);
         await host.WaitForOutputAsync("echo 0 up: hello", Wait);
 
         _settings.Write("""{ "PluginHost": { "Broker": { "InboxCapacity": 500 }, "Plugins": { "echo": { "Instances": 2 } } } }""");
