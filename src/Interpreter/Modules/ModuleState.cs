@@ -47,6 +47,22 @@ internal struct ModuleState
     /// <summary>The prelude's <c>HostFunctionError</c> class, raised when a host function throws.</summary>
     internal nint HostFunctionError;
 
+    /// <summary><c>pluginhost._AsyncStep</c> (<see cref="AsyncStepType"/>; not in the module's namespace).</summary>
+    internal nint AsyncStepType;
+
+    /// <summary>
+    /// A tuple of interned names an async step (<see cref="SdkModule.RunStep"/>) looks up in the module's namespace
+    /// and on the loop every message, made once at exec.
+    /// </summary>
+    internal nint StepNames;
+
+    /// <summary>
+    /// The loop a step set running (a reference of its own), and the <c>_set_running_loop</c> it used; 0 when none.
+    /// Between steps only within a dispatcher's batch (<see cref="SdkModule.EndBatchStep"/>).
+    /// </summary>
+    internal nint StepLoop;
+    internal nint StepSetRunningLoop;
+
     internal long NextId;
 
     internal readonly InterpreterBinding? Target => Binding == 0 ? null : (InterpreterBinding?)GCHandle.FromIntPtr(Binding).Target;

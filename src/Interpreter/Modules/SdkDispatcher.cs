@@ -110,7 +110,9 @@ internal unsafe ref struct SdkDispatcher
             }
             if (handler == 0)
                 continue;
-            var value = Interop.CallOneRaw(handler, received);
+            var value = Interop.TypeOf(handler) == _state->AsyncStepType
+                ? SdkModule.RunStep(_module.Pointer, AsyncStepType.HandlerOf(handler), received, batch: true)
+                : CallOne(handler, received);
             if (value == 0)
             {
                 var error = PythonException.FetchCurrent();
@@ -121,6 +123,17 @@ internal unsafe ref struct SdkDispatcher
             result = value;
         }
         return result;
+    }
+
+    /// <summary>Any other handler: the loop a batch of async steps left set running stops first (0 with an error then).</summary>
+    private readonly nint CallOne(nint handler, nint received) =>
+        _state->StepLoop == 0 || SdkModule.EndBatchStep(_state) ? Interop.CallOneRaw(handler, received) : 0;
+
+    /// <summary>Before the prelude's code runs on the thread (the loop, a message put in flight, the batch's end).</summary>
+    private readonly void EndBatchStep()
+    {
+        if (_state->StepLoop != 0 && !SdkModule.EndBatchStep(_state))
+            throw PythonException.FetchCurrent();
     }
 
     // None (what most handlers return) is immortal since 3.12: no call to give it back.
@@ -162,6 +175,7 @@ internal unsafe ref struct SdkDispatcher
     /// <summary>After <see cref="HandlerResult.InFlight"/>: the key the message's outcome will be collected under.</summary>
     public readonly long Suspend()
     {
+        EndBatchStep();
         using var key = CallModule("_suspend_message");
         return Interop.AsLong(key.Borrow()) ?? throw new InvalidOperationException("pluginhost._suspend_message did not return a key");
     }
@@ -173,6 +187,7 @@ internal unsafe ref struct SdkDispatcher
     /// </summary>
     public readonly long[]? Pump(bool run)
     {
+        EndBatchStep();
         using var runArg = Interop.NewBool(run);
         using var module = Interop.GetAttr(_module.Borrow(), "_pump");
         using var done = Interop.CallOne(module.Borrow(), runArg.Borrow());
@@ -188,6 +203,7 @@ internal unsafe ref struct SdkDispatcher
     /// <summary>The outcome of the message in flight under <paramref name="key"/>, which ended; throws what its handler raised.</summary>
     public readonly HandlerOutcome Finish(Message message, long key, bool isRequest)
     {
+        EndBatchStep();
         using var function = Interop.GetAttr(_module.Borrow(), "_outcome");
         using var keyArg = Interop.NewLong(key);
         var result = Interop.CallOneRaw(function.Pointer, keyArg.Pointer);
@@ -205,6 +221,7 @@ internal unsafe ref struct SdkDispatcher
 
     private readonly NewRef CallModule(string name)
     {
+        EndBatchStep();
         var result = Interop.NoThrow.PyObject_CallMethodNoArgs(_module.Pointer, name);
         if (result == 0)
             throw PythonException.FetchCurrent();
@@ -213,6 +230,8 @@ internal unsafe ref struct SdkDispatcher
 
     public void Dispose()
     {
+        if (_state->StepLoop != 0 && !SdkModule.EndBatchStep(_state))
+            Firewall.Unraisable(PythonException.FetchCurrent(), "ending a batch of async handler steps");
         _suspended.Dispose();
         _module.Dispose();
     }

@@ -42,10 +42,11 @@ internal static unsafe partial class SdkModule
     {
         if (s_definition != 0)
             return;
-        var methods = NativeMemoryBlock.Array<PyMethodDef>(3 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount);
+        var methods = NativeMemoryBlock.Array<PyMethodDef>(3 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount + StepMethodCount);
         AddMessagingMethods(methods + 2);
         AddHostCallMethods(methods + 2 + MessagingMethodCount);
         AddTracingMethods(methods + 2 + MessagingMethodCount + HostCallMethodCount);
+        AddStepMethods(methods + 2 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount);
         methods[0] = Method("log", (delegate* unmanaged<nint, nint*, nint, nint>)&Log, Interop.METH_FASTCALL, "log(level, message, logger='') -> None\n\nSends a record to the host's log at a Python logging level.");
         methods[1] = Method("context", (delegate* unmanaged<nint, nint, nint>)&GetContext, Interop.METH_NOARGS, "context() -> Context\n\nThis plugin instance's context.");
         var slots = NativeMemoryBlock.Array<PyModuleDefSlot>(3);
@@ -104,6 +105,7 @@ internal static unsafe partial class SdkModule
             state->StreamType = AddType(module, StreamType.Spec, "Stream");
             state->MessageType = AddType(module, MessageType.Spec, "Message");
             state->LazyMessageType = Interop.NewHeapType(module, MessageType.LazySpec, state->MessageType).Steal();
+            state->AsyncStepType = Interop.NewHeapType(module, AsyncStepType.Spec, 0).Steal();
             state->Handlers = Interop.NewDict().Steal();
             var binding = FindBinding();
             if (binding is not null)
@@ -119,6 +121,7 @@ internal static unsafe partial class SdkModule
             state->JsonDumps = Interop.GetAttr(new BorrowedRef(module), "_encode_json").Steal();
             state->JsonLoads = Interop.GetAttr(new BorrowedRef(module), "_decode_json").Steal();
             state->HostFunctionError = Interop.GetAttr(new BorrowedRef(module), "HostFunctionError").Steal();
+            state->StepNames = NewStepNames();
             // Where the audit hook finds the class it raises for a denied import (out of the plugin's reach).
             using (var importDenied = Interop.GetAttr(new BorrowedRef(module), "ImportDenied"))
                 Interop.DictSet(Interop.InterpreterDict(), Policy.ImportDenial.ClassKey, importDenied.Borrow());
@@ -166,7 +169,7 @@ internal static unsafe partial class SdkModule
             return 0;
         var visitor = (delegate* unmanaged<nint, nint, int>)visit;
         // On the stack: the collector's callback must not allocate (nor, therefore, throw OutOfMemoryException).
-        ReadOnlySpan<nint> references = stackalloc nint[] { state->ContextType, state->StreamType, state->MessageType, state->LazyMessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError, state->SpareMessage };
+        ReadOnlySpan<nint> references = stackalloc nint[] { state->ContextType, state->StreamType, state->MessageType, state->LazyMessageType, state->Context, state->Handlers, state->JsonDumps, state->JsonLoads, state->HostFunctionError, state->SpareMessage, state->AsyncStepType, state->StepNames, state->StepLoop, state->StepSetRunningLoop };
         foreach (var reference in references)
         {
             if (reference != 0 && visitor(reference, arg) is var result and not 0)
@@ -214,6 +217,10 @@ internal static unsafe partial class SdkModule
         ClearSlot(ref state->JsonDumps);
         ClearSlot(ref state->JsonLoads);
         ClearSlot(ref state->HostFunctionError);
+        ClearSlot(ref state->StepLoop);
+        ClearSlot(ref state->StepSetRunningLoop);
+        ClearSlot(ref state->StepNames);
+        ClearSlot(ref state->AsyncStepType);
         ClearSlot(ref state->LazyMessageType);
         ClearSlot(ref state->MessageType);
         ClearSlot(ref state->StreamType);

@@ -31,22 +31,21 @@ subscribe.__doc__ = _subscribe.__doc__
 # The instance's asyncio event loop (docs/writing-plugins.md#async-plugins). Run only by the interpreter's own thread,
 # and only while it runs a coroutine of the plugin (a handler, setup or teardown): other tasks advance then.
 _loop = None
-_aio = _get_ident = _set_running_loop = _copy_context = _owner = None
+# _loop, _event_loop, _owner, _set_running_loop and _go_on are also read by the native step (SdkModule.Step.cs).
+_aio = _get_ident = _set_running_loop = _owner = None
 _running = None     # the task of the handler, setup or teardown the loop runs now
 _timed_out = None   # that task, once the host's timeout cancelled it
 
 
 def _event_loop():
     """The instance's loop, made on first need (the host makes it before setup when the plugin imports asyncio)."""
-    global _loop, _aio, _get_ident, _set_running_loop, _copy_context, _owner
+    global _loop, _aio, _get_ident, _set_running_loop, _owner
     loop = _loop
     if loop is None or loop.is_closed():
         import asyncio, threading
         _aio, _get_ident = asyncio, threading.get_ident   # looked up once: _run is on every message's path
         _set_running_loop = asyncio._set_running_loop
         _owner = threading.get_ident()   # the interpreter's thread: the only one that runs the loop
-        import contextvars
-        _copy_context = contextvars.copy_context
         loop = _loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         if _wake_r is not None:
@@ -88,28 +87,14 @@ def _sync_form(handler):
     if not _is_coroutine_function(handler):
         return handler
     if _never_waits(handler):
-        def run(message):
-            # The whole cost of such a handler beyond a sync one's, so kept in one frame: its one step, run as a
-            # task would run it (the loop running, a copy of the context), without the Task (~1 µs).
-            coroutine = handler(message)
-            loop = _loop
-            if loop is None:
-                loop = _event_loop()
-            loop._thread_id = _owner
-            _set_running_loop(loop)
-            try:
-                yielded = _copy_context().run(coroutine.send, None)
-            except StopIteration as end:
-                return end.value
-            finally:
-                _set_running_loop(None)
-                loop._thread_id = None
-            return _go_on(coroutine, yielded, message)
-    else:
-        def run(message):
-            if _max_concurrency > 1:
-                return _start(handler(message), message)
-            return _run(handler(message))
+        # Its one step, run natively (SdkModule.Step): as a task would run it (the loop running, a copy of the
+        # context), without the Task, and without a Python frame or StopIteration of ours.
+        return _step_form(handler)
+
+    def run(message):
+        if _max_concurrency > 1:
+            return _start(handler(message), message)
+        return _run(handler(message))
     run.__wrapped__ = handler
     run.__name__ = getattr(handler, "__name__", "handler")
     return run

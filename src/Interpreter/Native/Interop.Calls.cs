@@ -38,6 +38,16 @@ internal static unsafe partial class Interop
     internal static nint CallOneRaw(nint callable, nint arg) =>
         PyObject_Vectorcall(callable, &arg, 1, 0);   // no stackalloc: that would keep it from being inlined
 
+    /// <summary>
+    /// callable(*args) through vectorcall, unchecked: a new reference, or NULL with the exception set. Arguments are
+    /// borrowed.
+    /// </summary>
+    internal static nint CallRaw(nint callable, ReadOnlySpan<nint> args)
+    {
+        fixed (nint* pointer = args)
+            return PyObject_Vectorcall(callable, pointer, (nuint)args.Length, 0);
+    }
+
     internal static bool SupportsBuffer(BorrowedRef o) => PyObject_CheckBuffer(o.Pointer) == 1;
 
     /// <summary>

@@ -18,6 +18,10 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     private static partial nint PyType_GetModuleState(nint type);
 
+    /// <summary>The module that defined <paramref name="type"/> (PEP 573), borrowed; NULL with TypeError when none.</summary>
+    [LibraryImport(Library)]
+    private static partial nint PyType_GetModule(nint type);
+
     /// <summary>New reference to a heap type bound to <paramref name="module"/>, NULL on error. <paramref name="bases"/> may be NULL.</summary>
     [LibraryImport(Library)]
     private static partial nint PyType_FromModuleAndSpec(nint module, nint spec, nint bases);
@@ -90,6 +94,9 @@ internal static unsafe partial class Interop
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static nint TypeModuleState(nint type) => PyType_GetModuleState(type);
 
+    /// <summary>The module that made <paramref name="type"/> (borrowed); throws when it has none.</summary>
+    internal static nint TypeModule(nint type) => CheckBorrowed(PyType_GetModule(type));
+
     /// <summary>A heap type bound to <paramref name="module"/> (<paramref name="bases"/> may be 0): a new reference.</summary>
     internal static NewRef NewHeapType(nint module, nint spec, nint bases) => CheckNew(PyType_FromModuleAndSpec(module, spec, bases));
 
@@ -129,6 +136,7 @@ internal static unsafe partial class Interop
 
     internal const int Py_bf_getbuffer = 1;
     internal const int Py_bf_releasebuffer = 2;
+    internal const int Py_tp_call = 50;
     internal const int Py_tp_clear = 51;
     internal const int Py_tp_dealloc = 52;
     internal const int Py_tp_doc = 56;

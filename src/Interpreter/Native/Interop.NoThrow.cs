@@ -12,7 +12,7 @@ internal static unsafe partial class Interop
     /// return with the error indicator set; borrowed, new or stolen as the comment says) and is a one-line call of
     /// the one private import <see cref="Interop"/> declares; nothing here throws <see cref="PythonException"/>.
     /// </summary>
-    internal static class NoThrow
+    internal static partial class NoThrow
     {
         /// <summary>-1 with an exception when not a tuple.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

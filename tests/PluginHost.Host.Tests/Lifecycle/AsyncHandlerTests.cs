@@ -128,6 +128,64 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
     }
 
     [Fact]
+    public async Task ALoopLeftRunningAcrossABurstOfStepsIsNeverSeenByASyncHandlerOrACallFromPython()
+    {
+        await using var harness = new SupervisorHarness(fixture);
+        harness.BrokerOptions.MaxRetries = 0;
+        // The plugin publishes a burst to itself from one handler: it arrives as one batch, async steps (some raising)
+        // and sync handlers interleaved. Between steps of a batch the loop stays set running; nothing else may see it.
+        harness.Plugin("mixed", """
+            import asyncio, pluginhost
+            seen = {"async": 0, "async_bad": 0, "sync": 0, "sync_bad": 0}
+
+            @pluginhost.on("burst.async")
+            async def quick(message):
+                running = asyncio.get_running_loop() is pluginhost._loop and pluginhost._loop.is_running()
+                seen["async" if running else "async_bad"] += 1
+                if message.payload % 7 == 0:
+                    raise ValueError("a step that raises")
+
+            def loop_running():
+                try:
+                    asyncio.get_running_loop()
+                    return True
+                except RuntimeError:
+                    return False
+
+            async def seven():
+                return 7
+
+            @pluginhost.on("burst.sync")
+            def plain(message):
+                other = asyncio.new_event_loop()   # run_until_complete refuses while a loop runs on this thread
+                try:
+                    ok = not loop_running() and not pluginhost._loop.is_running() and other.run_until_complete(seven()) == 7
+                finally:
+                    other.close()
+                seen["sync" if ok else "sync_bad"] += 1
+
+            async def answer(message):
+                return asyncio.get_running_loop() is pluginhost._loop
+
+            def on_message(message):
+                if message.payload == "go":
+                    for n in range(300):
+                        pluginhost.publish("burst.sync" if n % 3 == 0 else "burst.async", n)
+                    return None
+                step = pluginhost._sync_form(answer)   # called from Python: sets the loop running for its step only
+                return {"seen": seen, "step": step(message), "after": loop_running(), "kind": type(step).__name__}
+            """);
+        await harness.StartAsync();
+
+        await harness.Broker.RequestAsync(JsonMessage("x", "\"go\"", to: "mixed"), TimeSpan.FromSeconds(30));
+        await Until(() => harness.Broker.Snapshot().For("mixed") is { Handled: var h, Failed: var f } && h + f >= 301, 30);
+        var report = TextOf(await harness.Broker.RequestAsync(JsonMessage("x", "\"report\"", to: "mixed"), TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("""{"seen":{"async":200,"async_bad":0,"sync":100,"sync_bad":0},"step":true,"after":false,"kind":"_AsyncStep"}""", report);
+        Assert.Equal(28, harness.Broker.Snapshot().For("mixed").Failed);   // multiples of 7 among the 200 async ones
+    }
+
+    [Fact]
     public async Task StrayTasksKeepRunningAndOneThatFailsIsLoggedWithItsTracebackWithoutStoppingTheLoop()
     {
         await using var harness = new SupervisorHarness(fixture);
