@@ -42,15 +42,7 @@ internal static unsafe class AsyncStepType
         slots[3] = new PyTypeSlot { Slot = Interop.Py_tp_members, Function = (nint)members };
         slots[4] = new PyTypeSlot { Slot = Interop.Py_tp_call, Function = (nint)(delegate* unmanaged<nint, nint, nint, nint>)&Call };
         slots[5] = new PyTypeSlot { Slot = Interop.Py_tp_doc, Function = NativeMemoryBlock.Utf8("An async def handler that never waits, run in one step.") };
-        var spec = NativeMemoryBlock.Array<PyTypeSpec>(1);
-        *spec = new PyTypeSpec
-        {
-            Name = NativeMemoryBlock.Utf8("pluginhost._AsyncStep"),
-            BasicSize = sizeof(AsyncStepObject),
-            Flags = Interop.Py_TPFLAGS_DEFAULT | Interop.Py_TPFLAGS_HAVE_GC | Interop.Py_TPFLAGS_IMMUTABLETYPE | Interop.Py_TPFLAGS_DISALLOW_INSTANTIATION,
-            Slots = (nint)slots,
-        };
-        return (nint)spec;
+        return HeapTypes.Spec("pluginhost._AsyncStep", sizeof(AsyncStepObject), slots);
     }
 
     /// <summary>A new instance holding <paramref name="handler"/> (borrowed): a new reference.</summary>
@@ -105,7 +97,6 @@ internal static unsafe class AsyncStepType
         var type = ((AsyncStepObject*)self)->Type;
         Interop.GcUntrack(self);
         SdkModule.ClearSlot(ref ((AsyncStepObject*)self)->Handler);
-        ((delegate* unmanaged<nint, void>)Interop.TypeSlot(type, Interop.Py_tp_free))(self);
-        Interop.DecRef(type);
+        HeapTypes.Free(self, type);
     }
 }

@@ -41,15 +41,7 @@ internal static unsafe class ContextType
         slots[3] = new PyTypeSlot { Slot = Interop.Py_tp_members, Function = (nint)members };
         slots[4] = new PyTypeSlot { Slot = Interop.Py_tp_methods, Function = (nint)methods };
         slots[5] = new PyTypeSlot { Slot = Interop.Py_tp_doc, Function = NativeMemoryBlock.Utf8("The context of one plugin instance.") };
-        var spec = NativeMemoryBlock.Array<PyTypeSpec>(1);
-        *spec = new PyTypeSpec
-        {
-            Name = NativeMemoryBlock.Utf8("pluginhost.Context"),
-            BasicSize = sizeof(ContextObject),
-            Flags = Interop.Py_TPFLAGS_DEFAULT | Interop.Py_TPFLAGS_HAVE_GC | Interop.Py_TPFLAGS_IMMUTABLETYPE | Interop.Py_TPFLAGS_DISALLOW_INSTANTIATION,
-            Slots = (nint)slots,
-        };
-        return (nint)spec;
+        return HeapTypes.Spec("pluginhost.Context", sizeof(ContextObject), slots);
     }
 
     private static PyMemberDef Member(string name, string field, string doc) => new()
@@ -135,7 +127,6 @@ internal static unsafe class ContextType
         var type = ((ContextObject*)self)->Type;
         Interop.GcUntrack(self);
         ClearFields((ContextObject*)self);
-        ((delegate* unmanaged<nint, void>)Interop.TypeSlot(type, Interop.Py_tp_free))(self);
-        Interop.DecRef(type);
+        HeapTypes.Free(self, type);
     }
 }

@@ -92,17 +92,8 @@ internal static unsafe class MessageType
             slots[n++] = new PyTypeSlot { Slot = Interop.Py_bf_getbuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, int, int>)&GetBuffer };
             slots[n++] = new PyTypeSlot { Slot = Interop.Py_bf_releasebuffer, Function = (nint)(delegate* unmanaged<nint, PyBuffer*, void>)&ReleaseBuffer };
         }
-        var spec = NativeMemoryBlock.Array<PyTypeSpec>(1);
-        *spec = new PyTypeSpec
-        {
-            Name = NativeMemoryBlock.Utf8("pluginhost.Message"),
-            BasicSize = sizeof(MessageObject),
-            // BASETYPE on the base only, for its one subclass; neither can be instantiated from Python.
-            Flags = Interop.Py_TPFLAGS_DEFAULT | Interop.Py_TPFLAGS_HAVE_GC | Interop.Py_TPFLAGS_IMMUTABLETYPE | Interop.Py_TPFLAGS_DISALLOW_INSTANTIATION
-                | (lazy ? 0 : Interop.Py_TPFLAGS_BASETYPE),
-            Slots = (nint)slots,
-        };
-        return (nint)spec;
+        // BASETYPE on the base only, for its one subclass; neither can be instantiated from Python.
+        return HeapTypes.Spec("pluginhost.Message", sizeof(MessageObject), slots, lazy ? 0 : Interop.Py_TPFLAGS_BASETYPE);
     }
 
     private static string PythonName(Field field) => field switch
@@ -376,8 +367,7 @@ internal static unsafe class MessageType
                 SdkModule.ClearSlot(ref o->Payload);
                 SdkModule.ClearSlot(ref o->DecodeError);
             }
-            ((delegate* unmanaged<nint, void>)Interop.TypeSlot(type, Interop.Py_tp_free))(self);
-            Interop.DecRef(type);
+            HeapTypes.Free(self, type);
         }
         catch (Exception e)
         {

@@ -39,15 +39,7 @@ internal static unsafe partial class StreamType
         slots[0] = new PyTypeSlot { Slot = Interop.Py_tp_dealloc, Function = (nint)(delegate* unmanaged<nint, void>)&Dealloc };
         slots[1] = new PyTypeSlot { Slot = Interop.Py_tp_traverse, Function = (nint)(delegate* unmanaged<nint, nint, nint, int>)&Traverse };
         slots[2] = new PyTypeSlot { Slot = Interop.Py_tp_methods, Function = (nint)methods };
-        var spec = NativeMemoryBlock.Array<PyTypeSpec>(1);
-        *spec = new PyTypeSpec
-        {
-            Name = NativeMemoryBlock.Utf8("pluginhost.Stream"),
-            BasicSize = sizeof(StreamObject),
-            Flags = Interop.Py_TPFLAGS_DEFAULT | Interop.Py_TPFLAGS_HAVE_GC | Interop.Py_TPFLAGS_IMMUTABLETYPE | Interop.Py_TPFLAGS_DISALLOW_INSTANTIATION,
-            Slots = (nint)slots,
-        };
-        return (nint)spec;
+        return HeapTypes.Spec("pluginhost.Stream", sizeof(StreamObject), slots);
     }
 
     internal static NewRef Create(nint type, bool error)
@@ -97,7 +89,6 @@ internal static unsafe partial class StreamType
     {
         var type = ((StreamObject*)self)->Type;
         Interop.GcUntrack(self);
-        ((delegate* unmanaged<nint, void>)Interop.TypeSlot(type, Interop.Py_tp_free))(self);
-        Interop.DecRef(type);
+        HeapTypes.Free(self, type);
     }
 }
