@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 dotnet build PluginHost.sln -c Release --nologo -v quiet
 dotnet test PluginHost.sln -c Release --no-build --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log"
-# The red team (tests/RedTeam), the tests of CPython bugs we work around (Category=EveryVersion) and process isolation
-# once more on CPython 3.12: enforcement, workarounds and workers must hold on every supported version. Two test
+# The red team (tests/RedTeam), the tests marked Category=EveryVersion (CPython bugs we work around, async handlers) and
+# process isolation once more on CPython 3.12: enforcement, workarounds, asyncio and workers must hold on every
+# supported version. Two test
 # processes, not one: 3.12.0-3.12.3 share argument-parser caches between interpreters (gh-119213, docs/interpreter.md).
 # (The heap corruption these runs used to hit on 3.12, "realloc(): invalid next size" and "double free or corruption
 # (out)", was 3.12's allocator switch in every interpreter's creation: Memory/StreamEncodingSwap, RawAllocatorTests.)

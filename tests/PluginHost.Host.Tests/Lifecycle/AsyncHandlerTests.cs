@@ -11,6 +11,7 @@ namespace PluginHost.Host.Tests.Lifecycle;
 /// thread, in a subinterpreter and in a worker process alike.
 /// </summary>
 [Collection(PythonCollection.Name)]
+[Trait("Category", "EveryVersion")]   // asyncio differs between 3.12 and 3.13 (eager tasks, the running loop's storage): both run them
 public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
 {
     private const string Process = """ "isolation": "process" """;

@@ -13,6 +13,7 @@ namespace PluginHost.Host.Tests.Lifecycle;
 /// including a handler timing out among others and a stop in the middle of a burst.
 /// </summary>
 [Collection(PythonCollection.Name)]
+[Trait("Category", "EveryVersion")]   // asyncio differs between 3.12 and 3.13 (eager tasks, the running loop's storage): both run them
 public sealed class ConcurrencyTests(PythonRuntimeFixture fixture)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
