@@ -31,7 +31,7 @@ internal static class NatsRawPeers
         }
     }
 
-    /// <summary>On each raw.go (payload: count, size and optionally "headers"), publishes that many messages on raw.data, then "END" (long-lived).</summary>
+    /// <summary>On each raw.go (payload: count, size and optionally "headers" or "one-header"), publishes that many messages on raw.data, then "END" (long-lived).</summary>
     public static async Task PumpAsync(string url)
     {
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = url });
@@ -42,11 +42,17 @@ internal static class NatsRawPeers
         {
             var parts = msg.Data!.Split(' ');
             var (count, payload) = (int.Parse(parts[0]), new byte[int.Parse(parts[1])]);
-            var withHeaders = parts.Length > 2 && parts[2] == "headers";
+            var headers = parts.Length > 2 ? parts[2] : null;
             for (var i = 0; i < count; i++)
             {
-                // "headers": what the transport puts on a plugin's message (NatsWire), built per message as it does.
-                if (withHeaders)
+                // "headers": what the transport puts on a plugin's message (NatsWire), built per message as it does;
+                // "one-header": the same three fields in one header.
+                if (headers == "one-header")
+                {
+                    var time = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await nats.PublishAsync("raw.data", payload, new NatsHeaders { ["Ph"] = $"0000019aebc1d2e3-{i:x8};{time};pump" });
+                }
+                else if (headers == "headers")
                 {
                     await nats.PublishAsync("raw.data", payload, new NatsHeaders
                     {
