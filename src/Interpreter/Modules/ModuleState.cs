@@ -63,6 +63,9 @@ internal struct ModuleState
     internal nint StepLoop;
     internal nint StepSetRunningLoop;
 
+    /// <summary>The thread that set <see cref="StepLoop"/> running (the interpreter's own: only the dispatcher does).</summary>
+    internal nuint StepThread;
+
     internal long NextId;
 
     internal readonly InterpreterBinding? Target => Binding == 0 ? null : (InterpreterBinding?)GCHandle.FromIntPtr(Binding).Target;

@@ -78,21 +78,28 @@ internal static unsafe partial class SdkModule
             Interop.DecRef(coroutine);
             return 0;
         }
-        // Set running here, for this step only, unless a batch has it so already (a step nested in another's keeps it).
-        var here = state->StepLoop != loop;
-        if (here && (!EndBatchStep(state) || !Enter(state, loop, globals)))
+        // The dispatcher's batch keeps the loop set running from one step to the next (in the module's state, on the
+        // interpreter's thread). A call from Python sets it for its own step on its own thread, unless it is nested
+        // in a batch's step on that thread, which has it so already.
+        nint own = 0;   // _set_running_loop, when this step set the loop running for itself only
+        if (batch ? state->StepLoop != loop : !NestedInBatch(state, loop))
         {
-            Interop.DecRef(coroutine);
-            Interop.DecRef(loop);
-            return 0;
+            var entered = batch ? EndBatchStep(state) && EnterBatch(state, loop, globals) : (own = Enter(loop, globals, names)) != 0;
+            if (!entered)
+            {
+                Interop.DecRef(coroutine);
+                Interop.DecRef(loop);
+                return 0;
+            }
         }
         var status = Send(coroutine, out var value);
-        if (here && !batch || status == Interop.PYGEN_NEXT)
+        if (own != 0 || (batch && status == Interop.PYGEN_NEXT))
         {
             // Not running any more, as after a task's step (or before the task that goes on with it); the step's
             // exception waits aside meanwhile.
             var raised = status == Interop.PYGEN_ERROR ? Interop.FetchRaised().Steal().Pointer : 0;
-            var left = EndBatchStep(state);
+            var left = own != 0 ? Leave(loop, own, names) : EndBatchStep(state);
+            Interop.DecRef(own);
             if (raised != 0)
             {
                 if (!left)
@@ -180,23 +187,36 @@ internal static unsafe partial class SdkModule
             Interop.Raise(LibPython.RuntimeErrorType, $"pluginhost.{name} is missing: the module's namespace was changed");
     }
 
-    /// <summary>
-    /// loop._thread_id = _owner; _set_running_loop(loop): the loop counts as running on this thread. The state keeps
-    /// the loop and the function (references of its own) until <see cref="Leave"/>. False with an error.
-    /// </summary>
-    private static bool Enter(ModuleState* state, nint loop, nint globals)
+    private static bool NestedInBatch(ModuleState* state, nint loop) =>
+        state->StepLoop == loop && state->StepThread == Interop.CurrentThreadIdent();
+
+    /// <summary>Sets the loop running for a batch: the state keeps it and the function (references of its own) until <see cref="EndBatchStep"/>.</summary>
+    private static bool EnterBatch(ModuleState* state, nint loop, nint globals)
     {
-        var names = state->StepNames;
+        var setRunningLoop = Enter(loop, globals, state->StepNames);
+        if (setRunningLoop == 0)
+            return false;
+        Interop.IncRef(loop);
+        (state->StepLoop, state->StepSetRunningLoop, state->StepThread) = (loop, setRunningLoop, Interop.CurrentThreadIdent());
+        return true;
+    }
+
+    /// <summary>
+    /// loop._thread_id = _owner; _set_running_loop(loop): the loop counts as running on this thread. A new reference
+    /// to the <c>_set_running_loop</c> used (for <see cref="Leave"/>), or 0 with an error.
+    /// </summary>
+    private static nint Enter(nint loop, nint globals, nint names)
+    {
         var setRunningLoop = Global(globals, names, SetRunningLoopName);
         var owner = Global(globals, names, OwnerName);
         if (setRunningLoop == 0)
         {
             MissingIfNone(setRunningLoop, "_set_running_loop");
-            return false;
+            return 0;
         }
         var threadId = Interop.NoThrow.PyTuple_GetItem(names, ThreadIdName);
         if (Interop.NoThrow.PyObject_SetAttr(loop, threadId, owner == 0 ? LibPython.NoneObject : owner) < 0)
-            return false;
+            return 0;
         var done = Interop.CallOneRaw(setRunningLoop, loop);
         if (done == 0)
         {
@@ -204,13 +224,11 @@ internal static unsafe partial class SdkModule
             Interop.NoThrow.PyObject_SetAttr(loop, threadId, LibPython.NoneObject);
             Interop.NoThrow.PyErr_Clear();
             Interop.Raise(new StolenRef(raised));
-            return false;
+            return 0;
         }
         Interop.DecRef(done);
-        Interop.IncRef(loop);
         Interop.IncRef(setRunningLoop);
-        (state->StepLoop, state->StepSetRunningLoop) = (loop, setRunningLoop);
-        return true;
+        return setRunningLoop;
     }
 
     /// <summary>_set_running_loop(None); loop._thread_id = None. False with an error (both are tried).</summary>

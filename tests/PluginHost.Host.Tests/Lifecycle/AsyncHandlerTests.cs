@@ -136,7 +136,7 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
         // The plugin publishes a burst to itself from one handler: it arrives as one batch, async steps (some raising)
         // and sync handlers interleaved. Between steps of a batch the loop stays set running; nothing else may see it.
         harness.Plugin("mixed", """
-            import asyncio, pluginhost
+            import asyncio, threading, pluginhost
             seen = {"async": 0, "async_bad": 0, "sync": 0, "sync_bad": 0}
 
             @pluginhost.on("burst.async")
@@ -174,7 +174,11 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
                         pluginhost.publish("burst.sync" if n % 3 == 0 else "burst.async", n)
                     return None
                 step = pluginhost._sync_form(answer)   # called from Python: sets the loop running for its step only
-                return {"seen": seen, "step": step(message), "after": loop_running(), "kind": type(step).__name__}
+                elsewhere = []                        # and on another thread of the plugin, for that thread only
+                worker = threading.Thread(target=lambda: elsewhere.extend([step(message), loop_running()]))
+                worker.start()
+                worker.join()
+                return {"seen": seen, "step": step(message), "after": loop_running(), "thread": elsewhere, "kind": type(step).__name__}
             """);
         await harness.StartAsync();
 
@@ -182,7 +186,7 @@ public sealed class AsyncHandlerTests(PythonRuntimeFixture fixture)
         await Until(() => harness.Broker.Snapshot().For("mixed") is { Handled: var h, Failed: var f } && h + f >= 301, 30);
         var report = TextOf(await harness.Broker.RequestAsync(JsonMessage("x", "\"report\"", to: "mixed"), TimeSpan.FromSeconds(30)));
 
-        Assert.Equal("""{"seen":{"async":200,"async_bad":0,"sync":100,"sync_bad":0},"step":true,"after":false,"kind":"_AsyncStep"}""", report);
+        Assert.Equal("""{"seen":{"async":200,"async_bad":0,"sync":100,"sync_bad":0},"step":true,"after":false,"thread":[true,false],"kind":"_AsyncStep"}""", report);
         Assert.Equal(28, harness.Broker.Snapshot().For("mixed").Failed);   // multiples of 7 among the 200 async ones
     }
 
