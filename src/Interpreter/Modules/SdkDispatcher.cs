@@ -175,7 +175,6 @@ internal unsafe ref struct SdkDispatcher
     /// <summary>After <see cref="HandlerResult.InFlight"/>: the key the message's outcome will be collected under.</summary>
     public readonly long Suspend()
     {
-        EndBatchStep();
         using var key = CallModule("_suspend_message");
         return Interop.AsLong(key.Borrow()) ?? throw new InvalidOperationException("pluginhost._suspend_message did not return a key");
     }

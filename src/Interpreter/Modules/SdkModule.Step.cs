@@ -101,11 +101,7 @@ internal static unsafe partial class SdkModule
             var left = own != 0 ? Leave(loop, own, names) : EndBatchStep(state);
             Interop.DecRef(own);
             if (raised != 0)
-            {
-                if (!left)
-                    Interop.NoThrow.PyErr_Clear();   // the step's own error is the one to report
-                Interop.Raise(new StolenRef(raised));
-            }
+                Restore(raised);   // the step's own error is the one to report
             else if (!left)
             {
                 Interop.DecRef(value);
@@ -222,8 +218,7 @@ internal static unsafe partial class SdkModule
         {
             var raised = Interop.FetchRaised().Steal().Pointer;
             Interop.NoThrow.PyObject_SetAttr(loop, threadId, LibPython.NoneObject);
-            Interop.NoThrow.PyErr_Clear();
-            Interop.Raise(new StolenRef(raised));
+            Restore(raised);
             return 0;
         }
         Interop.DecRef(done);
@@ -239,10 +234,14 @@ internal static unsafe partial class SdkModule
         var raised = done == 0 ? Interop.FetchRaised().Steal().Pointer : 0;
         var cleared = Interop.NoThrow.PyObject_SetAttr(loop, Interop.NoThrow.PyTuple_GetItem(names, ThreadIdName), LibPython.NoneObject) == 0;
         if (raised != 0)
-        {
-            Interop.NoThrow.PyErr_Clear();
-            Interop.Raise(new StolenRef(raised));
-        }
+            Restore(raised);
         return done != 0 && cleared;
+    }
+
+    /// <summary>Puts back an exception taken aside while cleaning up, in place of any error the cleanup raised meanwhile.</summary>
+    private static void Restore(nint raised)
+    {
+        Interop.NoThrow.PyErr_Clear();
+        Interop.Raise(new StolenRef(raised));
     }
 }
