@@ -21,6 +21,13 @@ public sealed class InterpreterScope
         using var _ = Interop.Evaluate(source, filename, Interop.Py_file_input, Interop.MainModuleDict());
     }
 
+    /// <summary>Runs the host's own <paramref name="code"/> in <c>__main__</c>, loaded marshalled once any interpreter compiled it.</summary>
+    public void Exec(HostCode code)
+    {
+        _owner.EnsureOwnerThread();
+        code.Run(Interop.MainModuleDict());
+    }
+
     /// <summary>Evaluates one expression in <c>__main__</c> and copies the result to .NET.</summary>
     public object? Evaluate(string expression)
     {

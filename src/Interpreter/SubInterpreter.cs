@@ -100,6 +100,10 @@ public sealed partial class SubInterpreter : IInstanceRuntime
     public Task RunAsync(string source, CancellationToken cancellationToken = default) =>
         InvokeAsync(scope => { scope.Exec(source); return true; }, cancellationToken);
 
+    /// <summary>Runs the host's <paramref name="code"/> (loaded marshalled), then <paramref name="then"/>, in <c>__main__</c>.</summary>
+    public Task RunAsync(HostCode code, string then, CancellationToken cancellationToken = default) =>
+        InvokeAsync(scope => { scope.Exec(code); scope.Exec(then); return true; }, cancellationToken);
+
     /// <summary>Evaluates an expression and copies its value back (see <see cref="InterpreterScope.Evaluate"/>).</summary>
     public Task<object?> EvaluateAsync(string expression, CancellationToken cancellationToken = default) =>
         InvokeAsync(scope => scope.Evaluate(expression), cancellationToken);

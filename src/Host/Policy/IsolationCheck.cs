@@ -144,11 +144,12 @@ internal static class IsolationCheck
         {
             binding.Inbox = new PluginInbox(manifest.Name, 0, 16, broker, NullLogger.Instance);
             binding.Inbox.Attach(interpreter);
-            var bootstrap = $"{Bootstrap.Value}\n_pluginhost_bootstrap({Literal(manifest.Name)}, {Literal(read.Folder)}, {Literal(Path.Combine(read.Folder, "lib"))}, 40)\n";
+            var prepare = PluginBootstrap.Prepare(manifest.Name, read.Folder, 40);
             var limit = timeout ?? PluginHostOptions.DefaultCheckTimeout;
             var (finished, value) = await BoundedRun.RunAsync(interpreter, scope =>
             {
-                scope.Exec(bootstrap);
+                scope.Exec(PluginBootstrap.Code);
+                scope.Exec(prepare);
                 scope.Exec(Checker);
                 return scope.Evaluate($"_pluginhost_check({Literal(manifest.Entry)}, {Literal(read.Folder)})");
             }, limit);
@@ -195,16 +196,7 @@ internal static class IsolationCheck
         return PluginSettings.Merge(manifest.Settings, new Dictionary<string, string?>(), "settings", errors);
     }
 
-    private static string Literal(string value) => JsonSerializer.Serialize(value);
-
-    // The same bootstrap the host runs before a plugin's code (sys.path, stdout/stderr, logging).
-    private static readonly Lazy<string> Bootstrap = new(() =>
-    {
-        using var stream = typeof(PluginInstance).Assembly.GetManifestResourceStream("PluginHost.Host.Lifecycle.bootstrap.py")
-            ?? throw new InvalidOperationException("bootstrap.py is not embedded in the host assembly.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+    private static string Literal(string value) => PluginBootstrap.Literal(value);
 
     private sealed record Found(string? ImportError, IReadOnlyList<ModuleReport> Modules, int Stdlib);
 

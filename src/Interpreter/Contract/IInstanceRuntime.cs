@@ -24,6 +24,14 @@ public interface IInstanceRuntime : IAsyncDisposable
     Task RunAsync(string source, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Runs the host's own <paramref name="code"/> (definitions the host runs in every instance), then
+    /// <paramref name="then"/>, as one piece of work, like <see cref="RunAsync(string, CancellationToken)"/>. A runtime
+    /// in this process loads the code compiled once for all; by default it is sent as text.
+    /// </summary>
+    Task RunAsync(HostCode code, string then, CancellationToken cancellationToken = default) =>
+        RunAsync($"{code.Source}\n{then}", cancellationToken);
+
+    /// <summary>
     /// Asks the runtime to drain <paramref name="source"/> soon: it takes messages with
     /// <see cref="IMessageSource.Next"/>, runs each one's handlers and reports each outcome, a bounded batch at a time.
     /// False once the runtime has ended (nothing will be taken). Cheap and non-blocking: called by publishers.

@@ -152,8 +152,9 @@ internal static unsafe partial class AuditHook
 
         /// <summary>
         /// <c>marshal.loads</c>: allowed for the bytes of a frozen module, of the standard library's own bytecode cache
-        /// the import system just opened (ordinary imports), or of the host's own prelude (SdkModule, compiled by the
-        /// host once per process); any other code object from data needs <c>native-code</c>.
+        /// the import system just opened (ordinary imports), or of the host's own code (the SDK's prelude, a plugin
+        /// instance's bootstrap: <see cref="HostCode"/>, compiled by the host once per process); any other code object
+        /// from data needs <c>native-code</c>.
         /// </summary>
         private int MarshalLoads()
         {
@@ -163,7 +164,7 @@ internal static unsafe partial class AuditHook
             {
                 var code = new ReadOnlySpan<byte>(data, checked((int)size));
                 var bytecode = compiled.Registry.Bytecode;
-                if ((expected is not null && bytecode.Matches(expected, code)) || bytecode.IsFrozen(code) || Modules.SdkModule.IsPreludeCode(code))
+                if ((expected is not null && bytecode.Matches(expected, code)) || bytecode.IsFrozen(code) || HostCode.IsHostCode(code))
                     return 0;
             }
             return Require(Capability.NativeCode, Event, "", WhyCode);
