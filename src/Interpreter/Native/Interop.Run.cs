@@ -21,6 +21,26 @@ internal static unsafe partial class Interop
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint Py_CompileString(string source, string filename, int start);
 
+    /// <summary>
+    /// New reference to a code object, NULL on error (SyntaxError, ValueError, ...), what <c>compile()</c> returns for the
+    /// same bytes — without the builtin's <c>PyAST_Check</c>, whose first call in an interpreter builds the ast module's
+    /// node types. <paramref name="source"/> NUL-terminated (decoded by its PEP 263 cookie, UTF-8 by default),
+    /// <paramref name="filename"/> borrowed (a str), <paramref name="flags"/> read only.
+    /// </summary>
+    [LibraryImport(Library)]
+    private static partial nint Py_CompileStringObject(byte* source, nint filename, int start, PyCompilerFlags* flags, int optimize);
+
+    /// <summary>PyCompilerFlags (compile.h): <c>compile()</c>'s flags and, with PyCF_ONLY_AST, the feature version.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PyCompilerFlags
+    {
+        public int Flags;
+        public int FeatureVersion;
+    }
+
+    /// <summary>PyCF_SOURCE_IS_UTF8 (compile.h): what <c>compile()</c> always sets.</summary>
+    private const int PyCF_SOURCE_IS_UTF8 = 0x0100;
+
     /// <summary>New reference to the result, NULL on error.</summary>
     [LibraryImport(Library)]
     private static partial nint PyEval_EvalCode(nint code, nint globals, nint locals);
@@ -37,6 +57,19 @@ internal static unsafe partial class Interop
     private const int MarshalVersion = 4;
 
     internal static NewRef Import(string module) => CheckNew(PyImport_ImportModule(module));
+
+    /// <summary>
+    /// <c>compile(source, filename, "exec", dont_inherit=True, optimize=optimize)</c> of a bytes object (as an import
+    /// compiles a source file): new reference, or NULL with the exception set, passed on as the builtin would raise it.
+    /// The caller checked the bytes hold no NUL (which the builtin refuses and this would read as the end).
+    /// </summary>
+    internal static nint CompileBytes(nint source, nint filename, int optimize)
+    {
+        if (PyBytes_AsStringAndSize(source, out var data, out _) != 0)
+            return 0;
+        var flags = new PyCompilerFlags { Flags = PyCF_SOURCE_IS_UTF8, FeatureVersion = MinorVersion };
+        return Py_CompileStringObject(data, filename, Py_file_input, &flags, optimize);
+    }
 
     internal static BorrowedRef MainModuleDict()
     {
