@@ -1,6 +1,8 @@
 # Run in each plugin instance's fresh interpreter before the plugin's own code.
 def _pluginhost_bootstrap(name, folder, lib, level):
-    import sys, logging, pluginhost
+    import sys, pluginhost
+    _pluginhost_share_regexes(pluginhost._regex_compiler)
+    import logging
 
     # importlib compiles source files with the builtin compile(), whose first call in an interpreter builds the ast
     # module's ~120 node types, 1.3 ms of every instance's start, which an import never uses: the same compile without.
@@ -33,6 +35,22 @@ def _pluginhost_bootstrap(name, folder, lib, level):
     root.handlers[:] = [HostHandler()]
     root.setLevel(level)
     logging.captureWarnings(True)
+
+
+def _pluginhost_share_regexes(regex_compiler):
+    # CPython's regular-expression compiler is Python code that runs again in every interpreter: the 15 patterns
+    # logging and json compile at import are 3 ms of each instance's start. What it makes of a pattern (the arguments
+    # of _sre.compile) is kept for the process by the host, and another interpreter builds the same Pattern from them;
+    # re's own per-interpreter cache still comes first. A builtin function, so re's frames are as without the host.
+    from re import _compiler as compiler, _parser as parser
+    if compiler.compile.__code__.co_names != _PLUGINHOST_RE_COMPILE_NAMES:
+        return   # not the compile() of CPython 3.12/3.13 whose arguments the host keeps: left alone
+    compiler.compile = regex_compiler(compiler.compile, compiler._sre.compile, parser.parse, compiler._code, compiler.SRE_FLAG_DEBUG)
+
+
+# re._compiler.compile's names in CPython 3.12 and 3.13: parse, then _code, then _sre.compile with the group maps.
+_PLUGINHOST_RE_COMPILE_NAMES = ("isstring", "_parser", "parse", "_code", "SRE_FLAG_DEBUG", "print", "dis", "state",
+                                "groupdict", "groups", "items", "_sre", "compile", "flags", "tuple")
 
 
 def _pluginhost_source_to_code(external, compile_source):

@@ -36,12 +36,13 @@ internal static unsafe partial class SdkModule
     {
         if (s_definition != 0)
             return;
-        var methods = NativeMemoryBlock.Array<PyMethodDef>(3 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount + StepMethodCount + CompileMethodCount);
+        var methods = NativeMemoryBlock.Array<PyMethodDef>(3 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount + StepMethodCount + CompileMethodCount + RegexMethodCount);
         AddMessagingMethods(methods + 2);
         AddHostCallMethods(methods + 2 + MessagingMethodCount);
         AddTracingMethods(methods + 2 + MessagingMethodCount + HostCallMethodCount);
         AddStepMethods(methods + 2 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount);
         AddCompileMethods(methods + 2 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount + StepMethodCount);
+        AddRegexMethods(methods + 2 + MessagingMethodCount + HostCallMethodCount + TracingMethodCount + StepMethodCount + CompileMethodCount);
         methods[0] = Method("log", (delegate* unmanaged<nint, nint*, nint, nint>)&Log, Interop.METH_FASTCALL, "log(level, message, logger='') -> None\n\nSends a record to the host's log at a Python logging level.");
         methods[1] = Method("context", (delegate* unmanaged<nint, nint, nint>)&GetContext, Interop.METH_NOARGS, "context() -> Context\n\nThis plugin instance's context.");
         var slots = NativeMemoryBlock.Array<PyModuleDefSlot>(3);

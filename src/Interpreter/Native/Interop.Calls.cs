@@ -1,3 +1,4 @@
+using PluginHost.Interpreter.Modules;
 using System.Runtime.InteropServices;
 
 namespace PluginHost.Interpreter.Native;
@@ -47,6 +48,24 @@ internal static unsafe partial class Interop
         fixed (nint* pointer = args)
             return PyObject_Vectorcall(callable, pointer, (nuint)args.Length, 0);
     }
+
+    /// <summary>Calls with the caller's own vectorcall arguments (a forwarding call): new reference, or NULL with the error set.</summary>
+    internal static nint VectorcallRaw(nint callable, nint* args, nuint nargsf, nint kwnames) =>
+        PyObject_Vectorcall(callable, args, nargsf, kwnames);
+
+    /// <summary>PY_VECTORCALL_ARGUMENTS_OFFSET (abstract.h): a flag in nargsf, not part of the count.</summary>
+    internal const ulong PY_VECTORCALL_ARGUMENTS_OFFSET = 1UL << 63;
+
+    /// <summary>
+    /// New reference to a builtin function calling <paramref name="definition"/>'s C function with
+    /// <paramref name="self"/> (borrowed; the function keeps a reference) as its first argument; NULL on error.
+    /// <paramref name="definition"/> must outlive every interpreter (process-wide static memory).
+    /// </summary>
+    [LibraryImport(Library)]
+    private static partial nint PyCMethod_New(PyMethodDef* definition, nint self, nint module, nint cls);
+
+    internal static NewRef NewBuiltinFunction(PyMethodDef* definition, BorrowedRef self) =>
+        CheckNew(PyCMethod_New(definition, self.Pointer, 0, 0));
 
     internal static bool SupportsBuffer(BorrowedRef o) => PyObject_CheckBuffer(o.Pointer) == 1;
 
