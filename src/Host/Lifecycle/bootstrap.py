@@ -1,8 +1,11 @@
 # Run in each plugin instance's fresh interpreter before the plugin's own code.
 def _pluginhost_bootstrap(name, folder, lib, level):
     import sys, pluginhost
+    # Patterns the standard library compiles at import, kept for the process while only its code has run here (json:
+    # the SDK's payload codec, which nearly every plugin imports with its first message).
     _pluginhost_share_regexes(pluginhost._regex_compiler)
-    import logging
+    import logging, json
+    pluginhost._regex_close()
 
     # importlib compiles source files with the builtin compile(), whose first call in an interpreter builds the ast
     # module's ~120 node types, 1.3 ms of every instance's start, which an import never uses: the same compile without.
@@ -42,6 +45,7 @@ def _pluginhost_share_regexes(regex_compiler):
     # logging and json compile at import are 3 ms of each instance's start. What it makes of a pattern (the arguments
     # of _sre.compile) is kept for the process by the host, and another interpreter builds the same Pattern from them;
     # re's own per-interpreter cache still comes first. A builtin function, so re's frames are as without the host.
+    # It keeps new patterns only until _regex_close(), before any code of the plugin's runs.
     from re import _compiler as compiler, _parser as parser
     if compiler.compile.__code__.co_names != _PLUGINHOST_RE_COMPILE_NAMES:
         return   # not the compile() of CPython 3.12/3.13 whose arguments the host keeps: left alone

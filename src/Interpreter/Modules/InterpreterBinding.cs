@@ -14,6 +14,14 @@ internal sealed class InterpreterBinding(SubInterpreter interpreter, IPluginBind
     private readonly ConcurrentDictionary<long, Task<Message>> _pending = new();
     private long _nextRequest;
 
+    /// <summary>
+    /// Whether this interpreter's re compile (SdkModule.Regex) may add to the process's RegexCache: 0 until the
+    /// bootstrap makes it, 1 while the bootstrap imports the standard library, 2 once the plugin's own code may run —
+    /// for good, in every <c>pluginhost</c> module object the interpreter may make: what a plugin's own, possibly
+    /// altered, re makes never reaches another plugin. Read and written on the interpreter's thread.
+    /// </summary>
+    internal int RegexLearning;
+
     public SubInterpreter Interpreter => interpreter;
 
     public IPluginBinding Plugin => plugin;

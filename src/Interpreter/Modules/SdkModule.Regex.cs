@@ -3,18 +3,21 @@ using PluginHost.Interpreter.Native;
 
 namespace PluginHost.Interpreter.Modules;
 
-// pluginhost._regex_compiler: the re._compiler.compile bootstrap.py installs in each plugin instance, over the
-// process's RegexCache. A builtin function, not Python: it adds no frame, so the stack re._parser counts for its
-// warnings' stacklevel, and the traceback of a re.error, are what they are without the host.
+// pluginhost._regex_compiler and _regex_close: the re._compiler.compile bootstrap.py installs in each plugin instance,
+// over the process's RegexCache. A builtin function, not Python: it adds no frame, so the stack re._parser counts for
+// its warnings' stacklevel, and the traceback of a re.error, are what they are without the host. It adds to the cache
+// only between _regex_compiler and _regex_close, while the bootstrap imports the standard library and no code of the
+// plugin's has run: what the cache holds was made by CPython's own re, never by one a plugin altered.
 internal static unsafe partial class SdkModule
 {
-    private const int RegexMethodCount = 1;
+    private const int RegexMethodCount = 2;
 
     // The compile function's definition: process-wide static memory like the module's, made with it.
     private static PyMethodDef* s_regexCompile;
 
-    // What _regex_compiler's function holds as its self: (compile, _sre.compile, _parser.parse, _compiler._code, DEBUG).
-    private const int Original = 0, SreCompile = 1, Parse = 2, CodeOf = 3, Debug = 4;
+    // What _regex_compiler's function holds as its self: (compile, _sre.compile, _parser.parse, _compiler._code, DEBUG,
+    // the pluginhost module, whose binding says whether it may learn).
+    private const int Original = 0, SreCompile = 1, Parse = 2, CodeOf = 3, Debug = 4, Module = 5;
 
     // _parser.parse warns only on these (3.12, 3.13: "[[", a doubled set operator, a conditional group's name); a
     // pattern holding one is never kept, so it warns at its first compile in each interpreter as without the host.
@@ -23,7 +26,9 @@ internal static unsafe partial class SdkModule
     private static void AddRegexMethods(PyMethodDef* methods)
     {
         methods[0] = Method("_regex_compiler", (delegate* unmanaged<nint, nint*, nint, nint>)&RegexCompiler, Interop.METH_FASTCALL,
-            "_regex_compiler(compile, sre_compile, parse, code, debug) -> compile\n\nre._compiler.compile over the process's cache of compiled patterns.");
+            "_regex_compiler(compile, sre_compile, parse, code, debug) -> compile\n\nre._compiler.compile over the process's cache of compiled patterns (once per interpreter).");
+        methods[1] = Method("_regex_close", (delegate* unmanaged<nint, nint, nint>)&RegexClose, Interop.METH_NOARGS,
+            "_regex_close() -> None\n\nFrom now on this interpreter's compiled patterns are its own (the cache is still read).");
         s_regexCompile = NativeMemoryBlock.Array<PyMethodDef>(1);
         *s_regexCompile = Method("compile", (delegate* unmanaged<nint, nint*, nuint, nint, nint>)&RegexCompile, Interop.METH_FASTCALL | Interop.METH_KEYWORDS,
             "compile(p, flags=0)\n\nre._compiler.compile, building a pattern another interpreter compiled from what it made.");
@@ -37,13 +42,35 @@ internal static unsafe partial class SdkModule
         {
             if (nargs != 5)
                 throw PythonError.Type($"_regex_compiler() takes 5 arguments (compile, sre_compile, parse, code, debug), {nargs} given");
-            using var held = Interop.NewTuple(5);
-            for (var i = 0; i < 5; i++)
+            var binding = State(module)->Target;
+            if (binding is not null && binding.RegexLearning != 0)
+                throw PythonError.Runtime("_regex_compiler() is the host's, called once by the bootstrap");
+            using var held = Interop.NewTuple(6);
+            for (var i = 0; i < 6; i++)
             {
-                Interop.IncRef(args[i]);
-                Interop.TupleSet(held.Borrow(), i, new StolenRef(args[i]));   // the reference just taken
+                var item = i < 5 ? args[i] : module;
+                Interop.IncRef(item);
+                Interop.TupleSet(held.Borrow(), i, new StolenRef(item));   // the reference just taken
             }
-            return Interop.NewBuiltinFunction(s_regexCompile, held.Borrow()).Steal();
+            var function = Interop.NewBuiltinFunction(s_regexCompile, held.Borrow());
+            if (binding is not null)
+                binding.RegexLearning = 1;   // without a binding (no plugin instance) it only reads the cache
+            return function.Steal();
+        }
+        catch (Exception e)
+        {
+            return Firewall.Null(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint RegexClose(nint module, nint unused)
+    {
+        try
+        {
+            if (State(module)->Target is { } binding)
+                binding.RegexLearning = 2;
+            return Interop.NewNone().Steal();
         }
         catch (Exception e)
         {
@@ -68,7 +95,8 @@ internal static unsafe partial class SdkModule
             if (entry is not null)
                 return Build(held, args[0], entry);
             var compiled = Interop.VectorcallRaw(original, args, nargsf, kwnames);
-            if (compiled != 0 && keepable && !WarningMarks.Any(mark => pattern.Contains(mark, StringComparison.Ordinal)))
+            if (compiled != 0 && keepable && State(Interop.TupleItem(held, Module).Pointer)->Target?.RegexLearning == 1
+                && !WarningMarks.Any(mark => pattern.Contains(mark, StringComparison.Ordinal)))
                 Learn(held, args[0], pattern, flags);
             return compiled;
         }
