@@ -95,8 +95,7 @@ internal static unsafe partial class SdkModule
             if (entry is not null)
                 return Build(held, args[0], entry);
             var compiled = Interop.VectorcallRaw(original, args, nargsf, kwnames);
-            if (compiled != 0 && keepable && State(Interop.TupleItem(held, Module).Pointer)->Target?.RegexLearning == 1
-                && !WarningMarks.Any(mark => pattern.Contains(mark, StringComparison.Ordinal)))
+            if (compiled != 0 && keepable && !WarningMarks.Any(mark => pattern.Contains(mark, StringComparison.Ordinal)))
                 Learn(held, args[0], pattern, flags);
             return compiled;
         }
@@ -151,13 +150,16 @@ internal static unsafe partial class SdkModule
     }
 
     /// <summary>
-    /// After the original compile succeeded: parses and compiles the pattern again (deterministic, once per process)
-    /// to keep what _sre.compile was given. A failure here only means nothing is kept.
+    /// After the original compile succeeded, while the interpreter may still add to the cache: parses and compiles the
+    /// pattern again with the functions held since the bootstrap (deterministic, once per process) to keep what
+    /// _sre.compile was given. A failure here only means nothing is kept; the compile's own result stands.
     /// </summary>
     private static void Learn(BorrowedRef held, nint p, RegexCache.Text pattern, long flags)
     {
         try
         {
+            if (State(Interop.TupleItem(held, Module).Pointer)->Target?.RegexLearning != 1)
+                return;
             using var flagsObject = Interop.NewLong(flags);
             using var parsed = Interop.CheckNew(Interop.CallRaw(Interop.TupleItem(held, Parse).Pointer, [p, flagsObject.Borrow().Pointer]));
             using var code = Interop.CheckNew(Interop.CallRaw(Interop.TupleItem(held, CodeOf).Pointer, [parsed.Borrow().Pointer, flagsObject.Borrow().Pointer]));
@@ -177,7 +179,7 @@ internal static unsafe partial class SdkModule
         }
         catch (PythonException)
         {
-            // The error is already taken from the interpreter; the compile's own result stands.
+            // The error is already taken from the interpreter.
         }
     }
 }
