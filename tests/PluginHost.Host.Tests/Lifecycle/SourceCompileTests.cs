@@ -10,6 +10,7 @@ namespace PluginHost.Host.Tests.Lifecycle;
 /// from a custom loader, and a syntax error's traceback.
 /// </summary>
 [Collection(PythonCollection.Name)]
+[Trait("Category", "EveryVersion")]
 public sealed class SourceCompileTests(PythonRuntimeFixture fixture)
 {
     [Fact]
