@@ -68,6 +68,11 @@ public sealed class NatsFanOutTests : NatsTestBase
         var auditor = reports.Where(r => r.By == "auditor").ToList();
         // The worker's two patterns both match, so its on_message runs twice per delivery (as on one host); each
         // message was delivered once, to one host: nothing echoed back, nothing taken by two hosts.
+        // Which message was counted other than twice, where, and what each host logged: seen once in ~45 runs (a
+        // third report of one message), not yet explained.
+        var odd = worker.GroupBy(r => r.I).Where(g => g.Count() != 2)
+            .Select(g => $"{g.Key}: {string.Join(", ", g.Select(r => $"pid {r.Pid} from {r.Sender}"))}").ToList();
+        Assert.True(odd.Count == 0, $"worker reports not two per message (A is pid {hostA.Id}): {string.Join("; ", odd)}\n--- host A ---\n{outputA}\n--- host B ---\n{outputB}");
         Assert.Equal(Enumerable.Range(0, 2 * Count).SelectMany(i => new[] { i, i }), worker.Select(r => r.I).Order());
         Assert.All(worker.GroupBy(r => r.I), g => Assert.Single(g.Select(r => r.Pid).Distinct()));
         Assert.Equal(Enumerable.Range(0, 2 * Count), auditor.Select(r => r.I).Order());
