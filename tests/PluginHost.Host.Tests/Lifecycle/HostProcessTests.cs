@@ -27,7 +27,8 @@ public sealed class HostProcessTests : IDisposable
     [Fact]
     public async Task HostRunsPluginsAndStopsThemInReverseOrderOnSigterm()
     {
-        using var host = HostProcess.Start([PluginDirectoryArg]);
+        // One start at a time: start order by name (in parallel, which starts first is a race), stop order its reverse.
+        using var host = HostProcess.Start([PluginDirectoryArg, "--PluginHost:MaxParallelStarts=1"]);
         await host.WaitForOutputAsync("3 of 3 plugin instances running", TimeSpan.FromMinutes(1));
 
         var output = await host.StopAsync();

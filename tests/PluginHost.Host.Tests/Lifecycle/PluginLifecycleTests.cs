@@ -104,6 +104,7 @@ public sealed class PluginLifecycleTests(PythonRuntimeFixture fixture)
     public async Task StopHooksRunInReverseStartOrder()
     {
         var harness = new SupervisorHarness(fixture);
+        harness.Options.MaxParallelStarts = 1;   // start order by name (in parallel, which starts first is a race)
         foreach (var name in new[] { "alpha", "beta", "gamma" })
             harness.Plugin(name, "import logging\ndef teardown():\n    logging.getLogger('t').info('teardown ' + __import__('pluginhost').context().name)\n");
         await harness.StartAsync();

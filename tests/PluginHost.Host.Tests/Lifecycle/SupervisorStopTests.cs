@@ -32,6 +32,9 @@ public sealed class SupervisorStopTests(PythonRuntimeFixture fixture)
     public async Task OrdinaryInstancesStopInReverseStartOrderEachWithinItsTurn()
     {
         await using var harness = new SupervisorHarness(fixture);
+        // One start at a time, so that the start order is the names' (in parallel, which of two waiting instances takes
+        // a freed slot first is a race, and the stop order checked here is the reverse of the start order).
+        harness.Options.MaxParallelStarts = 1;
         foreach (var name in new[] { "a1", "b2", "c3", "d4" })
             harness.Plugin(name, $"import pluginhost\ndef setup(ctx):\n    pass\ndef teardown():\n    print('teardown {name}')\n");
         var supervisor = await harness.StartAsync();
