@@ -3,9 +3,9 @@ using PluginHost.Interpreter.Native;
 namespace PluginHost.Interpreter;
 
 /// <summary>
-/// Python source of the host's own that many interpreters run (the SDK's prelude, a plugin instance's bootstrap):
-/// compiled by the first interpreter that runs it and kept marshalled — bytes that belong to no interpreter — so every
-/// later one loads it in a few hundredths of a millisecond instead of compiling it again (1–2 ms for a few hundred
+/// Python source of the host's own that many interpreters run (guards.py, the SDK's prelude, a plugin instance's
+/// bootstrap): compiled by the first interpreter that runs it and kept marshalled — bytes that belong to no
+/// interpreter — so every later one loads it in a few hundredths of a millisecond instead of compiling it again (1–2 ms for a few hundred
 /// lines; at 1,024 instances, seconds of start). A policy's audit hook lets exactly these bytes become code
 /// (<see cref="IsHostCode"/>): they are what the host compiled from its own source. Valid for the CPython that made them,
 /// the one of this process.

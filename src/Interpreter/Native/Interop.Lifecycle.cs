@@ -98,7 +98,8 @@ internal static unsafe partial class Interop
     internal static string Version => Marshal.PtrToStringUTF8(Py_GetVersion()) ?? "";
 
     /// <summary>The loaded CPython's minor version (PY_MINOR_VERSION of the library, not of headers we never had).</summary>
-    internal static int MinorVersion => s_minorVersion ??= int.Parse(Version.Split('.', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+    internal static int MinorVersion => s_minorVersion ??= KnownIssues.ParseVersion(Version)?.Minor
+        ?? throw new InvalidOperationException($"Cannot read CPython's version from '{Version}'.");
 
     // One libpython per process; written once (racing writers write the same value).
     private static int? s_minorVersion;
