@@ -123,15 +123,19 @@ internal sealed partial class MessageBroker
         if (remote)
         {
             // The transport usually takes the message at once (buffered): then the publish is done without waiting.
-            var send = pending is null ? _transport.SendAsync(message, CancellationToken.None) : default;
-            if (pending is null && send.IsCompletedSuccessfully)
+            // Its state is read once: a send that completes between two reads was once handed to
+            // PublishPendingAsync as not started and sent a second time (one duplicate in ~10^6 over NATS).
+            if (pending is not null)
             {
-                send.GetAwaiter().GetResult();
+                pending.Remote = true;   // sent once the local receivers have room, by PublishPendingAsync
             }
             else
             {
-                (pending ??= new PendingPublish(message)).Remote = true;
-                if (!send.IsCompletedSuccessfully) pending.Sending = send.AsTask();
+                var send = _transport.SendAsync(message, CancellationToken.None);
+                if (send.IsCompletedSuccessfully)
+                    send.GetAwaiter().GetResult();
+                else
+                    pending = new PendingPublish(message) { Remote = true, Sending = send.AsTask() };
             }
         }
         if (pending is not null)

@@ -12,6 +12,7 @@ internal sealed class NatsBenchServer : IDisposable
 {
     private readonly NatsServer _server = NatsServer.Start();
     private readonly List<Process> _hosts = [];
+    private readonly List<StringBuilder> _outputs = [];
 
     public string Url => _server.Url;
     /// <summary>A pluginhost on this server running the plugins under <paramref name="pluginRoot"/>; returns once <paramref name="ready"/> is in its output.</summary>
@@ -29,6 +30,7 @@ internal sealed class NatsBenchServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _hosts.Add(process);
+        _outputs.Add(output);
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (true)
         {
@@ -44,6 +46,12 @@ internal sealed class NatsBenchServer : IDisposable
         }
         log.WriteLine($"  pluginhost {process.Id} ready on {Url} ({prefix})");
     }
+
+    /// <summary>What each host wrote so far, for a failure's message.</summary>
+    public string Outputs() => string.Join("\n", _hosts.Select((host, i) =>
+    {
+        lock (_outputs[i]) return $"--- pluginhost {host.Id}:\n{_outputs[i]}";
+    }));
 
     public void Dispose()
     {

@@ -61,6 +61,10 @@ public sealed class NatsBenchmark : IBenchmark
                     log.WriteLine($"  throughput round {i + 1}: plugins {ours[^1]:N0}/s, bare client {raw[^1]:N0}/s, bare client with our headers {rawHeaders[^1]:N0}/s, with one header {rawOneHeader[^1]:N0}/s");
                 }
             }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException($"{e.Message}\n{server.Outputs()}", e);
+            }
             finally
             {
                 foreach (var peer in (Process[])[sink, pump])
