@@ -26,6 +26,54 @@ public sealed class NatsWireTests
         Assert.Equal(message.Headers.OrderBy(h => h.Key), back.Headers.OrderBy(h => h.Key));
     }
 
+    [Fact]
+    public void OurHeadersAreReadStraightFromTheHeaderBlock()
+    {
+        var message = new Message
+        {
+            Topic = "orders.created", Payload = "{}"u8.ToArray(), ContentType = ContentTypes.Json, Id = "m-1", CorrelationId = "c-1",
+            Sender = "shop", To = "billing/2", Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
+            Headers = ImmutableDictionary<string, string>.Empty.Add("tenant", "t1: ünï").Add("Ph-Sender", "spoof"),
+        };
+        // As NATS.Net writes it, with another client's header and a status code on the version line among ours.
+        var text = "NATS/1.0 100\r\nX-Other: skipped\r\n"
+            + string.Concat(NatsWire.Encode(message).Select(h => $"{h.Key}:  {h.Value}\t\r\n"))
+            + "Ph-Sender: second\r\n\r\n";
+        var block = System.Text.Encoding.UTF8.GetBytes(text);
+
+        foreach (var sequence in (System.Buffers.ReadOnlySequence<byte>[])[new(block), Split(block, 17)])
+        {
+            var headers = WireHeaders.Parse(sequence);
+            Assert.Null(headers.Get("X-Other"));
+            Assert.Equal("shop", headers.Get(NatsWire.Sender));   // the first of a repeated header, as NATS.Net's Get
+            var back = NatsWire.Decode(topic: null, headers, message.Payload.ToArray());
+            Assert.Equal(message with { Payload = default, Headers = ImmutableDictionary<string, string>.Empty }, back with { Payload = default, Headers = ImmutableDictionary<string, string>.Empty });
+            Assert.Equal(message.Headers.OrderBy(h => h.Key), back.Headers.OrderBy(h => h.Key));
+        }
+        Assert.Equal(0, WireHeaders.Parse(null).Count);
+        Assert.Equal(0, WireHeaders.Parse(new System.Buffers.ReadOnlySequence<byte>("NATS/1.0 503\r\n\r\n"u8.ToArray())).Count);
+    }
+
+    /// <summary>The same bytes in two segments, as a socket read may leave them.</summary>
+    private static System.Buffers.ReadOnlySequence<byte> Split(byte[] bytes, int at)
+    {
+        var first = new Segment(bytes.AsMemory(0, at), 0);
+        var second = first.Append(bytes.AsMemory(at));
+        return new System.Buffers.ReadOnlySequence<byte>(first, 0, second, second.Memory.Length);
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex) => (Memory, RunningIndex) = (memory, runningIndex);
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+
     [Theory]
     [InlineData("bad name", "v")]
     [InlineData("colon:name", "v")]

@@ -22,8 +22,9 @@ internal sealed partial class NatsTransport
                 {
                     try
                     {
-                        var sub = await _connection.SubscribeCoreAsync<byte[]>(key.Subject, key.Queue, cancellationToken: stopping).ConfigureAwait(false);
-                        _subscriptions[key] = (sub, Task.Run(() => ReadAsync(key, sub), CancellationToken.None));
+                        var sub = new NatsInboundSub(_connection, key.Subject, key.Queue, inbound => ReceiveAsync(key, inbound));
+                        await _connection.AddSubAsync(sub, stopping).ConfigureAwait(false);
+                        _subscriptions[key] = sub;
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -32,7 +33,7 @@ internal sealed partial class NatsTransport
                 }
                 foreach (var key in _subscriptions.Keys.Where(k => !wanted.Contains(k)).ToArray())
                 {
-                    var (sub, _) = _subscriptions[key];
+                    var sub = _subscriptions[key];
                     _subscriptions.Remove(key);
                     await sub.DisposeAsync().ConfigureAwait(false);
                 }
@@ -48,37 +49,52 @@ internal sealed partial class NatsTransport
         }
     }
 
-    private async Task ReadAsync(NatsSubscriptionKey key, INatsSub<byte[]> sub)
+    /// <summary>One message on <paramref name="key"/>'s subscription, on NATS.Net's reader (<see cref="NatsInboundSub"/>); never throws.</summary>
+    private ValueTask ReceiveAsync(NatsSubscriptionKey key, NatsInbound msg)
     {
         var stopping = _stopping.Token;
+        Message? message = null;
         try
         {
-            await foreach (var msg in sub.Msgs.ReadAllAsync(stopping).ConfigureAwait(false))
+            // A plugin gets a durable topic's messages from its durable consumer only (the stream sees the same publish).
+            if (key.Queue is not null && key.Pattern is not null && _durable.Length > 0 && IsDurableTopic(_subjects.TopicOf(msg.Subject) ?? "")) return default;
+            Interlocked.Increment(ref _received);
+            _receivedCounter.Add(1);
+            if (msg.ReplyTo is not null)
             {
-                // A plugin gets a durable topic's messages from its durable consumer only (the stream sees the same publish).
-                if (key.Queue is not null && key.Pattern is not null && _durable.Length > 0 && IsDurableTopic(_subjects.TopicOf(msg.Subject) ?? "")) continue;
-                Interlocked.Increment(ref _received);
-                _receivedCounter.Add(1);
-                if (msg.ReplyTo is not null)
-                {
-                    // Answered beside the reader, so one slow handler does not hold up the subscription.
-                    _ = AnswerAsync(key, msg, stopping);
-                    continue;
-                }
-                if (key.Pattern is not null && Skips(key, msg)) continue;
-                var message = NatsWire.Decode(key.Pattern is null ? null : _subjects.TopicOf(msg.Subject), msg.Headers, msg.Data);
-                try
-                {
-                    await _inbound!.DeliverLocalAsync(message, key.Owner, stopping).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
-                {
-                    // The broker counted and logged the drop for the receiver; this line names where it came from.
-                    _logger.NatsInboundFailed(message.Id, msg.Subject, key.Owner, e.Message);
-                }
+                // Answered beside the reader, so one slow handler does not hold up the subscription.
+                _ = AnswerAsync(key, msg, stopping);
+                return default;
             }
+            if (key.Pattern is not null && Skips(key, msg)) return default;
+            message = NatsWire.Decode(key.Pattern is null ? null : _subjects.TopicOf(msg.Subject), msg.Headers, msg.Payload);
+            var delivering = _inbound!.DeliverLocalAsync(message, key.Owner, stopping);
+            if (!delivering.IsCompletedSuccessfully) return DeliveredAsync(delivering, message, msg.Subject, key.Owner, stopping);
+            delivering.GetAwaiter().GetResult();
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            // The broker counted and logged the drop for the receiver; this line names where it came from. (An
+            // exception must not reach NATS.Net's reader: it would end the subscription or the connection.)
+            _logger.NatsInboundFailed(message?.Id ?? msg.Headers.Get(NatsWire.Id) ?? "?", msg.Subject, key.Owner, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return default;
+    }
+
+    private async ValueTask DeliveredAsync(ValueTask delivering, Message message, string subject, string owner, CancellationToken stopping)
+    {
+        try
+        {
+            await delivering.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            _logger.NatsInboundFailed(message.Id, subject, owner, e.Message);
+        }
+        catch (OperationCanceledException)
         {
         }
     }
@@ -88,10 +104,10 @@ internal sealed partial class NatsTransport
     /// server picks one member per queue name among all matching subscriptions, so overlapping patterns of one plugin
     /// yield one copy. A .NET subscriber (no queue) gets a copy per matching subscription: only its first delivers.
     /// </summary>
-    private bool Skips(NatsSubscriptionKey key, NatsMsg<byte[]> msg)
+    private bool Skips(NatsSubscriptionKey key, NatsInbound msg)
     {
         var skip = key.Queue is not null
-            ? NatsWire.Get(msg.Headers, NatsWire.Served) is { } served && Contains(served, key.Owner)
+            ? msg.Headers.Get(NatsWire.Served) is { } served && Contains(served, key.Owner)
             : !_interest.Delivers(key.Owner, key.Pattern!, _subjects.TopicOf(msg.Subject) ?? "");
         if (skip) Interlocked.Increment(ref _skipped);
         return skip;
@@ -106,14 +122,14 @@ internal sealed partial class NatsTransport
         return false;
     }
 
-    private async Task AnswerAsync(NatsSubscriptionKey key, NatsMsg<byte[]> msg, CancellationToken stopping)
+    private async Task AnswerAsync(NatsSubscriptionKey key, NatsInbound msg, CancellationToken stopping)
     {
-        var request = NatsWire.Decode(key.Pattern is null ? null : _subjects.TopicOf(msg.Subject), msg.Headers, msg.Data);
+        var request = NatsWire.Decode(key.Pattern is null ? null : _subjects.TopicOf(msg.Subject), msg.Headers, msg.Payload);
         NatsHeaders headers;
         ReadOnlyMemory<byte> payload = default;
         try
         {
-            var reply = await _inbound!.RequestLocalAsync(request, key.Owner, TimeoutOf(msg.Headers, _broker.RequestTimeout), stopping).ConfigureAwait(false);
+            var reply = await _inbound!.RequestLocalAsync(request, key.Owner, TimeoutOf(msg.Headers.Get(NatsWire.Timeout), _broker.RequestTimeout), stopping).ConfigureAwait(false);
             headers = NatsWire.Encode(reply);
             payload = reply.Payload;
             Interlocked.Increment(ref _answered);

@@ -34,7 +34,7 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
     private readonly Counter<long> _receivedCounter;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<LocalInterest> _interestChanges = Channel.CreateBounded<LocalInterest>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
-    private readonly Dictionary<NatsSubscriptionKey, (INatsSub<byte[]> Sub, Task Reader)> _subscriptions = [];
+    private readonly Dictionary<NatsSubscriptionKey, NatsInboundSub> _subscriptions = [];
     private readonly Lock _connectedGate = new();
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile NatsInterest _interest;
@@ -114,10 +114,10 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
         await _stopping.CancelAsync().ConfigureAwait(false);
         _interestChanges.Writer.TryComplete();
         await _reconciler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var (sub, reader) in _subscriptions.Values)
+        foreach (var sub in _subscriptions.Values)
         {
             await sub.DisposeAsync().ConfigureAwait(false);
-            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await sub.Backlog.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         _subscriptions.Clear();
         await StopConsumersAsync().ConfigureAwait(false);
@@ -262,8 +262,8 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
     private static long Milliseconds(TimeSpan timeout) =>
         timeout == System.Threading.Timeout.InfiniteTimeSpan ? -1 : (long)Math.Ceiling(timeout.TotalMilliseconds);
 
-    private static TimeSpan TimeoutOf(NatsHeaders? headers, TimeSpan fallback) =>
-        long.TryParse(NatsWire.Get(headers, NatsWire.Timeout), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms)
+    private static TimeSpan TimeoutOf(string? header, TimeSpan fallback) =>
+        long.TryParse(header, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms)
             ? ms < 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Max(1, ms))
             : fallback;
 }

@@ -57,28 +57,29 @@ internal static class NatsWire
     }
 
     /// <summary>The message a NATS message carries; <paramref name="topic"/> from its subject (null for an addressed one).</summary>
-    public static Message Decode(string? topic, NatsHeaders? headers, byte[]? data)
+    public static Message Decode(string? topic, NatsHeaders? headers, byte[]? data) => Decode(topic, WireHeaders.From(headers), data);
+
+    /// <inheritdoc cref="Decode(string?, NatsHeaders?, byte[]?)"/>
+    public static Message Decode(string? topic, in WireHeaders headers, byte[]? data)
     {
         var userHeaders = ImmutableDictionary<string, string>.Empty;
-        if (headers is not null)
+        for (var i = 0; i < headers.Count; i++)
         {
-            foreach (var (name, values) in headers)
-            {
-                if (name.StartsWith(UserPrefix, StringComparison.Ordinal))
-                    userHeaders = userHeaders.SetItem(name[UserPrefix.Length..], values.ToString());
-            }
+            var (name, value) = headers[i];
+            if (name.StartsWith(UserPrefix, StringComparison.Ordinal) && !userHeaders.ContainsKey(name[UserPrefix.Length..]))
+                userHeaders = userHeaders.Add(name[UserPrefix.Length..], value);   // the first, as Get reads ours
         }
 
         return new Message
         {
-            Topic = topic ?? Get(headers, Topic) ?? "",
+            Topic = topic ?? headers.Get(Topic) ?? "",
             Payload = data ?? [],
-            Id = Get(headers, Id) ?? "",
-            ContentType = Get(headers, ContentType) ?? ContentTypes.Bytes,
-            Sender = Get(headers, Sender) ?? "",
-            CorrelationId = Get(headers, Correlation),
-            To = Get(headers, To),
-            Timestamp = long.TryParse(Get(headers, Time), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            Id = headers.Get(Id) ?? "",
+            ContentType = headers.Get(ContentType) ?? ContentTypes.Bytes,
+            Sender = headers.Get(Sender) ?? "",
+            CorrelationId = headers.Get(Correlation),
+            To = headers.Get(To),
+            Timestamp = long.TryParse(headers.Get(Time), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
                 ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
                 : default,
             Headers = userHeaders,
