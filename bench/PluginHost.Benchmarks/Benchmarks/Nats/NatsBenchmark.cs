@@ -37,7 +37,7 @@ public sealed class NatsBenchmark : IBenchmark
             await nats.ConnectAsync();
 
             // Throughput: trigger, then time until the sink reports the count.
-            List<double> ours = [], raw = [], rawHeaders = [], rawOneHeader = [];
+            List<Round> ours = [], raw = [], rawHeaders = [], rawOneHeader = [];
             // Both sides long-lived and warmed up alike: the hosts are services, and the first ~100,000 messages run
             // while .NET tiers up the hot paths and the server grows its per-connection buffers (before this, the
             // bare peers were fresh processes each round and the hosts not warmed: rounds 1-2 of the plugins at
@@ -50,15 +50,16 @@ public sealed class NatsBenchmark : IBenchmark
                 {
                     var warmOurs = await PluginRoundAsync(nats, count, size);
                     var warmRaw = await RawRoundAsync(nats, count, size);
-                    log.WriteLine($"  warm-up round {w + 1}: plugins {count / warmOurs.TotalSeconds:N0}/s, bare client {count / warmRaw.TotalSeconds:N0}/s");
+                    log.WriteLine($"  warm-up round {w + 1}: plugins {warmOurs.Describe(count)}; bare client {warmRaw.Describe(count)}");
                 }
                 for (var i = 0; i < Repeats; i++)
                 {
-                    ours.Add(count / (await PluginRoundAsync(nats, count, size)).TotalSeconds);
-                    raw.Add(count / (await RawRoundAsync(nats, count, size)).TotalSeconds);
-                    rawHeaders.Add(count / (await RawRoundAsync(nats, count, size, "headers")).TotalSeconds);
-                    rawOneHeader.Add(count / (await RawRoundAsync(nats, count, size, "one-header")).TotalSeconds);
-                    log.WriteLine($"  throughput round {i + 1}: plugins {ours[^1]:N0}/s, bare client {raw[^1]:N0}/s, bare client with our headers {rawHeaders[^1]:N0}/s, with one header {rawOneHeader[^1]:N0}/s");
+                    ours.Add(await PluginRoundAsync(nats, count, size));
+                    raw.Add(await RawRoundAsync(nats, count, size));
+                    rawHeaders.Add(await RawRoundAsync(nats, count, size, "headers"));
+                    rawOneHeader.Add(await RawRoundAsync(nats, count, size, "one-header"));
+                    log.WriteLine($"  throughput round {i + 1}: plugins {ours[^1].Describe(count)}; bare client {raw[^1].Describe(count)}; "
+                        + $"with our headers {rawHeaders[^1].Describe(count)}; with one header {rawOneHeader[^1].Describe(count)}");
                 }
             }
             catch (InvalidOperationException e)
@@ -73,22 +74,35 @@ public sealed class NatsBenchmark : IBenchmark
                     peer.Dispose();
                 }
             }
-            yield return new BenchResult(Name, $"throughput_{size}B_two_hosts", 2, Stats.Median(ours), "msg/s")
+            double Rate(List<Round> rounds) => Stats.Median(rounds.Select(r => r.Rate(count)).ToList());
+            double Cpu(List<Round> rounds) => Stats.Median(rounds.Select(r => r.CpuMicrosPerMessage(count)).ToList());
+            yield return new BenchResult(Name, $"throughput_{size}B_two_hosts", 2, Rate(ours), "msg/s")
             {
-                Baseline = Stats.Median(raw), Ratio = Stats.Median(ours) / Stats.Median(raw), Stat = "median", Samples = Repeats,
+                Baseline = Rate(raw), Ratio = Rate(ours) / Rate(raw), Stat = "median", Samples = Repeats,
                 Note = $"{count:N0} messages from a plugin in host A to a plugin in host B; baseline: bare NATS.Net publisher → subscriber in two processes",
             }.RatioAtLeast(0.8);
             // Where the gap goes: the same bare client carrying the transport's per-message headers (no target).
-            yield return new BenchResult(Name, $"throughput_{size}B_bare_with_headers", 2, Stats.Median(rawHeaders), "msg/s")
+            yield return new BenchResult(Name, $"throughput_{size}B_bare_with_headers", 2, Rate(rawHeaders), "msg/s")
             {
-                Baseline = Stats.Median(raw), Ratio = Stats.Median(rawHeaders) / Stats.Median(raw), Stat = "median", Samples = Repeats,
+                Baseline = Rate(raw), Ratio = Rate(rawHeaders) / Rate(raw), Stat = "median", Samples = Repeats,
                 Note = "bare NATS.Net with Nats-Msg-Id, Ph-Time and Ph-Sender per message (as the transport sends a plugin's message) vs without",
             };
             // What one compact header with the same fields would cost instead (a wire format not adopted: scale-out.md).
-            yield return new BenchResult(Name, $"throughput_{size}B_bare_with_one_header", 2, Stats.Median(rawOneHeader), "msg/s")
+            yield return new BenchResult(Name, $"throughput_{size}B_bare_with_one_header", 2, Rate(rawOneHeader), "msg/s")
             {
-                Baseline = Stats.Median(raw), Ratio = Stats.Median(rawOneHeader) / Stats.Median(raw), Stat = "median", Samples = Repeats,
+                Baseline = Rate(raw), Ratio = Rate(rawOneHeader) / Rate(raw), Stat = "median", Samples = Repeats,
                 Note = "bare NATS.Net with the same three fields in one header (Ph: id;time;sender) vs without",
+            };
+            // What a message costs the whole machine (hosts or bare peers, the server, this program): the ratio of
+            // these is what the throughput ratio tends to when every core is busy.
+            yield return new BenchResult(Name, $"cpu_per_msg_{size}B_two_hosts", 2, Cpu(ours), "µs")
+            {
+                Baseline = Cpu(raw), Ratio = Cpu(raw) / Cpu(ours), Stat = "median", Samples = Repeats,
+                Note = $"busy CPU time of the whole machine per message (/proc/stat); cores busy: plugins {Stats.Median(ours.Select(r => r.BusyShare).ToList()):P0}, bare client {Stats.Median(raw.Select(r => r.BusyShare).ToList()):P0}",
+            };
+            yield return new BenchResult(Name, $"cpu_per_msg_{size}B_bare_with_headers", 2, Cpu(rawHeaders), "µs")
+            {
+                Baseline = Cpu(raw), Ratio = Cpu(raw) / Cpu(rawHeaders), Stat = "median", Samples = Repeats,
             };
 
             // Request-reply: the plugin measures its own requests; the bare client measures its own.
@@ -119,29 +133,47 @@ public sealed class NatsBenchmark : IBenchmark
         }
     }
 
-    private static async Task<TimeSpan> PluginRoundAsync(NatsConnection nats, int count, int size)
+    /// <summary>One throughput round: how long it took and what the whole machine spent on it.</summary>
+    private readonly record struct Round(TimeSpan Elapsed, double CpuSeconds, double BusyShare)
+    {
+        public static Round Since(Stopwatch clock, MachineCpu start)
+        {
+            var end = MachineCpu.Now();
+            return new Round(clock.Elapsed, end.BusySecondsSince(start), end.BusyShareSince(start));
+        }
+
+        public double Rate(int count) => count / Elapsed.TotalSeconds;
+
+        public double CpuMicrosPerMessage(int count) => CpuSeconds * 1e6 / count;
+
+        public string Describe(int count) => $"{Rate(count):N0}/s, {CpuMicrosPerMessage(count):0.00} µs CPU/msg, cores {BusyShare:P0} busy";
+    }
+
+    private static async Task<Round> PluginRoundAsync(NatsConnection nats, int count, int size)
     {
         await using var done = await nats.SubscribeCoreAsync<string>($"{Prefix}.bench.done");
         await nats.PingAsync();
+        var cpu = MachineCpu.Now();
         var clock = Stopwatch.StartNew();
         await nats.PublishAsync($"{Prefix}.ctl.go", Encoding.UTF8.GetBytes($"{count} {size}"), Text());
         var reply = await done.Msgs.ReadAsync();
-        var elapsed = clock.Elapsed;
+        var round = Round.Since(clock, cpu);
         if (reply.Data != count.ToString()) throw new InvalidOperationException($"the sink plugin counted {reply.Data}, not {count}");
-        return elapsed;
+        return round;
     }
 
     /// <param name="headers">null, "headers" (the transport's three) or "one-header" (the same fields in one).</param>
-    private static async Task<TimeSpan> RawRoundAsync(NatsConnection nats, int count, int size, string? headers = null)
+    private static async Task<Round> RawRoundAsync(NatsConnection nats, int count, int size, string? headers = null)
     {
         await using var done = await nats.SubscribeCoreAsync<string>("raw.done");
         await nats.PingAsync();
+        var cpu = MachineCpu.Now();
         var clock = Stopwatch.StartNew();
         await nats.PublishAsync("raw.go", headers is null ? $"{count} {size}" : $"{count} {size} {headers}");
         var reply = await done.Msgs.ReadAsync();
-        var elapsed = clock.Elapsed;
+        var round = Round.Since(clock, cpu);
         if (reply.Data != count.ToString()) throw new InvalidOperationException($"the bare sink counted {reply.Data}, not {count}");
-        return elapsed;
+        return round;
     }
 
     private static async Task<(double P50, double P99)> PluginRequestsAsync(NatsConnection nats, int requests, int size)
