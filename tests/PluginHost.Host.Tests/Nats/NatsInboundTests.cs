@@ -17,16 +17,8 @@ public sealed class NatsInboundTests : NatsTestBase
     [Fact]
     public async Task AFullInboxHoldsItsMessagesInOrderWhileOtherSubscriptionsGoOn()
     {
-        var logs = new CapturedLogs();
-        var options = new BrokerOptions { FullInboxMode = FullInboxMode.Wait, PublishTimeout = TimeSpan.FromSeconds(60) };
-        await using var transport = new NatsTransport(Options.Create(new NatsOptions { Url = Server.Url, SubjectPrefix = "t" }), Options.Create(options), logs);
-        using var broker = new MessageBroker(options, new Logger<MessageBroker>(logs), transport);
-        var slow = new TestEndpoint("slow", capacity: 2);
-        var fast = new TestEndpoint("fast", capacity: 64);
-        broker.Subscribe("work.slow", slow);
-        broker.Subscribe("work.fast", fast);
-        await transport.StartAsync(CancellationToken.None);
-        await WaitUntil(() => logs.Records.Any(r => r.Message.Contains("t.work.slow [slow]") && r.Message.Contains("t.work.fast [fast]")), "the subscriptions");
+        await using var host = await Inboxes.StartAsync(Server.Url);
+        var (broker, slow, fast) = (host.Broker, host.Slow, host.Fast);
 
         await using var peer = await NatsPeer.ConnectAsync(Server.Url);
         // Far more than the inbox (2) and the subscription's backlog (1,024) hold: the reader itself waits at the end.
@@ -47,22 +39,13 @@ public sealed class NatsInboundTests : NatsTestBase
         for (var i = 0; i < 5; i++) Assert.Equal($"f{i}", Brokers.TextOf(await fast.TakeAsync()));
         Assert.Equal(0, slow.Depth + fast.Depth);
         Assert.Equal(0, broker.Snapshot().For("slow").Dropped);
-        await transport.StopAsync(CancellationToken.None);
     }
 
     [Fact]
     public async Task WhileTheBacklogHasRoomOtherSubscriptionsAreNotHeldUp()
     {
-        var logs = new CapturedLogs();
-        var options = new BrokerOptions { FullInboxMode = FullInboxMode.Wait, PublishTimeout = TimeSpan.FromSeconds(60) };
-        await using var transport = new NatsTransport(Options.Create(new NatsOptions { Url = Server.Url, SubjectPrefix = "t" }), Options.Create(options), logs);
-        using var broker = new MessageBroker(options, new Logger<MessageBroker>(logs), transport);
-        var slow = new TestEndpoint("slow", capacity: 2);
-        var fast = new TestEndpoint("fast", capacity: 64);
-        broker.Subscribe("work.slow", slow);
-        broker.Subscribe("work.fast", fast);
-        await transport.StartAsync(CancellationToken.None);
-        await WaitUntil(() => logs.Records.Any(r => r.Message.Contains("t.work.slow [slow]") && r.Message.Contains("t.work.fast [fast]")), "the subscriptions");
+        await using var host = await Inboxes.StartAsync(Server.Url);
+        var (broker, slow, fast) = (host.Broker, host.Slow, host.Fast);
 
         await using var peer = await NatsPeer.ConnectAsync(Server.Url);
         for (var i = 0; i < 100; i++)
@@ -73,7 +56,40 @@ public sealed class NatsInboundTests : NatsTestBase
         Assert.Equal("f", Brokers.TextOf(await fast.TakeAsync()));
         Assert.Equal(2, slow.Depth);
         for (var i = 0; i < 100; i++) Assert.Equal($"s{i}", Brokers.TextOf(await slow.TakeAsync()));
-        await transport.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>A broker on the NATS transport (prefix <c>t</c>) with a slow inbox of 2 on work.slow and a roomy one on work.fast.</summary>
+    private sealed class Inboxes : IAsyncDisposable
+    {
+        private readonly NatsTransport _transport;
+
+        private Inboxes(NatsTransport transport, MessageBroker broker) => (_transport, Broker) = (transport, broker);
+
+        public MessageBroker Broker { get; }
+
+        public TestEndpoint Slow { get; } = new("slow", capacity: 2);
+
+        public TestEndpoint Fast { get; } = new("fast", capacity: 64);
+
+        public static async Task<Inboxes> StartAsync(string url)
+        {
+            var logs = new CapturedLogs();
+            var options = new BrokerOptions { FullInboxMode = FullInboxMode.Wait, PublishTimeout = TimeSpan.FromSeconds(60) };
+            var transport = new NatsTransport(Options.Create(new NatsOptions { Url = url, SubjectPrefix = "t" }), Options.Create(options), logs);
+            var host = new Inboxes(transport, new MessageBroker(options, new Logger<MessageBroker>(logs), transport));
+            host.Broker.Subscribe("work.slow", host.Slow);
+            host.Broker.Subscribe("work.fast", host.Fast);
+            await transport.StartAsync(CancellationToken.None);
+            await WaitUntil(() => logs.Records.Any(r => r.Message.Contains("t.work.slow [slow]") && r.Message.Contains("t.work.fast [fast]")), "the subscriptions");
+            return host;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _transport.StopAsync(CancellationToken.None);
+            Broker.Dispose();
+            await _transport.DisposeAsync();
+        }
     }
 
     private static async Task WaitUntil(Func<bool> condition, string what)

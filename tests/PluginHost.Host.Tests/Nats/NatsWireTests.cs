@@ -8,15 +8,18 @@ namespace PluginHost.Host.Tests.Nats;
 /// <summary>The NATS transport's pieces without a server: the wire format, subjects, interest and its settings.</summary>
 public sealed class NatsWireTests
 {
+    /// <summary>A message with every field set, and a header of its own posing as ours.</summary>
+    private static Message Sample(string tenant) => new()
+    {
+        Topic = "orders.created", Payload = "{}"u8.ToArray(), ContentType = ContentTypes.Json, Id = "m-1", CorrelationId = "c-1",
+        Sender = "shop", To = "billing/2", Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
+        Headers = ImmutableDictionary<string, string>.Empty.Add("tenant", tenant).Add("Ph-Sender", "spoof"),
+    };
+
     [Fact]
     public void AMessageSurvivesTheTripThroughNatsHeaders()
     {
-        var message = new Message
-        {
-            Topic = "orders.created", Payload = "{}"u8.ToArray(), ContentType = ContentTypes.Json, Id = "m-1", CorrelationId = "c-1",
-            Sender = "shop", To = "billing/2", Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
-            Headers = ImmutableDictionary<string, string>.Empty.Add("tenant", "t1").Add("Ph-Sender", "spoof"),
-        };
+        var message = Sample("t1");
         var headers = NatsWire.Encode(message);
         Assert.Equal("m-1", NatsWire.Get(headers, "Nats-Msg-Id"));
         Assert.Equal("shop", NatsWire.Get(headers, NatsWire.Sender));   // a publisher's own "Ph-Sender" header cannot pose as it
@@ -29,12 +32,7 @@ public sealed class NatsWireTests
     [Fact]
     public void OurHeadersAreReadStraightFromTheHeaderBlock()
     {
-        var message = new Message
-        {
-            Topic = "orders.created", Payload = "{}"u8.ToArray(), ContentType = ContentTypes.Json, Id = "m-1", CorrelationId = "c-1",
-            Sender = "shop", To = "billing/2", Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
-            Headers = ImmutableDictionary<string, string>.Empty.Add("tenant", "t1: ünï").Add("Ph-Sender", "spoof"),
-        };
+        var message = Sample("t1: ünï");
         // As NATS.Net writes it, with another client's header and a status code on the version line among ours.
         var text = "NATS/1.0 100\r\nX-Other: skipped\r\n"
             + string.Concat(NatsWire.Encode(message).Select(h => $"{h.Key}:  {h.Value}\t\r\n"))
