@@ -15,7 +15,7 @@ namespace PluginHost.Host.Tests.Nats;
 public sealed class NatsInboundTests : NatsTestBase
 {
     [Fact]
-    public async Task AFullInboxHoldsItsMessagesInOrderWhileOtherSubscriptionsGoOn()
+    public async Task AFullInboxHoldsBackItsMessagesInOrderAndLosesNone()
     {
         await using var host = await Inboxes.StartAsync(Server.Url);
         var (broker, slow, fast) = (host.Broker, host.Slow, host.Fast);
