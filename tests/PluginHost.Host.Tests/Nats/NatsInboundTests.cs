@@ -58,6 +58,27 @@ public sealed class NatsInboundTests : NatsTestBase
         for (var i = 0; i < 100; i++) Assert.Equal($"s{i}", Brokers.TextOf(await slow.TakeAsync()));
     }
 
+    [Fact]
+    public async Task HeadersArriveAsTheyWereSentWhateverTheirCharacters()
+    {
+        await using var host = await Inboxes.StartAsync(Server.Url);
+        var options = new BrokerOptions();
+        await using var sender = new NatsTransport(Options.Create(new NatsOptions { Url = Server.Url, SubjectPrefix = "t" }), Options.Create(options), new CapturedLogs());
+        await sender.StartAsync(CancellationToken.None);
+        var headers = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("who", "Zoë, 東京 ✓").Add("plain", "a b");
+
+        await sender.SendAsync(new PluginHost.Sdk.Messaging.Message { Topic = "work.fast", Id = "h-1", Sender = "søren", Headers = headers, Payload = "x"u8.ToArray() }, CancellationToken.None);
+
+        var received = (await host.Fast.TakeAsync()).Message;
+        Assert.Equal(headers.OrderBy(h => h.Key), received.Headers.OrderBy(h => h.Key));
+        Assert.Equal("søren", received.Sender);
+        // A header name NATS cannot carry (printable ASCII only) is refused with the reason, never sent altered.
+        var bad = await Assert.ThrowsAsync<PluginHost.Sdk.Messaging.MessageDeliveryException>(async () => await sender.SendAsync(
+            new PluginHost.Sdk.Messaging.Message { Topic = "work.fast", Id = "h-2", Headers = headers.Clear().Add("naïve", "v") }, CancellationToken.None));
+        Assert.Contains("'naïve'", bad.Message);
+        await sender.StopAsync(CancellationToken.None);
+    }
+
     /// <summary>A broker on the NATS transport (prefix <c>t</c>) with a slow inbox of 2 on work.slow and a roomy one on work.fast.</summary>
     private sealed class Inboxes : IAsyncDisposable
     {

@@ -168,6 +168,9 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
         // An inbound message waits for room (in the client, then on the socket) rather than being dropped unseen.
         SubPendingChannelFullMode = BoundedChannelFullMode.Wait,
         CaseSensitiveHeaders = true,
+        // Header values as UTF-8, as other NATS clients read them: the client's default (ASCII) turned every other
+        // character of a header or a sender into '?' on the way. Names stay printable ASCII (NatsWire.Encode).
+        HeaderEncoding = System.Text.Encoding.UTF8,
         // The client's own log (every reconnect attempt with a stack trace, without our event ids) stays quiet:
         // the transport logs connects, disconnects, reconnects and what did not cross itself (events 1900-1919).
     };

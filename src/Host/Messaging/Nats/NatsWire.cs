@@ -49,8 +49,8 @@ internal static class NatsWire
         }
         foreach (var (name, value) in message.Headers)
         {
-            if (name.Any(c => c == ':' || char.IsWhiteSpace(c) || char.IsControl(c)) || value.Any(c => c is '\r' or '\n'))
-                throw new MessageDeliveryException($"Header '{name}' cannot travel over NATS: names must be free of ':', whitespace and control characters, values free of line breaks.");
+            if (name.Any(c => c is ':' or <= ' ' or > '~') || value.Any(c => c is '\r' or '\n'))
+                throw new MessageDeliveryException($"Header '{name}' cannot travel over NATS: names must be printable ASCII without ':' or spaces, values free of line breaks.");
             headers[UserPrefix + name] = value;
         }
         return headers;

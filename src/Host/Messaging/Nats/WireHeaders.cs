@@ -7,7 +7,7 @@ namespace PluginHost.Host.Messaging.Nats;
 /// <summary>
 /// The headers of a NATS message that are ours (<see cref="NatsWire.Id"/> and <c>Ph-*</c>), read straight from the
 /// header block as it came off the socket: others' headers are skipped without a string, and no dictionary is built
-/// (NATS.Net's <see cref="NatsHeaders"/> took about a third of a small message's receive cost).
+/// (NATS.Net's <see cref="NatsHeaders"/>: a dictionary and a string per name and value, for every message).
 /// </summary>
 internal readonly struct WireHeaders
 {
@@ -64,7 +64,7 @@ internal readonly struct WireHeaders
             if (colon <= 0) continue;
             var name = line[..colon];
             if (!Ours(name)) continue;
-            fields ??= new (string, string)[8];
+            fields ??= new (string, string)[4];   // ours: usually id, time, sender
             if (count == fields.Length) Array.Resize(ref fields, count * 2);
             fields[count++] = (NameOf(name), Encoding.UTF8.GetString(line[(colon + 1)..].Trim(" \t"u8)));
         }
