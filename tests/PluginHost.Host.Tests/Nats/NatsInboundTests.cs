@@ -9,8 +9,8 @@ using PluginHost.Host.Tests.Messaging;
 namespace PluginHost.Host.Tests.Nats;
 
 /// <summary>
-/// What arrives from NATS goes into inboxes on the client's reader thread: a full inbox holds back its own
-/// subscription's messages, in order and none lost, and not the others'.
+/// What arrives from NATS goes into inboxes on the client's reader thread, as it was sent: a full inbox holds back its
+/// own subscription's messages, in order and none lost, and not the others'.
 /// </summary>
 public sealed class NatsInboundTests : NatsTestBase
 {
