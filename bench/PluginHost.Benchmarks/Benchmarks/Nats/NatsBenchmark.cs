@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using NATS.Client.Core;
@@ -104,6 +105,14 @@ public sealed class NatsBenchmark : IBenchmark
             {
                 Baseline = Cpu(raw), Ratio = Cpu(raw) / Cpu(rawHeaders), Stat = "median", Samples = Repeats,
             };
+            // What bounds one publishing plugin whatever the cores: its interpreter thread's CPU per message, against
+            // the whole bare pump process's.
+            double Publisher(List<Round> rounds) => Stats.Median(rounds.Select(r => r.PublisherCpuMicros).ToList());
+            yield return new BenchResult(Name, $"publisher_cpu_per_msg_{size}B", 2, Publisher(ours), "µs")
+            {
+                Baseline = Publisher(raw), Ratio = Publisher(raw) / Publisher(ours), Stat = "median", Samples = Repeats,
+                Note = $"the pump plugin's thread (thread_time_ns) vs the bare pump process (all its threads); bare with our headers {Publisher(rawHeaders):0.00} µs",
+            };
 
             // Request-reply: the plugin measures its own requests; the bare client measures its own.
             using var echo = NatsRawPeers.Start("nats-echo", server.Url);
@@ -136,6 +145,12 @@ public sealed class NatsBenchmark : IBenchmark
     /// <summary>One throughput round: how long it took and what the whole machine spent on it.</summary>
     private readonly record struct Round(TimeSpan Elapsed, double CpuSeconds, double BusyShare)
     {
+        /// <summary>
+        /// The publisher's own CPU per message: the pump plugin's interpreter thread (Python, the broker, the NATS
+        /// client's serialization), or the whole bare pump process. One publishing thread cannot go faster than this.
+        /// </summary>
+        public double PublisherCpuMicros { get; init; }
+
         public static Round Since(Stopwatch clock, MachineCpu start)
         {
             var end = MachineCpu.Now();
@@ -146,12 +161,14 @@ public sealed class NatsBenchmark : IBenchmark
 
         public double CpuMicrosPerMessage(int count) => CpuSeconds * 1e6 / count;
 
-        public string Describe(int count) => $"{Rate(count):N0}/s, {CpuMicrosPerMessage(count):0.00} µs CPU/msg, cores {BusyShare:P0} busy";
+        public string Describe(int count) =>
+            $"{Rate(count):N0}/s, {CpuMicrosPerMessage(count):0.00} µs CPU/msg (publisher {PublisherCpuMicros:0.00}), cores {BusyShare:P0} busy";
     }
 
     private static async Task<Round> PluginRoundAsync(NatsConnection nats, int count, int size)
     {
         await using var done = await nats.SubscribeCoreAsync<string>($"{Prefix}.bench.done");
+        await using var pumpCpu = await nats.SubscribeCoreAsync<string>($"{Prefix}.bench.pumpcpu");
         await nats.PingAsync();
         var cpu = MachineCpu.Now();
         var clock = Stopwatch.StartNew();
@@ -159,13 +176,14 @@ public sealed class NatsBenchmark : IBenchmark
         var reply = await done.Msgs.ReadAsync();
         var round = Round.Since(clock, cpu);
         if (reply.Data != count.ToString()) throw new InvalidOperationException($"the sink plugin counted {reply.Data}, not {count}");
-        return round;
+        return round with { PublisherCpuMicros = double.Parse((await pumpCpu.Msgs.ReadAsync()).Data!, CultureInfo.InvariantCulture) };
     }
 
     /// <param name="headers">null, "headers" (the transport's three) or "one-header" (the same fields in one).</param>
     private static async Task<Round> RawRoundAsync(NatsConnection nats, int count, int size, string? headers = null)
     {
         await using var done = await nats.SubscribeCoreAsync<string>("raw.done");
+        await using var pumpCpu = await nats.SubscribeCoreAsync<string>("raw.pumpcpu");
         await nats.PingAsync();
         var cpu = MachineCpu.Now();
         var clock = Stopwatch.StartNew();
@@ -173,7 +191,7 @@ public sealed class NatsBenchmark : IBenchmark
         var reply = await done.Msgs.ReadAsync();
         var round = Round.Since(clock, cpu);
         if (reply.Data != count.ToString()) throw new InvalidOperationException($"the bare sink counted {reply.Data}, not {count}");
-        return round;
+        return round with { PublisherCpuMicros = double.Parse((await pumpCpu.Msgs.ReadAsync()).Data!, CultureInfo.InvariantCulture) };
     }
 
     private static async Task<(double P50, double P99)> PluginRequestsAsync(NatsConnection nats, int requests, int size)
@@ -215,8 +233,10 @@ public sealed class NatsBenchmark : IBenchmark
                 if message.topic == "ctl.go":
                     count, size = map(int, message.payload.split())
                     data = b"x" * size
+                    cpu = time.thread_time_ns()
                     for _ in range(count):
                         pluginhost.publish("bench.data", data)
+                    pluginhost.publish("bench.pumpcpu", str((time.thread_time_ns() - cpu) / count / 1000))
                     pluginhost.publish("bench.data", b"END")
                 else:
                     count, warm, size = map(int, message.payload.split())

@@ -43,6 +43,7 @@ internal static class NatsRawPeers
             var parts = msg.Data!.Split(' ');
             var (count, payload) = (int.Parse(parts[0]), new byte[int.Parse(parts[1])]);
             var headers = parts.Length > 2 ? parts[2] : null;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             for (var i = 0; i < count; i++)
             {
                 // "headers": what the transport puts on a plugin's message (NatsWire), built per message as it does;
@@ -66,6 +67,8 @@ internal static class NatsRawPeers
                     await nats.PublishAsync("raw.data", payload);
                 }
             }
+            var micros = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / count;
+            await nats.PublishAsync("raw.pumpcpu", micros.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await nats.PublishAsync("raw.data", "END"u8.ToArray());
             await nats.PingAsync();
         }
