@@ -13,11 +13,14 @@ public sealed class NatsTransportMetricsTests : NatsTestBase
     [Fact]
     public async Task SentAndNotSentAreCountedOnTheMeter()
     {
+        var broker = new BrokerOptions { FullInboxMode = FullInboxMode.Fail };
+        await using var transport = new NatsTransport(Options.Create(new NatsOptions { Url = Server.Url }), Options.Create(broker), NullLoggerFactory.Instance);
         var counts = new Dictionary<string, long>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == NatsTransport.MeterName) l.EnableMeasurementEvents(instrument);
+            // This transport's meter only: other tests' transports in this process count on meters of the same name.
+            if (instrument.Meter == transport.Meter) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
@@ -25,8 +28,6 @@ public sealed class NatsTransportMetricsTests : NatsTestBase
         });
         listener.Start();
 
-        var broker = new BrokerOptions { FullInboxMode = FullInboxMode.Fail };
-        await using var transport = new NatsTransport(Options.Create(new NatsOptions { Url = Server.Url }), Options.Create(broker), NullLoggerFactory.Instance);
         await transport.StartAsync(CancellationToken.None);
         var message = new Message { Topic = "t.one", Id = "m1", Payload = new byte[64] };
         await transport.SendAsync(message, CancellationToken.None);

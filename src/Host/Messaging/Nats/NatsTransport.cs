@@ -69,6 +69,9 @@ internal sealed partial class NatsTransport : IMessageTransport, IHostedService,
 
     public const string MeterName = "PluginHost.Nats";
 
+    /// <summary>Where this transport counts what it sent, failed to send and received.</summary>
+    public Meter Meter => _meter;
+
     /// <summary>The configured servers, comma-separated.</summary>
     public string Url { get; }
 
