@@ -112,14 +112,4 @@ public sealed class NatsInboundTests : NatsTestBase
             await _transport.DisposeAsync();
         }
     }
-
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -15,6 +15,17 @@ public abstract class NatsTestBase : IDisposable
 
     private protected NatsHosts Hosts { get; } = new();
 
+    /// <summary>Polls <paramref name="condition"/> for up to 30 s; a <see cref="TimeoutException"/> naming <paramref name="what"/> after.</summary>
+    private protected static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen");
+            await Task.Delay(20);
+        }
+    }
+
     public void Dispose()
     {
         Hosts.Dispose();

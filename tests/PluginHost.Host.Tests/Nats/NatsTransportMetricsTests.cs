@@ -49,14 +49,4 @@ public sealed class NatsTransportMetricsTests : NatsTestBase
             Assert.Equal(2, counts.GetValueOrDefault("pluginhost.nats.failed"));
         }
     }
-
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen");
-            await Task.Delay(20);
-        }
-    }
 }
