@@ -95,7 +95,8 @@ internal static unsafe partial class SdkModule
             if (entry is not null)
                 return Build(held, args[0], entry);
             var compiled = Interop.VectorcallRaw(original, args, nargsf, kwnames);
-            if (compiled != 0 && keepable && !WarningMarks.Any(mark => pattern.Contains(mark, StringComparison.Ordinal)))
+            // Learning is over once the bootstrap closed it: every later miss goes straight back.
+            if (compiled != 0 && keepable && Learning(held) && !WarningMarks.Any(mark => pattern.Contains(mark, StringComparison.Ordinal)))
                 Learn(held, args[0], pattern, flags);
             return compiled;
         }
@@ -135,6 +136,9 @@ internal static unsafe partial class SdkModule
         }
     }
 
+    /// <summary>Whether the interpreter whose pluginhost module <paramref name="held"/> names may still add to the cache.</summary>
+    private static bool Learning(BorrowedRef held) => State(Interop.TupleItem(held, Module).Pointer)->Target?.RegexLearning == 1;
+
     /// <summary>_sre.compile(p, flags, code, groups, groupindex, indexgroup) from a kept entry.</summary>
     private static nint Build(BorrowedRef held, nint p, RegexCache.Entry entry)
     {
@@ -150,16 +154,15 @@ internal static unsafe partial class SdkModule
     }
 
     /// <summary>
-    /// After the original compile succeeded, while the interpreter may still add to the cache: parses and compiles the
-    /// pattern again with the functions held since the bootstrap (deterministic, once per process) to keep what
-    /// _sre.compile was given. A failure here only means nothing is kept; the compile's own result stands.
+    /// After the original compile succeeded, while the interpreter may still add to the cache (<see cref="Learning"/>):
+    /// parses and compiles the pattern again with the functions held since the bootstrap (deterministic, once per
+    /// process) to keep what _sre.compile was given. A failure here only means nothing is kept; the compile's own
+    /// result stands.
     /// </summary>
     private static void Learn(BorrowedRef held, nint p, RegexCache.Text pattern, long flags)
     {
         try
         {
-            if (State(Interop.TupleItem(held, Module).Pointer)->Target?.RegexLearning != 1)
-                return;
             using var flagsObject = Interop.NewLong(flags);
             using var parsed = Interop.CheckNew(Interop.CallRaw(Interop.TupleItem(held, Parse).Pointer, [p, flagsObject.Borrow().Pointer]));
             using var code = Interop.CheckNew(Interop.CallRaw(Interop.TupleItem(held, CodeOf).Pointer, [parsed.Borrow().Pointer, flagsObject.Borrow().Pointer]));
