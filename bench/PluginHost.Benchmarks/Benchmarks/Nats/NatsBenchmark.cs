@@ -165,32 +165,28 @@ public sealed class NatsBenchmark : IBenchmark
             $"{Rate(count):N0}/s, {CpuMicrosPerMessage(count):0.00} µs CPU/msg (publisher {PublisherCpuMicros:0.00}), cores {BusyShare:P0} busy";
     }
 
-    private static async Task<Round> PluginRoundAsync(NatsConnection nats, int count, int size)
-    {
-        await using var done = await nats.SubscribeCoreAsync<string>($"{Prefix}.bench.done");
-        await using var pumpCpu = await nats.SubscribeCoreAsync<string>($"{Prefix}.bench.pumpcpu");
-        await nats.PingAsync();
-        var cpu = MachineCpu.Now();
-        var clock = Stopwatch.StartNew();
-        await nats.PublishAsync($"{Prefix}.ctl.go", Encoding.UTF8.GetBytes($"{count} {size}"), Text());
-        var reply = await done.Msgs.ReadAsync();
-        var round = Round.Since(clock, cpu);
-        if (reply.Data != count.ToString()) throw new InvalidOperationException($"the sink plugin counted {reply.Data}, not {count}");
-        return round with { PublisherCpuMicros = double.Parse((await pumpCpu.Msgs.ReadAsync()).Data!, CultureInfo.InvariantCulture) };
-    }
+    private static Task<Round> PluginRoundAsync(NatsConnection nats, int count, int size) =>
+        RoundAsync(nats, count, $"{Prefix}.ctl.go", $"{count} {size}", Text(), $"{Prefix}.bench", "the sink plugin");
 
     /// <param name="headers">null, "headers" (the transport's three) or "one-header" (the same fields in one).</param>
-    private static async Task<Round> RawRoundAsync(NatsConnection nats, int count, int size, string? headers = null)
+    private static Task<Round> RawRoundAsync(NatsConnection nats, int count, int size, string? headers = null) =>
+        RoundAsync(nats, count, "raw.go", headers is null ? $"{count} {size}" : $"{count} {size} {headers}", null, "raw", "the bare sink");
+
+    /// <summary>
+    /// Publishes <paramref name="go"/> on <paramref name="trigger"/> and times it until the sink reports its count on
+    /// <c>&lt;replies&gt;.done</c>; the pump reports its own CPU per message on <c>&lt;replies&gt;.pumpcpu</c>.
+    /// </summary>
+    private static async Task<Round> RoundAsync(NatsConnection nats, int count, string trigger, string go, NatsHeaders? headers, string replies, string sink)
     {
-        await using var done = await nats.SubscribeCoreAsync<string>("raw.done");
-        await using var pumpCpu = await nats.SubscribeCoreAsync<string>("raw.pumpcpu");
+        await using var done = await nats.SubscribeCoreAsync<string>($"{replies}.done");
+        await using var pumpCpu = await nats.SubscribeCoreAsync<string>($"{replies}.pumpcpu");
         await nats.PingAsync();
         var cpu = MachineCpu.Now();
         var clock = Stopwatch.StartNew();
-        await nats.PublishAsync("raw.go", headers is null ? $"{count} {size}" : $"{count} {size} {headers}");
+        await nats.PublishAsync(trigger, Encoding.UTF8.GetBytes(go), headers);
         var reply = await done.Msgs.ReadAsync();
         var round = Round.Since(clock, cpu);
-        if (reply.Data != count.ToString()) throw new InvalidOperationException($"the bare sink counted {reply.Data}, not {count}");
+        if (reply.Data != count.ToString()) throw new InvalidOperationException($"{sink} counted {reply.Data}, not {count}");
         return round with { PublisherCpuMicros = double.Parse((await pumpCpu.Msgs.ReadAsync()).Data!, CultureInfo.InvariantCulture) };
     }
 
