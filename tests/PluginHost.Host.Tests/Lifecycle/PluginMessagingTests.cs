@@ -314,7 +314,9 @@ public sealed class PluginMessagingTests(PythonRuntimeFixture fixture)
         var stats = harness.Broker.Snapshot().For("quitter");
         var lines = File.ReadAllLines(harness.BrokerOptions.UndeliveredFile);
         folder.Delete(recursive: true);
-        Assert.Equal((1L, 19L), (stats.DeadLettered, stats.Dropped));   // the one that exited, the ones left
+        // The one that exited, the ones left; otherwise what the host logged (once, in CI: 7 dropped, unexplained).
+        Assert.True((stats.DeadLettered, stats.Dropped) == (1L, 19L), $"dead-lettered {stats.DeadLettered}, dropped {stats.Dropped}; the host logged:\n"
+            + string.Join("\n", harness.Logs.Records.Where(r => r.Level >= Microsoft.Extensions.Logging.LogLevel.Information).Select(r => $"{r.EventId} {r.Message}")));
         // The dead letter of the one that exited (nobody subscribes to the dead-letter topic) and the 19 left.
         Assert.Equal(20, lines.Length);
         using (var first = System.Text.Json.JsonDocument.Parse(lines[0]))
